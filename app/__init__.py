@@ -1,0 +1,114 @@
+"""IMR Academy: the application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import INSTANCE_DIR, Settings, load_settings
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    # No frame-ancestors: every registered LMS must be able to show IMR Academy in its iframe.
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'self'"
+    ),
+}
+
+
+def _flask_config(settings: Settings) -> dict[str, Any]:
+    cross_site = settings.secure_cookies  # inside an LMS iframe on https the cookie is third-party
+    return {
+        "IMR_SETTINGS": settings,
+        "SECRET_KEY": settings.secret_key,
+        "TESTING": settings.testing,
+        "SQLALCHEMY_DATABASE_URI": settings.database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_NAME": "imr_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SECURE": cross_site,
+        "SESSION_COOKIE_SAMESITE": "None" if cross_site else "Lax",
+        "PREFERRED_URL_SCHEME": "https" if cross_site else "http",
+        "WTF_CSRF_TIME_LIMIT": None,  # tokens end with the session, so long reflections survive
+        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    }
+
+
+def _sqlite_behaves(dbapi_connection: Any, connection_record: Any) -> None:
+    """Foreign keys on, and WAL so that several workers' readers never block a writer.
+
+    pysqlite's own transaction handling stays on: reads run outside a transaction and a write
+    transaction begins at the first write, so a request that read before the shared store
+    committed on its own connection can still write afterwards.
+    """
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _init_database(app: Flask) -> None:
+    from app.extensions import db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
+    with app.app_context():
+        engine: Engine = db.engine
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_behaves)
+
+
+def _init_extensions(app: Flask) -> None:
+    from app.extensions import csrf, login_manager
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+
+def _register_blueprints(app: Flask, settings: Settings) -> None:
+    from app import home, lti, programs
+
+    app.register_blueprint(lti.bp)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(programs.bp)
+    if settings.demo_lms_enabled:
+        from app import demo_lms
+
+        app.register_blueprint(demo_lms.bp)
+
+
+def _add_security_headers(response: Any) -> Any:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app for the given settings (from the environment when none are given)."""
+    settings = settings or load_settings()
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.from_mapping(_flask_config(settings))
+    if settings.proxy_fix_hops:
+        hops = settings.proxy_fix_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
+    _init_database(app)
+    _init_extensions(app)
+
+    from app import cli, errors, layout, shared_store, tasks
+
+    shared_store.init_store(app)
+    tasks.init_celery(app)
+    _register_blueprints(app, settings)
+    errors.init_errors(app)
+    layout.init_layout(app)
+    cli.init_cli(app)
+    app.after_request(_add_security_headers)
+    return app

@@ -1,0 +1,68 @@
+"""Role home pages: where each kind of person lands after a launch."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, redirect, render_template
+from werkzeug.wrappers import Response
+
+from app.auth import current_identity, identity, role_required, switch_role
+from app.domain.roles import Role
+from app.extensions import db
+from app.home import bp
+from app.home.forms import SwitchRoleForm
+from app.home.navigation import landing_url
+from app.models.tenancy import Cohort
+from app.services.people import cohort_roster, organisation_overview
+
+
+@bp.get("/")
+def index() -> Response | str:
+    """A launched person goes to their home; anyone else learns how to open the tool."""
+    found = current_identity()
+    if found is not None:
+        return redirect(landing_url(found.role))
+    demo = current_app.config["IMR_SETTINGS"].demo_lms_enabled
+    return render_template("home/welcome.html", demo_lms_enabled=demo)
+
+
+def _cohort() -> Cohort:
+    cohort_id = identity().cohort_id
+    if cohort_id is None:
+        abort(400, "Open IMR Academy from inside a course to see this page.")
+    return db.session.get_one(Cohort, cohort_id)
+
+
+@bp.get("/practitioner")
+@role_required(Role.PRACTITIONER)
+def practitioner() -> str:
+    """The practitioner's home: their cohort and the trainers who lead it."""
+    cohort = _cohort()
+    trainers = [e for e in cohort_roster(cohort.id, Role.TRAINER) if e.active]
+    return render_template("home/practitioner.html", cohort=cohort, trainers=trainers)
+
+
+@bp.get("/trainer")
+@role_required(Role.TRAINER)
+def trainer() -> str:
+    """The trainer's home: who is in the cohort and when each last opened IMR Academy."""
+    cohort = _cohort()
+    return render_template("home/trainer.html", cohort=cohort, roster=cohort_roster(cohort.id))
+
+
+@bp.get("/director")
+@role_required(Role.DIRECTOR)
+def director() -> str:
+    """The director's home: the organisation's programs and the cohorts in each."""
+    overview = organisation_overview(identity().organisation_id)
+    return render_template("home/director.html", overview=overview)
+
+
+@bp.post("/role")
+@role_required(*Role)
+def change_role() -> Response:
+    """Switch to another role this launch granted, and go to that role's home."""
+    form = SwitchRoleForm()
+    if not form.validate_on_submit():
+        abort(400, "Choose one of the roles offered in the role menu.")
+    changed = switch_role(Role(form.role.data))
+    return redirect(landing_url(changed.role))

@@ -1,0 +1,33 @@
+"""What every page's header shows: who is signed in, where, in which role, and the role menu."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from app.auth import current_identity
+from app.domain.roles import switchable
+from app.extensions import db
+from app.home.forms import SwitchRoleForm
+from app.models.people import Person
+from app.models.tenancy import Cohort, Organisation
+
+
+def _layout() -> dict[str, Any]:
+    found = current_identity()
+    if found is None:
+        return {"identity": None}
+    return {
+        "identity": found,
+        "me": db.session.get(Person, found.person_id),
+        "organisation": db.session.get(Organisation, found.organisation_id),
+        "current_cohort": db.session.get(Cohort, found.cohort_id) if found.cohort_id else None,
+        "other_roles": switchable(found.roles, found.role, in_course=found.cohort_id is not None),
+        "switch_role_form": SwitchRoleForm(),
+    }
+
+
+def init_layout(app: Flask) -> None:
+    """Give every template the header's facts."""
+    app.context_processor(_layout)

@@ -1,0 +1,59 @@
+"""What a validated launch tells IMR Academy, as a plain value the rest of the app can use."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from app.domain.roles import Role, roles_from_lti
+from app.lti import claims
+
+
+@dataclass(frozen=True)
+class LaunchContext:
+    """Who launched, from which organisation and course, with which roles."""
+
+    launch_id: str
+    issuer: str
+    client_id: str
+    deployment_id: str
+    message_type: str
+    subject: str
+    name: str
+    given_name: str | None
+    family_name: str | None
+    email: str | None
+    roles: frozenset[Role]
+    context_id: str | None
+    context_title: str | None
+    context_label: str | None
+    resource_link_id: str | None
+    target_link_uri: str | None
+    custom: Mapping[str, str]
+
+    @classmethod
+    def from_claims(cls, launch_id: str, body: Mapping[str, Any]) -> LaunchContext:
+        """Read the claims of a launch that pylti1p3 has already validated."""
+        audience = body["aud"]
+        context = body.get(claims.CONTEXT) or {}
+        resource_link = body.get(claims.RESOURCE_LINK) or {}
+        return cls(
+            launch_id=launch_id,
+            issuer=body["iss"],
+            client_id=audience[0] if isinstance(audience, list) else audience,
+            deployment_id=body[claims.DEPLOYMENT_ID],
+            message_type=body[claims.MESSAGE_TYPE],
+            subject=body["sub"],
+            name=body.get("name") or "",
+            given_name=body.get("given_name"),
+            family_name=body.get("family_name"),
+            email=body.get("email"),
+            roles=roles_from_lti(body.get(claims.ROLES) or []),
+            context_id=context.get("id"),
+            context_title=context.get("title") or context.get("label") or context.get("id"),
+            context_label=context.get("label"),
+            resource_link_id=resource_link.get("id"),
+            target_link_uri=body.get(claims.TARGET_LINK_URI),
+            custom=dict(body.get(claims.CUSTOM) or {}),
+        )

@@ -1,0 +1,90 @@
+"""The tool's own RSA keys: made on first use, stored server-side, rotated without downtime.
+
+The newest unretired key signs (service access tokens, deep-linking responses); every unretired
+key stays in the published JWKS, so an LMS that cached the old key keeps verifying until the
+operator retires it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from jwcrypto.jwk import JWK
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models.base import utc_now
+from app.models.lti import ToolKey
+
+KEY_BITS = 2048
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """What signing needs: the key id to put in the JWT header and the private key."""
+
+    kid: str
+    private_key_pem: str
+
+
+def create_key() -> ToolKey:
+    """Generate a key pair whose kid is its RFC 7638 thumbprint (as pylti1p3 derives it)."""
+    jwk = JWK.generate(kty="RSA", size=KEY_BITS)
+    public = json.loads(jwk.export_public())
+    public.update(kid=jwk.thumbprint(), alg="RS256", use="sig")
+    pem = jwk.export_to_pem(private_key=True, password=None).decode()
+    key = ToolKey(kid=public["kid"], private_key_pem=pem, public_jwk=json.dumps(public))
+    db.session.add(key)
+    db.session.commit()
+    return key
+
+
+def _active_keys() -> list[ToolKey]:
+    query = select(ToolKey).where(ToolKey.retired_at.is_(None)).order_by(ToolKey.id.desc())
+    return list(db.session.scalars(query))
+
+
+def signing_key() -> SigningKey:
+    """The key that signs now, generating the first one if the tool has none yet."""
+    keys = _active_keys()
+    key = keys[0] if keys else create_key()
+    return SigningKey(kid=key.kid, private_key_pem=key.private_key_pem)
+
+
+def published_jwks() -> dict[str, list[dict[str, Any]]]:
+    """The JWKS document: every key not yet retired, newest first."""
+    if not _active_keys():
+        create_key()
+    return {"keys": [json.loads(key.public_jwk) for key in _active_keys()]}
+
+
+def rotate() -> ToolKey:
+    """Add a new signing key; the previous ones stay published until retired."""
+    return create_key()
+
+
+class ToolKeyError(LookupError):
+    """A key operation named a key that cannot take it."""
+
+
+def retire(kid: str) -> ToolKey:
+    """Stop publishing a key. The last active key cannot be retired: nothing could sign."""
+    key = db.session.scalar(select(ToolKey).where(ToolKey.kid == kid))
+    if key is None:
+        raise ToolKeyError(
+            f"no tool key with kid {kid!r}; `flask --app wsgi lti list-keys` lists them"
+        )
+    if key.retired_at is not None:
+        raise ToolKeyError(f"key {kid} was already retired on {key.retired_at:%Y-%m-%d}")
+    if len(_active_keys()) == 1:
+        raise ToolKeyError(f"key {kid} is the only active key: rotate first, then retire it")
+    key.retired_at = utc_now()
+    db.session.commit()
+    return key
+
+
+def all_keys() -> list[ToolKey]:
+    """Every key the tool ever had, oldest first."""
+    return list(db.session.scalars(select(ToolKey).order_by(ToolKey.id)))

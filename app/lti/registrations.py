@@ -1,0 +1,155 @@
+"""Registering an LMS: issuer, client id, its URLs and the deployments (organisations) under it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.lti.tool import find_platform
+from app.models.lti import Platform
+from app.models.people import Person
+from app.models.tenancy import Cohort, Organisation
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+class RegistrationError(ValueError):
+    """Input that cannot become a registration; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class PlatformUrls:
+    """Where the LMS signs people in, issues access tokens, and publishes its keys."""
+
+    auth_login_url: str
+    auth_token_url: str
+    key_set_url: str
+
+
+def check_url(label: str, url: str) -> str:
+    """An https URL with a host (plain http only for this machine, for the demo and tests)."""
+    parts = urlsplit(url)
+    if not parts.netloc or parts.scheme not in {"https", "http"}:
+        raise RegistrationError(
+            f"{label} must be a full URL such as https://lms.example.org/…, not {url!r}"
+        )
+    if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
+        raise RegistrationError(
+            f"{label} must use https (http is only accepted for localhost): {url}"
+        )
+    return url
+
+
+def _new_platform(
+    issuer: str, client_id: str, urls: PlatformUrls | None, name: str | None
+) -> Platform:
+    if urls is None:
+        raise RegistrationError(
+            f"{issuer} (client id {client_id}) is not registered yet: give --auth-login-url, "
+            "--auth-token-url and --key-set-url"
+        )
+    platform = Platform(
+        issuer=issuer,
+        client_id=client_id,
+        name=name or urlsplit(issuer).hostname or issuer,
+        auth_login_url=check_url("--auth-login-url", urls.auth_login_url),
+        auth_token_url=check_url("--auth-token-url", urls.auth_token_url),
+        key_set_url=check_url("--key-set-url", urls.key_set_url),
+    )
+    db.session.add(platform)
+    return platform
+
+
+def _check_same_urls(platform: Platform, urls: PlatformUrls | None) -> None:
+    if urls is None:
+        return
+    for field in ("auth_login_url", "auth_token_url", "key_set_url"):
+        if getattr(urls, field) != getattr(platform, field):
+            raise RegistrationError(
+                f"{platform.issuer} (client id {platform.client_id}) is registered with a "
+                f"different {field.replace('_', '-')}: {getattr(platform, field)}. Remove the "
+                "platform first to change it."
+            )
+
+
+def add_platform(
+    issuer: str,
+    client_id: str,
+    deployment_ids: list[str],
+    urls: PlatformUrls | None,
+    name: str | None = None,
+    organisation_name: str | None = None,
+) -> Platform:
+    """Register an LMS, or add deployments to one already registered; all or nothing."""
+    check_url("--issuer", issuer)
+    if not client_id.strip():
+        raise RegistrationError("--client-id must not be empty")
+    if not deployment_ids or any(not d.strip() for d in deployment_ids):
+        raise RegistrationError("give at least one non-empty --deployment-id")
+    if len(set(deployment_ids)) != len(deployment_ids):
+        raise RegistrationError("the same --deployment-id was given twice")
+    platform = find_platform(issuer, client_id)
+    if platform is None:
+        platform = _new_platform(issuer, client_id, urls, name)
+    else:
+        _check_same_urls(platform, urls)
+    existing = {org.deployment_id for org in platform.organisations}
+    for deployment_id in deployment_ids:
+        if deployment_id in existing:
+            db.session.rollback()
+            raise RegistrationError(
+                f"deployment {deployment_id} is already registered for {issuer} (client id {client_id})"
+            )
+        db.session.add(
+            Organisation(
+                platform=platform,
+                deployment_id=deployment_id,
+                name=organisation_name or platform.name,
+            )
+        )
+    db.session.commit()
+    return platform
+
+
+def _has_data(platform: Platform, organisation: Organisation | None) -> bool:
+    cohorts = select(func.count()).select_from(Cohort)
+    if organisation is not None:
+        return bool(db.session.scalar(cohorts.where(Cohort.organisation_id == organisation.id)))
+    org_ids = [org.id for org in platform.organisations]
+    people = select(func.count()).select_from(Person).where(Person.platform_id == platform.id)
+    return bool(db.session.scalar(people)) or bool(
+        db.session.scalar(cohorts.where(Cohort.organisation_id.in_(org_ids)))
+    )
+
+
+def remove_platform(issuer: str, client_id: str, deployment_id: str | None = None) -> str:
+    """Remove a registration (or one deployment) that holds no training records yet."""
+    platform = find_platform(issuer, client_id)
+    if platform is None:
+        raise RegistrationError(f"no platform with issuer {issuer} and client id {client_id}")
+    organisation = None
+    if deployment_id is not None:
+        organisation = next(
+            (o for o in platform.organisations if o.deployment_id == deployment_id), None
+        )
+        if organisation is None:
+            raise RegistrationError(f"deployment {deployment_id} is not registered for {issuer}")
+    if _has_data(platform, organisation):
+        raise RegistrationError(
+            "this registration already holds training records (people or cohorts); removing it "
+            "would delete them. Nothing was removed."
+        )
+    db.session.delete(organisation or platform)
+    if organisation is None:
+        for org in platform.organisations:
+            db.session.delete(org)
+    db.session.commit()
+    return f"deployment {deployment_id}" if deployment_id else f"platform {platform.name}"
+
+
+def list_platforms() -> list[Platform]:
+    """Every registered LMS, oldest first."""
+    return list(db.session.scalars(select(Platform).order_by(Platform.id)))

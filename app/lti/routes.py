@@ -1,0 +1,110 @@
+"""The three endpoints an LMS talks to: login initiation, launch, and the tool's public keys."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit
+
+from flask import jsonify, redirect, render_template, request, url_for
+from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
+from pylti1p3.exception import OIDCException
+from werkzeug.wrappers import Response
+
+from app.auth import end_session, start_session
+from app.extensions import csrf
+from app.home.navigation import landing_url
+from app.lti import bp, keys
+from app.lti.context import LaunchContext
+from app.lti.errors import LaunchRejected
+from app.lti.tool import DatabaseToolConf, SharedLaunchDataStorage, cookie_service, message_launch
+from app.services.launches import record_launch
+from app.shared_store import current_store
+
+NEW_WINDOW_PARAM = "lti1p3_new_window"
+
+
+def _is_our_url(url: str) -> bool:
+    """target_link_uri must point back at IMR Academy, never elsewhere (no open redirect)."""
+    parts = urlsplit(url)
+    return parts.scheme in {"http", "https"} and parts.netloc == request.host
+
+
+def _login_facts() -> dict[str, str]:
+    return {
+        "issuer": request.values.get("iss", "?"),
+        "client_id": request.values.get("client_id", "?"),
+        "deployment_id": request.values.get("lti_deployment_id", "?"),
+    }
+
+
+def _check_login_request() -> None:
+    missing = [
+        name for name in ("iss", "login_hint", "target_link_uri") if not request.values.get(name)
+    ]
+    if missing:
+        raise LaunchRejected("login", f"missing {', '.join(missing)}", _login_facts())
+    if not _is_our_url(request.values["target_link_uri"]):
+        raise LaunchRejected("login", "target_link_uri points outside IMR Academy", _login_facts())
+
+
+def _embedded() -> bool:
+    """True when the browser says this page loads in a frame (the LMS iframe)."""
+    return request.headers.get("Sec-Fetch-Dest") == "iframe"
+
+
+def _new_window_url() -> str:
+    params = {key: value for key, value in request.values.items() if value}
+    params[NEW_WINDOW_PARAM] = "1"
+    return url_for("lti.login", _external=True) + "?" + urlencode(params)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@csrf.exempt  # the LMS posts this; state and nonce protect the flow instead of a CSRF token
+def login() -> Response | str:
+    """OIDC third-party initiated login: remember state and nonce, send the browser to the LMS."""
+    _check_login_request()
+    cookies = cookie_service()
+    oidc = FlaskOIDCLogin(
+        FlaskRequest(),
+        DatabaseToolConf(),
+        cookie_service=cookies,
+        launch_data_storage=SharedLaunchDataStorage(current_store()),
+    )
+    try:
+        authorise_url = oidc.get_redirect_object(
+            url_for("lti.launch", _external=True)
+        ).get_redirect_url()
+    except OIDCException as error:
+        raise LaunchRejected("not-registered", str(error), _login_facts()) from error
+    if _embedded() and not request.values.get(NEW_WINDOW_PARAM):
+        response = Response(
+            render_template(
+                "lti/cookie_check.html",
+                authorise_url=authorise_url,
+                new_window_url=_new_window_url(),
+            )
+        )
+    else:
+        response = redirect(authorise_url)
+    cookies.update_response(response)
+    return response
+
+
+@bp.post("/launch")
+@csrf.exempt  # the LMS posts a signed id_token; its signature, nonce and state replace CSRF
+def launch() -> Response:
+    """Validate the LMS's signed launch, record the person, and open their session."""
+    end_session()
+    validated = message_launch().validate()
+    context = LaunchContext.from_claims(validated.get_launch_id(), validated.get_launch_data())
+    person, identity = record_launch(context)
+    start_session(person, identity)
+    return redirect(landing_url(identity.role))
+
+
+@bp.get("/jwks")
+def jwks() -> Response:
+    """The tool's public keys, as the JWKS document LMSs fetch (already `{"keys": [...]}`)."""
+    response = jsonify(keys.published_jwks())
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response

@@ -1,0 +1,347 @@
+"""IMR Academy's one wrapper around pylti1p3 2.0.0, closing the gaps that version leaves open.
+
+- Registrations come from the database, not a JSON file.
+- Launch state lives in the shared store, so any worker can finish a launch another began.
+- A nonce is consumed on first use (2.0.0 only checks that it exists, so a replay passes), and
+  the state must come back in the browser's cookie (2.0.0 also accepts a repeat of a launch).
+- Only RS256 is accepted, and audience, issuer, expiry and `azp` are verified by PyJWT.
+- The platform's key set is cached, and fetched again once when a launch names an unknown `kid`
+  (platforms rotate keys; 2.0.0 would fail until the cache expired).
+- Service access tokens are cached in the shared store until they expire (2.0.0 asks for a new
+  token on every call).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jwt
+import requests
+from flask import current_app
+from pylti1p3.contrib.flask import FlaskCookieService, FlaskMessageLaunch, FlaskRequest
+from pylti1p3.deployment import Deployment
+from pylti1p3.exception import LtiException, LtiServiceException
+from pylti1p3.launch_data_storage.base import LaunchDataStorage
+from pylti1p3.registration import Registration
+from pylti1p3.service_connector import ServiceConnector
+from pylti1p3.tool_config import ToolConfAbstract
+from sqlalchemy import select
+
+from app.extensions import db
+from app.lti import claims, keys
+from app.lti.errors import LaunchRejected
+from app.models.lti import Platform
+from app.models.tenancy import Organisation
+from app.shared_store import SharedStore, current_store
+
+ACCEPTED_ALGORITHM = "RS256"
+CLOCK_LEEWAY_SECONDS = 60
+KEYSET_REFETCH_GUARD_SECONDS = 60
+TOKEN_EXPIRY_MARGIN_SECONDS = 60
+
+
+def find_platform(issuer: str, client_id: str | None) -> Platform | None:
+    """The registration for an issuer and client id; without a client id, the issuer's only one."""
+    query = select(Platform).where(Platform.issuer == issuer)
+    if client_id:
+        return db.session.scalar(query.where(Platform.client_id == client_id))
+    candidates = list(db.session.scalars(query.limit(2)))
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def find_organisation(platform: Platform, deployment_id: str) -> Organisation | None:
+    """The organisation an LTI deployment stands for."""
+    return db.session.scalar(
+        select(Organisation).where(
+            Organisation.platform_id == platform.id,
+            Organisation.deployment_id == deployment_id,
+        )
+    )
+
+
+def pylti_registration(platform: Platform) -> Registration:
+    """A pylti1p3 registration for a platform, carrying the tool's current signing key."""
+    signing = keys.signing_key()
+    registration = Registration()
+    registration.set_issuer(platform.issuer).set_client_id(platform.client_id)
+    registration.set_auth_login_url(platform.auth_login_url)
+    registration.set_auth_token_url(platform.auth_token_url)
+    registration.set_key_set_url(platform.key_set_url)
+    if platform.auth_audience:
+        registration.set_auth_audience(platform.auth_audience)
+    registration.set_tool_private_key(signing.private_key_pem)
+    return registration
+
+
+class DatabaseToolConf(ToolConfAbstract[FlaskRequest]):
+    """pylti1p3's tool configuration, read from the platform and organisation tables."""
+
+    def check_iss_has_one_client(self, iss: str) -> bool:
+        return False
+
+    def check_iss_has_many_clients(self, iss: str) -> bool:
+        return True
+
+    def find_registration_by_issuer(self, iss: str, *args: Any, **kwargs: Any) -> Registration:
+        return self.find_registration_by_params(iss, None)
+
+    def find_registration_by_params(
+        self, iss: str, client_id: str | None, *args: Any, **kwargs: Any
+    ) -> Registration:
+        platform = find_platform(iss, client_id)
+        return pylti_registration(platform) if platform else None  # type: ignore[return-value]
+
+    def find_deployment(self, iss: str, deployment_id: str) -> Deployment | None:
+        return self.find_deployment_by_params(iss, deployment_id, None)
+
+    def find_deployment_by_params(
+        self, iss: str, deployment_id: str, client_id: str | None, *args: Any, **kwargs: Any
+    ) -> Deployment | None:
+        platform = find_platform(iss, client_id)
+        if platform is None or find_organisation(platform, deployment_id) is None:
+            return None
+        return Deployment().set_deployment_id(deployment_id)
+
+    def get_jwks(self, iss: str | None = None, client_id: str | None = None, **kwargs: Any):
+        return keys.published_jwks()
+
+
+class SharedLaunchDataStorage(LaunchDataStorage[Any]):
+    """pylti1p3's launch data storage on the shared store, keyed without a session cookie.
+
+    A session cookie would be one more thing an LMS iframe can lose; state and nonce are random
+    and single-use, so global keys are safe.
+    """
+
+    _session_cookie_name = None  # type: ignore[assignment]
+
+    def __init__(self, store: SharedStore) -> None:
+        super().__init__()
+        self._store = store
+
+    def can_set_keys_expiration(self) -> bool:
+        return True
+
+    def get_value(self, key: str) -> Any:
+        return self._store.get(self._prepare_key(key))
+
+    def set_value(self, key: str, value: Any, exp: int | None = None) -> None:
+        self._store.set(self._prepare_key(key), value, exp or 3600)
+
+    def check_value(self, key: str) -> bool:
+        return self.get_value(key) is not None
+
+    def take_value(self, key: str) -> Any:
+        return self._store.take(self._prepare_key(key))
+
+    def remove_value(self, key: str) -> None:
+        self._store.delete(self._prepare_key(key))
+
+
+def _scopes_key(issuer: str, client_id: str, scopes: Sequence[str]) -> str:
+    raw = "|".join([issuer, client_id, *sorted(scopes)])
+    return "access-token-" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+class CachingServiceConnector(ServiceConnector):
+    """Asks the LMS for an access token once per scope set, and reuses it until it expires."""
+
+    def __init__(
+        self, registration: Registration, store: SharedStore, session: requests.Session
+    ) -> None:
+        super().__init__(registration, session)
+        self._store = store
+
+    def get_access_token(self, scopes: Sequence[str]) -> str:
+        registration = self._registration
+        key = _scopes_key(registration.get_issuer(), registration.get_client_id(), scopes)
+        cached = self._store.get(key)
+        if cached:
+            return cached
+        token, lifetime = self._request_access_token(scopes)
+        self._store.set(key, token, max(1, lifetime - TOKEN_EXPIRY_MARGIN_SECONDS))
+        return token
+
+    def _request_access_token(self, scopes: Sequence[str]) -> tuple[str, int]:
+        """The client-credentials grant with a signed JWT assertion (1EdTech Security Framework)."""
+        registration = self._registration
+        token_url = registration.get_auth_token_url()
+        now = int(time.time())
+        signing = keys.signing_key()
+        assertion = jwt.encode(
+            {
+                "iss": registration.get_client_id(),
+                "sub": registration.get_client_id(),
+                "aud": registration.get_auth_audience() or token_url,
+                "iat": now - 5,
+                "exp": now + 60,
+                "jti": f"imr-{uuid.uuid4()}",
+            },
+            signing.private_key_pem,
+            algorithm=ACCEPTED_ALGORITHM,
+            headers={"kid": signing.kid},
+        )
+        response = self._requests_session.post(
+            token_url,
+            data={
+                "grant_type": "client_credentials",
+                "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                "client_assertion": assertion,
+                "scope": " ".join(scopes),
+            },
+            timeout=15,
+        )
+        if not response.ok:
+            raise LtiServiceException(response)
+        body = response.json()
+        return body["access_token"], int(body.get("expires_in", 3600))
+
+
+def _keyset_cache_key(url: str) -> str:
+    """The key under which pylti1p3 caches a key set (its own md5 naming, kept for compatibility)."""
+    return "key-set-url-" + hashlib.md5(url.encode("utf-8")).hexdigest()  # noqa: S324 (a cache key, not security)
+
+
+class ToolMessageLaunch(FlaskMessageLaunch):
+    """A launch validated in full, in an order that only spends the nonce on a genuine message."""
+
+    def __init__(self, request: FlaskRequest, store: SharedStore, **kwargs: Any) -> None:
+        self._storage = SharedLaunchDataStorage(store)
+        super().__init__(request, DatabaseToolConf(), launch_data_storage=self._storage, **kwargs)
+        settings = current_app.config["IMR_SETTINGS"]
+        self.set_public_key_caching(self._storage, settings.platform_keyset_cache_seconds)
+        self.set_launch_data_lifetime(settings.launch_state_seconds)
+        self._store = store
+        self._refetched_keyset = False
+
+    def validate(self) -> ToolMessageLaunch:
+        if self._restored:
+            raise LtiException("Can't validate restored launch")
+        self._validated = True
+        try:
+            self._step("state", self.validate_state)
+            self._step("malformed", self.validate_jwt_format)
+            self._step("replayed", self.validate_nonce)
+            self._step("not-registered", self.validate_registration)
+            self._step("bad-signature", self.validate_jwt_signature)
+            self._step("unknown-deployment", self.validate_deployment)
+            self._step("missing-claims", self.validate_message)
+            self._consume_nonce()
+            self.save_launch_data()
+        except Exception:
+            self._validated = False
+            raise
+        return self
+
+    def _step(self, reason: str, check: Callable[[], object]) -> None:
+        try:
+            check()
+        except LtiException as error:
+            raise LaunchRejected(reason, str(error), self._facts()) from error
+
+    def _facts(self) -> dict[str, str]:
+        body = self._jwt.get("body", {})
+        audience = body.get("aud", "?")
+        return {
+            "issuer": str(body.get("iss", "?")),
+            "client_id": str(audience[0] if isinstance(audience, list) and audience else audience),
+            "deployment_id": str(body.get(claims.DEPLOYMENT_ID, "?")),
+        }
+
+    def validate_state(self) -> ToolMessageLaunch:
+        state = self._get_request_param("state")
+        if not state:
+            raise LtiException("The launch has no state parameter")
+        if self._cookie_service.get_cookie(state) != state:
+            raise LtiException("The state cookie set at login did not come back")
+        return self
+
+    def _nonce_key(self) -> str:
+        return self._session_service._get_key("nonce", self._jwt["body"].get("nonce", ""))
+
+    def _consume_nonce(self) -> None:
+        if self._storage.take_value(self._nonce_key()) is None:
+            raise LaunchRejected("replayed", "nonce already used", self._facts())
+
+    def validate_registration(self) -> ToolMessageLaunch:
+        try:
+            return super().validate_registration()
+        except LtiException:
+            if self._issuer_known():
+                raise LaunchRejected(
+                    "wrong-audience", "no registration for this client id", self._facts()
+                ) from None
+            raise
+
+    def _issuer_known(self) -> bool:
+        query = select(Platform.id).where(Platform.issuer == self.get_iss()).limit(1)
+        return db.session.scalar(query) is not None
+
+    def validate_jwt_signature(self) -> ToolMessageLaunch:
+        header = self._jwt.get("header", {})
+        if header.get("alg") != ACCEPTED_ALGORITHM:
+            raise LtiException(f"alg {header.get('alg')!r} refused: LTI 1.3 requires RS256")
+        public_key, _ = self.get_public_key()
+        body = self._jwt["body"]
+        try:
+            jwt.decode(
+                self._get_id_token(),
+                public_key,
+                algorithms=[ACCEPTED_ALGORITHM],
+                audience=self.get_client_id(),
+                issuer=body.get("iss"),
+                leeway=CLOCK_LEEWAY_SECONDS,
+                options={"require": ["exp", "iat", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError as error:
+            raise LaunchRejected("expired", str(error), self._facts()) from error
+        except jwt.InvalidAudienceError as error:
+            raise LaunchRejected("wrong-audience", str(error), self._facts()) from error
+        except jwt.InvalidTokenError as error:
+            raise LtiException(f"id_token did not verify: {error}") from error
+        if "azp" in body and body["azp"] != self.get_client_id():
+            raise LaunchRejected("wrong-audience", "azp is not our client id", self._facts())
+        return self
+
+    def get_public_key(self) -> tuple[str, str]:
+        try:
+            return super().get_public_key()
+        except LtiException as error:
+            if "Unable to find public key" not in str(error) or not self._may_refetch_keyset():
+                raise
+            self._registration.set_key_set(None)
+            return super().get_public_key()
+
+    def _may_refetch_keyset(self) -> bool:
+        """Fetch the platform's key set again, at most once a minute per key set URL."""
+        url = self._registration.get_key_set_url()
+        guard = "keyset-refetched-" + hashlib.sha256(url.encode()).hexdigest()
+        if self._refetched_keyset or self._store.get(guard):
+            return False
+        self._refetched_keyset = True
+        self._store.set(guard, True, KEYSET_REFETCH_GUARD_SECONDS)
+        self._storage.remove_value(_keyset_cache_key(url))
+        return True
+
+    def get_service_connector(self) -> ServiceConnector:
+        return CachingServiceConnector(self._registration, self._store, self._requests_session)
+
+
+def message_launch(store: SharedStore | None = None) -> ToolMessageLaunch:
+    """A launch for the current request."""
+    return ToolMessageLaunch(FlaskRequest(), store or current_store())
+
+
+def service_connector(platform: Platform, store: SharedStore | None = None) -> ServiceConnector:
+    """A connector for LTI Advantage calls outside a launch (background grade and roster tasks)."""
+    session = requests.Session()
+    return CachingServiceConnector(pylti_registration(platform), store or current_store(), session)
+
+
+def cookie_service() -> FlaskCookieService:
+    """The cookie service that sets the OIDC state cookie on our response."""
+    return FlaskCookieService(FlaskRequest())

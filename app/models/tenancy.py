@@ -1,0 +1,75 @@
+"""Organisations (LTI deployments), their IMR programs, and cohorts (LMS courses)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, TimestampMixin
+
+if TYPE_CHECKING:
+    from app.models.lti import Platform
+
+
+class Organisation(TimestampMixin, Base):
+    """A provider of IMR services: one deployment of IMR Academy in one LMS.
+
+    Everything a person sees is scoped to the organisation of their launch; no query may cross it.
+    """
+
+    __tablename__ = "organisation"
+    __table_args__ = (UniqueConstraint("platform_id", "deployment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platform.id", ondelete="CASCADE"))
+    deployment_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(200))
+
+    platform: Mapped[Platform] = relationship(back_populates="organisations")
+    programs: Mapped[list[Program]] = relationship(
+        back_populates="organisation", order_by="Program.name"
+    )
+
+
+class Program(TimestampMixin, Base):
+    """One of the organisation's IMR programs, such as "Residential" or "Supported housing"."""
+
+    __tablename__ = "program"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+
+    organisation: Mapped[Organisation] = relationship(back_populates="programs")
+    cohorts: Mapped[list[Cohort]] = relationship(back_populates="program")
+
+
+class Cohort(TimestampMixin, Base):
+    """A group of practitioners training together: one LMS course (LTI context)."""
+
+    __tablename__ = "cohort"
+    __table_args__ = (UniqueConstraint("organisation_id", "context_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    context_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(300))
+    label: Mapped[str | None] = mapped_column(String(120))
+    program_id: Mapped[int | None] = mapped_column(
+        ForeignKey("program.id", ondelete="SET NULL"), index=True
+    )
+
+    organisation: Mapped[Organisation] = relationship()
+    program: Mapped[Program | None] = relationship(back_populates="cohorts")
+
+    @property
+    def display_name(self) -> str:
+        """The course title, with its short code when the LMS sent one."""
+        return f"{self.title} ({self.label})" if self.label else self.title

@@ -1,0 +1,1 @@
+"""Use cases: load rows, apply the domain rules, write, and commit once."""

@@ -1,0 +1,108 @@
+"""Recording a validated launch: the person, their course (cohort) and their role in it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from app.auth import Identity
+from app.domain.roles import Role, strongest
+from app.extensions import db
+from app.lti.context import LaunchContext
+from app.lti.errors import LaunchRejected
+from app.lti.tool import find_organisation, find_platform
+from app.models.base import insert_for, utc_now
+from app.models.people import Director, Enrolment, Person
+from app.models.tenancy import Cohort, Organisation
+
+
+def _ensure_row(model: type[Any], keys: dict[str, Any], defaults: dict[str, Any]) -> Any:
+    """The row with these key values, inserted if missing; a concurrent first launch is harmless.
+
+    INSERT … ON CONFLICT DO NOTHING lets two workers record the same person at once without
+    either failing, on SQLite and PostgreSQL alike.
+    """
+    statement = (
+        insert_for(db.session.get_bind().dialect.name)(model)
+        .values(**keys, **defaults)
+        .on_conflict_do_nothing(index_elements=list(keys))
+    )
+    db.session.execute(statement)
+    conditions = [getattr(model, name) == value for name, value in keys.items()]
+    return db.session.scalars(select(model).where(*conditions)).one()
+
+
+def _person(platform_id: int, launch: LaunchContext) -> Person:
+    person = _ensure_row(
+        Person,
+        {"platform_id": platform_id, "subject": launch.subject},
+        {
+            "name": "",
+            "created_at": utc_now(),
+            "updated_at": utc_now(),
+        },
+    )
+    person.name = launch.name
+    person.given_name = launch.given_name
+    person.family_name = launch.family_name
+    person.email = launch.email
+    return person
+
+
+def _cohort(organisation: Organisation, launch: LaunchContext) -> Cohort:
+    cohort = _ensure_row(
+        Cohort,
+        {"organisation_id": organisation.id, "context_id": launch.context_id},
+        {"title": launch.context_title or "", "created_at": utc_now()},
+    )
+    cohort.title = launch.context_title or cohort.title
+    cohort.label = launch.context_label
+    return cohort
+
+
+def _enrol(person: Person, cohort: Cohort, role: Role) -> None:
+    enrolment = _ensure_row(
+        Enrolment, {"person_id": person.id, "cohort_id": cohort.id}, {"role": role, "active": True}
+    )
+    enrolment.role = role
+    enrolment.active = True
+    enrolment.last_launch_at = utc_now()
+
+
+def _record_director(person: Person, organisation: Organisation) -> None:
+    director = _ensure_row(
+        Director,
+        {"person_id": person.id, "organisation_id": organisation.id},
+        {"last_launch_at": utc_now()},
+    )
+    director.last_launch_at = utc_now()
+
+
+def record_launch(launch: LaunchContext) -> tuple[Person, Identity]:
+    """Store who launched and return the identity their session will carry."""
+    role = strongest(launch.roles)
+    if role is None:
+        raise LaunchRejected("no-role", "no IMR role among the launch's roles")
+    if launch.context_id is None and role is not Role.DIRECTOR:
+        raise LaunchRejected("no-course", "launch without a context claim")
+    platform = find_platform(launch.issuer, launch.client_id)
+    organisation = find_organisation(platform, launch.deployment_id) if platform else None
+    if platform is None or organisation is None:
+        raise LaunchRejected("unknown-deployment", "registration removed during the launch")
+    person = _person(platform.id, launch)
+    cohort = _cohort(organisation, launch) if launch.context_id else None
+    if cohort is not None:
+        _enrol(person, cohort, role)
+    if Role.DIRECTOR in launch.roles:
+        _record_director(person, organisation)
+    db.session.commit()
+    identity = Identity(
+        person_id=person.id,
+        organisation_id=organisation.id,
+        cohort_id=cohort.id if cohort else None,
+        role=role,
+        roles=launch.roles,
+        launch_id=launch.launch_id,
+    )
+    return person, identity

@@ -1,0 +1,75 @@
+"""Reading who is in a cohort and how an organisation's programs and cohorts are made up."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from app.domain.roles import Role
+from app.extensions import db
+from app.models.people import Enrolment, Person
+from app.models.tenancy import Cohort, Organisation, Program
+
+
+def cohort_roster(cohort_id: int, role: Role | None = None) -> list[Enrolment]:
+    """A cohort's enrolments with their people, active first, then by name."""
+    query = (
+        select(Enrolment)
+        .join(Enrolment.person)
+        .options(joinedload(Enrolment.person))
+        .where(Enrolment.cohort_id == cohort_id)
+        .order_by(Enrolment.active.desc(), Person.name, Person.id)
+    )
+    if role is not None:
+        query = query.where(Enrolment.role == role)
+    return list(db.session.scalars(query))
+
+
+@dataclass
+class CohortSummary:
+    """A cohort with how many active practitioners and trainers it has."""
+
+    cohort: Cohort
+    counts: Counter[Role] = field(default_factory=Counter)
+
+
+@dataclass
+class OrganisationOverview:
+    """An organisation's programs, each with its cohorts, and the cohorts not yet assigned."""
+
+    organisation: Organisation
+    programs: list[tuple[Program, list[CohortSummary]]]
+    unassigned: list[CohortSummary]
+
+
+def organisation_overview(organisation_id: int) -> OrganisationOverview:
+    """Programs and cohorts of one organisation in three queries, whatever their number."""
+    organisation = db.session.get_one(Organisation, organisation_id)
+    cohorts = list(
+        db.session.scalars(
+            select(Cohort).where(Cohort.organisation_id == organisation_id).order_by(Cohort.title)
+        )
+    )
+    summaries = {cohort.id: CohortSummary(cohort) for cohort in cohorts}
+    counts = db.session.execute(
+        select(Enrolment.cohort_id, Enrolment.role, func.count())
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(Cohort.organisation_id == organisation_id, Enrolment.active.is_(True))
+        .group_by(Enrolment.cohort_id, Enrolment.role)
+    )
+    for cohort_id, role, count in counts:
+        summaries[cohort_id].counts[role] = count
+    programs = list(
+        db.session.scalars(
+            select(Program).where(Program.organisation_id == organisation_id).order_by(Program.name)
+        )
+    )
+    by_program = [
+        (program, [s for s in summaries.values() if s.cohort.program_id == program.id])
+        for program in programs
+    ]
+    unassigned = [s for s in summaries.values() if s.cohort.program_id is None]
+    return OrganisationOverview(organisation, by_program, unassigned)

@@ -1,0 +1,134 @@
+"""Short-lived values that every worker on every machine must see: the database or Redis.
+
+LTI launches span several requests (login, launch, later service calls) that a load balancer may
+send to different gunicorn workers, so state, nonces, launch data, platform key sets and access
+tokens can never live in one process's memory. Values are JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any, Protocol
+
+import redis
+from flask import Flask, current_app
+from sqlalchemy import Engine, delete, select
+
+from app.extensions import db
+from app.models.base import insert_for, utc_now
+from app.models.lti import StoreEntry
+
+
+class SharedStore(Protocol):
+    """Expiring key-value storage shared by all workers."""
+
+    def get(self, key: str) -> Any:
+        """The value, or None when absent or expired."""
+
+    def set(self, key: str, value: Any, ttl_seconds: int) -> None:
+        """Store a value that disappears after ttl_seconds."""
+
+    def take(self, key: str) -> Any:
+        """Atomically read and delete: of two concurrent callers only one gets the value."""
+
+    def delete(self, key: str) -> None:
+        """Forget a value now."""
+
+    def purge_expired(self) -> int:
+        """Remove what has expired; returns how many entries went."""
+
+
+class DatabaseStore:
+    """The embedded default: a table, written on its own connection so it commits on its own.
+
+    A launch that later fails must still have consumed its nonce, so these writes never ride on
+    the request's session and its rollback.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def get(self, key: str) -> Any:
+        query = select(StoreEntry.value).where(
+            StoreEntry.key == key, StoreEntry.expires_at > utc_now()
+        )
+        with self._engine.connect() as conn:
+            raw = conn.execute(query).scalar_one_or_none()
+        return None if raw is None else json.loads(raw)
+
+    def set(self, key: str, value: Any, ttl_seconds: int) -> None:
+        row = {
+            "key": key,
+            "value": json.dumps(value),
+            "expires_at": utc_now() + timedelta(seconds=ttl_seconds),
+        }
+        statement = insert_for(self._engine.dialect.name)(StoreEntry).values(row)
+        statement = statement.on_conflict_do_update(
+            index_elements=[StoreEntry.key],
+            set_={"value": statement.excluded.value, "expires_at": statement.excluded.expires_at},
+        )
+        with self._engine.begin() as conn:
+            conn.execute(statement)
+
+    def take(self, key: str) -> Any:
+        statement = (
+            delete(StoreEntry)
+            .where(StoreEntry.key == key)
+            .returning(StoreEntry.value, StoreEntry.expires_at)
+        )
+        with self._engine.begin() as conn:
+            row = conn.execute(statement).one_or_none()
+        if row is None:
+            return None
+        value, expires_at = row
+        return json.loads(value) if expires_at > utc_now() else None
+
+    def delete(self, key: str) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(delete(StoreEntry).where(StoreEntry.key == key))
+
+    def purge_expired(self) -> int:
+        with self._engine.begin() as conn:
+            result = conn.execute(delete(StoreEntry).where(StoreEntry.expires_at <= utc_now()))
+        return result.rowcount
+
+
+class RedisStore:
+    """Production: Redis, which expires keys by itself."""
+
+    def __init__(self, url: str, prefix: str = "imr:") -> None:
+        self._redis = redis.Redis.from_url(url)
+        self._prefix = prefix
+
+    def get(self, key: str) -> Any:
+        raw = self._redis.get(self._prefix + key)
+        return None if raw is None else json.loads(raw)
+
+    def set(self, key: str, value: Any, ttl_seconds: int) -> None:
+        self._redis.set(self._prefix + key, json.dumps(value), ex=max(1, ttl_seconds))
+
+    def take(self, key: str) -> Any:
+        raw = self._redis.getdel(self._prefix + key)
+        return None if raw is None else json.loads(raw)
+
+    def delete(self, key: str) -> None:
+        self._redis.delete(self._prefix + key)
+
+    def purge_expired(self) -> int:
+        return 0
+
+
+def init_store(app: Flask) -> None:
+    """Choose the store for this app: Redis when configured, the database otherwise."""
+    settings = app.config["IMR_SETTINGS"]
+    if settings.redis_url:
+        app.extensions["imr_store"] = RedisStore(settings.redis_url)
+    else:
+        with app.app_context():
+            app.extensions["imr_store"] = DatabaseStore(db.engine)
+
+
+def current_store() -> SharedStore:
+    """The shared store of the running app."""
+    return current_app.extensions["imr_store"]
