@@ -6,6 +6,7 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app.auth import current_identity
 from app.lti.errors import LaunchRejected
 
 _PAGES: dict[int, tuple[str, str]] = {
@@ -56,6 +57,9 @@ def _http_error(error: HTTPException) -> tuple[str, int]:
 
 
 def _csrf_error(error: CSRFError) -> tuple[str, int]:
+    if current_identity() is None:
+        # The session ended (or never began): opening the tool again is what helps, not a reload.
+        return _render(401, *_PAGES[401])
     return _render(
         400,
         "This form has expired",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import abort, jsonify, redirect, render_template, request
-from lti1p3platform.exceptions import LtiException
+from jwt import InvalidTokenError
+from lti1p3platform.exceptions import LtiException, MissingRequiredClaim, UnsupportedGrantType
 from werkzeug.wrappers import Response
 
 from app.demo_lms import bp
@@ -64,5 +65,7 @@ def token() -> tuple[Response, int] | Response:
     """Issue an access token to the tool (client credentials with a signed JWT assertion)."""
     try:
         return jsonify(demo_platform().access_token(request.form.to_dict()))
-    except (KeyError, LtiException) as error:
+    except (MissingRequiredClaim, UnsupportedGrantType) as error:
+        return jsonify({"error": "invalid_request", "error_description": str(error)}), 400
+    except (LtiException, InvalidTokenError) as error:
         return jsonify({"error": "invalid_client", "error_description": str(error)}), 400

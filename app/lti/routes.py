@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode, urlsplit
 
-from flask import jsonify, redirect, render_template, request, url_for
+from flask import jsonify, make_response, redirect, render_template, request, url_for
 from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
 from pylti1p3.exception import OIDCException
 from werkzeug.wrappers import Response
@@ -76,7 +76,7 @@ def login() -> Response | str:
     except OIDCException as error:
         raise LaunchRejected("not-registered", str(error), _login_facts()) from error
     if _embedded() and not request.values.get(NEW_WINDOW_PARAM):
-        response = Response(
+        response = make_response(
             render_template(
                 "lti/cookie_check.html",
                 authorise_url=authorise_url,

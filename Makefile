@@ -1,0 +1,37 @@
+# IMR Academy: `make run` starts the app with the demo LMS; `make test` runs the whole suite.
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test lint fmt install
+
+$(INSTALLED): pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(INSTALLED)
+
+run: $(INSTALLED)
+	$(BIN)/flask --app wsgi db upgrade
+	@echo "IMR Academy: open http://127.0.0.1:5000/demo-lms/ to launch it as a practitioner, trainer or director."
+	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000 --debug
+
+# SQLite always; then PostgreSQL as well when TEST_DATABASE_URL names one.
+test: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	env -u TEST_DATABASE_URL $(BIN)/pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== the same suite on $$TEST_DATABASE_URL =="; \
+		$(BIN)/pytest; \
+	fi
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(INSTALLED)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .

@@ -1,0 +1,47 @@
+"""Reading IMR roles from LTI roles."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.domain.roles import Role, roles_from_lti, strongest, switchable
+
+LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
+P, T, D = Role.PRACTITIONER, Role.TRAINER, Role.DIRECTOR
+
+
+@pytest.mark.parametrize(
+    ("lti_roles", "expected"),
+    [
+        ([f"{LIS}membership#Learner"], {P}),
+        ([f"{LIS}membership/Learner#NonCreditLearner"], {P}),
+        ([f"{LIS}membership#Instructor"], {T}),
+        ([f"{LIS}membership/Instructor#TeachingAssistant"], {T}),
+        ([f"{LIS}membership#ContentDeveloper"], {T}),
+        ([f"{LIS}membership#Administrator"], {D}),
+        ([f"{LIS}institution/person#Administrator"], {D}),
+        ([f"{LIS}system/person#Administrator"], {D}),
+        (["Learner", "Instructor"], {P, T}),
+        ([f"{LIS}membership#Mentor", f"{LIS}institution/person#Student"], set()),
+        ([f"{LIS}institution/person#Instructor"], set()),
+        ([], set()),
+    ],
+)
+def test_roles_from_lti(lti_roles, expected):
+    assert roles_from_lti(lti_roles) == expected
+
+
+def test_strongest_role_wins():
+    assert strongest({P, T}) is T
+    assert strongest({P, T, D}) is D
+    assert strongest(set()) is None
+
+
+def test_switching_offers_the_other_granted_roles_strongest_first():
+    assert switchable({P, T, D}, D, in_course=True) == [T, P]
+    assert switchable({P, T, D}, P, in_course=True) == [D, T]
+    assert switchable({P}, P, in_course=True) == []
+
+
+def test_course_roles_need_a_course():
+    assert switchable({P, T, D}, D, in_course=False) == []

@@ -1,0 +1,163 @@
+"""Every route, every role, and a second organisation: the server enforces who sees what."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.extensions import db
+from app.models.tenancy import Cohort, Program
+from tests.support.lms import COURSE, DIRECTOR, PRACTITIONER, TRAINER, LocalLms, csrf_token
+
+ANON, PRAC, TRAIN, DIR = "anonymous", "practitioner", "trainer", "director"
+HOMES = {PRAC: "/practitioner", TRAIN: "/trainer", DIR: "/director"}
+USERS = {PRAC: PRACTITIONER, TRAIN: TRAINER, DIR: DIRECTOR}
+
+# (method, url template, {role: expected status}); {program} and {cohort} are the launch's own.
+MATRIX: list[tuple[str, str, dict[str, int]]] = [
+    ("GET", "/", {ANON: 200, PRAC: 302, TRAIN: 302, DIR: 302}),
+    ("GET", "/practitioner", {ANON: 401, PRAC: 200, TRAIN: 403, DIR: 403}),
+    ("GET", "/trainer", {ANON: 401, PRAC: 403, TRAIN: 200, DIR: 403}),
+    ("GET", "/director", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 200}),
+    ("POST", "/role", {ANON: 401, PRAC: 400, TRAIN: 400, DIR: 400}),
+    ("GET", "/director/programs", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 200}),
+    ("POST", "/director/programs", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 400}),
+    ("POST", "/director/programs/{program}/rename", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 302}),
+    ("POST", "/director/cohorts/{cohort}/program", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 302}),
+    ("GET", "/lti/jwks", {ANON: 200, PRAC: 200, TRAIN: 200, DIR: 200}),
+    ("GET", "/lti/login", {ANON: 400, PRAC: 400, TRAIN: 400, DIR: 400}),
+    ("POST", "/lti/login", {ANON: 400, PRAC: 400, TRAIN: 400, DIR: 400}),
+    ("POST", "/lti/launch", {ANON: 401, PRAC: 401, TRAIN: 401, DIR: 401}),
+    ("GET", "/demo-lms/", {ANON: 200, PRAC: 200, TRAIN: 200, DIR: 200}),
+    ("GET", "/demo-lms/launch/{persona}", {ANON: 302, PRAC: 302, TRAIN: 302, DIR: 302}),
+    ("GET", "/demo-lms/authorise", {ANON: 400, PRAC: 400, TRAIN: 400, DIR: 400}),
+    ("POST", "/demo-lms/authorise", {ANON: 400, PRAC: 400, TRAIN: 400, DIR: 400}),
+    ("GET", "/demo-lms/jwks", {ANON: 200, PRAC: 200, TRAIN: 200, DIR: 200}),
+    ("POST", "/demo-lms/token", {ANON: 400, PRAC: 400, TRAIN: 400, DIR: 400}),
+]
+
+
+def _fixture_ids(app: Flask) -> dict[str, str]:
+    with app.app_context():
+        cohort = db.session.query(Cohort).one()
+        program = Program(organisation_id=cohort.organisation_id, name="Harbour House")
+        db.session.add(program)
+        db.session.commit()
+        return {"program": str(program.id), "cohort": str(cohort.id), "persona": "trainer"}
+
+
+def _request(client: FlaskClient, method: str, url: str, token: str | None) -> int:
+    if method == "GET":
+        return client.get(url).status_code
+    return client.post(url, data={"csrf_token": token} if token else {}).status_code
+
+
+def test_every_route_is_in_the_matrix(app: Flask):
+    covered = {(method, template.split("{")[0].rstrip("/")) for method, template, _ in MATRIX}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        prefix = rule.rule.split("<")[0].rstrip("/")
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (method, prefix) in covered, f"{method} {rule.rule} has no row in the matrix"
+
+
+@pytest.mark.parametrize("role", [ANON, PRAC, TRAIN, DIR])
+def test_each_route_answers_each_role_as_the_matrix_says(app: Flask, lms: LocalLms, role: str):
+    setup = app.test_client()
+    lms.launch(setup, TRAINER)
+    ids = _fixture_ids(app)
+    client = app.test_client()
+    token = None
+    if role != ANON:
+        assert lms.launch(client, USERS[role]).status_code == 302
+        token = csrf_token(client.get(HOMES[role]))
+    for method, template, expected in MATRIX:
+        url = template.format(**ids)
+        assert _request(client, method, url, token) == expected[role], f"{role} {method} {url}"
+
+
+@pytest.fixture
+def two_organisations(app: Flask, lms: LocalLms, httpserver) -> Callable[[str], FlaskClient]:
+    """Riverside (via `lms`) and Hillcrest, a second LMS, each with a director and a cohort."""
+    hillcrest = LocalLms.start(httpserver, issuer_path="/hillcrest", client_id="hillcrest-client")
+    with app.app_context():
+        hillcrest.register("Hillcrest Recovery Services")
+    clients = {"riverside": app.test_client(), "hillcrest": app.test_client()}
+    lms.launch(clients["riverside"], DIRECTOR)
+    hillcrest.launch(clients["hillcrest"], DIRECTOR)
+    return clients.__getitem__
+
+
+def test_a_director_never_sees_another_organisations_cohorts(app: Flask, two_organisations):
+    riverside, hillcrest = two_organisations("riverside"), two_organisations("hillcrest")
+    token = csrf_token(riverside.get("/director"))
+    riverside.post("/director/programs", data={"name": "Harbour House", "csrf_token": token})
+    assert "Harbour House" in riverside.get("/director").get_data(as_text=True)
+    hillcrest_page = hillcrest.get("/director").get_data(as_text=True)
+    assert "Harbour House" not in hillcrest_page
+    assert "Riverside" not in hillcrest_page
+    assert "Hillcrest Recovery Services" in hillcrest_page
+
+
+def test_a_director_cannot_touch_another_organisations_programs_or_cohorts(
+    app: Flask, two_organisations
+):
+    riverside, hillcrest = two_organisations("riverside"), two_organisations("hillcrest")
+    riverside.post(
+        "/director/programs",
+        data={"name": "Harbour House", "csrf_token": csrf_token(riverside.get("/director"))},
+    )
+    hillcrest.post(
+        "/director/programs",
+        data={"name": "Outreach", "csrf_token": csrf_token(hillcrest.get("/director"))},
+    )
+    with app.app_context():
+        riverside_program = db.session.query(Program).filter_by(name="Harbour House").one()
+        hillcrest_program = db.session.query(Program).filter_by(name="Outreach").one()
+        riverside_cohort = (
+            db.session.query(Cohort)
+            .filter_by(organisation_id=riverside_program.organisation_id)
+            .one()
+        )
+        ids = (riverside_program.id, hillcrest_program.id, riverside_cohort.id)
+    token = csrf_token(hillcrest.get("/director"))
+    rename = hillcrest.post(
+        f"/director/programs/{ids[0]}/rename", data={"name": "Taken over", "csrf_token": token}
+    )
+    assert rename.status_code == 404
+    move = hillcrest.post(
+        f"/director/cohorts/{ids[2]}/program", data={"program": str(ids[1]), "csrf_token": token}
+    )
+    assert move.status_code == 404
+    own_token = csrf_token(riverside.get("/director"))
+    foreign_program = riverside.post(
+        f"/director/cohorts/{ids[2]}/program",
+        data={"program": str(ids[1]), "csrf_token": own_token},
+    )
+    assert foreign_program.status_code == 302  # refused by the form: not one of their programs
+    with app.app_context():
+        assert db.session.get(Program, ids[0]).name == "Harbour House"
+        assert db.session.get(Cohort, ids[2]).program_id is None
+
+
+def test_a_trainer_sees_only_their_own_cohort(app: Flask, lms: LocalLms):
+    other_course = COURSE.__class__("course-other", "IMR Intensive, Winter cohort", "IMR-WIN")
+    winter, autumn = app.test_client(), app.test_client()
+    lms.launch(winter, PRACTITIONER, course=other_course)
+    lms.launch(autumn, TRAINER)
+    roster = autumn.get("/trainer").get_data(as_text=True)
+    assert "Ruth Adeyemi" in roster
+    assert "Maya Chen" not in roster
+
+
+def test_forms_without_a_csrf_token_are_refused(app: Flask, lms: LocalLms):
+    client = app.test_client()
+    lms.launch(client, DIRECTOR)
+    response = client.post("/director/programs", data={"name": "Harbour House"})
+    assert response.status_code == 400
+    assert "This form has expired" in response.get_data(as_text=True)
+    assert "Harbour House" not in client.get("/director").get_data(as_text=True)

@@ -1,0 +1,94 @@
+"""Real-browser launches: Debian's chromium, driven by Playwright, inside the demo LMS's iframe."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must run the browser tests: .ci/run installs Debian's chromium")
+        pytest.skip("browser tests need Debian's chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1200, "height": 1100})
+    opened = context.new_page()
+    opened.set_default_timeout(15_000)
+    yield opened
+    context.close()
+
+
+def _launch_in_frame(page, live_server: str, who: str):
+    page.goto(f"{live_server}/demo-lms/")
+    page.get_by_role("link", name=who).click()
+    return page.frame_locator("iframe[name=tool-frame]")
+
+
+def test_practitioner_launches_inside_the_lms_iframe(page, live_server: str):
+    frame = _launch_in_frame(page, live_server, "Alex Rivera")
+    frame.get_by_role("heading", name="Welcome, Alex Rivera").wait_for()
+    assert frame.locator(".role-badge").inner_text() == "Practitioner"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "practitioner-home.png"), full_page=True)
+
+
+def test_trainer_sees_the_practitioner_in_the_cohort(page, live_server: str):
+    _launch_in_frame(page, live_server, "Alex Rivera").get_by_role(
+        "heading", name="Welcome, Alex Rivera"
+    ).wait_for()
+    frame = _launch_in_frame(page, live_server, "Sam Okafor")
+    roster = frame.get_by_role("table")
+    roster.wait_for()
+    assert "Alex Rivera" in roster.inner_text()
+    assert "Sam Okafor" in roster.inner_text()
+
+
+def test_director_sees_the_organisation_and_switches_to_trainer(page, live_server: str):
+    frame = _launch_in_frame(page, live_server, "Jordan Lee")
+    frame.get_by_role("heading", name="Open Sky Community Services (demo)").wait_for()
+    frame.get_by_role("button", name="View as trainer").click()
+    frame.get_by_role("heading", name="People in this cohort").wait_for()
+    assert frame.locator(".role-badge").inner_text() == "Trainer"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "director-as-trainer.png"), full_page=True)
+
+
+def test_keyboard_user_can_skip_to_the_content(page, live_server: str):
+    frame = _launch_in_frame(page, live_server, "Alex Rivera")
+    frame.get_by_role("heading", name="Welcome, Alex Rivera").wait_for()
+    skip = frame.get_by_role("link", name="Skip to main content")
+    skip.focus()
+    assert skip.bounding_box()["x"] >= 0, "the skip link must become visible when focused"
+    skip.press("Enter")
+    assert frame.locator("#main").evaluate("main => document.activeElement === main")
