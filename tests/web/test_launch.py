@@ -363,3 +363,5 @@ def test_with_redis_configured_launch_state_lives_in_redis(settings, lms: LocalL
     fields = lms.launch_fields(client, PRACTITIONER)
     assert client.post("/lti/launch", data=fields).location == "/practitioner"
     assert client.post("/lti/launch", data=fields).status_code == 401
+    with redis_app.app_context():
+        db.engine.dispose()
