@@ -16,7 +16,8 @@ from typing import Any
 PROFILES = ("development", "test", "production")
 DEVELOPMENT_SECRET = "dev-only-secret-do-not-use-in-production"  # noqa: S105 (a marker, not a secret)
 MIN_SECRET_LENGTH = 32
-INSTANCE_DIR = Path(__file__).resolve().parent / "instance"
+ROOT_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = ROOT_DIR / "instance"
 
 
 class SettingsError(RuntimeError):
@@ -36,6 +37,7 @@ class Settings:
     secure_cookies: bool = False
     platform_keyset_cache_seconds: int = 3600
     launch_state_seconds: int = 24 * 3600
+    courses_dir: Path = ROOT_DIR / "courses"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -120,4 +122,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         demo_lms_enabled=not production and _flag(env, "DEMO_LMS", profile == "development"),
         secure_cookies=_flag(env, "SECURE_COOKIES", production),
         platform_keyset_cache_seconds=_int(env, "PLATFORM_KEYSET_CACHE_SECONDS", 3600),
+        courses_dir=Path(env.get("COURSES_DIR") or ROOT_DIR / "courses"),
     )

@@ -6,6 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app.content.cli import content_cli
 from app.lti.cli import lti_cli
 from app.tasks import PERIODIC_TASKS
 
@@ -25,3 +26,4 @@ def init_cli(app: Flask) -> None:
     """Attach the command groups."""
     app.cli.add_command(lti_cli)
     app.cli.add_command(tasks_cli)
+    app.cli.add_command(content_cli)

@@ -48,9 +48,7 @@ def authorise() -> str:
         )
     except (ValueError, LtiException) as error:
         abort(400, str(error))
-    return render_template(
-        "demo_lms/post_launch.html", action=params["redirect_uri"], fields=fields
-    )
+    return render_template("autopost.html", action=params["redirect_uri"], fields=fields)
 
 
 @bp.get("/jwks")

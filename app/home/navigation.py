@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import current_app, url_for
 
 from app.domain.roles import Role
 
@@ -16,3 +16,16 @@ _HOME_ENDPOINT = {
 def landing_url(role: Role) -> str:
     """The home page of a role."""
     return url_for(_HOME_ENDPOINT[role])
+
+
+def item_url(item: str | None) -> str | None:
+    """Where a deep-linked LMS item (`training`, `day:N`, `module:id`) opens, if it still exists."""
+    catalog = current_app.extensions["imr_catalog"]
+    kind, _, key = (item or "").partition(":")
+    if kind == "training" and not key:
+        return url_for("training.overview")
+    if kind == "day" and key.isdigit() and catalog.day(int(key)):
+        return url_for("training.day", number=int(key))
+    if kind == "module" and catalog.module(key):
+        return url_for("training.module", module_id=key)
+    return None

@@ -13,6 +13,7 @@ from app.home.forms import SwitchRoleForm
 from app.home.navigation import landing_url
 from app.models.tenancy import Cohort
 from app.services.people import cohort_roster, organisation_overview
+from app.services.training import progress_of
 
 
 @bp.get("/")
@@ -38,7 +39,15 @@ def practitioner() -> str:
     """The practitioner's home: their cohort and the trainers who lead it."""
     cohort = _cohort()
     trainers = [e for e in cohort_roster(cohort.id, Role.TRAINER) if e.active]
-    return render_template("home/practitioner.html", cohort=cohort, trainers=trainers)
+    catalog = current_app.extensions["imr_catalog"]
+    progress = progress_of(catalog, identity().person_id, cohort)
+    return render_template(
+        "home/practitioner.html",
+        cohort=cohort,
+        trainers=trainers,
+        catalog=catalog,
+        progress=progress,
+    )
 
 
 @bp.get("/trainer")

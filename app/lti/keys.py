@@ -28,6 +28,11 @@ class SigningKey:
     kid: str
     private_key_pem: str
 
+    @property
+    def public_key_pem(self) -> str:
+        """The public half, from which pylti1p3 derives the same kid (the RFC 7638 thumbprint)."""
+        return JWK.from_pem(self.private_key_pem.encode()).export_to_pem().decode()
+
 
 def create_key() -> ToolKey:
     """Generate a key pair whose kid is its RFC 7638 thumbprint (as pylti1p3 derives it)."""

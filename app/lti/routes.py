@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlencode, urlsplit
 
-from flask import jsonify, make_response, redirect, render_template, request, url_for
+from flask import flash, jsonify, make_response, redirect, render_template, request, url_for
 from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
 from pylti1p3.exception import OIDCException
 from werkzeug.wrappers import Response
 
 from app.auth import end_session, start_session
 from app.extensions import csrf
-from app.home.navigation import landing_url
+from app.home.navigation import item_url, landing_url
 from app.lti import bp, keys
 from app.lti.context import LaunchContext
 from app.lti.errors import LaunchRejected
@@ -98,7 +98,16 @@ def launch() -> Response:
     context = LaunchContext.from_claims(validated.get_launch_id(), validated.get_launch_data())
     person, identity = record_launch(context)
     start_session(person, identity)
-    return redirect(landing_url(identity.role))
+    if context.message_type == "LtiDeepLinkingRequest":
+        return redirect(url_for("training.deep_link"))
+    item = context.custom.get("imr_item")
+    target = item_url(item)
+    if item and target is None:
+        flash(
+            "The IMR Academy item linked in your course no longer exists; here is your home page.",
+            "error",
+        )
+    return redirect(target or landing_url(identity.role))
 
 
 @bp.get("/jwks")

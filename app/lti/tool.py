@@ -17,12 +17,15 @@ import hashlib
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import jwt
 import requests
 from flask import current_app
 from pylti1p3.contrib.flask import FlaskCookieService, FlaskMessageLaunch, FlaskRequest
+from pylti1p3.deep_link import DeepLink
+from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.deployment import Deployment
 from pylti1p3.exception import LtiException, LtiServiceException
 from pylti1p3.launch_data_storage.base import LaunchDataStorage
@@ -74,6 +77,7 @@ def pylti_registration(platform: Platform) -> Registration:
     if platform.auth_audience:
         registration.set_auth_audience(platform.auth_audience)
     registration.set_tool_private_key(signing.private_key_pem)
+    registration.set_tool_public_key(signing.public_key_pem)
     return registration
 
 
@@ -345,3 +349,39 @@ def service_connector(platform: Platform, store: SharedStore | None = None) -> S
 def cookie_service() -> FlaskCookieService:
     """The cookie service that sets the OIDC state cookie on our response."""
     return FlaskCookieService(FlaskRequest())
+
+
+def stored_launch(launch_id: str) -> dict[str, Any] | None:
+    """The claims of an earlier validated launch, kept in the shared store for later calls."""
+    return SharedLaunchDataStorage(current_store()).get_value(launch_id)
+
+
+def is_deep_linking(launch_id: str) -> bool:
+    """Whether a stored launch asked the tool to pick content for the LMS."""
+    body = stored_launch(launch_id) or {}
+    return body.get(claims.MESSAGE_TYPE) == "LtiDeepLinkingRequest"
+
+
+@dataclass(frozen=True)
+class DeepLinkingResponse:
+    """The signed answer to a deep-linking request, and where the browser must post it."""
+
+    return_url: str
+    jwt: str
+
+
+def deep_linking_response(
+    launch_id: str, title: str, url: str, custom: dict[str, str]
+) -> DeepLinkingResponse:
+    """Sign an LtiDeepLinkingResponse placing one IMR Academy link in the LMS."""
+    body = stored_launch(launch_id)
+    if not body or body.get(claims.MESSAGE_TYPE) != "LtiDeepLinkingRequest":
+        raise LookupError("this session did not start from a deep-linking request")
+    audience = body["aud"][0] if isinstance(body["aud"], list) else body["aud"]
+    platform = find_platform(body["iss"], audience)
+    if platform is None:
+        raise LookupError("the LMS registration was removed")
+    settings = body[claims.DEEP_LINKING_SETTINGS]
+    resource = DeepLinkResource().set_url(url).set_title(title).set_custom_params(custom)
+    link = DeepLink(pylti_registration(platform), body[claims.DEPLOYMENT_ID], settings)
+    return DeepLinkingResponse(settings["deep_link_return_url"], link.get_response_jwt([resource]))

@@ -3,15 +3,19 @@
 from app.models.lti import Platform, StoreEntry, ToolKey
 from app.models.people import Director, Enrolment, Person
 from app.models.tenancy import Cohort, Organisation, Program
+from app.models.training import ActivityResponse, ModuleCompletion, ReflectionConsent
 
 __all__ = [
+    "ActivityResponse",
     "Cohort",
     "Director",
     "Enrolment",
+    "ModuleCompletion",
     "Organisation",
     "Person",
     "Platform",
     "Program",
+    "ReflectionConsent",
     "StoreEntry",
     "ToolKey",
 ]

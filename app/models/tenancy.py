@@ -65,6 +65,7 @@ class Cohort(TimestampMixin, Base):
     program_id: Mapped[int | None] = mapped_column(
         ForeignKey("program.id", ondelete="SET NULL"), index=True
     )
+    days_unlock_in_order: Mapped[bool] = mapped_column(default=True, server_default="1")
 
     organisation: Mapped[Organisation] = relationship()
     program: Mapped[Program | None] = relationship(back_populates="cohorts")

@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 
 from app.auth import identity, load_in_organisation, role_required
 from app.domain.roles import Role
+from app.forms import options
 from app.models.tenancy import Cohort, Program
 from app.programs import bp
 from app.programs.forms import AssignCohortForm, ProgramForm
@@ -16,7 +17,7 @@ from app.services.programs import ProgramNameTaken, assign_cohort, create_progra
 
 def _assign_form(choices: list[tuple[str, str]], cohort: Cohort | None = None) -> AssignCohortForm:
     form = AssignCohortForm(program=str(cohort.program_id or "") if cohort else None)
-    form.program.choices = choices
+    form.program.choices = options(choices)
     return form
 
 

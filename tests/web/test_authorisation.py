@@ -9,8 +9,17 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
+from app.models.people import Person
 from app.models.tenancy import Cohort, Program
-from tests.support.lms import COURSE, DIRECTOR, PRACTITIONER, TRAINER, LocalLms, csrf_token
+from tests.support.lms import (
+    COURSE,
+    DIRECTOR,
+    PRACTITIONER,
+    PRACTITIONER_2,
+    TRAINER,
+    LocalLms,
+    csrf_token,
+)
 
 ANON, PRAC, TRAIN, DIR = "anonymous", "practitioner", "trainer", "director"
 HOMES = {PRAC: "/practitioner", TRAIN: "/trainer", DIR: "/director"}
@@ -27,6 +36,26 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("POST", "/director/programs", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 400}),
     ("POST", "/director/programs/{program}/rename", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 302}),
     ("POST", "/director/cohorts/{cohort}/program", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 302}),
+    ("GET", "/training/", {ANON: 401, PRAC: 200, TRAIN: 200, DIR: 200}),
+    ("GET", "/training/day/{day}", {ANON: 401, PRAC: 200, TRAIN: 200, DIR: 200}),
+    ("GET", "/training/module/{module}", {ANON: 401, PRAC: 302, TRAIN: 200, DIR: 200}),
+    (
+        "POST",
+        "/training/module/{module}/activity/{reflection}",
+        {ANON: 401, PRAC: 400, TRAIN: 403, DIR: 403},
+    ),
+    ("GET", "/training/consent", {ANON: 401, PRAC: 200, TRAIN: 403, DIR: 403}),
+    ("POST", "/training/consent", {ANON: 401, PRAC: 400, TRAIN: 403, DIR: 403}),
+    ("GET", "/training/cohort", {ANON: 401, PRAC: 403, TRAIN: 200, DIR: 403}),
+    ("POST", "/training/cohort/settings", {ANON: 401, PRAC: 403, TRAIN: 302, DIR: 403}),
+    ("GET", "/training/cohort.csv", {ANON: 401, PRAC: 403, TRAIN: 200, DIR: 403}),
+    (
+        "GET",
+        "/training/cohort/practitioners/{person}",
+        {ANON: 401, PRAC: 403, TRAIN: 200, DIR: 403},
+    ),
+    ("GET", "/training/deep-link", {ANON: 401, PRAC: 403, TRAIN: 400, DIR: 400}),
+    ("POST", "/training/deep-link", {ANON: 401, PRAC: 403, TRAIN: 400, DIR: 400}),
     ("GET", "/lti/jwks", {ANON: 200, PRAC: 200, TRAIN: 200, DIR: 200}),
     ("GET", "/lti/login", {ANON: 400, PRAC: 400, TRAIN: 400, DIR: 400}),
     ("POST", "/lti/login", {ANON: 400, PRAC: 400, TRAIN: 400, DIR: 400}),
@@ -41,12 +70,24 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
 
 
 def _fixture_ids(app: Flask) -> dict[str, str]:
+    catalog = app.extensions["imr_catalog"]
+    module = catalog.ordered_modules[0]
+    reflection = next(a for a in module.activities if a.type.value == "reflection")
     with app.app_context():
         cohort = db.session.query(Cohort).one()
         program = Program(organisation_id=cohort.organisation_id, name="Harbour House")
         db.session.add(program)
         db.session.commit()
-        return {"program": str(program.id), "cohort": str(cohort.id), "persona": "trainer"}
+        person = db.session.query(Person).filter_by(subject=PRACTITIONER_2.sub).one()
+        return {
+            "program": str(program.id),
+            "cohort": str(cohort.id),
+            "persona": "trainer",
+            "day": "1",
+            "module": module.id,
+            "reflection": reflection.id,
+            "person": str(person.id),
+        }
 
 
 def _request(client: FlaskClient, method: str, url: str, token: str | None) -> int:
@@ -69,6 +110,7 @@ def test_every_route_is_in_the_matrix(app: Flask):
 def test_each_route_answers_each_role_as_the_matrix_says(app: Flask, lms: LocalLms, role: str):
     setup = app.test_client()
     lms.launch(setup, TRAINER)
+    lms.launch(app.test_client(), PRACTITIONER_2)
     ids = _fixture_ids(app)
     client = app.test_client()
     token = None

@@ -92,3 +92,54 @@ def test_keyboard_user_can_skip_to_the_content(page, live_server: str):
     assert skip.bounding_box()["x"] >= 0, "the skip link must become visible when focused"
     skip.press("Enter")
     assert frame.locator("#main").evaluate("main => document.activeElement === main")
+
+
+def _do_activity(frame, activity) -> None:
+    section = frame.locator(f"#activity-{activity.id}")
+    kind = activity.type.value
+    if kind == "reflection":
+        section.get_by_label("Your reflection").fill(
+            "I notice I explain too quickly; next time I will ask first."
+        )
+    elif kind == "role-play":
+        section.get_by_label("I practised this role-play").check()
+    elif kind == "checklist":
+        for box in section.locator("input[type=checkbox]").all():
+            box.check()
+    section.get_by_role("button").click()
+    frame.get_by_text("Saved.").or_(
+        frame.get_by_text("Module complete. Well done.")
+    ).first.wait_for()
+
+
+def test_practitioner_completes_a_module_and_the_trainer_sees_it(page, live_server: str, app):
+    from playwright.sync_api import expect
+
+    first = app.extensions["imr_catalog"].ordered_modules[0]
+    frame = _launch_in_frame(page, live_server, "Alex Rivera")
+    day_one = frame.get_by_role("progressbar", name="Day 1")
+    expect(day_one).to_have_attribute("value", "0")
+    frame.get_by_role("link", name=f"Continue where you left off: {first.title}").click()
+    frame.get_by_label("Yes, my trainers may read my reflections").check()
+    frame.get_by_role("button", name="Save my choice").click()
+    frame.get_by_role("heading", name=first.title, level=1).wait_for()
+    reflections = [a for a in first.activities if a.type.value == "reflection"]
+    for activity in [
+        *reflections,
+        *(a for a in first.activities if a.required and a not in reflections),
+    ]:
+        _do_activity(frame, activity)
+    frame.get_by_text("Module complete. Well done.").wait_for()
+    frame.get_by_role("link", name="IMR Academy").click()
+    expect(day_one).to_have_attribute("value", "16")
+    expect(frame.locator(".progress", has=day_one)).to_contain_text("1 of 6 modules · 16%")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "practitioner-progress.png"), full_page=True)
+
+    trainer = _launch_in_frame(page, live_server, "Sam Okafor")
+    trainer.get_by_role("link", name="Training progress of the cohort").click()
+    row = trainer.get_by_role("row").filter(has_text="Alex Rivera")
+    row.wait_for()
+    assert f"{first.title}: Complete" in row.inner_text()
+    trainer.get_by_role("link", name="Alex Rivera").click()
+    trainer.get_by_text("next time I will ask first").wait_for()

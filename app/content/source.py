@@ -1,0 +1,108 @@
+"""Reading YAML and front-matter files while remembering the line of every key and item.
+
+Trainers edit these files by hand, so every error must point at a file and a line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class ContentError:
+    """One problem in one file, at one line (1-based; 0 when it concerns the whole file)."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.file}:{self.line}: {self.message}"
+            if self.line
+            else f"{self.file}: {self.message}"
+        )
+
+
+class ContentInvalid(Exception):
+    """The content has errors; nothing of it may be served."""
+
+    def __init__(self, errors: list[ContentError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(error) for error in errors))
+
+
+@dataclass(frozen=True)
+class Located:
+    """Parsed YAML with the 1-based line of every mapping key and sequence item."""
+
+    data: Any
+    lines: dict[Path_, int]
+    first_line: int
+
+    def line(self, *path: str | int) -> int:
+        """The line of a key or item, falling back to its nearest located parent."""
+        while path and path not in self.lines:
+            path = path[:-1]
+        return self.lines.get(path, self.first_line)
+
+
+def _index_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int], offset: int) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            child = (*path, key.value)
+            lines[child] = key.start_mark.line + 1 + offset
+            _index_lines(value, child, lines, offset)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            child = (*path, index)
+            lines[child] = item.start_mark.line + 1 + offset
+            _index_lines(item, child, lines, offset)
+
+
+def parse_yaml(text: str, file: str, offset: int = 0) -> Located:
+    """YAML text into data and line numbers; raises ContentInvalid on a syntax error."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 + offset if mark else offset + 1
+        raise ContentInvalid(
+            [ContentError(file, line, f"not valid YAML: {getattr(error, 'problem', error)}")]
+        ) from None
+    lines: dict[Path_, int] = {}
+    if node is not None:
+        _index_lines(node, (), lines, offset)
+    return Located(data, lines, offset + 1)
+
+
+@dataclass(frozen=True)
+class FrontMatterFile:
+    """A Markdown file with a YAML header: the header, the body, and where the body starts."""
+
+    header: Located
+    body: str
+    body_first_line: int
+
+
+def read_front_matter(path: Path, file: str) -> FrontMatterFile:
+    """Split `---` front matter from the Markdown body, keeping file line numbers."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        raise ContentInvalid(
+            [ContentError(file, 1, "must start with a `---` line opening the front matter")]
+        )
+    closing = next((i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---"), None)
+    if closing is None:
+        raise ContentInvalid(
+            [ContentError(file, 1, "the front matter is never closed by a `---` line")]
+        )
+    header = parse_yaml("".join(lines[1:closing]), file, offset=1)
+    return FrontMatterFile(header, "".join(lines[closing + 1 :]), closing + 2)

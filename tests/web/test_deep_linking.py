@@ -1,0 +1,93 @@
+"""Deep linking: a trainer places the training, a day or a module in the LMS course."""
+
+from __future__ import annotations
+
+import re
+
+import jwt
+import pytest
+from flask import Flask
+from jwcrypto.jwk import JWK
+
+from tests.support.lms import PRACTITIONER, TRAINER, LocalLms, csrf_token
+
+LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
+RETURN_URL = "https://lms.example.org/deep_link_return"
+
+
+def _deep_linking_claims() -> dict:
+    return {
+        LTI + "message_type": "LtiDeepLinkingRequest",
+        DL + "deep_linking_settings": {
+            "deep_link_return_url": RETURN_URL,
+            "accept_types": ["ltiResourceLink"],
+            "accept_presentation_document_targets": ["iframe", "window"],
+            "accept_multiple": False,
+            "data": "lms-opaque-42",
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("item", "lands_on"),
+    [
+        ("module:session-structure", "/training/module/session-structure"),
+        ("day:1", "/training/day/1"),
+        ("training", "/training/"),
+    ],
+)
+def test_deep_linking_round_trip(app: Flask, lms: LocalLms, item: str, lands_on: str):
+    trainer = app.test_client()
+    launched = trainer.post(
+        "/lti/launch", data=lms.launch_fields(trainer, TRAINER, claims=_deep_linking_claims())
+    )
+    assert launched.location == "/training/deep-link"
+    picker = trainer.get("/training/deep-link")
+    assert "Day 3" in picker.get_data(as_text=True)
+    reply = trainer.post(
+        "/training/deep-link", data={"item": item, "csrf_token": csrf_token(picker)}
+    )
+    html = reply.get_data(as_text=True)
+    assert f'action="{RETURN_URL}"' in html
+    token = re.search(r'name="JWT" value="([^"]+)"', html).group(1)
+    header = jwt.get_unverified_header(token)
+    jwk = next(k for k in trainer.get("/lti/jwks").get_json()["keys"] if k["kid"] == header["kid"])
+    claims = jwt.decode(
+        token, JWK(**jwk).export_to_pem(), algorithms=["RS256"], audience=lms.platform.issuer
+    )
+    assert claims["iss"] == lms.platform.client_id
+    assert claims[LTI + "message_type"] == "LtiDeepLinkingResponse"
+    assert claims[LTI + "deployment_id"] == lms.platform.deployment_id
+    assert claims[DL + "data"] == "lms-opaque-42"
+    [content] = claims[DL + "content_items"]
+    assert content["type"] == "ltiResourceLink"
+    assert content["url"] == "http://localhost/lti/launch"
+    assert content["custom"] == {"imr_item": item}
+
+    practitioner = app.test_client()
+    lms.launch(practitioner, PRACTITIONER)
+    practitioner.post(
+        "/training/consent",
+        data={"shares": "yes", "csrf_token": csrf_token(practitioner.get("/practitioner"))},
+    )
+    placed = lms.launch(practitioner, PRACTITIONER, claims={LTI + "custom": content["custom"]})
+    assert placed.location == lands_on
+    assert practitioner.get(lands_on).status_code == 200
+
+
+def test_a_link_to_a_removed_module_lands_home_with_a_message(app: Flask, lms: LocalLms):
+    client = app.test_client()
+    placed = lms.launch(
+        client, PRACTITIONER, claims={LTI + "custom": {"imr_item": "module:retired-module"}}
+    )
+    assert placed.location == "/practitioner"
+    assert "no longer exists" in client.get("/practitioner").get_data(as_text=True)
+
+
+def test_the_picker_needs_a_deep_linking_launch(app: Flask, lms: LocalLms):
+    client = app.test_client()
+    lms.launch(client, TRAINER)
+    response = client.get("/training/deep-link")
+    assert response.status_code == 400
+    assert "starts in your LMS" in response.get_data(as_text=True)
