@@ -38,6 +38,7 @@ class Settings:
     platform_keyset_cache_seconds: int = 3600
     launch_state_seconds: int = 24 * 3600
     courses_dir: Path = ROOT_DIR / "courses"
+    quizzes_dir: Path = ROOT_DIR / "quizzes"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -123,4 +124,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secure_cookies=_flag(env, "SECURE_COOKIES", production),
         platform_keyset_cache_seconds=_int(env, "PLATFORM_KEYSET_CACHE_SECONDS", 3600),
         courses_dir=Path(env.get("COURSES_DIR") or ROOT_DIR / "courses"),
+        quizzes_dir=Path(env.get("QUIZZES_DIR") or ROOT_DIR / "quizzes"),
     )

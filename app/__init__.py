@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.content.loader import load_catalog
+from app.content.quizzes import load_quizzes
 from config import INSTANCE_DIR, Settings, load_settings
 
 SECURITY_HEADERS = {
@@ -74,12 +75,13 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
-    from app import home, lti, programs, training
+    from app import home, lti, programs, quizzes, training
 
     app.register_blueprint(lti.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(programs.bp)
     app.register_blueprint(training.bp)
+    app.register_blueprint(quizzes.bp)
     if settings.demo_lms_enabled:
         from app import demo_lms
 
@@ -96,10 +98,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the app for the given settings (from the environment when none are given)."""
     settings = settings or load_settings()
     catalog = load_catalog(settings.courses_dir)  # refuses to start on invalid content
+    quizzes = load_quizzes(settings.quizzes_dir, catalog)
     INSTANCE_DIR.mkdir(exist_ok=True)
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_mapping(_flask_config(settings))
     app.extensions["imr_catalog"] = catalog
+    app.extensions["imr_quizzes"] = quizzes
     if settings.proxy_fix_hops:
         hops = settings.proxy_fix_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]

@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from app.content.cli import content_cli
 from app.lti.cli import lti_cli
+from app.quizzes.cli import quizzes_cli
 from app.tasks import PERIODIC_TASKS
 
 tasks_cli = AppGroup("tasks", help="Background work.")
@@ -27,3 +28,4 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(lti_cli)
     app.cli.add_command(tasks_cli)
     app.cli.add_command(content_cli)
+    app.cli.add_command(quizzes_cli)

@@ -10,8 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery, Task, shared_task
-from flask import Flask
+from celery.utils.time import get_exponential_backoff_interval
+from flask import Flask, current_app
 
+from app.extensions import db
+from app.models.quizzes import GradeDelivery
+from app.services import grades
 from app.shared_store import current_store
 
 PERIODIC_TASKS: dict[str, dict[str, Any]] = {
@@ -19,7 +23,13 @@ PERIODIC_TASKS: dict[str, dict[str, Any]] = {
         "task": "app.tasks.purge_expired_launch_state",
         "schedule": 3600.0,
     },
+    "resend-undelivered-grades": {
+        "task": "app.tasks.resend_undelivered_grades",
+        "schedule": 900.0,
+    },
 }
+GRADE_RETRIES = 8
+GRADE_RETRIES_IN_PROCESS = 2  # eager retries run inside the request: keep them few
 
 
 def init_celery(app: Flask) -> Celery:
@@ -53,3 +63,38 @@ def init_celery(app: Flask) -> Celery:
 def purge_expired_launch_state() -> int:
     """Drop expired OIDC state, nonces and cached tokens (Redis expires its own)."""
     return current_store().purge_expired()
+
+
+def _quiz_title(delivery_id: int) -> str:
+    delivery = db.session.get_one(GradeDelivery, delivery_id)
+    bank = current_app.extensions["imr_quizzes"].get(delivery.attempt.quiz_id)
+    return bank.title if bank else delivery.attempt.quiz_id
+
+
+@shared_task(bind=True, name="app.tasks.send_grade", max_retries=GRADE_RETRIES)
+def send_grade(self: Task, delivery_id: int) -> object:
+    """Post one quiz grade to the LMS, retrying with Celery's exponential backoff."""
+    try:
+        grades.deliver(delivery_id, _quiz_title(delivery_id))
+    except grades.DeliveryFailed as error:
+        limit = GRADE_RETRIES_IN_PROCESS if self.request.is_eager else GRADE_RETRIES
+        if self.request.retries >= limit:
+            return f"failed after {self.request.retries + 1} tries: {error}"
+        countdown = get_exponential_backoff_interval(
+            30, self.request.retries, 3600, full_jitter=True
+        )
+        if self.request.is_eager:
+            # In-process, Celery re-applies a *returned* Retry at once (a raised one would
+            # propagate out of the request instead).
+            return self.retry(exc=error, countdown=countdown, max_retries=limit, throw=False)
+        raise self.retry(exc=error, countdown=countdown, max_retries=limit) from error
+    return "delivered"
+
+
+@shared_task(name="app.tasks.resend_undelivered_grades")
+def resend_undelivered_grades() -> int:
+    """Queue every grade still pending or failed (the periodic safety net)."""
+    pending = grades.undelivered()
+    for delivery_id in pending:
+        send_grade.delay(delivery_id)
+    return len(pending)

@@ -23,7 +23,7 @@ from app.content.model import (
     Turn,
 )
 from app.content.render import render_markdown
-from app.content.source import ContentError, ContentInvalid, Located, parse_yaml, read_front_matter
+from app.content.source import Checker, ContentError, ContentInvalid, parse_yaml, read_front_matter
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MODULE_FILE = re.compile(r"^(\d{2})-[a-z0-9-]+\.md$")
@@ -40,57 +40,12 @@ ACTIVITY_FIELDS: dict[ActivityType, set[str]] = {
 SPEAKERS = {"practitioner", "person", "supporter"}
 
 
-class _Checker:
-    """Collects errors for one file instead of stopping at the first."""
-
-    def __init__(self, file: str, located: Located, errors: list[ContentError]) -> None:
-        self.file, self.located, self.errors = file, located, errors
-
-    def error(self, message: str, *path: str | int) -> None:
-        self.errors.append(ContentError(self.file, self.located.line(*path), message))
-
-    def keys(self, mapping: Any, allowed: set[str], required: set[str], *path: str | int) -> bool:
-        if not isinstance(mapping, dict):
-            self.error("expected a mapping of keys to values", *path)
-            return False
-        for key in mapping:
-            if key not in allowed:
-                self.error(
-                    f"unknown key `{key}` (allowed: {', '.join(sorted(allowed))})", *path, key
-                )
-        for key in sorted(required - set(mapping)):
-            self.error(f"missing required key `{key}`", *path)
-        return True
-
-    def text(self, mapping: dict[str, Any], key: str, *path: str | int) -> str:
-        value = mapping.get(key)
-        if value is None:
-            return ""
-        if not isinstance(value, str) or not value.strip():
-            self.error(f"`{key}` must be non-empty text", *path, key)
-            return ""
-        return value.strip()
-
-    def texts(
-        self, mapping: dict[str, Any], key: str, low: int, high: int, *path: str | int
-    ) -> tuple[str, ...]:
-        value = mapping.get(key)
-        if value is None:
-            return ()
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            self.error(f"`{key}` must be a list of non-empty texts", *path, key)
-            return ()
-        if not low <= len(value) <= high:
-            self.error(f"`{key}` needs {low} to {high} entries, not {len(value)}", *path, key)
-        return tuple(v.strip() for v in value)
-
-
 def _version(path: Path) -> str:
     """A content version: the file's SHA-256, so any edit makes a new version."""
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
-def _turns(check: _Checker, raw: Any, path: tuple[str | int, ...]) -> tuple[Turn, ...]:
+def _turns(check: Checker, raw: Any, path: tuple[str | int, ...]) -> tuple[Turn, ...]:
     if not isinstance(raw, list) or not raw:
         check.error("`transcript` must be a list of turns", *path)
         return ()
@@ -113,7 +68,7 @@ def _turns(check: _Checker, raw: Any, path: tuple[str | int, ...]) -> tuple[Turn
     return tuple(turns)
 
 
-def _activity(check: _Checker, raw: Any, index: int) -> Activity | None:
+def _activity(check: Checker, raw: Any, index: int) -> Activity | None:
     path = ("activities", index)
     base = {"id", "type", "required", "title"}
     if not check.keys(raw, set(raw) | base if isinstance(raw, dict) else base, base, *path):
@@ -154,7 +109,7 @@ def _activity(check: _Checker, raw: Any, index: int) -> Activity | None:
     )
 
 
-def _activities(check: _Checker, raw: Any) -> tuple[Activity, ...]:
+def _activities(check: Checker, raw: Any) -> tuple[Activity, ...]:
     if not isinstance(raw, list) or not raw:
         check.error("`activities` must list at least one practice activity", "activities")
         return ()
@@ -175,7 +130,7 @@ def _activities(check: _Checker, raw: Any) -> tuple[Activity, ...]:
 
 
 def _choices(
-    check: _Checker, header: dict[str, Any], key: str, allowed: set[str], need_one: bool
+    check: Checker, header: dict[str, Any], key: str, allowed: set[str], need_one: bool
 ) -> tuple[str, ...]:
     value = header.get(key)
     if value is None:
@@ -221,7 +176,7 @@ def _module(
         )
         return None
     source = read_front_matter(path, file)
-    check = _Checker(file, source.header, errors)
+    check = Checker(file, source.header, errors)
     header = source.header.data
     if not check.keys(header, MODULE_KEYS, MODULE_KEYS):
         return None
@@ -258,13 +213,13 @@ def _module(
 
 def _yaml_file(
     path: Path, root: Path, keys: set[str], errors: list[ContentError]
-) -> tuple[dict[str, Any], _Checker] | None:
+) -> tuple[dict[str, Any], Checker] | None:
     file = str(path.relative_to(root.parent))
     if not path.exists():
         errors.append(ContentError(file, 0, "file is missing"))
         return None
     located = parse_yaml(path.read_text(encoding="utf-8"), file)
-    check = _Checker(file, located, errors)
+    check = Checker(file, located, errors)
     return (located.data, check) if check.keys(located.data, keys, keys) else None
 
 

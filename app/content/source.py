@@ -106,3 +106,48 @@ def read_front_matter(path: Path, file: str) -> FrontMatterFile:
         )
     header = parse_yaml("".join(lines[1:closing]), file, offset=1)
     return FrontMatterFile(header, "".join(lines[closing + 1 :]), closing + 2)
+
+
+class Checker:
+    """Collects errors for one file instead of stopping at the first."""
+
+    def __init__(self, file: str, located: Located, errors: list[ContentError]) -> None:
+        self.file, self.located, self.errors = file, located, errors
+
+    def error(self, message: str, *path: str | int) -> None:
+        self.errors.append(ContentError(self.file, self.located.line(*path), message))
+
+    def keys(self, mapping: Any, allowed: set[str], required: set[str], *path: str | int) -> bool:
+        if not isinstance(mapping, dict):
+            self.error("expected a mapping of keys to values", *path)
+            return False
+        for key in mapping:
+            if key not in allowed:
+                self.error(
+                    f"unknown key `{key}` (allowed: {', '.join(sorted(allowed))})", *path, key
+                )
+        for key in sorted(required - set(mapping)):
+            self.error(f"missing required key `{key}`", *path)
+        return True
+
+    def text(self, mapping: dict[str, Any], key: str, *path: str | int) -> str:
+        value = mapping.get(key)
+        if value is None:
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            self.error(f"`{key}` must be non-empty text", *path, key)
+            return ""
+        return value.strip()
+
+    def texts(
+        self, mapping: dict[str, Any], key: str, low: int, high: int, *path: str | int
+    ) -> tuple[str, ...]:
+        value = mapping.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.error(f"`{key}` must be a list of non-empty texts", *path, key)
+            return ()
+        if not low <= len(value) <= high:
+            self.error(f"`{key}` needs {low} to {high} entries, not {len(value)}", *path, key)
+        return tuple(v.strip() for v in value)

@@ -13,6 +13,8 @@ from app.lti.registrations import (
     list_platforms,
     remove_platform,
 )
+from app.services.grades import undelivered
+from app.tasks import send_grade
 
 lti_cli = AppGroup("lti", help="LTI 1.3: LMS registrations and the tool's keys.")
 
@@ -125,3 +127,17 @@ def retire_key_command(kid: str) -> None:
     except keys.ToolKeyError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Retired {kid}: it is no longer in the JWKS.")
+
+
+@lti_cli.command("sync-grades")
+def sync_grades_command() -> None:
+    """Send every quiz grade the LMS has not yet accepted (pending or failed)."""
+    pending = undelivered()
+    for delivery_id in pending:
+        outcome = send_grade.apply(args=[delivery_id]).get()
+        click.echo(f"grade delivery {delivery_id}: {outcome}")
+    click.echo(
+        f"{len(pending)} grade(s) were waiting to be sent."
+        if pending
+        else "Every grade has been delivered."
+    )

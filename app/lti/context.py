@@ -31,6 +31,8 @@ class LaunchContext:
     resource_link_id: str | None
     target_link_uri: str | None
     custom: Mapping[str, str]
+    ags_lineitems_url: str | None = None
+    ags_scopes: tuple[str, ...] = ()
 
     @classmethod
     def from_claims(cls, launch_id: str, body: Mapping[str, Any]) -> LaunchContext:
@@ -56,4 +58,6 @@ class LaunchContext:
             resource_link_id=resource_link.get("id"),
             target_link_uri=body.get(claims.TARGET_LINK_URI),
             custom=dict(body.get(claims.CUSTOM) or {}),
+            ags_lineitems_url=(body.get(claims.AGS_ENDPOINT) or {}).get("lineitems"),
+            ags_scopes=tuple((body.get(claims.AGS_ENDPOINT) or {}).get("scope") or ()),
         )

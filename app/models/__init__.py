@@ -2,6 +2,7 @@
 
 from app.models.lti import Platform, StoreEntry, ToolKey
 from app.models.people import Director, Enrolment, Person
+from app.models.quizzes import ExtraAttempt, GradeDelivery, QuizAttempt
 from app.models.tenancy import Cohort, Organisation, Program
 from app.models.training import ActivityResponse, ModuleCompletion, ReflectionConsent
 
@@ -10,11 +11,14 @@ __all__ = [
     "Cohort",
     "Director",
     "Enrolment",
+    "ExtraAttempt",
+    "GradeDelivery",
     "ModuleCompletion",
     "Organisation",
     "Person",
     "Platform",
     "Program",
+    "QuizAttempt",
     "ReflectionConsent",
     "StoreEntry",
     "ToolKey",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, TimestampMixin
@@ -66,6 +66,8 @@ class Cohort(TimestampMixin, Base):
         ForeignKey("program.id", ondelete="SET NULL"), index=True
     )
     days_unlock_in_order: Mapped[bool] = mapped_column(default=True, server_default="1")
+    ags_lineitems_url: Mapped[str | None] = mapped_column(String(1000))
+    ags_scopes: Mapped[list[str] | None] = mapped_column(JSON)
 
     organisation: Mapped[Organisation] = relationship()
     program: Mapped[Program | None] = relationship(back_populates="cohorts")

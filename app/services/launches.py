@@ -58,6 +58,10 @@ def _cohort(organisation: Organisation, launch: LaunchContext) -> Cohort:
     )
     cohort.title = launch.context_title or cohort.title
     cohort.label = launch.context_label
+    if launch.ags_lineitems_url:
+        # Kept on the cohort so grade delivery, a background task, never needs the launch again.
+        cohort.ags_lineitems_url = launch.ags_lineitems_url
+        cohort.ags_scopes = list(launch.ags_scopes)
     return cohort
 
 

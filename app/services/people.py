@@ -73,3 +73,13 @@ def organisation_overview(organisation_id: int) -> OrganisationOverview:
     ]
     unassigned = [s for s in summaries.values() if s.cohort.program_id is None]
     return OrganisationOverview(organisation, by_program, unassigned)
+
+
+def practitioner_in_cohort(cohort_id: int, person_id: int) -> Person | None:
+    """A practitioner of this cohort, or None: trainers see only their own cohort's people."""
+    enrolment = db.session.scalar(
+        select(Enrolment).filter_by(
+            cohort_id=cohort_id, person_id=person_id, role=Role.PRACTITIONER
+        )
+    )
+    return enrolment.person if enrolment else None

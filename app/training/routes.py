@@ -12,7 +12,6 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app.auth import identity, role_required
@@ -23,8 +22,9 @@ from app.exports import csv_response
 from app.extensions import db
 from app.forms import options
 from app.lti.tool import deep_linking_response, is_deep_linking
-from app.models.people import Enrolment, Person
+from app.models.people import Person
 from app.models.tenancy import Cohort
+from app.services.people import practitioner_in_cohort
 from app.services.training import (
     ResponseRefused,
     cohort_progress,
@@ -271,14 +271,10 @@ def cohort_csv() -> Response:
 
 
 def _practitioner_of_cohort(cohort: Cohort, person_id: int) -> Person:
-    enrolment = db.session.scalar(
-        select(Enrolment).filter_by(
-            cohort_id=cohort.id, person_id=person_id, role=Role.PRACTITIONER
-        )
-    )
-    if enrolment is None:
+    person = practitioner_in_cohort(cohort.id, person_id)
+    if person is None:
         abort(404, "That practitioner is not in your cohort.")
-    return enrolment.person
+    return person
 
 
 @bp.get("/cohort/practitioners/<int:person_id>")

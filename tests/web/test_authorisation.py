@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from app.extensions import db
 from app.models.people import Person
 from app.models.tenancy import Cohort, Program
+from app.services.quizzes import start_or_resume
 from tests.support.lms import (
     COURSE,
     DIRECTOR,
@@ -56,6 +57,18 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ),
     ("GET", "/training/deep-link", {ANON: 401, PRAC: 403, TRAIN: 400, DIR: 400}),
     ("POST", "/training/deep-link", {ANON: 401, PRAC: 403, TRAIN: 400, DIR: 400}),
+    ("GET", "/quizzes/", {ANON: 401, PRAC: 200, TRAIN: 403, DIR: 403}),
+    ("POST", "/quizzes/{quiz}/start", {ANON: 401, PRAC: 302, TRAIN: 403, DIR: 403}),
+    ("GET", "/quizzes/attempts/{attempt}", {ANON: 401, PRAC: 404, TRAIN: 403, DIR: 403}),
+    ("POST", "/quizzes/attempts/{attempt}", {ANON: 401, PRAC: 404, TRAIN: 403, DIR: 403}),
+    ("GET", "/quizzes/attempts/{attempt}/result", {ANON: 401, PRAC: 404, TRAIN: 403, DIR: 403}),
+    ("GET", "/quizzes/results", {ANON: 401, PRAC: 403, TRAIN: 200, DIR: 403}),
+    ("GET", "/quizzes/results/{person}", {ANON: 401, PRAC: 403, TRAIN: 200, DIR: 403}),
+    ("POST", "/quizzes/results/{person}/extra", {ANON: 401, PRAC: 403, TRAIN: 400, DIR: 403}),
+    ("GET", "/quizzes/review/{attempt}", {ANON: 401, PRAC: 403, TRAIN: 200, DIR: 403}),
+    ("POST", "/quizzes/review/{attempt}/resend", {ANON: 401, PRAC: 403, TRAIN: 400, DIR: 403}),
+    ("GET", "/quizzes/analysis", {ANON: 401, PRAC: 403, TRAIN: 200, DIR: 200}),
+    ("GET", "/quizzes/analysis.csv", {ANON: 401, PRAC: 403, TRAIN: 200, DIR: 200}),
     ("GET", "/lti/jwks", {ANON: 200, PRAC: 200, TRAIN: 200, DIR: 200}),
     ("GET", "/lti/login", {ANON: 400, PRAC: 400, TRAIN: 400, DIR: 400}),
     ("POST", "/lti/login", {ANON: 400, PRAC: 400, TRAIN: 400, DIR: 400}),
@@ -79,6 +92,10 @@ def _fixture_ids(app: Flask) -> dict[str, str]:
         db.session.add(program)
         db.session.commit()
         person = db.session.query(Person).filter_by(subject=PRACTITIONER_2.sub).one()
+        bank = next(iter(app.extensions["imr_quizzes"].values()))
+        attempt = start_or_resume(
+            bank, person.id, cohort.organisation_id, cohort.id
+        )  # Tom's: others get 404
         return {
             "program": str(program.id),
             "cohort": str(cohort.id),
@@ -87,6 +104,8 @@ def _fixture_ids(app: Flask) -> dict[str, str]:
             "module": module.id,
             "reflection": reflection.id,
             "person": str(person.id),
+            "quiz": bank.id,
+            "attempt": str(attempt.id),
         }
 
 

@@ -143,3 +143,47 @@ def test_practitioner_completes_a_module_and_the_trainer_sees_it(page, live_serv
     assert f"{first.title}: Complete" in row.inner_text()
     trainer.get_by_role("link", name="Alex Rivera").click()
     trainer.get_by_text("next time I will ask first").wait_for()
+
+
+def _answer_correctly(frame, attempt) -> None:
+    for item in attempt.draw:
+        for drawn in item["questions"]:
+            question = drawn["question"]
+            qid = question["id"]
+            if question["type"] in ("single-choice", "multiple-response"):
+                correct = {c["id"] for c in question["choices"] if c["correct"]}
+                for token, choice in drawn["choices"]:
+                    if choice in correct:
+                        frame.locator(f"[id='{qid}-{token}']").check()
+            elif question["type"] == "true-false":
+                frame.locator(f"[id='{qid}-{str(question['answer']).lower()}']").check()
+            else:
+                for token, index in drawn["steps"]:
+                    frame.locator(f"[id='{qid}-{token}']").select_option(str(index + 1))
+
+
+def test_practitioner_passes_a_quiz_and_the_trainer_sees_it(page, live_server: str, app):
+    from app.extensions import db
+    from app.models.quizzes import QuizAttempt
+
+    frame = _launch_in_frame(page, live_server, "Priya Nair")
+    frame.get_by_role("link", name="Go to your quizzes").click()
+    frame.get_by_role("row").filter(has_text="Day 1 competency quiz").get_by_role(
+        "button", name="Start"
+    ).click()
+    frame.get_by_role("button", name="Submit answers").wait_for()
+    with app.app_context():
+        attempt = db.session.scalars(db.select(QuizAttempt).order_by(QuizAttempt.id.desc())).first()
+        db.session.expunge(attempt)
+    _answer_correctly(frame, attempt)
+    frame.get_by_role("button", name="Submit answers").click()
+    frame.get_by_text("100.0%").wait_for()
+    assert "Passed" in frame.locator(".result-summary").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "quiz-result.png"), full_page=True)
+
+    trainer = _launch_in_frame(page, live_server, "Sam Okafor")
+    trainer.get_by_role("link", name="Quiz results").click()
+    row = trainer.get_by_role("row").filter(has_text="Priya Nair")
+    row.wait_for()
+    assert "100% passed" in " ".join(row.inner_text().split())

@@ -1,0 +1,182 @@
+"""Quiz banks and the draw of one attempt: which items, in which order, under which tokens.
+
+A draw is plain JSON, stored with the attempt, so the attempt can be shown and reviewed exactly
+as it was seen. Choices and steps are shown under random per-attempt tokens: neither their ids
+nor their positions in the bank can tell the browser which answer is right.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from app.domain.scoring import Choice, Question
+
+
+@dataclass(frozen=True)
+class Item:
+    """What a draw picks: one question, or a vignette (a scenario with its questions)."""
+
+    id: str
+    questions: tuple[Question, ...]
+    scenario: str | None = None
+
+
+@dataclass(frozen=True)
+class Pool:
+    id: str
+    title: str
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class DrawRule:
+    pool: str
+    count: int
+
+
+@dataclass(frozen=True)
+class QuizBank:
+    """One competency quiz as its file defines it, at one version."""
+
+    id: str
+    title: str
+    days: tuple[int, ...]
+    modules: tuple[str, ...]
+    pass_mark: int
+    attempts_allowed: int
+    time_limit_minutes: int | None
+    feedback: str
+    draws: tuple[DrawRule, ...]
+    pools: tuple[Pool, ...]
+    version: str
+    source: str
+
+    @property
+    def questions(self) -> dict[str, Question]:
+        return {q.id: q for pool in self.pools for item in pool.items for q in item.questions}
+
+    @property
+    def items(self) -> dict[str, Item]:
+        return {item.id: item for pool in self.pools for item in pool.items}
+
+    @property
+    def shows_detail(self) -> bool:
+        """Whether practitioners see per-question results and rationales after submitting."""
+        return self.feedback == "full"
+
+
+def _token(rng: random.Random) -> str:
+    return f"{rng.getrandbits(40):010x}"
+
+
+def snapshot(question: Question) -> dict[str, Any]:
+    """The whole question as JSON, kept server-side with the attempt (answers included)."""
+    return {
+        "id": question.id,
+        "type": question.type,
+        "prompt": question.prompt,
+        "rationale": question.rationale,
+        "strategies": list(question.strategies),
+        "topic_areas": list(question.topic_areas),
+        "points": str(question.points),
+        "answer": question.answer,
+        "steps": list(question.steps),
+        "scenario": question.scenario,
+        "choices": [
+            {"id": c.id, "text": c.text, "correct": c.correct, "why": c.why}
+            for c in question.choices
+        ],
+    }
+
+
+def from_snapshot(data: Mapping[str, Any]) -> Question:
+    """A question back from its snapshot, exactly as it was when drawn."""
+    return Question(
+        id=data["id"],
+        type=data["type"],
+        prompt=data["prompt"],
+        rationale=data["rationale"],
+        strategies=tuple(data["strategies"]),
+        topic_areas=tuple(data["topic_areas"]),
+        points=Fraction(data["points"]),
+        answer=data["answer"],
+        steps=tuple(data["steps"]),
+        scenario=data["scenario"],
+        choices=tuple(Choice(**choice) for choice in data["choices"]),
+    )
+
+
+def _drawn_question(question: Question, rng: random.Random) -> dict[str, Any]:
+    drawn: dict[str, Any] = {"question": snapshot(question)}
+    if question.choices:
+        order = list(question.choices)
+        rng.shuffle(order)
+        drawn["choices"] = [[_token(rng), choice.id] for choice in order]
+    if question.steps:
+        order = list(range(len(question.steps)))
+        rng.shuffle(order)
+        drawn["steps"] = [[_token(rng), index] for index in order]
+    return drawn
+
+
+def draw_attempt(bank: QuizBank, rng: random.Random) -> list[dict[str, Any]]:
+    """Pick each rule's items from its pool, shuffle everything, and token every choice and step."""
+    pools = {pool.id: pool for pool in bank.pools}
+    items = [
+        item for rule in bank.draws for item in rng.sample(list(pools[rule.pool].items), rule.count)
+    ]
+    rng.shuffle(items)
+    return [
+        {
+            "item": item.id,
+            "scenario": item.scenario,
+            "questions": [_drawn_question(q, rng) for q in item.questions],
+        }
+        for item in items
+    ]
+
+
+def drawn_questions(draw: Sequence[Mapping[str, Any]]) -> list[Question]:
+    """The questions an attempt drew, as they were then, in the order it showed them."""
+    return [from_snapshot(q["question"]) for item in draw for q in item["questions"]]
+
+
+def _ordering_positions(
+    question: Question, drawn: Mapping[str, Any], given: Any
+) -> list[int | None]:
+    steps = dict(map(tuple, drawn.get("steps", [])))
+    positions: list[int | None] = [None] * len(question.steps)
+    for token, position in given.items() if isinstance(given, Mapping) else ():
+        if token in steps and isinstance(position, int):
+            positions[steps[token]] = position - 1
+    return positions
+
+
+def answers_from_form(draw: Sequence[Mapping[str, Any]], raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn tokens the browser sent back into the answers scoring understands.
+
+    `raw` maps a question id to: a choice token (single choice), a list of tokens (multiple
+    response), "true"/"false", or for ordering a mapping of step token to 1-based position.
+    Unknown tokens are ignored, so a forged form can only lose points.
+    """
+    answers: dict[str, Any] = {}
+    for item in draw:
+        for drawn in item["questions"]:
+            question = from_snapshot(drawn["question"])
+            given = raw.get(question.id)
+            if given is None:
+                continue
+            tokens = dict(map(tuple, drawn.get("choices", [])))
+            if question.type == "single-choice":
+                answers[question.id] = tokens.get(given)
+            elif question.type == "multiple-response":
+                answers[question.id] = [tokens[t] for t in given if t in tokens]
+            elif question.type == "true-false":
+                answers[question.id] = {"true": True, "false": False}.get(given)
+            else:
+                answers[question.id] = _ordering_positions(question, drawn, given)
+    return answers

@@ -1,0 +1,169 @@
+"""Scoring competency quizzes: exact, explainable, and the same every time.
+
+Scores are Fractions, never floats, so a total is exactly the sum of its parts and a pass at
+80% is never lost to rounding. Each question type has its own grader, registered by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str
+    text: str
+    correct: bool
+    why: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as the bank defines it (answers included: never sent to the browser)."""
+
+    id: str
+    type: str
+    prompt: str
+    rationale: str
+    strategies: tuple[str, ...]
+    topic_areas: tuple[str, ...]
+    points: Fraction = Fraction(1)
+    choices: tuple[Choice, ...] = ()
+    answer: bool | None = None
+    steps: tuple[str, ...] = ()
+    scenario: str | None = None
+
+    @property
+    def correct_ids(self) -> frozenset[str]:
+        return frozenset(choice.id for choice in self.choices if choice.correct)
+
+
+@dataclass(frozen=True)
+class QuestionScore:
+    question_id: str
+    points: Fraction
+    maximum: Fraction
+    explanation: str
+
+    @property
+    def correct(self) -> bool:
+        return self.points == self.maximum
+
+
+@dataclass(frozen=True)
+class AttemptScore:
+    questions: tuple[QuestionScore, ...]
+    pass_mark: int
+    total: Fraction = field(init=False)
+    maximum: Fraction = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "total", sum((q.points for q in self.questions), Fraction(0)))
+        object.__setattr__(self, "maximum", sum((q.maximum for q in self.questions), Fraction(0)))
+
+    @property
+    def percent(self) -> Fraction:
+        return Fraction(0) if not self.maximum else self.total * 100 / self.maximum
+
+    @property
+    def passed(self) -> bool:
+        return self.percent >= self.pass_mark
+
+
+Grader = Callable[[Question, Any], QuestionScore]
+GRADERS: dict[str, Grader] = {}
+
+
+def grader(kind: str) -> Callable[[Grader], Grader]:
+    def register(function: Grader) -> Grader:
+        GRADERS[kind] = function
+        return function
+
+    return register
+
+
+def _fmt(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else f"{float(value):.2f}"
+
+
+@grader("single-choice")
+def _single(question: Question, answer: Any) -> QuestionScore:
+    right = isinstance(answer, str) and answer in question.correct_ids
+    points = question.points if right else Fraction(0)
+    said = (
+        "the correct choice"
+        if right
+        else ("no choice" if not answer else "a choice that is not the best one")
+    )
+    return QuestionScore(
+        question.id,
+        points,
+        question.points,
+        f"You chose {said}: {_fmt(points)} of {_fmt(question.points)}.",
+    )
+
+
+@grader("true-false")
+def _true_false(question: Question, answer: Any) -> QuestionScore:
+    right = isinstance(answer, bool) and answer is question.answer
+    points = question.points if right else Fraction(0)
+    return QuestionScore(
+        question.id,
+        points,
+        question.points,
+        f"The statement is {'true' if question.answer else 'false'}: {_fmt(points)} of {_fmt(question.points)}.",
+    )
+
+
+@grader("multiple-response")
+def _multiple(question: Question, answer: Any) -> QuestionScore:
+    chosen = (
+        frozenset(answer) if isinstance(answer, list | tuple | set | frozenset) else frozenset()
+    )
+    valid = frozenset(choice.id for choice in question.choices)
+    chosen &= valid
+    right, wrong = len(chosen & question.correct_ids), len(chosen - question.correct_ids)
+    available = len(question.correct_ids)
+    fraction = max(Fraction(0), Fraction(right - wrong, available))
+    points = question.points * fraction
+    return QuestionScore(
+        question.id,
+        points,
+        question.points,
+        f"{right} of {available} correct choices chosen, {wrong} wrong: "
+        f"({right} − {wrong}) ÷ {available}, never below 0 → {_fmt(points)} of {_fmt(question.points)}.",
+    )
+
+
+@grader("ordering")
+def _ordering(question: Question, answer: Any) -> QuestionScore:
+    """`answer[i]` is the position (0-based) the practitioner gave to the i-th step of the right order."""
+    positions = list(answer) if isinstance(answer, list | tuple) else []
+    placed = sum(
+        1
+        for index, _ in enumerate(question.steps)
+        if index < len(positions) and positions[index] == index
+    )
+    total = len(question.steps)
+    points = question.points * Fraction(placed, total)
+    return QuestionScore(
+        question.id,
+        points,
+        question.points,
+        f"{placed} of {total} steps in their correct place → {_fmt(points)} of {_fmt(question.points)}.",
+    )
+
+
+def score_question(question: Question, answer: Any) -> QuestionScore:
+    """Score one answer with its question type's grader."""
+    return GRADERS[question.type](question, answer)
+
+
+def score_attempt(
+    questions: Sequence[Question], answers: Mapping[str, Any], pass_mark: int
+) -> AttemptScore:
+    """Score every drawn question (unanswered ones score 0) and decide pass or fail."""
+    return AttemptScore(tuple(score_question(q, answers.get(q.id)) for q in questions), pass_mark)

@@ -1,0 +1,318 @@
+"""Quiz pages: practitioners take competency quizzes; trainers review results and item quality."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from app.auth import identity, role_required
+from app.content.model import TOPIC_AREAS, Strategy
+from app.domain.quizzes import QuizBank
+from app.domain.roles import Role
+from app.exports import csv_response
+from app.extensions import db
+from app.forms import options
+from app.models.people import Person
+from app.models.quizzes import SUBMITTED, QuizAttempt
+from app.quizzes import bp
+from app.quizzes.forms import ExtraAttemptForm
+from app.services import quiz_results
+from app.services.people import practitioner_in_cohort
+from app.services.quizzes import (
+    QuizRefused,
+    allowed_attempts,
+    attempts_of,
+    competencies,
+    grant_extra_attempt,
+    review,
+    save_answers,
+    start_or_resume,
+    submit,
+)
+from app.tasks import send_grade
+
+COMPETENCY_LABELS = {s.value: f"{s.label} strategies" for s in Strategy} | TOPIC_AREAS
+
+
+def banks() -> dict[str, QuizBank]:
+    return current_app.extensions["imr_quizzes"]
+
+
+def _bank(quiz_id: str) -> QuizBank:
+    bank = banks().get(quiz_id)
+    if bank is None:
+        abort(404, "There is no such quiz (it may have been renamed or removed).")
+    return bank
+
+
+def _own_attempt(attempt_id: int) -> QuizAttempt:
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    me = identity()
+    if (
+        attempt is None
+        or attempt.person_id != me.person_id
+        or attempt.organisation_id != me.organisation_id
+    ):
+        abort(404, "That attempt is not one of yours.")
+    return attempt
+
+
+def _cohort_attempt(attempt_id: int) -> QuizAttempt:
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if attempt is None or attempt.cohort_id != identity().cohort_id:
+        abort(404, "That attempt does not belong to your cohort.")
+    return attempt
+
+
+def raw_answers(attempt: QuizAttempt, form: Mapping[str, Any]) -> dict[str, Any]:
+    """What the attempt page posted, by question id, still in the attempt's tokens."""
+    raw: dict[str, Any] = {}
+    for item in attempt.draw:
+        for drawn in item["questions"]:
+            question = drawn["question"]
+            name = f"q-{question['id']}"
+            if question["type"] == "multiple-response":
+                raw[question["id"]] = form.getlist(name)
+            elif question["type"] == "ordering":
+                positions = {token: form.get(f"{name}-{token}", "") for token, _ in drawn["steps"]}
+                raw[question["id"]] = {t: int(p) for t, p in positions.items() if p.isdigit()}
+            elif form.get(name):
+                raw[question["id"]] = form.get(name)
+    return raw
+
+
+@bp.get("/")
+@role_required(Role.PRACTITIONER)
+def index() -> str:
+    """Every competency quiz with the practitioner's attempts, best result and what is left."""
+    me = identity()
+    mine = attempts_of(me.person_id, me.organisation_id)
+    rows = [
+        (
+            bank,
+            [a for a in mine if a.quiz_id == bank.id],
+            allowed_attempts(bank, me.person_id, me.organisation_id),
+        )
+        for bank in banks().values()
+    ]
+    return render_template(
+        "quizzes/index.html", rows=rows, profile=competencies(mine), labels=COMPETENCY_LABELS
+    )
+
+
+@bp.post("/<quiz_id>/start")
+@role_required(Role.PRACTITIONER)
+def start(quiz_id: str) -> Response:
+    """Start a new attempt, or resume the open one."""
+    bank = _bank(quiz_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400, "The form expired: go back to the quizzes and start again.")
+    me = identity()
+    try:
+        attempt = start_or_resume(bank, me.person_id, me.organisation_id, me.cohort_id)  # type: ignore[arg-type]
+    except QuizRefused as refused:
+        flash(str(refused), "error")
+        return redirect(url_for("quizzes.index"))
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@role_required(Role.PRACTITIONER)
+def attempt(attempt_id: int) -> Response | str:
+    """The attempt page: questions and choices as drawn; never the answers."""
+    found = _own_attempt(attempt_id)
+    if found.status == SUBMITTED:
+        return redirect(url_for("quizzes.result", attempt_id=found.id))
+    return render_template(
+        "quizzes/attempt.html",
+        attempt=found,
+        bank=_bank(found.quiz_id),
+        questions=review(found),
+        form=FlaskForm(),
+    )
+
+
+@bp.post("/attempts/<int:attempt_id>")
+@role_required(Role.PRACTITIONER)
+def answer(attempt_id: int) -> Response:
+    """Save answers for later, or submit the attempt (a repeat submission changes nothing)."""
+    found = _own_attempt(attempt_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400, "The form expired. Your saved answers are kept: reopen the quiz to continue.")
+    bank = _bank(found.quiz_id)
+    answers = raw_answers(found, request.form)
+    if request.form.get("action") == "save":
+        try:
+            save_answers(found, answers)
+        except QuizRefused as refused:
+            flash(str(refused), "error")
+            return redirect(url_for("quizzes.result", attempt_id=found.id))
+        flash(
+            "Your answers are saved. You can come back and finish before the attempt closes.",
+            "success",
+        )
+        return redirect(url_for("quizzes.attempt", attempt_id=found.id))
+    submit(found.id, bank, answers)
+    return redirect(url_for("quizzes.result", attempt_id=found.id))
+
+
+@bp.get("/attempts/<int:attempt_id>/result")
+@role_required(Role.PRACTITIONER)
+def result(attempt_id: int) -> Response | str:
+    """Score, pass or fail, and per-question feedback when the quiz allows it."""
+    found = _own_attempt(attempt_id)
+    if found.status != SUBMITTED:
+        return redirect(url_for("quizzes.attempt", attempt_id=found.id))
+    bank = _bank(found.quiz_id)
+    return render_template(
+        "quizzes/result.html",
+        attempt=found,
+        bank=bank,
+        questions=review(found),
+        detail=bank.shows_detail,
+        reviewer=False,
+    )
+
+
+@bp.get("/results")
+@role_required(Role.TRAINER)
+def results() -> str:
+    """The cohort's quiz results: best score and attempts per practitioner and quiz."""
+    table = quiz_results.cohort_table(identity().cohort_id, list(banks().values()))  # type: ignore[arg-type]
+    return render_template("quizzes/results.html", table=table, banks=list(banks().values()))
+
+
+def _cohort_practitioner(person_id: int) -> Person:
+    person = practitioner_in_cohort(identity().cohort_id, person_id)  # type: ignore[arg-type]
+    if person is None:
+        abort(404, "That practitioner is not in your cohort.")
+    return person
+
+
+def _practitioner_page(person: Person, form: ExtraAttemptForm, status: int = 200) -> Response:
+    organisation_id = identity().organisation_id
+    attempts = attempts_of(person.id, organisation_id)
+    page = render_template(
+        "quizzes/practitioner.html",
+        person=person,
+        attempts=attempts,
+        banks=banks(),
+        form=form,
+        profile=competencies(attempts),
+        labels=COMPETENCY_LABELS,
+        allowed={b.id: allowed_attempts(b, person.id, organisation_id) for b in banks().values()},
+    )
+    return make_response(page, status)
+
+
+def _extra_form() -> ExtraAttemptForm:
+    form = ExtraAttemptForm()
+    form.quiz.choices = options((bank.id, bank.title) for bank in banks().values())
+    return form
+
+
+@bp.get("/results/<int:person_id>")
+@role_required(Role.TRAINER)
+def practitioner(person_id: int) -> Response:
+    """One practitioner's attempts, delivery states and competency profile."""
+    return _practitioner_page(_cohort_practitioner(person_id), _extra_form())
+
+
+@bp.post("/results/<int:person_id>/extra")
+@role_required(Role.TRAINER)
+def extra(person_id: int) -> Response:
+    """Grant one extra attempt at a quiz, with a reason."""
+    person = _cohort_practitioner(person_id)
+    form = _extra_form()
+    if not form.validate_on_submit():
+        return _practitioner_page(person, form, status=400)
+    me = identity()
+    grant_extra_attempt(
+        person.id, me.organisation_id, form.quiz.data, me.person_id, form.reason.data or ""
+    )
+    flash(
+        f"{person.display_name} may make one more attempt at {_bank(form.quiz.data).title}.",
+        "success",
+    )
+    return redirect(url_for("quizzes.practitioner", person_id=person.id))
+
+
+@bp.get("/review/<int:attempt_id>")
+@role_required(Role.TRAINER)
+def review_attempt(attempt_id: int) -> str:
+    """A practitioner's attempt exactly as they saw it, with their answers and the key."""
+    found = _cohort_attempt(attempt_id)
+    return render_template(
+        "quizzes/result.html",
+        attempt=found,
+        bank=banks().get(found.quiz_id),
+        questions=review(found),
+        detail=True,
+        reviewer=True,
+    )
+
+
+@bp.post("/review/<int:attempt_id>/resend")
+@role_required(Role.TRAINER)
+def resend(attempt_id: int) -> Response:
+    """Send an attempt's grade to the LMS again now."""
+    found = _cohort_attempt(attempt_id)
+    if not FlaskForm().validate_on_submit() or found.delivery is None:
+        abort(400, "This attempt has no grade to send to the LMS.")
+    send_grade.delay(found.delivery.id)
+    flash("The grade was sent to the LMS again; its delivery state below is up to date.", "success")
+    return redirect(url_for("quizzes.practitioner", person_id=found.person_id))
+
+
+@bp.get("/analysis")
+@role_required(Role.TRAINER, Role.DIRECTOR)
+def analysis() -> str:
+    """Item analysis of every question across the organisation's cohorts, worst first."""
+    report = quiz_results.item_report(identity().organisation_id, banks())
+    return render_template("quizzes/analysis.html", report=report)
+
+
+@bp.get("/analysis.csv")
+@role_required(Role.TRAINER, Role.DIRECTOR)
+def analysis_csv() -> Response:
+    """The item analysis as CSV."""
+    report = quiz_results.item_report(identity().organisation_id, banks())
+    header = [
+        "Quiz",
+        "Question",
+        "Prompt",
+        "Responses",
+        "Facility",
+        "Discrimination index",
+        "Point-biserial",
+        "Choice counts",
+        "Concerns",
+    ]
+    rows = [
+        [
+            r.quiz_title,
+            r.stats.question_id,
+            r.prompt,
+            r.stats.responses,
+            f"{r.stats.facility:.2f}",
+            "" if r.stats.discrimination is None else f"{r.stats.discrimination:.2f}",
+            "" if r.stats.point_biserial is None else f"{r.stats.point_biserial:.2f}",
+            "; ".join(f"{text}: {count}" for text, count in r.choices),
+            "; ".join(r.stats.concerns),
+        ]
+        for r in report
+    ]
+    return csv_response("item-analysis.csv", header, rows)

@@ -1,0 +1,221 @@
+"""Quiz attempts: start or resume, save, submit exactly once, score, and grant extra attempts."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.domain.competency import CompetencyResult, competency_profile
+from app.domain.quizzes import QuizBank, answers_from_form, draw_attempt, drawn_questions
+from app.domain.scoring import AttemptScore, Question, QuestionScore, score_attempt
+from app.extensions import db
+from app.models.base import utc_now
+from app.models.quizzes import IN_PROGRESS, SUBMITTED, ExtraAttempt, QuizAttempt
+from app.services.grades import queue_delivery
+from app.tasks import send_grade
+
+GRACE = timedelta(seconds=30)
+
+
+class QuizRefused(Exception):
+    """The practitioner cannot do this now; the message says why and what to do."""
+
+
+def attempts_of(
+    person_id: int, organisation_id: int, quiz_id: str | None = None
+) -> list[QuizAttempt]:
+    query = select(QuizAttempt).where(
+        QuizAttempt.person_id == person_id, QuizAttempt.organisation_id == organisation_id
+    )
+    if quiz_id is not None:
+        query = query.where(QuizAttempt.quiz_id == quiz_id)
+    return list(db.session.scalars(query.order_by(QuizAttempt.quiz_id, QuizAttempt.number)))
+
+
+def extra_attempts(person_id: int, organisation_id: int, quiz_id: str) -> int:
+    query = (
+        select(func.count())
+        .select_from(ExtraAttempt)
+        .filter_by(person_id=person_id, organisation_id=organisation_id, quiz_id=quiz_id)
+    )
+    return db.session.scalar(query) or 0
+
+
+def allowed_attempts(bank: QuizBank, person_id: int, organisation_id: int) -> int:
+    return bank.attempts_allowed + extra_attempts(person_id, organisation_id, bank.id)
+
+
+def _expired(attempt: QuizAttempt, now: datetime) -> bool:
+    return attempt.deadline is not None and now > attempt.deadline + GRACE
+
+
+def start_or_resume(
+    bank: QuizBank,
+    person_id: int,
+    organisation_id: int,
+    cohort_id: int,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> QuizAttempt:
+    """The open attempt if there is one; otherwise a new one, within the attempts allowed."""
+    now = now or utc_now()
+    attempts = attempts_of(person_id, organisation_id, bank.id)
+    for attempt in attempts:
+        if attempt.status == IN_PROGRESS:
+            if not _expired(attempt, now):
+                return attempt
+            submit(attempt.id, bank, None, now)
+    if len(attempts) >= allowed_attempts(bank, person_id, organisation_id):
+        raise QuizRefused(
+            f"You have used all {len(attempts)} attempts at {bank.title}. Your trainer can grant another."
+        )
+    deadline = now + timedelta(minutes=bank.time_limit_minutes) if bank.time_limit_minutes else None
+    attempt = QuizAttempt(
+        person_id=person_id,
+        organisation_id=organisation_id,
+        cohort_id=cohort_id,
+        quiz_id=bank.id,
+        bank_version=bank.version,
+        number=len(attempts) + 1,
+        started_at=now,
+        deadline=deadline,
+        draw=draw_attempt(bank, rng or random.SystemRandom()),
+        answers={},
+    )
+    db.session.add(attempt)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a second tab started the same attempt number a moment earlier
+        db.session.rollback()
+        return start_or_resume(bank, person_id, organisation_id, cohort_id, now, rng)
+    return attempt
+
+
+def save_answers(attempt: QuizAttempt, raw: Mapping[str, Any], now: datetime | None = None) -> None:
+    """Keep the answers so far, so an abandoned attempt resumes where it stopped."""
+    if attempt.status != IN_PROGRESS or _expired(attempt, now or utc_now()):
+        raise QuizRefused("This attempt is closed: its answers can no longer change.")
+    attempt.answers = dict(raw)
+    db.session.commit()
+
+
+def _decimal(value: Fraction, places: int) -> Decimal:
+    return round(Decimal(value.numerator) / Decimal(value.denominator), places)
+
+
+def _results(scored: AttemptScore) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": q.question_id,
+            "points": str(q.points),
+            "maximum": str(q.maximum),
+            "explanation": q.explanation,
+        }
+        for q in scored.questions
+    ]
+
+
+def submit(
+    attempt_id: int, bank: QuizBank, raw: Mapping[str, Any] | None, now: datetime | None = None
+) -> QuizAttempt:
+    """Close and score an attempt. Of two concurrent submissions only the first is recorded.
+
+    The status change is a conditional UPDATE: the database lets exactly one transaction move the
+    attempt from in-progress to submitted; the other finds nothing to update and returns the result.
+    Answers arriving after the time limit (plus a short grace) are ignored: the saved ones count.
+    """
+    now = now or utc_now()
+    claimed = db.session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt_id, QuizAttempt.status == IN_PROGRESS)
+        .values(status=SUBMITTED, submitted_at=now)
+    ).rowcount
+    attempt = db.session.get_one(QuizAttempt, attempt_id)
+    if not claimed:
+        db.session.rollback()
+        return db.session.get_one(QuizAttempt, attempt_id)
+    db.session.refresh(attempt)
+    if raw is not None and not _expired(attempt, now):
+        attempt.answers = dict(raw)
+    scored = score_attempt(
+        drawn_questions(attempt.draw),
+        answers_from_form(attempt.draw, attempt.answers),
+        bank.pass_mark,
+    )
+    attempt.points, attempt.max_points = _decimal(scored.total, 4), _decimal(scored.maximum, 4)
+    attempt.percent, attempt.passed = _decimal(scored.percent, 3), scored.passed
+    attempt.results = _results(scored)
+    delivery = queue_delivery(attempt)
+    db.session.commit()
+    if delivery is not None:
+        send_grade.delay(delivery.id)
+    return attempt
+
+
+@dataclass(frozen=True)
+class ReviewedQuestion:
+    """One question of an attempt as it was shown, with what was answered and how it scored."""
+
+    question: Question
+    drawn: Mapping[str, Any]
+    answer: Any
+    score: QuestionScore | None
+
+
+def review(attempt: QuizAttempt) -> list[ReviewedQuestion]:
+    """The attempt exactly as drawn, with its answers and (once submitted) its scores."""
+    answers = answers_from_form(attempt.draw, attempt.answers)
+    stored = {r["id"]: r for r in attempt.results or []}
+    reviewed = []
+    for item in attempt.draw:
+        for drawn in item["questions"]:
+            question = drawn_questions([{"questions": [drawn]}])[0]
+            result = stored.get(question.id)
+            score = (
+                QuestionScore(
+                    question.id,
+                    Fraction(result["points"]),
+                    Fraction(result["maximum"]),
+                    result["explanation"],
+                )
+                if result
+                else None
+            )
+            reviewed.append(ReviewedQuestion(question, drawn, answers.get(question.id), score))
+    return reviewed
+
+
+def competencies(attempts: list[QuizAttempt]) -> dict[str, CompetencyResult]:
+    """Strengths and gaps over the latest submitted attempt of each quiz."""
+    latest: dict[str, QuizAttempt] = {}
+    for attempt in attempts:
+        if attempt.status == SUBMITTED:
+            latest[attempt.quiz_id] = attempt
+    scored = [
+        (r.question, r.score) for a in latest.values() for r in review(a) if r.score is not None
+    ]
+    return competency_profile(scored)
+
+
+def grant_extra_attempt(
+    person_id: int, organisation_id: int, quiz_id: str, granted_by_id: int, reason: str
+) -> ExtraAttempt:
+    """A trainer allows one more attempt; the reason is kept."""
+    grant = ExtraAttempt(
+        person_id=person_id,
+        organisation_id=organisation_id,
+        quiz_id=quiz_id,
+        granted_by_id=granted_by_id,
+        reason=reason.strip(),
+    )
+    db.session.add(grant)
+    db.session.commit()
+    return grant

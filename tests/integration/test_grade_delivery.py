@@ -1,0 +1,233 @@
+"""Grades to the LMS over LTI Assignment and Grade Services, against a stub that checks the spec.
+
+The stub plays the LMS's token, line item and score endpoints and asserts every request is
+exactly what AGS 2.0 and the 1EdTech Security Framework define: the signed client assertion,
+the media types, the line item and the score payloads.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import jwt
+import pytest
+from flask import Flask
+from jwcrypto.jwk import JWK
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from app.content.quizzes import load_quizzes
+from app.extensions import db
+from app.lti import keys
+from app.models.quizzes import GradeDelivery
+from tests.support.lms import PRACTITIONER, TRAINER, LocalLms, csrf_token
+from tests.web.test_quizzes import form_for, start, stored
+
+AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+SCOPES = [
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+]
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "quizzes"
+
+
+@dataclass
+class StubGradebook:
+    """The LMS side of AGS: one course's line items and the scores posted to them."""
+
+    server: HTTPServer
+    app: Flask
+    failures_left: int = 0
+    lineitems: list[dict] = field(default_factory=list)
+    scores: list[dict] = field(default_factory=list)
+    tokens_issued: int = 0
+
+    def url(self, path: str) -> str:
+        return self.server.url_for(f"/lms{path}")
+
+    def install(self) -> None:
+        self.server.expect_request("/lms/token", method="POST").respond_with_handler(self.token)
+        self.server.expect_request("/lms/lineitems", method="GET").respond_with_handler(
+            self.list_lineitems
+        )
+        self.server.expect_request("/lms/lineitems", method="POST").respond_with_handler(
+            self.create_lineitem
+        )
+        self.server.expect_request("/lms/lineitems/1/scores", method="POST").respond_with_handler(
+            self.score
+        )
+
+    def token(self, request: Request) -> Response:
+        form = request.form
+        assert form["grant_type"] == "client_credentials"
+        assert (
+            form["client_assertion_type"]
+            == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+        )
+        assert set(form["scope"].split()) == set(SCOPES)
+        with self.app.app_context():
+            published = keys.published_jwks()["keys"]
+        header = jwt.get_unverified_header(form["client_assertion"])
+        public = JWK(**next(k for k in published if k["kid"] == header["kid"])).export_to_pem()
+        claims = jwt.decode(
+            form["client_assertion"], public, algorithms=["RS256"], audience=self.url("/token")
+        )
+        assert claims["iss"] == claims["sub"] == "tool-client-1"
+        self.tokens_issued += 1
+        return Response(
+            json.dumps(
+                {
+                    "access_token": f"token-{self.tokens_issued}",
+                    "token_type": "bearer",
+                    "expires_in": 3600,
+                    "scope": form["scope"],
+                }
+            ),
+            content_type="application/json",
+        )
+
+    def _authorised(self, request: Request) -> None:
+        assert request.headers["Authorization"].startswith("Bearer token-")
+
+    def list_lineitems(self, request: Request) -> Response:
+        self._authorised(request)
+        assert request.headers["Accept"] == "application/vnd.ims.lis.v2.lineitemcontainer+json"
+        return Response(
+            json.dumps(self.lineitems),
+            content_type="application/vnd.ims.lis.v2.lineitemcontainer+json",
+        )
+
+    def create_lineitem(self, request: Request) -> Response:
+        self._authorised(request)
+        assert request.headers["Content-Type"] == "application/vnd.ims.lis.v2.lineitem+json"
+        body = json.loads(request.data)
+        assert body == {
+            "scoreMaximum": 100,
+            "label": "Sample quiz",
+            "resourceId": "imr-quiz-sample",
+            "tag": "imr-academy",
+        }
+        item = {**body, "id": self.url("/lineitems/1")}
+        self.lineitems.append(item)
+        return Response(
+            json.dumps(item), status=201, content_type="application/vnd.ims.lis.v2.lineitem+json"
+        )
+
+    def score(self, request: Request) -> Response:
+        self._authorised(request)
+        assert request.headers["Content-Type"] == "application/vnd.ims.lis.v1.score+json"
+        if self.failures_left:
+            self.failures_left -= 1
+            return Response("LMS temporarily unavailable", status=500)
+        body = json.loads(request.data)
+        assert set(body) == {
+            "userId",
+            "scoreGiven",
+            "scoreMaximum",
+            "activityProgress",
+            "gradingProgress",
+            "timestamp",
+        }
+        assert (body["activityProgress"], body["gradingProgress"]) == ("Completed", "FullyGraded")
+        assert datetime.fromisoformat(body["timestamp"]).tzinfo is not None
+        self.scores.append(body)
+        return Response(status=204)
+
+
+@pytest.fixture
+def gradebook(app: Flask, lms: LocalLms, httpserver: HTTPServer) -> Iterator[StubGradebook]:
+    stub = StubGradebook(httpserver, app)
+    stub.install()
+    bank = load_quizzes(FIXTURES, app.extensions["imr_catalog"])["sample"]
+    app.extensions["imr_quizzes"]["sample"] = bank
+    yield stub
+    app.extensions["imr_quizzes"].pop("sample")
+
+
+def _ags_launch(app: Flask, lms: LocalLms, stub: StubGradebook, user=PRACTITIONER):
+    client = app.test_client()
+    claims = {AGS: {"scope": SCOPES, "lineitems": stub.url("/lineitems")}}
+    assert lms.launch(client, user, claims=claims).status_code == 302
+    return client, csrf_token(client.get("/practitioner"))
+
+
+def _submit(app: Flask, client, token: str, right: bool = True) -> int:
+    attempt = start(app, client, token)
+    client.post(
+        f"/quizzes/attempts/{attempt.id}",
+        data={**form_for(attempt, right), "csrf_token": token, "action": "submit"},
+    )
+    return attempt.id
+
+
+def _delivery(app: Flask, attempt_id: int) -> GradeDelivery:
+    with app.app_context():
+        delivery = db.session.query(GradeDelivery).filter_by(attempt_id=attempt_id).one()
+        db.session.expunge(delivery)
+        return delivery
+
+
+def test_a_grade_reaches_the_gradebook_after_the_lms_fails_once(app, lms, gradebook):
+    gradebook.failures_left = 1
+    client, token = _ags_launch(app, lms, gradebook)
+    attempt_id = _submit(app, client, token)
+    delivery = _delivery(app, attempt_id)
+    assert (delivery.status, delivery.tries) == ("delivered", 2)
+    [score] = gradebook.scores
+    assert score["userId"] == PRACTITIONER.sub
+    assert (score["scoreGiven"], score["scoreMaximum"]) == (100.0, 100)
+    assert len(gradebook.lineitems) == 1, (
+        "the quiz's column is created once, then found by resource id"
+    )
+    assert gradebook.tokens_issued == 1, "the access token is reused until it expires"
+
+
+def test_a_second_attempt_reuses_the_quizs_gradebook_column(app, lms, gradebook):
+    client, token = _ags_launch(app, lms, gradebook)
+    _submit(app, client, token, right=False)
+    _submit(app, client, token, right=True)
+    assert len(gradebook.lineitems) == 1
+    assert [s["scoreGiven"] for s in gradebook.scores] == [0.0, 100.0]
+
+
+def test_when_the_lms_stays_down_nothing_is_lost_and_sync_grades_resends(
+    app, lms, gradebook, runner
+):
+    gradebook.failures_left = 99
+    client, token = _ags_launch(app, lms, gradebook)
+    attempt_id = _submit(app, client, token)
+    assert stored(app, attempt_id).percent == 100, (
+        "the grade is stored locally whatever the LMS does"
+    )
+    failed = _delivery(app, attempt_id)
+    assert failed.status == "failed"
+    assert failed.last_error == "the LMS answered HTTP 500"
+    trainer = app.test_client()
+    lms.launch(trainer, TRAINER)
+    page = trainer.get(f"/quizzes/results/{stored(app, attempt_id).person_id}").get_data(
+        as_text=True
+    )
+    assert "failed" in page
+    assert "the LMS answered HTTP 500" in page
+    gradebook.failures_left = 0
+    result = runner.invoke(args=["lti", "sync-grades"])
+    assert result.exit_code == 0
+    assert "delivered" in result.output
+    assert _delivery(app, attempt_id).status == "delivered"
+    assert len(gradebook.scores) == 1
+    assert "Every grade has been delivered." in runner.invoke(args=["lti", "sync-grades"]).output
+
+
+def test_without_grade_services_the_attempt_has_no_delivery(app, lms, gradebook):
+    client = app.test_client()
+    lms.launch(client, PRACTITIONER)
+    token = csrf_token(client.get("/practitioner"))
+    attempt_id = _submit(app, client, token)
+    with app.app_context():
+        assert db.session.query(GradeDelivery).filter_by(attempt_id=attempt_id).count() == 0
+    assert gradebook.scores == []

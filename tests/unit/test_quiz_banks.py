@@ -1,0 +1,156 @@
+"""Quiz banks: the real ones are complete and valid; broken ones are reported by file and line."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app.content.loader import load_catalog
+from app.content.model import TOPIC_AREAS, Strategy
+from app.content.quizzes import load_quizzes
+from app.content.source import ContentInvalid
+from app.domain.quizzes import draw_attempt, drawn_questions
+from config import ROOT_DIR
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "quizzes"
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog(ROOT_DIR / "courses")
+
+
+def test_the_real_banks_cover_every_day_every_strategy_and_every_topic(catalog):
+    banks = load_quizzes(ROOT_DIR / "quizzes", catalog)
+    assert {"day-1", "day-2", "day-3", "day-4", "day-5", "final"} <= set(banks)
+    questions = [q for bank in banks.values() for q in bank.questions.values()]
+    assert len(questions) >= 150
+    tags = {tag for q in questions for tag in (*q.strategies, *q.topic_areas)}
+    assert {s.value for s in Strategy} | set(TOPIC_AREAS) <= tags
+    for bank in banks.values():
+        assert {q.type for q in bank.questions.values()} == {
+            "single-choice",
+            "multiple-response",
+            "true-false",
+            "ordering",
+        }
+        assert all(q.rationale for q in bank.questions.values())
+        assert all(c.why for q in bank.questions.values() for c in q.choices)
+        assert any(item.scenario for item in bank.items.values()), f"{bank.id} has no vignette"
+
+
+def test_every_real_bank_draws_a_fresh_varied_attempt(catalog):
+    for bank in load_quizzes(ROOT_DIR / "quizzes", catalog).values():
+        first = drawn_questions(draw_attempt(bank, random.Random(1)))
+        second = drawn_questions(draw_attempt(bank, random.Random(2)))
+        assert len(first) >= 10
+        assert [q.id for q in first] != [q.id for q in second], (
+            f"{bank.id} draws the same attempt every time"
+        )
+
+
+def _copy(tmp_path: Path) -> Path:
+    target = tmp_path / "quizzes"
+    shutil.copytree(FIXTURES, target)
+    return target
+
+
+def _line_of(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), start=1) if text in line)
+
+
+BROKEN = {
+    "no correct answer": (
+        "correct: true, why: It links",
+        "why: It links",
+        "choices:",
+        "a single-choice question needs exactly one correct choice, not 0",
+        "choices",
+    ),
+    "duplicate id": (
+        "id: s-single-2",
+        "id: s-single  # duplicate",
+        "# duplicate",
+        "id `s-single` is already used in quizzes/sample.yaml",
+        None,
+    ),
+    "pool smaller than the draw": (
+        "    count: 3",
+        "    count: 9",
+        "count: 9",
+        "cannot draw 9 items from pool `main`, which has 4",
+        None,
+    ),
+    "unknown module": (
+        "  days: [1]",
+        "  modules: [no-such-module]",
+        "no-such-module",
+        "module `no-such-module` does not exist in courses/",
+        None,
+    ),
+    "unknown type": (
+        "type: true-false\n        prompt: Behavioural",
+        "type: yes-no\n        prompt: Behavioural",
+        "type: yes-no",
+        "`type` must be one of",
+        None,
+    ),
+    "bad tag": (
+        "topic_areas: [reducing-relapses]",
+        "topic_areas: [relapses]",
+        "[relapses]",
+        "`relapses` is not one of",
+        None,
+    ),
+    "no tags at all": (
+        "{strategies: [educational], topic_areas: []}",
+        "{strategies: [], topic_areas: []}",
+        "{strategies: [], topic_areas: []}",
+        "tag the question with at least one",
+        None,
+    ),
+    "unknown key": (
+        "pass_mark: 80",
+        "pass_mark: 80\npassmark: 70",
+        "passmark:",
+        "unknown key `passmark`",
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN))
+def test_broken_banks_are_reported_with_file_and_line(tmp_path: Path, catalog, case: str):
+    old, new, locate, message, _ = BROKEN[case]
+    folder = _copy(tmp_path)
+    bank = folder / "sample.yaml"
+    text = bank.read_text()
+    assert old in text
+    bank.write_text(text.replace(old, new, 1))
+    expected_line = _line_of(bank, locate)
+    with pytest.raises(ContentInvalid) as raised:
+        load_quizzes(folder, catalog)
+    errors = [str(e) for e in raised.value.errors]
+    matching = [e for e in errors if message in e]
+    assert matching, errors
+    assert matching[0].startswith("quizzes/sample.yaml:"), matching[0]
+    line = int(matching[0].split(":")[1])
+    assert line == expected_line, (matching[0], expected_line)
+
+
+def test_quizzes_check_cli_reports_and_exits_non_zero(runner, tmp_path: Path):
+    ok = runner.invoke(args=["quizzes", "check"])
+    assert ok.exit_code == 0
+    assert "questions in 6 banks" in ok.output
+    folder = _copy(tmp_path)
+    bank = folder / "sample.yaml"
+    bank.write_text(bank.read_text().replace("answer: false", "answer: maybe", 1))
+    failed = runner.invoke(args=["quizzes", "check", "--path", str(folder)])
+    assert failed.exit_code == 1
+    assert (
+        f"quizzes/sample.yaml:{_line_of(bank, 'answer: maybe')}: `answer` must be true or false"
+        in failed.output
+    )

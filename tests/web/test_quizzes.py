@@ -1,0 +1,335 @@
+"""Taking competency quizzes: the key stays on the server, limits hold, one submission counts."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from markupsafe import escape
+
+from app.content.quizzes import load_quizzes
+from app.demo_lms.platform import LmsCourse, LmsUser
+from app.domain.quizzes import QuizBank
+from app.extensions import db
+from app.models.base import utc_now
+from app.models.quizzes import QuizAttempt
+from app.services.quizzes import submit
+from tests.support.lms import PRACTITIONER, TRAINER, LocalLms, csrf_token
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "quizzes"
+
+
+@pytest.fixture
+def sample(app: Flask) -> Iterator[QuizBank]:
+    """The small fixture bank, offered by the app next to the real ones for this test."""
+    bank = load_quizzes(FIXTURES, app.extensions["imr_catalog"])["sample"]
+    app.extensions["imr_quizzes"]["sample"] = bank
+    yield bank
+    app.extensions["imr_quizzes"].pop("sample")
+
+
+def practitioner(app: Flask, lms: LocalLms, user=PRACTITIONER) -> tuple[FlaskClient, str]:
+    client = app.test_client()
+    lms.launch(client, user)
+    return client, csrf_token(client.get("/practitioner"))
+
+
+def stored(app: Flask, attempt_id: int) -> QuizAttempt:
+    """The attempt as the database holds it now (read in its own app context, so no request shares it)."""
+    with app.app_context():
+        attempt = db.session.get_one(QuizAttempt, attempt_id)
+        db.session.expunge(attempt)
+        return attempt
+
+
+def move_deadline(app: Flask, attempt_id: int, minutes: int) -> None:
+    with app.app_context():
+        db.session.get_one(QuizAttempt, attempt_id).deadline = utc_now() + timedelta(
+            minutes=minutes
+        )
+        db.session.commit()
+
+
+def count_attempts(app: Flask) -> int:
+    with app.app_context():
+        return db.session.query(QuizAttempt).count()
+
+
+def start(app: Flask, client: FlaskClient, token: str, quiz: str = "sample") -> QuizAttempt:
+    response = client.post(f"/quizzes/{quiz}/start", data={"csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return stored(app, int(response.location.rsplit("/", 1)[1]))
+
+
+def form_for(attempt: QuizAttempt, right: bool = True) -> dict[str, object]:
+    """The form a practitioner would post, with every answer right (or every one wrong)."""
+    form: dict[str, object] = {}
+    for item in attempt.draw:
+        for drawn in item["questions"]:
+            question, name = drawn["question"], f"q-{drawn['question']['id']}"
+            if question["type"] in ("single-choice", "multiple-response"):
+                correct = {c["id"] for c in question["choices"] if c["correct"] == right}
+                tokens = [token for token, choice in drawn["choices"] if choice in correct]
+                form[name] = tokens if question["type"] == "multiple-response" else tokens[0]
+            elif question["type"] == "true-false":
+                form[name] = str(question["answer"] == right).lower()
+            else:
+                for token, index in drawn["steps"]:
+                    position = index + 1 if right else (index + 1) % len(question["steps"]) + 1
+                    form[f"{name}-{token}"] = str(position)
+    return form
+
+
+def test_the_answer_key_never_reaches_the_browser(app, lms, sample):
+    client, token = practitioner(app, lms)
+    attempt = start(app, client, token)
+    html = client.get(f"/quizzes/attempts/{attempt.id}").get_data(as_text=True)
+    for question in sample.questions.values():
+        assert question.rationale not in html
+        for choice in question.choices:
+            assert choice.why not in html
+            assert f'value="{choice.id}"' not in html, (
+                "choice ids must not reach the page, only tokens"
+            )
+    for item in attempt.draw:
+        for drawn in item["questions"]:
+            for token, _ in drawn.get("choices", []) + drawn.get("steps", []):
+                assert re.fullmatch(r"[0-9a-f]{10}", token), (
+                    "tokens are random, not positions or ids"
+                )
+    assert "correct" not in html.lower()
+
+
+def test_a_full_attempt_scores_passes_and_explains(app, lms, sample):
+    client, token = practitioner(app, lms)
+    attempt = start(app, client, token)
+    submitted = client.post(
+        f"/quizzes/attempts/{attempt.id}",
+        data={**form_for(attempt), "csrf_token": token, "action": "submit"},
+    )
+    assert submitted.location == f"/quizzes/attempts/{attempt.id}/result"
+    page = client.get(submitted.location).get_data(as_text=True)
+    attempt = stored(app, attempt.id)
+    assert (attempt.percent, attempt.passed, attempt.bank_version) == (100, True, sample.version)
+    assert "100.0%" in page
+    assert "Passed" in page
+    drawn_ids = [q["question"]["id"] for item in attempt.draw for q in item["questions"]]
+    assert str(escape(sample.questions[drawn_ids[0]].rationale)) in page
+
+
+def test_wrong_answers_fail_with_partial_credit_shown(app, lms, sample):
+    client, token = practitioner(app, lms)
+    attempt = start(app, client, token)
+    client.post(
+        f"/quizzes/attempts/{attempt.id}",
+        data={**form_for(attempt, right=False), "csrf_token": token, "action": "submit"},
+    )
+    attempt = stored(app, attempt.id)
+    assert attempt.passed is False
+    assert attempt.percent == 0
+    assert "Not passed" in client.get(f"/quizzes/attempts/{attempt.id}/result").get_data(
+        as_text=True
+    )
+
+
+def test_an_abandoned_attempt_resumes_with_its_saved_answers(app, lms, sample):
+    client, token = practitioner(app, lms)
+    first = start(app, client, token)
+    answers = form_for(first)
+    client.post(
+        f"/quizzes/attempts/{first.id}", data={**answers, "csrf_token": token, "action": "save"}
+    )
+    again = start(app, client, token)
+    assert again.id == first.id
+    page = client.get(f"/quizzes/attempts/{first.id}").get_data(as_text=True)
+    for item in first.draw:
+        for drawn in item["questions"]:
+            question = drawn["question"]
+            if question["type"] == "single-choice":
+                chosen = answers[f"q-{question['id']}"]
+                assert re.search(rf'value="{chosen}"\s+checked', page), question["id"]
+                others = [t for t, _ in drawn["choices"] if t != chosen]
+                assert not any(re.search(rf'value="{t}"\s+checked', page) for t in others)
+
+
+def test_attempt_limits_and_a_trainers_extra_attempt(app, lms, sample):
+    client, token = practitioner(app, lms)
+    for _ in range(sample.attempts_allowed):
+        attempt = start(app, client, token)
+        client.post(
+            f"/quizzes/attempts/{attempt.id}",
+            data={**form_for(attempt, False), "csrf_token": token, "action": "submit"},
+        )
+    refused = client.post(
+        "/quizzes/sample/start", data={"csrf_token": token}, follow_redirects=True
+    )
+    assert "You have used all 2 attempts" in refused.get_data(as_text=True)
+    trainer = app.test_client()
+    lms.launch(trainer, TRAINER)
+    trainer_token = csrf_token(trainer.get("/quizzes/results"))
+    person_id = attempt.person_id
+    no_reason = trainer.post(
+        f"/quizzes/results/{person_id}/extra",
+        data={"quiz": "sample", "reason": "", "csrf_token": trainer_token},
+    )
+    assert no_reason.status_code == 400
+    assert "Give the reason" in no_reason.get_data(as_text=True)
+    trainer.post(
+        f"/quizzes/results/{person_id}/extra",
+        data={
+            "quiz": "sample",
+            "reason": "Was unwell during attempt 2",
+            "csrf_token": trainer_token,
+        },
+    )
+    third = start(app, client, token)
+    assert third.number == 3
+
+
+def test_the_time_limit_is_enforced_on_the_server(app, lms, sample):
+    client, token = practitioner(app, lms)
+    attempt = start(app, client, token)
+    move_deadline(app, attempt.id, -5)
+    client.post(
+        f"/quizzes/attempts/{attempt.id}",
+        data={**form_for(attempt), "csrf_token": token, "action": "submit"},
+    )
+    attempt = stored(app, attempt.id)
+    assert attempt.status == "submitted"
+    assert attempt.percent == 0, "answers sent after the time limit do not count"
+
+
+def test_a_double_submit_records_one_result(app, lms, sample):
+    client, token = practitioner(app, lms)
+    attempt = start(app, client, token)
+    client.post(
+        f"/quizzes/attempts/{attempt.id}",
+        data={**form_for(attempt), "csrf_token": token, "action": "submit"},
+    )
+    client.post(
+        f"/quizzes/attempts/{attempt.id}",
+        data={**form_for(attempt, False), "csrf_token": token, "action": "submit"},
+    )
+    attempt = stored(app, attempt.id)
+    assert attempt.percent == 100
+    assert count_attempts(app) == 1
+
+
+def test_two_simultaneous_submissions_record_one_result(app, lms, sample):
+    client, token = practitioner(app, lms)
+    attempt = start(app, client, token)
+    forms = [form_for(attempt, True), form_for(attempt, False)]
+    attempt_id = attempt.id
+    barrier, outcomes = threading.Barrier(2), []
+
+    def submit_in_its_own_session(answers: dict[str, object]) -> None:
+        with app.app_context():
+            from app.quizzes.routes import raw_answers
+
+            fresh = db.session.get_one(QuizAttempt, attempt_id)
+            raw = raw_answers(fresh, _MultiDict(answers))
+            barrier.wait()
+            outcomes.append(submit(attempt_id, sample, raw).percent)
+            db.session.remove()
+
+    threads = [threading.Thread(target=submit_in_its_own_session, args=(f,)) for f in forms]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    recorded = stored(app, attempt_id)
+    assert len(set(outcomes)) == 1, "both callers see the one recorded result"
+    assert outcomes[0] == recorded.percent
+    assert recorded.percent in (0, 100)
+
+
+class _MultiDict(dict):
+    def getlist(self, key: str) -> list[object]:
+        value = self.get(key, [])
+        return value if isinstance(value, list) else [value]
+
+
+def test_editing_the_bank_later_never_rescores_or_rewrites_an_attempt(app, lms, sample, tmp_path):
+    client, token = practitioner(app, lms)
+    attempt = start(app, client, token)
+    client.post(
+        f"/quizzes/attempts/{attempt.id}",
+        data={**form_for(attempt), "csrf_token": token, "action": "submit"},
+    )
+    edited_dir = tmp_path / "quizzes"
+    edited_dir.mkdir()
+    text = (
+        (FIXTURES / "sample.yaml")
+        .read_text()
+        .replace("What do you do first?", "What is your first move?")
+    )
+    text = text.replace(
+        "{id: a, text: Ask how managing symptoms could help keep a job., correct: true",
+        "{id: a, text: Ask how managing symptoms could help keep a job.",
+    )
+    text = text.replace(
+        "{id: b, text: Recite the evidence on adherence.,",
+        "{id: b, text: Recite the evidence on adherence., correct: true,",
+    )
+    (edited_dir / "sample.yaml").write_text(text)
+    app.extensions["imr_quizzes"]["sample"] = load_quizzes(
+        edited_dir, app.extensions["imr_catalog"]
+    )["sample"]
+    page = client.get(f"/quizzes/attempts/{attempt.id}/result").get_data(as_text=True)
+    attempt = stored(app, attempt.id)
+    assert attempt.percent == 100
+    assert attempt.bank_version == sample.version
+    assert "100.0%" in page
+
+
+def test_score_only_feedback_hides_the_questions(app, lms, sample):
+    app.extensions["imr_quizzes"]["sample"] = QuizBank(
+        **{**sample.__dict__, "feedback": "score-only"}
+    )
+    client, token = practitioner(app, lms)
+    attempt = start(app, client, token)
+    client.post(
+        f"/quizzes/attempts/{attempt.id}",
+        data={**form_for(attempt), "csrf_token": token, "action": "submit"},
+    )
+    page = client.get(f"/quizzes/attempts/{attempt.id}/result").get_data(as_text=True)
+    assert "100.0%" in page
+    assert "shows your score only" in page
+    assert not any(q.rationale in page for q in sample.questions.values())
+
+
+def test_the_trainer_reviews_results_competencies_and_item_analysis(app, lms, sample):
+    client, token = practitioner(app, lms)
+    attempt = start(app, client, token)
+    client.post(
+        f"/quizzes/attempts/{attempt.id}",
+        data={**form_for(attempt), "csrf_token": token, "action": "submit"},
+    )
+    trainer = app.test_client()
+    lms.launch(trainer, TRAINER)
+    results = trainer.get("/quizzes/results").get_data(as_text=True)
+    assert "Maya Chen" in results
+    assert "100% <span" in results
+    detail = trainer.get(f"/quizzes/results/{attempt.person_id}").get_data(as_text=True)
+    assert "Strengths and gaps by competency" in detail
+    review = trainer.get(f"/quizzes/review/{attempt.id}").get_data(as_text=True)
+    assert "correct answer" in review
+    analysis = trainer.get("/quizzes/analysis").get_data(as_text=True)
+    assert next(iter(q["question"]["id"] for q in attempt.draw[0]["questions"])) in analysis
+    csv_text = trainer.get("/quizzes/analysis.csv").get_data(as_text=True)
+    assert csv_text.lstrip("\ufeff").startswith("Quiz,Question,Prompt,Responses,Facility")
+
+
+def test_a_trainer_cannot_review_another_cohorts_attempt(app, lms, sample):
+    client, token = practitioner(app, lms)
+    attempt = start(app, client, token)
+    other = LmsUser("user-trainer-2", "Other Trainer", "o@example.org", TRAINER.roles)
+    trainer = app.test_client()
+    lms.launch(trainer, other, course=LmsCourse("course-x", "Another cohort", "X"))
+    assert trainer.get(f"/quizzes/review/{attempt.id}").status_code == 404
