@@ -75,13 +75,14 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
-    from app import home, lti, programs, quizzes, training
+    from app import consultation, home, lti, programs, quizzes, training
 
     app.register_blueprint(lti.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(programs.bp)
     app.register_blueprint(training.bp)
     app.register_blueprint(quizzes.bp)
+    app.register_blueprint(consultation.bp)
     if settings.demo_lms_enabled:
         from app import demo_lms
 

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import requests
 from celery import Celery, Task, shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from flask import Flask, current_app
+from pylti1p3.exception import LtiServiceException
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models.quizzes import GradeDelivery
-from app.services import grades
+from app.models.tenancy import Cohort
+from app.services import grades, roster
 from app.shared_store import current_store
 
 PERIODIC_TASKS: dict[str, dict[str, Any]] = {
@@ -27,9 +31,14 @@ PERIODIC_TASKS: dict[str, dict[str, Any]] = {
         "task": "app.tasks.resend_undelivered_grades",
         "schedule": 900.0,
     },
+    "sync-rosters": {
+        "task": "app.tasks.sync_all_rosters",
+        "schedule": 24 * 3600.0,
+    },
 }
 GRADE_RETRIES = 8
-GRADE_RETRIES_IN_PROCESS = 2  # eager retries run inside the request: keep them few
+ROSTER_RETRIES = 5
+RETRIES_IN_PROCESS = 2  # eager retries run inside the request: keep them few
 
 
 def init_celery(app: Flask) -> Celery:
@@ -71,23 +80,28 @@ def _quiz_title(delivery_id: int) -> str:
     return bank.title if bank else delivery.attempt.quiz_id
 
 
+def _retry_later(task: Task, error: Exception, limit: int) -> object:
+    """Retry with Celery's exponential backoff, or report once the tries are used up.
+
+    In-process (eager) Celery re-applies a *returned* Retry at once, while a raised one would
+    propagate out of the request; on a worker the Retry must be raised.
+    """
+    limit = min(limit, RETRIES_IN_PROCESS) if task.request.is_eager else limit
+    if task.request.retries >= limit:
+        return f"failed after {task.request.retries + 1} tries: {error}"
+    countdown = get_exponential_backoff_interval(30, task.request.retries, 3600, full_jitter=True)
+    if task.request.is_eager:
+        return task.retry(exc=error, countdown=countdown, max_retries=limit, throw=False)
+    raise task.retry(exc=error, countdown=countdown, max_retries=limit) from error
+
+
 @shared_task(bind=True, name="app.tasks.send_grade", max_retries=GRADE_RETRIES)
 def send_grade(self: Task, delivery_id: int) -> object:
-    """Post one quiz grade to the LMS, retrying with Celery's exponential backoff."""
+    """Post one quiz grade to the LMS, retrying with backoff while the LMS refuses it."""
     try:
         grades.deliver(delivery_id, _quiz_title(delivery_id))
     except grades.DeliveryFailed as error:
-        limit = GRADE_RETRIES_IN_PROCESS if self.request.is_eager else GRADE_RETRIES
-        if self.request.retries >= limit:
-            return f"failed after {self.request.retries + 1} tries: {error}"
-        countdown = get_exponential_backoff_interval(
-            30, self.request.retries, 3600, full_jitter=True
-        )
-        if self.request.is_eager:
-            # In-process, Celery re-applies a *returned* Retry at once (a raised one would
-            # propagate out of the request instead).
-            return self.retry(exc=error, countdown=countdown, max_retries=limit, throw=False)
-        raise self.retry(exc=error, countdown=countdown, max_retries=limit) from error
+        return _retry_later(self, error, GRADE_RETRIES)
     return "delivered"
 
 
@@ -98,3 +112,23 @@ def resend_undelivered_grades() -> int:
     for delivery_id in pending:
         send_grade.delay(delivery_id)
     return len(pending)
+
+
+@shared_task(bind=True, name="app.tasks.sync_cohort_roster", max_retries=ROSTER_RETRIES)
+def sync_cohort_roster(self: Task, cohort_id: int) -> object:
+    """Refresh one cohort's roster from the LMS's Names and Roles service."""
+    try:
+        result = roster.sync_roster(db.session.get_one(Cohort, cohort_id))
+    except (requests.RequestException, LtiServiceException) as error:
+        db.session.rollback()
+        return _retry_later(self, error, ROSTER_RETRIES)
+    return f"{result.added} added, {result.updated} updated, {result.left} marked as left"
+
+
+@shared_task(name="app.tasks.sync_all_rosters")
+def sync_all_rosters() -> int:
+    """Queue a roster refresh for every cohort whose LMS offers Names and Roles."""
+    cohort_ids = list(db.session.scalars(select(Cohort.id).where(Cohort.nrps_url.is_not(None))))
+    for cohort_id in cohort_ids:
+        sync_cohort_roster.delay(cohort_id)
+    return len(cohort_ids)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 
+from app.extensions import db
 from app.lti import keys
 from app.lti.registrations import (
     PlatformUrls,
@@ -13,8 +15,9 @@ from app.lti.registrations import (
     list_platforms,
     remove_platform,
 )
+from app.models.tenancy import Cohort
 from app.services.grades import undelivered
-from app.tasks import send_grade
+from app.tasks import send_grade, sync_cohort_roster
 
 lti_cli = AppGroup("lti", help="LTI 1.3: LMS registrations and the tool's keys.")
 
@@ -141,3 +144,21 @@ def sync_grades_command() -> None:
         if pending
         else "Every grade has been delivered."
     )
+
+
+@lti_cli.command("sync-roster")
+@click.option(
+    "--cohort", "cohort_id", type=int, help="Only this cohort (its id); otherwise every cohort."
+)
+def sync_roster_command(cohort_id: int | None) -> None:
+    """Refresh cohort rosters from the LMS (Names and Role Provisioning Services)."""
+    query = select(Cohort).where(Cohort.nrps_url.is_not(None))
+    if cohort_id is not None:
+        query = query.where(Cohort.id == cohort_id)
+    cohorts = list(db.session.scalars(query))
+    if not cohorts:
+        raise click.ClickException(
+            "no cohort has a roster service from its LMS yet (it arrives with a launch)"
+        )
+    for cohort in cohorts:
+        click.echo(f"{cohort.display_name}: {sync_cohort_roster.apply(args=[cohort.id]).get()}")

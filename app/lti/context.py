@@ -33,6 +33,7 @@ class LaunchContext:
     custom: Mapping[str, str]
     ags_lineitems_url: str | None = None
     ags_scopes: tuple[str, ...] = ()
+    nrps_url: str | None = None
 
     @classmethod
     def from_claims(cls, launch_id: str, body: Mapping[str, Any]) -> LaunchContext:
@@ -60,4 +61,5 @@ class LaunchContext:
             custom=dict(body.get(claims.CUSTOM) or {}),
             ags_lineitems_url=(body.get(claims.AGS_ENDPOINT) or {}).get("lineitems"),
             ags_scopes=tuple((body.get(claims.AGS_ENDPOINT) or {}).get("scope") or ()),
+            nrps_url=(body.get(claims.NRPS) or {}).get("context_memberships_url"),
         )

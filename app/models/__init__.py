@@ -1,5 +1,14 @@
 """Every model, imported here so Alembic and the app see the whole schema."""
 
+from app.models.consultation import (
+    Apology,
+    AttendanceChange,
+    AttendanceMark,
+    CalendarFeed,
+    ConsultationGroup,
+    ConsultationSession,
+    GroupMember,
+)
 from app.models.lti import Platform, StoreEntry, ToolKey
 from app.models.people import Director, Enrolment, Person
 from app.models.quizzes import ExtraAttempt, GradeDelivery, QuizAttempt
@@ -8,11 +17,18 @@ from app.models.training import ActivityResponse, ModuleCompletion, ReflectionCo
 
 __all__ = [
     "ActivityResponse",
+    "Apology",
+    "AttendanceChange",
+    "AttendanceMark",
+    "CalendarFeed",
     "Cohort",
+    "ConsultationGroup",
+    "ConsultationSession",
     "Director",
     "Enrolment",
     "ExtraAttempt",
     "GradeDelivery",
+    "GroupMember",
     "ModuleCompletion",
     "Organisation",
     "Person",

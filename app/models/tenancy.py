@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
@@ -68,6 +69,8 @@ class Cohort(TimestampMixin, Base):
     days_unlock_in_order: Mapped[bool] = mapped_column(default=True, server_default="1")
     ags_lineitems_url: Mapped[str | None] = mapped_column(String(1000))
     ags_scopes: Mapped[list[str] | None] = mapped_column(JSON)
+    nrps_url: Mapped[str | None] = mapped_column(String(1000))
+    roster_synced_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship()
     program: Mapped[Program | None] = relationship(back_populates="cohorts")

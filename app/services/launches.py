@@ -62,6 +62,8 @@ def _cohort(organisation: Organisation, launch: LaunchContext) -> Cohort:
         # Kept on the cohort so grade delivery, a background task, never needs the launch again.
         cohort.ags_lineitems_url = launch.ags_lineitems_url
         cohort.ags_scopes = list(launch.ags_scopes)
+    if launch.nrps_url:
+        cohort.nrps_url = launch.nrps_url  # the roster service, for syncs outside any launch
     return cohort
 
 

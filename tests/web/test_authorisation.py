@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, time, timedelta
 
 import pytest
 from flask import Flask
@@ -11,6 +12,7 @@ from flask.testing import FlaskClient
 from app.extensions import db
 from app.models.people import Person
 from app.models.tenancy import Cohort, Program
+from app.services.consultation import create_group, send_apology
 from app.services.quizzes import start_or_resume
 from tests.support.lms import (
     COURSE,
@@ -69,6 +71,41 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("POST", "/quizzes/review/{attempt}/resend", {ANON: 401, PRAC: 403, TRAIN: 400, DIR: 403}),
     ("GET", "/quizzes/analysis", {ANON: 401, PRAC: 403, TRAIN: 200, DIR: 200}),
     ("GET", "/quizzes/analysis.csv", {ANON: 401, PRAC: 403, TRAIN: 200, DIR: 200}),
+    ("GET", "/consultation/", {ANON: 401, PRAC: 403, TRAIN: 200, DIR: 403}),
+    ("POST", "/consultation/groups", {ANON: 401, PRAC: 403, TRAIN: 400, DIR: 403}),
+    ("GET", "/consultation/groups/{group}", {ANON: 401, PRAC: 403, TRAIN: 200, DIR: 403}),
+    ("POST", "/consultation/groups/{group}/edit", {ANON: 401, PRAC: 403, TRAIN: 400, DIR: 403}),
+    ("POST", "/consultation/groups/{group}/members", {ANON: 401, PRAC: 403, TRAIN: 302, DIR: 403}),
+    ("POST", "/consultation/groups/{group}/makeup", {ANON: 401, PRAC: 403, TRAIN: 302, DIR: 403}),
+    ("POST", "/consultation/groups/{group}/feed", {ANON: 401, PRAC: 403, TRAIN: 302, DIR: 403}),
+    (
+        "GET",
+        "/consultation/groups/{group}/attendance.csv",
+        {ANON: 401, PRAC: 403, TRAIN: 200, DIR: 403},
+    ),
+    ("GET", "/consultation/attendance.csv", {ANON: 401, PRAC: 403, TRAIN: 200, DIR: 403}),
+    ("GET", "/consultation/sessions/{session}", {ANON: 401, PRAC: 403, TRAIN: 200, DIR: 403}),
+    (
+        "POST",
+        "/consultation/sessions/{session}",
+        {ANON: 401, PRAC: 403, TRAIN: 400, DIR: 403},
+    ),  # not open yet
+    (
+        "POST",
+        "/consultation/sessions/{session}/cancel",
+        {ANON: 401, PRAC: 403, TRAIN: 302, DIR: 403},
+    ),
+    ("POST", "/consultation/sessions/{session}/move", {ANON: 401, PRAC: 403, TRAIN: 302, DIR: 403}),
+    ("POST", "/consultation/apologies/{apology}", {ANON: 401, PRAC: 403, TRAIN: 400, DIR: 403}),
+    ("POST", "/consultation/roster/sync", {ANON: 401, PRAC: 403, TRAIN: 302, DIR: 403}),
+    ("GET", "/consultation/mine", {ANON: 401, PRAC: 200, TRAIN: 403, DIR: 403}),
+    (
+        "POST",
+        "/consultation/sessions/{session}/apology",
+        {ANON: 401, PRAC: 404, TRAIN: 403, DIR: 403},
+    ),
+    ("POST", "/consultation/feed", {ANON: 401, PRAC: 302, TRAIN: 403, DIR: 403}),
+    ("GET", "/consultation/calendar/{token}.ics", {ANON: 404, PRAC: 404, TRAIN: 404, DIR: 404}),
     ("GET", "/lti/jwks", {ANON: 200, PRAC: 200, TRAIN: 200, DIR: 200}),
     ("GET", "/lti/login", {ANON: 400, PRAC: 400, TRAIN: 400, DIR: 400}),
     ("POST", "/lti/login", {ANON: 400, PRAC: 400, TRAIN: 400, DIR: 400}),
@@ -93,9 +130,24 @@ def _fixture_ids(app: Flask) -> dict[str, str]:
         db.session.commit()
         person = db.session.query(Person).filter_by(subject=PRACTITIONER_2.sub).one()
         bank = next(iter(app.extensions["imr_quizzes"].values()))
-        attempt = start_or_resume(
-            bank, person.id, cohort.organisation_id, cohort.id
-        )  # Tom's: others get 404
+        # Tom's attempt and apology: other practitioners get 404 for them
+        attempt = start_or_resume(bank, person.id, cohort.organisation_id, cohort.id)
+        group = create_group(
+            cohort,
+            name="Tuesday group",
+            location="Room 4",
+            required_rate=75,
+            excused_allowed=2,
+            weekday=1,
+            local_time=time(10),
+            timezone="Europe/London",
+            duration_minutes=60,
+            first_date=date.today() + timedelta(days=7),
+            weeks=4,
+            end_date=None,
+        )
+        session = group.sessions[0]
+        apology = send_apology(session, person.id, "A clash with a hospital appointment")
         return {
             "program": str(program.id),
             "cohort": str(cohort.id),
@@ -106,6 +158,10 @@ def _fixture_ids(app: Flask) -> dict[str, str]:
             "person": str(person.id),
             "quiz": bank.id,
             "attempt": str(attempt.id),
+            "group": str(group.id),
+            "session": str(session.id),
+            "apology": str(apology.id),
+            "token": "not-a-real-token",
         }
 
 

@@ -187,3 +187,41 @@ def test_practitioner_passes_a_quiz_and_the_trainer_sees_it(page, live_server: s
     row = trainer.get_by_role("row").filter(has_text="Priya Nair")
     row.wait_for()
     assert "100% passed" in " ".join(row.inner_text().split())
+
+
+def test_trainer_schedules_consultation_takes_attendance_and_the_practitioner_sees_it(
+    page, live_server: str
+):
+    from datetime import date, timedelta
+
+    _launch_in_frame(page, live_server, "Alex Rivera").get_by_role(
+        "heading", name="Welcome, Alex Rivera"
+    ).wait_for()
+    frame = _launch_in_frame(page, live_server, "Sam Okafor")
+    frame.get_by_role("link", name="Weekly consultation").click()
+    frame.get_by_label("Group name").fill("Thursday consultation")
+    frame.get_by_label("Where (a room, or a video link)").fill("Room 2, Harbour House")
+    frame.get_by_label("Day of the week").select_option(label="Thursday")
+    frame.get_by_label("Starts at (local time)").fill("14:00")
+    frame.get_by_label("First week starting").fill((date.today() - timedelta(days=14)).isoformat())
+    frame.get_by_role("spinbutton", name="Number of weeks").fill("12")
+    frame.get_by_role("button", name="Create the group and its sessions").click()
+    frame.get_by_text("Thursday consultation is scheduled: 12 sessions.").wait_for()
+    frame.get_by_label("Alex Rivera").check()
+    frame.get_by_role("button", name="Save members").click()
+    frame.get_by_text("Members saved.").wait_for()
+    frame.get_by_role("link", name="Attendance", exact=True).first.click()
+    frame.get_by_role("heading", name="Attendance:").wait_for()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "attendance.png"), full_page=True)
+    expect_present = frame.get_by_role("radio", name="Present").first
+    assert expect_present.is_checked(), "everyone starts as present"
+    frame.get_by_role("button", name="Save attendance").click()
+    frame.get_by_text("Attendance saved.").wait_for()
+
+    mine = _launch_in_frame(page, live_server, "Alex Rivera")
+    mine.get_by_role("link", name="Your sessions and attendance").click()
+    summary = mine.locator(".summary")
+    summary.wait_for()
+    assert "You have attended 1 of the 9 sessions" in " ".join(summary.inner_text().split())
+    assert "Room 2, Harbour House" in mine.locator("main").inner_text()

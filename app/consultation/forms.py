@@ -1,0 +1,148 @@
+"""Forms for scheduling consultation, changing sessions, members, attendance and apologies."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.forms import options
+
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def _known_zone(form: FlaskForm, field: StringField) -> None:
+    if field.data not in available_timezones():
+        raise ValidationError("Use a time zone name such as Europe/London or America/New_York.")
+
+
+class GroupForm(FlaskForm):
+    name = StringField("Group name", validators=[DataRequired("Name the group."), Length(max=120)])
+    weekday = SelectField("Day of the week", choices=options(enumerate(WEEKDAYS)), coerce=int)
+    local_time = TimeField(
+        "Starts at (local time)", validators=[InputRequired("Give the start time.")]
+    )
+    timezone = StringField(
+        "Time zone", default="Europe/London", validators=[DataRequired(), _known_zone]
+    )
+    duration_minutes = IntegerField(
+        "Length in minutes",
+        default=60,
+        validators=[InputRequired(), NumberRange(15, 240, "Between 15 and 240 minutes.")],
+    )
+    location = StringField(
+        "Where (a room, or a video link)",
+        validators=[DataRequired("Say where the group meets."), Length(max=500)],
+    )
+    first_date = DateField(
+        "First week starting", validators=[InputRequired("Give the date of the first week.")]
+    )
+    ends = RadioField(
+        "Ends",
+        choices=options([("weeks", "After a number of weeks"), ("date", "On a date")]),
+        default="weeks",
+    )
+    weeks = IntegerField(
+        "Number of weeks",
+        default=26,
+        validators=[Optional(), NumberRange(1, 104, "From 1 to 104 weeks.")],
+    )
+    end_date = DateField("Last date", validators=[Optional()])
+    required_rate = IntegerField(
+        "Attendance required for certification (%)",
+        default=75,
+        validators=[InputRequired(), NumberRange(1, 100, "From 1 to 100%.")],
+    )
+    excused_allowed = IntegerField(
+        "Excused absences forgiven",
+        default=2,
+        validators=[InputRequired(), NumberRange(0, 20, "From 0 to 20.")],
+    )
+
+    def validate(self, extra_validators: dict | None = None) -> bool:
+        """The chosen ending needs its value (Optional() would skip an inline check on an empty field)."""
+        valid = super().validate(extra_validators)
+        if self.ends.data == "weeks" and not self.weeks.data and not self.weeks.errors:
+            self.weeks.errors.append("Give the number of weeks, or choose an end date.")
+            valid = False
+        if self.ends.data == "date" and not self.end_date.data and not self.end_date.errors:
+            self.end_date.errors.append("Give the last date, or choose a number of weeks.")
+            valid = False
+        return valid
+
+    def rule_fields(self) -> dict[str, object]:
+        by_weeks = self.ends.data == "weeks"
+        return {
+            "weekday": self.weekday.data,
+            "local_time": self.local_time.data,
+            "timezone": self.timezone.data,
+            "duration_minutes": self.duration_minutes.data,
+            "first_date": self.first_date.data,
+            "weeks": self.weeks.data if by_weeks else None,
+            "end_date": None if by_weeks else self.end_date.data,
+        }
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason", validators=[DataRequired("Give a reason: members see it."), Length(max=500)]
+    )
+
+
+class MoveForm(FlaskForm):
+    date = DateField("New date", validators=[InputRequired("Give the new date.")])
+    time = TimeField(
+        "New start time (the group's local time)", validators=[InputRequired("Give the new time.")]
+    )
+
+
+class MakeupForm(MoveForm):
+    replaces = SelectField("Makes up for", coerce=int, choices=[])
+    duration_minutes = IntegerField(
+        "Length in minutes", default=60, validators=[InputRequired(), NumberRange(15, 240)]
+    )
+
+
+class MembersForm(FlaskForm):
+    members = SelectMultipleField(
+        "Members",
+        coerce=int,
+        choices=[],
+        validate_choice=True,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+
+
+class ApologyForm(FlaskForm):
+    reason = TextAreaField(
+        "Why you cannot come",
+        validators=[DataRequired("Say briefly why you cannot come."), Length(max=500)],
+    )
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(
+        "Decision",
+        choices=options([("accept", "Accept: excused"), ("decline", "Decline")]),
+        validators=[InputRequired("Accept or decline the apology.")],
+    )

@@ -1,0 +1,480 @@
+"""Consultation pages: trainers schedule and take attendance; practitioners see and plan theirs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from app.auth import identity, role_required
+from app.consultation import bp
+from app.consultation.calendar import calendar_bytes
+from app.consultation.forms import (
+    WEEKDAYS,
+    ApologyForm,
+    DecisionForm,
+    GroupForm,
+    MakeupForm,
+    MembersForm,
+    MoveForm,
+    ReasonForm,
+)
+from app.domain.consultation import Mark, ScheduleError, local_wall_time
+from app.domain.roles import Role
+from app.exports import csv_response
+from app.extensions import db
+from app.forms import options
+from app.models.base import utc_now
+from app.models.consultation import PENDING, Apology, ConsultationGroup, ConsultationSession
+from app.models.tenancy import Cohort
+from app.services import consultation as service
+from app.services.people import practitioner_in_cohort
+from app.services.training import cohort_practitioners
+from app.tasks import sync_cohort_roster
+
+
+def _cohort() -> Cohort:
+    cohort_id = identity().cohort_id
+    if cohort_id is None:
+        abort(400, "Open IMR Academy from inside a course to see its consultation.")
+    return db.session.get_one(Cohort, cohort_id)
+
+
+def _group(group_id: int) -> ConsultationGroup:
+    group = db.session.get(ConsultationGroup, group_id)
+    if group is None or group.cohort_id != identity().cohort_id:
+        abort(404, "That consultation group is not part of your cohort.")
+    return group
+
+
+def _session(session_id: int) -> ConsultationSession:
+    session = db.session.get(ConsultationSession, session_id)
+    if session is None or session.group.cohort_id != identity().cohort_id:
+        abort(404, "That session is not part of your cohort's consultation.")
+    return session
+
+
+def _local(group: ConsultationGroup, day, at) -> datetime:
+    return datetime.combine(day, at).replace(tzinfo=ZoneInfo(group.timezone))
+
+
+@bp.app_template_filter("local")
+def _local_filter(moment: datetime, timezone: str) -> str:
+    return local_wall_time(moment, timezone).strftime("%a %d %b %Y, %H:%M %Z")
+
+
+@bp.get("/")
+@role_required(Role.TRAINER)
+def index(form: GroupForm | None = None, status: int = 200) -> Response:
+    """The cohort's consultation groups, a form for a new one, and the roster."""
+    cohort = _cohort()
+    groups = list(
+        db.session.scalars(
+            db.select(ConsultationGroup)
+            .filter_by(cohort_id=cohort.id)
+            .order_by(ConsultationGroup.name)
+        )
+    )
+    page = render_template(
+        "consultation/index.html",
+        cohort=cohort,
+        groups=groups,
+        form=form or GroupForm(),
+        weekdays=WEEKDAYS,
+        sync_form=FlaskForm(),
+    )
+    return make_response(page, status)
+
+
+@bp.post("/groups")
+@role_required(Role.TRAINER)
+def create() -> Response:
+    """Create a weekly group and generate its sessions from the rule."""
+    form = GroupForm()
+    if form.validate_on_submit():
+        try:
+            group = service.create_group(
+                _cohort(),
+                name=form.name.data,
+                location=form.location.data,
+                required_rate=form.required_rate.data,
+                excused_allowed=form.excused_allowed.data,
+                **form.rule_fields(),
+            )
+        except ScheduleError as error:
+            form.form_errors.append(str(error))
+        else:
+            flash(f"{group.name} is scheduled: {len(group.sessions)} sessions.", "success")
+            return redirect(url_for("consultation.group", group_id=group.id))
+    return index(form, 400)
+
+
+def _group_page(
+    group: ConsultationGroup, edit: GroupForm | None = None, status: int = 200
+) -> Response:
+    practitioners = cohort_practitioners(db.session.get_one(Cohort, group.cohort_id))
+    members = MembersForm(members=[m.person_id for m in group.members])
+    members.members.choices = options((p.id, p.display_name) for p in practitioners)
+    makeup = MakeupForm(duration_minutes=group.duration_minutes)
+    makeup.replaces.choices = options(
+        (s.id, _local_filter(s.starts_at, group.timezone))
+        for s in group.sessions
+        if not s.is_makeup
+    )
+    pending = list(
+        db.session.scalars(
+            db.select(Apology)
+            .join(ConsultationSession)
+            .where(ConsultationSession.group_id == group.id, Apology.decision == PENDING)
+        )
+    )
+    page = render_template(
+        "consultation/group.html",
+        group=group,
+        standings=service.group_standings(group),
+        now=utc_now(),
+        edit=edit or GroupForm(obj=group, ends="weeks" if group.weeks else "date"),
+        members=members,
+        makeup=makeup,
+        pending=pending,
+        decision=DecisionForm(),
+        reason=ReasonForm(),
+        move=MoveForm(),
+        weekdays=WEEKDAYS,
+        feed=service.feed_for(identity().organisation_id, group_id=group.id),
+        plain=FlaskForm(),
+        attendance_opens=service.ATTENDANCE_OPENS,
+    )
+    return make_response(page, status)
+
+
+@bp.get("/groups/<int:group_id>")
+@role_required(Role.TRAINER)
+def group(group_id: int) -> Response:
+    """A group: its sessions, members, attendance standings and pending apologies."""
+    return _group_page(_group(group_id))
+
+
+@bp.post("/groups/<int:group_id>/edit")
+@role_required(Role.TRAINER)
+def edit(group_id: int) -> Response:
+    """Change the series; past sessions and their attendance stay as they were."""
+    found = _group(group_id)
+    form = GroupForm()
+    if form.validate_on_submit():
+        try:
+            service.edit_series(found, **form.rule_fields())
+        except ScheduleError as error:
+            form.form_errors.append(str(error))
+        else:
+            found.name, found.location = form.name.data, form.location.data
+            found.required_rate, found.excused_allowed = (
+                form.required_rate.data,
+                form.excused_allowed.data,
+            )
+            db.session.commit()
+            flash("The series is updated. Sessions already held keep their attendance.", "success")
+            return redirect(url_for("consultation.group", group_id=found.id))
+    return _group_page(found, edit=form, status=400)
+
+
+@bp.post("/groups/<int:group_id>/members")
+@role_required(Role.TRAINER)
+def members(group_id: int) -> Response:
+    """Choose which of the cohort's practitioners belong to the group."""
+    found = _group(group_id)
+    form = MembersForm()
+    form.members.choices = options(
+        (p.id, p.display_name)
+        for p in cohort_practitioners(db.session.get_one(Cohort, found.cohort_id))
+    )
+    if not form.validate_on_submit():
+        abort(400, "Choose members from your cohort's practitioners.")
+    chosen = [practitioner_in_cohort(found.cohort_id, pid) for pid in form.members.data]
+    service.set_members(found, [p for p in chosen if p is not None])
+    flash("Members saved.", "success")
+    return redirect(url_for("consultation.group", group_id=found.id))
+
+
+@bp.post("/groups/<int:group_id>/makeup")
+@role_required(Role.TRAINER)
+def makeup(group_id: int) -> Response:
+    """Add a make-up session linked to the session it makes up for."""
+    found = _group(group_id)
+    form = MakeupForm()
+    form.replaces.choices = options((s.id, str(s.id)) for s in found.sessions if not s.is_makeup)
+    if not form.validate_on_submit():
+        flash("Give the make-up session's date, time and the session it replaces.", "error")
+        return redirect(url_for("consultation.group", group_id=found.id))
+    replaced = _session(form.replaces.data)
+    service.add_makeup(
+        found, _local(found, form.date.data, form.time.data), form.duration_minutes.data, replaced
+    )
+    flash("Make-up session added.", "success")
+    return redirect(url_for("consultation.group", group_id=found.id))
+
+
+@bp.post("/groups/<int:group_id>/feed")
+@role_required(Role.TRAINER)
+def group_feed(group_id: int) -> Response:
+    """Replace the group's calendar address (the old one stops working)."""
+    found = _group(group_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400, "The form expired: reload the page and try again.")
+    service.feed_for(identity().organisation_id, group_id=found.id, reset=True)
+    flash("The group's calendar has a new private address; the old one no longer works.", "success")
+    return redirect(url_for("consultation.group", group_id=found.id))
+
+
+@bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
+@role_required(Role.TRAINER)
+def attendance(session_id: int) -> Response:
+    """Take attendance for every member in one form (everyone present unless changed)."""
+    session = _session(session_id)
+    members = sorted(session.group.members, key=lambda m: m.person.name)
+    current = service.marks_for(session)
+    form = FlaskForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400, "The form expired: reload the page and take attendance again.")
+        marks = {}
+        for member in members:
+            value = request.form.get(f"mark-{member.person_id}", "")
+            if value not in {m.value for m in Mark}:
+                abort(
+                    400,
+                    f"Choose present, late, excused or absent for {member.person.display_name}.",
+                )
+            marks[member.person_id] = (
+                Mark(value),
+                request.form.get(f"note-{member.person_id}", "")[:500],
+            )
+        try:
+            changed = service.record_attendance(session, marks, identity().person_id)
+        except service.ConsultationRefused as refused:
+            abort(400, str(refused))
+        flash(
+            f"Attendance saved{f'; {changed} earlier mark(s) changed and kept in the audit trail' if changed else ''}.",
+            "success",
+        )
+        return redirect(url_for("consultation.group", group_id=session.group_id))
+    apologies = {
+        a.person_id: a
+        for a in db.session.scalars(db.select(Apology).filter_by(session_id=session.id))
+    }
+    return make_response(
+        render_template(
+            "consultation/attendance.html",
+            session=session,
+            members=members,
+            current=current,
+            apologies=apologies,
+            form=form,
+            marks=list(Mark),
+            is_open=service.attendance_open(session),
+        )
+    )
+
+
+@bp.post("/sessions/<int:session_id>/cancel")
+@role_required(Role.TRAINER)
+def cancel(session_id: int) -> Response:
+    session = _session(session_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash("Give a reason for cancelling: members see it.", "error")
+    else:
+        service.cancel_session(session, form.reason.data or "")
+        flash(
+            "Session cancelled; members see the reason and their calendars show it cancelled.",
+            "success",
+        )
+    return redirect(url_for("consultation.group", group_id=session.group_id))
+
+
+@bp.post("/sessions/<int:session_id>/move")
+@role_required(Role.TRAINER)
+def move(session_id: int) -> Response:
+    session = _session(session_id)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        flash("Give the new date and time.", "error")
+    else:
+        try:
+            service.move_session(session, _local(session.group, form.date.data, form.time.data))
+            flash("Session moved.", "success")
+        except service.ConsultationRefused as refused:
+            flash(str(refused), "error")
+    return redirect(url_for("consultation.group", group_id=session.group_id))
+
+
+@bp.post("/apologies/<int:apology_id>")
+@role_required(Role.TRAINER)
+def decide(apology_id: int) -> Response:
+    apology = db.session.get(Apology, apology_id)
+    if apology is None or apology.session.group.cohort_id != identity().cohort_id:
+        abort(404, "That apology is not for your cohort.")
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400, "Accept or decline the apology.")
+    service.decide_apology(apology, form.decision.data == "accept", identity().person_id)
+    flash(
+        "Apology accepted: marked excused."
+        if form.decision.data == "accept"
+        else "Apology declined.",
+        "success",
+    )
+    return redirect(url_for("consultation.group", group_id=apology.session.group_id))
+
+
+def _attendance_rows(groups: list[ConsultationGroup]) -> list[list[object]]:
+    rows = []
+    for found in groups:
+        for standing in service.group_standings(found):
+            s = standing.summary
+            rows.append(
+                [
+                    found.name,
+                    standing.person.display_name,
+                    standing.person.email or "",
+                    s.scheduled,
+                    s.held,
+                    s.attended,
+                    s.made_up,
+                    s.excused,
+                    s.missed,
+                    f"{float(s.rate):.1f}",
+                    s.required,
+                    s.still_needed,
+                    "yes" if s.cannot_reach else "no",
+                    f"{float(s.hours):.2f}",
+                ]
+            )
+    return rows
+
+
+CSV_HEADER = [
+    "Group",
+    "Practitioner",
+    "Email",
+    "Scheduled",
+    "Held",
+    "Attended",
+    "Made up",
+    "Excused",
+    "Missed",
+    "Rate over the period %",
+    "Required",
+    "Still needed",
+    "Can no longer reach the minimum",
+    "Hours",
+]
+
+
+@bp.get("/groups/<int:group_id>/attendance.csv")
+@role_required(Role.TRAINER)
+def group_csv(group_id: int) -> Response:
+    found = _group(group_id)
+    return csv_response(f"attendance-{found.id}.csv", CSV_HEADER, _attendance_rows([found]))
+
+
+@bp.get("/attendance.csv")
+@role_required(Role.TRAINER)
+def cohort_csv() -> Response:
+    cohort = _cohort()
+    groups = list(db.session.scalars(db.select(ConsultationGroup).filter_by(cohort_id=cohort.id)))
+    return csv_response(f"attendance-{cohort.context_id}.csv", CSV_HEADER, _attendance_rows(groups))
+
+
+@bp.post("/roster/sync")
+@role_required(Role.TRAINER)
+def sync() -> Response:
+    """Refresh the cohort's roster from the LMS."""
+    cohort = _cohort()
+    if not FlaskForm().validate_on_submit():
+        abort(400, "The form expired: reload the page and try again.")
+    if not cohort.nrps_url:
+        flash(
+            "This course's LMS has not offered its roster to IMR Academy; people appear as they open it.",
+            "error",
+        )
+    else:
+        outcome = sync_cohort_roster.delay(cohort.id)
+        flash(
+            f"Roster refreshed from the LMS: {outcome.get() if outcome.ready() else 'running'}.",
+            "success",
+        )
+    return redirect(url_for("consultation.index"))
+
+
+@bp.get("/mine")
+@role_required(Role.PRACTITIONER)
+def mine() -> str:
+    """A practitioner's consultation: upcoming sessions, where to join, attendance, what is left."""
+    me = identity()
+    groups = service.groups_of(me.person_id)
+    standings = {g.id: service.standing_of(g, me.person_id) for g in groups}
+    apologies = {
+        a.session_id: a
+        for a in db.session.scalars(db.select(Apology).filter_by(person_id=me.person_id))
+    }
+    feed = service.feed_for(me.organisation_id, person_id=me.person_id)
+    return render_template(
+        "consultation/mine.html",
+        groups=groups,
+        standings=standings,
+        now=utc_now(),
+        apologies=apologies,
+        apology_form=ApologyForm(),
+        feed=feed,
+        plain=FlaskForm(),
+    )
+
+
+@bp.post("/sessions/<int:session_id>/apology")
+@role_required(Role.PRACTITIONER)
+def apologise(session_id: int) -> Response:
+    session = db.session.get(ConsultationSession, session_id)
+    me = identity()
+    if session is None or me.person_id not in {m.person_id for m in session.group.members}:
+        abort(404, "You are not a member of that session's group.")
+    form = ApologyForm()
+    if not form.validate_on_submit():
+        flash("Say briefly why you cannot come.", "error")
+        return redirect(url_for("consultation.mine"))
+    try:
+        service.send_apology(session, me.person_id, form.reason.data or "")
+        flash("Your apology was sent to your trainer.", "success")
+    except service.ConsultationRefused as refused:
+        flash(str(refused), "error")
+    return redirect(url_for("consultation.mine"))
+
+
+@bp.post("/feed")
+@role_required(Role.PRACTITIONER)
+def reset_feed() -> Response:
+    if not FlaskForm().validate_on_submit():
+        abort(400, "The form expired: reload the page and try again.")
+    me = identity()
+    service.feed_for(me.organisation_id, person_id=me.person_id, reset=True)
+    flash("Your calendar has a new private address; the old one no longer works.", "success")
+    return redirect(url_for("consultation.mine"))
+
+
+@bp.get("/calendar/<token>.ics")
+def calendar(token: str) -> Response:
+    """A private calendar feed; a wrong or revoked address gets 404 and reveals nothing."""
+    feed = service.live_feed(token)
+    if feed is None:
+        abort(
+            404,
+            "This calendar address is not valid any more. Copy the current one from IMR Academy.",
+        )
+    name = "IMR consultation"
+    response = make_response(calendar_bytes(name, service.feed_sessions(feed)))
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response

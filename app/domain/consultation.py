@@ -1,0 +1,208 @@
+"""Weekly consultation: the schedule a group follows, and how attendance counts.
+
+Schedules are an iCalendar RRULE expanded by dateutil in the group's own time zone, so a 10:00
+meeting stays at 10:00 local time across daylight-saving changes (its UTC time moves instead).
+
+Attendance is counted over every scheduled session of the consultation period, not only those
+held so far: a practitioner needs to know what is still possible, and a trainer needs to see
+early who can no longer reach the minimum with the sessions left.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from enum import StrEnum
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import WEEKLY, rrule
+
+MAX_WEEKS = 104
+
+
+class ScheduleError(ValueError):
+    """The schedule cannot be made as described (the message says which part)."""
+
+
+@dataclass(frozen=True)
+class WeeklyRule:
+    """How a consultation group meets: one weekday at one local time, for a number of weeks or to an end date."""
+
+    weekday: int  # 0 Monday … 6 Sunday
+    local_time: time
+    timezone: str
+    duration_minutes: int
+    first_date: date
+    weeks: int | None = None
+    end_date: date | None = None
+
+    def zone(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.timezone)
+        except (KeyError, ValueError):
+            raise ScheduleError(
+                f"{self.timezone!r} is not a time zone name such as Europe/London"
+            ) from None
+
+    def rrule_text(self) -> str:
+        """The rule as iCalendar writes it (RFC 5545), for calendars and for people who read them."""
+        day = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"][self.weekday]
+        limit = f"COUNT={self.weeks}" if self.weeks else f"UNTIL={self.end_date:%Y%m%d}T235959"
+        return f"FREQ=WEEKLY;BYDAY={day};{limit}"
+
+
+def occurrences(rule: WeeklyRule) -> list[datetime]:
+    """Every session start of the rule, as aware UTC datetimes."""
+    zone = rule.zone()
+    if (rule.weeks is None) == (rule.end_date is None):
+        raise ScheduleError("give either a number of weeks or an end date")
+    if rule.weeks is not None and not 1 <= rule.weeks <= MAX_WEEKS:
+        raise ScheduleError(f"the number of weeks must be from 1 to {MAX_WEEKS}")
+    if rule.end_date is not None and rule.end_date < rule.first_date:
+        raise ScheduleError("the end date is before the first date")
+    start = datetime.combine(rule.first_date, rule.local_time)
+    until = datetime.combine(rule.end_date, time(23, 59, 59)) if rule.end_date else None
+    local_starts = list(
+        rrule(WEEKLY, dtstart=start, byweekday=rule.weekday, count=rule.weeks, until=until)
+    )
+    if len(local_starts) > MAX_WEEKS:
+        raise ScheduleError(
+            f"that end date gives {len(local_starts)} sessions; the most is {MAX_WEEKS}"
+        )
+    return [local.replace(tzinfo=zone).astimezone(UTC) for local in local_starts]
+
+
+def local_wall_time(moment: datetime, timezone: str) -> datetime:
+    """A UTC moment as the group's clocks show it."""
+    return moment.astimezone(ZoneInfo(timezone))
+
+
+class Mark(StrEnum):
+    PRESENT = "present"
+    LATE = "late"
+    EXCUSED = "excused"
+    ABSENT = "absent"
+
+    @property
+    def attended(self) -> bool:
+        return self in (Mark.PRESENT, Mark.LATE)
+
+
+@dataclass(frozen=True)
+class AttendanceRules:
+    """What certification asks of consultation: a rate, and how many excused absences are forgiven."""
+
+    required_rate: int = 75  # percent of the period's scheduled sessions
+    excused_allowed: int = 2
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """One session of the period as it concerns one practitioner."""
+
+    session_id: int
+    starts_at: datetime
+    duration_minutes: int
+    mark: Mark | None
+    makeup_for: int | None = None  # the scheduled session a make-up session replaces
+
+
+@dataclass(frozen=True)
+class AttendanceSummary:
+    scheduled: int
+    held: int
+    attended: int
+    made_up: int
+    excused: int
+    forgiven: int
+    missed: int
+    remaining: int
+    required: int
+    required_rate: int
+    minutes: int
+
+    @property
+    def credited(self) -> int:
+        """Sessions that count towards the minimum: attended, or missed and made up."""
+        return self.attended + self.made_up
+
+    @property
+    def counted(self) -> int:
+        """The period's scheduled sessions less the excused absences that are forgiven."""
+        return self.scheduled - self.forgiven
+
+    @property
+    def rate(self) -> Fraction:
+        """Credited sessions as a share of the whole period (the figure certification uses)."""
+        return Fraction(0) if not self.counted else Fraction(self.credited * 100, self.counted)
+
+    @property
+    def rate_so_far(self) -> Fraction:
+        """The same share over the sessions held so far."""
+        held = self.held - self.forgiven
+        return Fraction(100) if held <= 0 else Fraction(self.credited * 100, held)
+
+    @property
+    def still_needed(self) -> int:
+        return max(0, self.required - self.credited)
+
+    @property
+    def below_minimum(self) -> bool:
+        """Behind the required rate on the sessions held so far."""
+        return self.rate_so_far < self.required_rate
+
+    @property
+    def cannot_reach(self) -> bool:
+        """Even attending every remaining session would leave the practitioner short."""
+        return self.credited + self.remaining < self.required
+
+    @property
+    def met(self) -> bool:
+        return self.scheduled > 0 and self.credited >= self.required
+
+    @property
+    def hours(self) -> Fraction:
+        return Fraction(self.minutes, 60)
+
+
+def summarise(
+    scheduled: Sequence[SessionRecord],
+    makeups: Sequence[SessionRecord],
+    rules: AttendanceRules,
+    now: datetime,
+) -> AttendanceSummary:
+    """Count one practitioner's attendance over a consultation period.
+
+    `scheduled` are the period's regular sessions that were not cancelled; `makeups` are make-up
+    sessions. Excused absences up to `rules.excused_allowed` are forgiven (they leave the count);
+    beyond that they count as missed. An absence made up by attending its make-up is credited.
+    """
+    held = [s for s in scheduled if s.starts_at <= now]
+    made_up_ids = {m.makeup_for for m in makeups if m.mark is not None and m.mark.attended}
+    attended = [s for s in scheduled if s.mark is not None and s.mark.attended]
+    not_attended = [s for s in held if not (s.mark is not None and s.mark.attended)]
+    made_up = [s for s in not_attended if s.session_id in made_up_ids]
+    excused = [
+        s for s in not_attended if s.mark is Mark.EXCUSED and s.session_id not in made_up_ids
+    ]
+    forgiven = min(len(excused), rules.excused_allowed)
+    counted = len(scheduled) - forgiven
+    minutes = sum(
+        s.duration_minutes for s in [*attended, *(m for m in makeups if m.mark and m.mark.attended)]
+    )
+    return AttendanceSummary(
+        scheduled=len(scheduled),
+        held=len(held),
+        attended=len(attended),
+        made_up=len(made_up),
+        excused=len(excused),
+        forgiven=forgiven,
+        missed=len(not_attended) - len(made_up) - forgiven,
+        remaining=len(scheduled) - len(held),
+        required=math.ceil(counted * rules.required_rate / 100),
+        required_rate=rules.required_rate,
+        minutes=minutes,
+    )

@@ -1,0 +1,372 @@
+"""Use cases of weekly consultation: groups, their schedules, attendance, apologies, summaries."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from app.domain.consultation import (
+    AttendanceRules,
+    AttendanceSummary,
+    Mark,
+    SessionRecord,
+    WeeklyRule,
+    occurrences,
+    summarise,
+)
+from app.extensions import db
+from app.models.base import utc_now
+from app.models.consultation import (
+    ACCEPTED,
+    CANCELLED,
+    DECLINED,
+    Apology,
+    AttendanceChange,
+    AttendanceMark,
+    CalendarFeed,
+    ConsultationGroup,
+    ConsultationSession,
+    GroupMember,
+)
+from app.models.people import Person
+from app.models.tenancy import Cohort
+
+
+class ConsultationRefused(ValueError):
+    """The change cannot be made (the message says why, in the trainer's or practitioner's terms)."""
+
+
+def rule_of(group: ConsultationGroup) -> WeeklyRule:
+    return WeeklyRule(
+        group.weekday,
+        group.local_time,
+        group.timezone,
+        group.duration_minutes,
+        group.first_date,
+        group.weeks,
+        group.end_date,
+    )
+
+
+def _schedule(group: ConsultationGroup, after: datetime | None = None) -> None:
+    for start in occurrences(rule_of(group)):
+        if after is None or start > after:
+            db.session.add(
+                ConsultationSession(
+                    group=group, starts_at=start, duration_minutes=group.duration_minutes
+                )
+            )
+
+
+def create_group(cohort: Cohort, **fields: object) -> ConsultationGroup:
+    """A group and all its sessions, generated from its weekly rule."""
+    group = ConsultationGroup(cohort_id=cohort.id, **fields)
+    occurrences(rule_of(group))  # raises ScheduleError before anything is written
+    db.session.add(group)
+    _schedule(group)
+    db.session.commit()
+    return group
+
+
+def _has_history(session: ConsultationSession, marked: set[int]) -> bool:
+    return (
+        session.id in marked
+        or session.is_makeup
+        or session.moved_from is not None
+        or session.cancelled
+    )
+
+
+def edit_series(group: ConsultationGroup, now: datetime | None = None, **fields: object) -> None:
+    """Change the rule; sessions that happened, and any with attendance or changes, are kept."""
+    now = now or utc_now()
+    candidate = WeeklyRule(
+        **{
+            **rule_of(group).__dict__,
+            **{k: v for k, v in fields.items() if k in WeeklyRule.__dataclass_fields__},
+        }
+    )
+    occurrences(candidate)  # validate first: a bad edit changes nothing
+    marked = set(
+        db.session.scalars(
+            select(AttendanceMark.session_id)
+            .join(ConsultationSession)
+            .where(ConsultationSession.group_id == group.id)
+        )
+    )
+    for session in list(group.sessions):
+        if session.starts_at > now and not _has_history(session, marked):
+            db.session.delete(session)
+    for key, value in fields.items():
+        setattr(group, key, value)
+    db.session.flush()
+    kept = {s.starts_at for s in group.sessions if s.starts_at > now}
+    for start in occurrences(rule_of(group)):
+        if start > now and start not in kept:
+            db.session.add(
+                ConsultationSession(
+                    group=group, starts_at=start, duration_minutes=group.duration_minutes
+                )
+            )
+    db.session.commit()
+
+
+def cancel_session(session: ConsultationSession, reason: str) -> None:
+    session.status, session.cancel_reason = CANCELLED, reason.strip()
+    db.session.commit()
+
+
+def move_session(session: ConsultationSession, starts_at: datetime) -> None:
+    if session.cancelled:
+        raise ConsultationRefused(
+            "A cancelled session cannot be moved; add a make-up session instead."
+        )
+    session.moved_from = session.moved_from or session.starts_at
+    session.starts_at = starts_at
+    db.session.commit()
+
+
+def add_makeup(
+    group: ConsultationGroup, starts_at: datetime, duration: int, replaces: ConsultationSession
+) -> ConsultationSession:
+    """A make-up session for one of the group's sessions (it does not count in the period's total)."""
+    if replaces.group_id != group.id or replaces.is_makeup:
+        raise ConsultationRefused(
+            "A make-up session must replace one of this group's regular sessions."
+        )
+    session = ConsultationSession(
+        group=group, starts_at=starts_at, duration_minutes=duration, makeup_for_id=replaces.id
+    )
+    db.session.add(session)
+    db.session.commit()
+    return session
+
+
+def set_members(group: ConsultationGroup, practitioners: Iterable[Person]) -> None:
+    """Make the group's members exactly these practitioners; attendance already taken stays."""
+    wanted = {p.id for p in practitioners}
+    for member in list(group.members):
+        if member.person_id not in wanted:
+            db.session.delete(member)
+    present = {m.person_id for m in group.members}
+    for person_id in wanted - present:
+        db.session.add(GroupMember(group=group, person_id=person_id))
+    db.session.commit()
+
+
+def marks_for(session: ConsultationSession) -> dict[int, AttendanceMark]:
+    return {
+        m.person_id: m
+        for m in db.session.scalars(select(AttendanceMark).filter_by(session_id=session.id))
+    }
+
+
+ATTENDANCE_OPENS = timedelta(hours=1)
+
+
+def attendance_open(session: ConsultationSession, now: datetime | None = None) -> bool:
+    """Attendance is taken from an hour before a session starts, never for weeks ahead."""
+    return not session.cancelled and session.starts_at - ATTENDANCE_OPENS <= (now or utc_now())
+
+
+def record_attendance(
+    session: ConsultationSession,
+    marks: Mapping[int, tuple[Mark, str | None]],
+    by: int,
+    now: datetime | None = None,
+) -> int:
+    """Record every member's mark in one go; changes to earlier marks go to the audit trail."""
+    if session.cancelled:
+        raise ConsultationRefused("This session was cancelled: there is no attendance to take.")
+    if not attendance_open(session, now):
+        raise ConsultationRefused("Attendance can be taken from an hour before the session starts.")
+    existing, changed = marks_for(session), 0
+    for person_id, (mark, note) in marks.items():
+        note = (note or "").strip() or None
+        previous = existing.get(person_id)
+        if previous is None:
+            db.session.add(
+                AttendanceMark(
+                    session_id=session.id,
+                    person_id=person_id,
+                    mark=mark,
+                    note=note,
+                    recorded_by_id=by,
+                )
+            )
+        elif (previous.mark, previous.note) != (mark, note):
+            db.session.add(
+                AttendanceChange(
+                    session_id=session.id,
+                    person_id=person_id,
+                    old_mark=previous.mark,
+                    new_mark=mark,
+                    old_note=previous.note,
+                    new_note=note,
+                    changed_by_id=by,
+                )
+            )
+            previous.mark, previous.note, previous.recorded_by_id, previous.recorded_at = (
+                mark,
+                note,
+                by,
+                utc_now(),
+            )
+            changed += 1
+    db.session.commit()
+    return changed
+
+
+def send_apology(
+    session: ConsultationSession, person_id: int, reason: str, now: datetime | None = None
+) -> Apology:
+    if session.starts_at <= (now or utc_now()) or session.cancelled:
+        raise ConsultationRefused("Apologies are sent before a session that is still going ahead.")
+    apology = db.session.scalar(
+        select(Apology).filter_by(session_id=session.id, person_id=person_id)
+    )
+    apology = apology or Apology(session_id=session.id, person_id=person_id, reason="")
+    apology.reason, apology.decision, apology.sent_at = reason.strip(), "pending", utc_now()
+    db.session.add(apology)
+    db.session.commit()
+    return apology
+
+
+def decide_apology(apology: Apology, accept: bool, by: int) -> None:
+    """Accepted apologies mark the practitioner excused (unless attendance says they came)."""
+    apology.decision, apology.decided_by_id, apology.decided_at = (
+        (ACCEPTED if accept else DECLINED),
+        by,
+        utc_now(),
+    )
+    if accept and apology.person_id not in marks_for(apology.session):
+        db.session.add(
+            AttendanceMark(
+                session_id=apology.session_id,
+                person_id=apology.person_id,
+                mark=Mark.EXCUSED,
+                note=None,
+                recorded_by_id=by,
+            )
+        )
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class MemberStanding:
+    person: Person
+    summary: AttendanceSummary
+
+
+def _records(
+    sessions: list[ConsultationSession], marks: dict[tuple[int, int], Mark], person_id: int
+) -> tuple[list[SessionRecord], list[SessionRecord]]:
+    scheduled, makeups = [], []
+    for s in sessions:
+        if s.cancelled:
+            continue
+        record = SessionRecord(
+            s.id, s.starts_at, s.duration_minutes, marks.get((s.id, person_id)), s.makeup_for_id
+        )
+        (makeups if s.is_makeup else scheduled).append(record)
+    return scheduled, makeups
+
+
+def group_standings(group: ConsultationGroup, now: datetime | None = None) -> list[MemberStanding]:
+    """Each member's attendance over the group's whole period, in two queries."""
+    now = now or utc_now()
+    sessions = list(group.sessions)
+    marks = {
+        (m.session_id, m.person_id): m.mark
+        for m in db.session.scalars(
+            select(AttendanceMark).where(AttendanceMark.session_id.in_([s.id for s in sessions]))
+        )
+    }
+    rules = AttendanceRules(group.required_rate, group.excused_allowed)
+    members = sorted(group.members, key=lambda m: m.person.name)
+    return [
+        MemberStanding(m.person, summarise(*_records(sessions, marks, m.person_id), rules, now))
+        for m in members
+    ]
+
+
+def groups_of(person_id: int) -> list[ConsultationGroup]:
+    query = select(ConsultationGroup).join(GroupMember).where(GroupMember.person_id == person_id)
+    return list(db.session.scalars(query.order_by(ConsultationGroup.name)))
+
+
+def standing_of(
+    group: ConsultationGroup, person_id: int, now: datetime | None = None
+) -> AttendanceSummary:
+    return next(s.summary for s in group_standings(group, now) if s.person.id == person_id)
+
+
+def consultation_minutes(person_id: int, organisation_id: int) -> int:
+    """Minutes of consultation attended (present or late), for the certificate's hours."""
+    query = (
+        select(ConsultationSession.duration_minutes)
+        .join(AttendanceMark, AttendanceMark.session_id == ConsultationSession.id)
+        .join(ConsultationGroup)
+        .join(Cohort)
+        .where(
+            AttendanceMark.person_id == person_id,
+            Cohort.organisation_id == organisation_id,
+            AttendanceMark.mark.in_([Mark.PRESENT, Mark.LATE]),
+            ConsultationSession.status != CANCELLED,
+        )
+    )
+    return sum(db.session.scalars(query))
+
+
+def feed_for(
+    organisation_id: int,
+    *,
+    person_id: int | None = None,
+    group_id: int | None = None,
+    reset: bool = False,
+) -> CalendarFeed:
+    """The live private feed of a practitioner or group, made on first use or replaced on reset."""
+    query = select(CalendarFeed).filter_by(
+        organisation_id=organisation_id, person_id=person_id, group_id=group_id, revoked_at=None
+    )
+    current = db.session.scalar(query)
+    if current is not None and not reset:
+        return current
+    if current is not None:
+        current.revoked_at = utc_now()
+    feed = CalendarFeed(
+        token=secrets.token_urlsafe(32),
+        organisation_id=organisation_id,
+        person_id=person_id,
+        group_id=group_id,
+    )
+    db.session.add(feed)
+    db.session.commit()
+    return feed
+
+
+def revoke_feed(feed: CalendarFeed) -> None:
+    feed.revoked_at = utc_now()
+    db.session.commit()
+
+
+def live_feed(token: str) -> CalendarFeed | None:
+    feed = db.session.scalar(select(CalendarFeed).filter_by(token=token))
+    return feed if feed is not None and feed.revoked_at is None else None
+
+
+def feed_sessions(feed: CalendarFeed) -> list[ConsultationSession]:
+    groups = (
+        [db.session.get_one(ConsultationGroup, feed.group_id)]
+        if feed.group_id
+        else groups_of(feed.person_id or 0)
+    )
+    return sorted((s for g in groups for s in g.sessions), key=lambda s: s.starts_at)
+
+
+def default_end(start: datetime, minutes: int) -> datetime:
+    return start + timedelta(minutes=minutes)

@@ -1,0 +1,146 @@
+"""Consultation schedules across daylight-saving changes, and attendance rules, by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from app.domain.consultation import (
+    AttendanceRules,
+    Mark,
+    ScheduleError,
+    SessionRecord,
+    WeeklyRule,
+    local_wall_time,
+    occurrences,
+    summarise,
+)
+
+TUESDAY = 1
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def test_london_keeps_ten_oclock_local_across_the_clocks_going_forward():
+    rule = WeeklyRule(TUESDAY, time(10, 0), "Europe/London", 60, date(2026, 3, 1), weeks=6)
+    assert occurrences(rule) == [
+        utc(2026, 3, 3, 10),
+        utc(2026, 3, 10, 10),
+        utc(2026, 3, 17, 10),
+        utc(2026, 3, 24, 10),
+        utc(2026, 3, 31, 9),
+        utc(2026, 4, 7, 9),  # BST from 29 March: 10:00 local is 09:00 UTC
+    ]
+
+
+def test_new_york_changes_on_its_own_date():
+    rule = WeeklyRule(TUESDAY, time(10, 0), "America/New_York", 60, date(2026, 3, 1), weeks=3)
+    assert occurrences(rule) == [utc(2026, 3, 3, 15), utc(2026, 3, 10, 14), utc(2026, 3, 17, 14)]
+    assert all(local_wall_time(s, "America/New_York").hour == 10 for s in occurrences(rule))
+
+
+def test_autumn_change_and_an_end_date():
+    rule = WeeklyRule(
+        3, time(14, 30), "Europe/Berlin", 90, date(2026, 10, 15), end_date=date(2026, 11, 5)
+    )
+    assert occurrences(rule) == [
+        utc(2026, 10, 15, 12, 30),
+        utc(2026, 10, 22, 12, 30),
+        utc(2026, 10, 29, 13, 30),
+        utc(2026, 11, 5, 13, 30),
+    ]
+    assert rule.rrule_text() == "FREQ=WEEKLY;BYDAY=TH;UNTIL=20261105T235959"
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        (WeeklyRule(0, time(9), "Mars/Olympus", 60, date(2026, 1, 1), weeks=4), "not a time zone"),
+        (
+            WeeklyRule(0, time(9), "UTC", 60, date(2026, 1, 1)),
+            "either a number of weeks or an end date",
+        ),
+        (
+            WeeklyRule(0, time(9), "UTC", 60, date(2026, 1, 1), weeks=4, end_date=date(2026, 3, 1)),
+            "either",
+        ),
+        (WeeklyRule(0, time(9), "UTC", 60, date(2026, 1, 1), weeks=0), "from 1 to 104"),
+        (
+            WeeklyRule(0, time(9), "UTC", 60, date(2026, 5, 1), end_date=date(2026, 4, 1)),
+            "before the first date",
+        ),
+        (
+            WeeklyRule(0, time(9), "UTC", 60, date(2026, 1, 1), end_date=date(2030, 1, 1)),
+            "the most is 104",
+        ),
+    ],
+)
+def test_impossible_schedules_are_explained(rule, message):
+    with pytest.raises(ScheduleError, match=message):
+        occurrences(rule)
+
+
+NOW = utc(2026, 6, 1)
+RULES = AttendanceRules(required_rate=75, excused_allowed=2)
+
+
+def sessions(marks: list[Mark | None], future: int = 0) -> list[SessionRecord]:
+    past = [
+        SessionRecord(i, NOW - timedelta(weeks=len(marks) - i), 60, mark)
+        for i, mark in enumerate(marks)
+    ]
+    return past + [
+        SessionRecord(100 + i, NOW + timedelta(weeks=i + 1), 60, None) for i in range(future)
+    ]
+
+
+P, L, E, A = Mark.PRESENT, Mark.LATE, Mark.EXCUSED, Mark.ABSENT
+
+
+def test_rate_counts_the_whole_period_and_forgives_two_excused():
+    # 12 scheduled, 8 held: 5 present, 1 late, 2 excused (forgiven); 4 to come
+    summary = summarise(sessions([P, P, L, E, P, E, P, P], future=4), [], RULES, NOW)
+    assert (summary.scheduled, summary.held, summary.attended, summary.forgiven) == (12, 8, 6, 2)
+    assert summary.counted == 10
+    assert summary.required == 8  # ceil(10 × 75%)
+    assert summary.rate == 60  # 6 of 10 so far credited, over the whole period
+    assert summary.rate_so_far == 100  # 6 of the 6 held sessions that count
+    assert summary.still_needed == 2
+    assert not summary.below_minimum
+    assert not summary.cannot_reach
+    assert summary.minutes == 360
+
+
+def test_a_third_excused_absence_counts_as_missed():
+    summary = summarise(sessions([E, E, E, P], future=0), [], RULES, NOW)
+    assert (summary.forgiven, summary.missed, summary.counted) == (2, 1, 2)
+    assert summary.rate == 50
+    assert summary.required == 2
+    assert not summary.met
+
+
+def test_a_made_up_absence_is_credited():
+    scheduled = sessions([P, A, P, P])
+    makeup = SessionRecord(50, NOW - timedelta(days=2), 45, P, makeup_for=1)
+    summary = summarise(scheduled, [makeup], RULES, NOW)
+    assert (summary.attended, summary.made_up, summary.missed) == (3, 1, 0)
+    assert summary.rate == 100
+    assert summary.met
+    assert summary.minutes == 3 * 60 + 45
+
+
+def test_flags_below_minimum_and_cannot_reach():
+    # 10 scheduled, 6 held with 2 attended; required = ceil(10 × 75%) = 8; 2 + 4 left = 6 < 8
+    summary = summarise(sessions([P, A, A, P, A, A], future=4), [], RULES, NOW)
+    assert summary.below_minimum
+    assert summary.cannot_reach
+    # one fewer absence: 3 attended + 4 left = 7 < 8 still; with 4 attended: 4 + 4 = 8 reachable
+    assert not summarise(sessions([P, P, A, P, A, P], future=4), [], RULES, NOW).cannot_reach
+
+
+def test_unmarked_past_sessions_count_as_not_attended():
+    summary = summarise(sessions([None, P]), [], RULES, NOW)
+    assert (summary.attended, summary.missed) == (1, 1)

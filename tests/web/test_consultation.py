@@ -1,0 +1,372 @@
+"""Weekly consultation through the web: scheduling, attendance, apologies, feeds and rosters."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import icalendar
+import ics
+from flask import Flask
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from app.extensions import db
+from app.models.consultation import (
+    AttendanceChange,
+    AttendanceMark,
+    ConsultationGroup,
+    ConsultationSession,
+)
+from app.models.people import Enrolment, Person
+from tests.support.lms import PRACTITIONER, PRACTITIONER_2, TRAINER, LocalLms, csrf_token
+
+NEXT_MONDAY = date.today() + timedelta(days=7 - date.today().weekday())
+
+
+def _trainer(app: Flask, lms: LocalLms, claims: dict | None = None):
+    lms.launch(app.test_client(), PRACTITIONER)
+    lms.launch(app.test_client(), PRACTITIONER_2)
+    client = app.test_client()
+    lms.launch(client, TRAINER, claims=claims)
+    return client, csrf_token(client.get("/consultation/"))
+
+
+def _group_form(token: str, **changes: object) -> dict[str, object]:
+    return {
+        "csrf_token": token,
+        "name": "Tuesday consultation",
+        "location": "https://video.example.org/imr",
+        "weekday": "1",
+        "local_time": "10:00",
+        "timezone": "Europe/London",
+        "duration_minutes": "60",
+        "first_date": NEXT_MONDAY.isoformat(),
+        "ends": "weeks",
+        "weeks": "8",
+        "end_date": "",
+        "required_rate": "75",
+        "excused_allowed": "2",
+        **changes,
+    }
+
+
+def _people(app: Flask) -> dict[str, int]:
+    with app.app_context():
+        return {p.name: p.id for p in db.session.query(Person)}
+
+
+def _create(app: Flask, client, token: str) -> int:
+    created = client.post("/consultation/groups", data=_group_form(token))
+    assert created.status_code == 302, created.get_data(as_text=True)
+    group_id = int(created.location.rsplit("/", 1)[1])
+    people = _people(app)
+    client.post(
+        f"/consultation/groups/{group_id}/members",
+        data={"csrf_token": token, "members": [people["Maya Chen"], people["Tom Baker"]]},
+    )
+    return group_id
+
+
+def _sessions(app: Flask, group_id: int) -> list[tuple[int, datetime]]:
+    with app.app_context():
+        group = db.session.get_one(ConsultationGroup, group_id)
+        return [(s.id, s.starts_at) for s in group.sessions]
+
+
+def _pretend_held(app: Flask, group_id: int, count: int) -> None:
+    """Move the first sessions into the past, as if the weeks had gone by."""
+    with app.app_context():
+        group = db.session.get_one(ConsultationGroup, group_id)
+        for weeks_ago, session in zip(range(count, 0, -1), group.sessions[:count], strict=False):
+            session.starts_at = datetime.now(UTC) - timedelta(weeks=weeks_ago)
+        db.session.commit()
+
+
+def test_a_trainer_schedules_a_weekly_group_from_the_rule(app, lms):
+    client, token = _trainer(app, lms)
+    group_id = _create(app, client, token)
+    starts = [start for _, start in _sessions(app, group_id)]
+    assert len(starts) == 8
+    assert all(
+        start.astimezone(__import__("zoneinfo").ZoneInfo("Europe/London")).hour == 10
+        for start in starts
+    )
+    page = client.get(f"/consultation/groups/{group_id}").get_data(as_text=True)
+    assert "Maya Chen" in page
+    assert "Tom Baker" in page
+
+
+def test_bad_schedules_get_form_errors_and_create_nothing(app, lms):
+    client, token = _trainer(app, lms)
+    for changes, words in [
+        ({"timezone": "Europe/Atlantis"}, "Use a time zone name"),
+        ({"ends": "date", "end_date": ""}, "Give the last date"),
+        ({"weeks": "500"}, "From 1 to 104 weeks"),
+    ]:
+        response = client.post("/consultation/groups", data=_group_form(token, **changes))
+        assert response.status_code == 400
+        assert words in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(ConsultationGroup).count() == 0
+
+
+def test_attendance_defaults_to_present_keeps_an_audit_trail_and_feeds_rates(app, lms):
+    client, token = _trainer(app, lms)
+    group_id = _create(app, client, token)
+    _pretend_held(app, group_id, 3)
+    people = _people(app)
+    maya, tom = people["Maya Chen"], people["Tom Baker"]
+    sessions = [sid for sid, _ in _sessions(app, group_id)]
+    form = client.get(f"/consultation/sessions/{sessions[0]}").get_data(as_text=True)
+    assert f'id="mark-{maya}-present" name="mark-{maya}" value="present" checked' in form
+    for sid, tom_mark in zip(sessions[:3], ["absent", "absent", "absent"], strict=True):
+        client.post(
+            f"/consultation/sessions/{sid}",
+            data={
+                "csrf_token": token,
+                f"mark-{maya}": "present",
+                f"mark-{tom}": tom_mark,
+                f"note-{maya}": "Brought a practice question",
+            },
+        )
+    changed = client.post(
+        f"/consultation/sessions/{sessions[0]}",
+        data={"csrf_token": token, f"mark-{maya}": "late", f"mark-{tom}": "absent"},
+        follow_redirects=True,
+    )
+    assert "1 earlier mark(s) changed" in changed.get_data(as_text=True)
+    with app.app_context():
+        [change] = db.session.query(AttendanceChange).all()
+        assert (change.old_mark.value, change.new_mark.value, change.old_note) == (
+            "present",
+            "late",
+            "Brought a practice question",
+        )
+    page = client.get(f"/consultation/groups/{group_id}").get_data(as_text=True)
+    assert "Can no longer reach the minimum" in page  # Tom: 0 of 3 held, 5 left, needs 6
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get(f"/consultation/groups/{group_id}/attendance.csv")
+                .get_data(as_text=True)
+                .lstrip("\ufeff")
+            )
+        )
+    )
+    by_name = {row["Practitioner"]: row for row in rows}
+    assert (
+        by_name["Maya Chen"]["Attended"],
+        by_name["Maya Chen"]["Required"],
+        by_name["Maya Chen"]["Hours"],
+    ) == ("3", "6", "3.00")
+    assert by_name["Tom Baker"]["Can no longer reach the minimum"] == "yes"
+
+
+def test_editing_the_series_keeps_past_sessions_and_their_attendance(app, lms):
+    client, token = _trainer(app, lms)
+    group_id = _create(app, client, token)
+    _pretend_held(app, group_id, 2)
+    people = _people(app)
+    held = _sessions(app, group_id)[:2]
+    client.post(
+        f"/consultation/sessions/{held[0][0]}",
+        data={
+            "csrf_token": token,
+            f"mark-{people['Maya Chen']}": "present",
+            f"mark-{people['Tom Baker']}": "late",
+        },
+    )
+    edited = client.post(
+        f"/consultation/groups/{group_id}/edit",
+        data=_group_form(token, weekday="3", local_time="14:30", weeks="10"),
+    )
+    assert edited.status_code == 302, edited.get_data(as_text=True)
+    after = _sessions(app, group_id)
+    assert after[:2] == held, "sessions already held are untouched"
+    london = __import__("zoneinfo").ZoneInfo("Europe/London")
+    future = [start.astimezone(london) for _, start in after[2:]]
+    assert all((s.weekday(), s.hour, s.minute) == (3, 14, 30) for s in future)
+    with app.app_context():
+        assert db.session.query(AttendanceMark).filter_by(session_id=held[0][0]).count() == 2
+
+
+def test_cancel_move_makeup_and_an_apology(app, lms):
+    client, token = _trainer(app, lms)
+    group_id = _create(app, client, token)
+    sessions = _sessions(app, group_id)
+    client.post(
+        f"/consultation/sessions/{sessions[1][0]}/cancel",
+        data={"csrf_token": token, "reason": "Trainer at a fidelity review"},
+    )
+    new_day = (sessions[2][1] + timedelta(days=1)).date()
+    client.post(
+        f"/consultation/sessions/{sessions[2][0]}/move",
+        data={"csrf_token": token, "date": new_day.isoformat(), "time": "16:00"},
+    )
+    client.post(
+        f"/consultation/groups/{group_id}/makeup",
+        data={
+            "csrf_token": token,
+            "replaces": str(sessions[1][0]),
+            "date": new_day.isoformat(),
+            "time": "18:00",
+            "duration_minutes": "45",
+        },
+    )
+    practitioner = app.test_client()
+    lms.launch(practitioner, PRACTITIONER)
+    p_token = csrf_token(practitioner.get("/consultation/mine"))
+    mine = practitioner.get("/consultation/mine").get_data(as_text=True)
+    assert "Cancelled</strong>: Trainer at a fidelity review" in mine
+    assert "make-up" in mine
+    assert "more sessions needed" in mine
+    practitioner.post(
+        f"/consultation/sessions/{sessions[3][0]}/apology",
+        data={"csrf_token": p_token, "reason": "Annual leave"},
+    )
+    group_page = client.get(f"/consultation/groups/{group_id}").get_data(as_text=True)
+    assert "Annual leave" in group_page
+    with app.app_context():
+        from app.models.consultation import Apology
+
+        apology = db.session.query(Apology).one()
+        moved = db.session.get_one(ConsultationSession, sessions[2][0])
+        assert moved.moved_from == sessions[2][1]
+    client.post(
+        f"/consultation/apologies/{apology.id}", data={"csrf_token": token, "decision": "accept"}
+    )
+    with app.app_context():
+        assert (
+            db.session.query(AttendanceMark).filter_by(session_id=sessions[3][0]).one().mark.value
+            == "excused"
+        )
+
+
+def test_calendar_feeds_parse_with_two_parsers_and_die_when_replaced(app, lms):
+    client, token = _trainer(app, lms)
+    group_id = _create(app, client, token)
+    sessions = _sessions(app, group_id)
+    client.post(
+        f"/consultation/sessions/{sessions[0][0]}/cancel",
+        data={"csrf_token": token, "reason": "Public holiday"},
+    )
+    practitioner = app.test_client()
+    lms.launch(practitioner, PRACTITIONER)
+    page = practitioner.get("/consultation/mine").get_data(as_text=True)
+    url = page.split('class="feed-url">', 1)[1].split("</code>", 1)[0]
+    path = url.removeprefix("http://localhost")
+    feed = app.test_client().get(path)
+    assert feed.status_code == 200
+    assert feed.mimetype == "text/calendar"
+    events = list(icalendar.Calendar.from_ical(feed.data).walk("VEVENT"))
+    assert len(events) == 8
+    cancelled = [e for e in events if str(e["STATUS"]) == "CANCELLED"]
+    assert len(cancelled) == 1
+    assert "Public holiday" in str(cancelled[0]["DESCRIPTION"])
+    second = ics.Calendar(feed.get_data(as_text=True))
+    assert len(second.events) == 8
+    assert sorted(e.begin.datetime for e in second.events)[1] == sessions[1][1]
+    p_token = csrf_token(practitioner.get("/consultation/mine"))
+    practitioner.post("/consultation/feed", data={"csrf_token": p_token})
+    assert app.test_client().get(path).status_code == 404
+    assert app.test_client().get("/consultation/calendar/guessed-token.ics").status_code == 404
+
+
+# --- Names and Role Provisioning Services ---
+
+NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+MEMBERSHIP_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
+LIS = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
+
+
+def _serve_roster(server: HTTPServer, pages: list[list[dict]]) -> None:
+    server.expect_request("/lms/token", method="POST").respond_with_json(
+        {"access_token": "nrps-token", "token_type": "bearer", "expires_in": 3600}
+    )
+
+    def page(request: Request) -> Response:
+        assert request.headers["Accept"] == MEMBERSHIP_TYPE
+        assert request.headers["Authorization"] == "Bearer nrps-token"
+        number = int(request.args.get("page", "1"))
+        body = {
+            "id": server.url_for("/lms/memberships"),
+            "context": {"id": "course-imr-autumn"},
+            "members": pages[number - 1],
+        }
+        headers = {}
+        if number < len(pages):
+            headers["Link"] = (
+                f'<{server.url_for("/lms/memberships")}?page={number + 1}>; rel="next"'
+            )
+        return Response(json.dumps(body), headers=headers, content_type=MEMBERSHIP_TYPE)
+
+    server.expect_request("/lms/memberships", method="GET").respond_with_handler(page)
+
+
+def test_roster_sync_pages_through_the_membership_container(app, lms, httpserver, runner):
+    claims = {
+        NRPS: {
+            "context_memberships_url": httpserver.url_for("/lms/memberships"),
+            "service_versions": ["2.0"],
+        }
+    }
+    client, token = _trainer(app, lms, claims)
+    _serve_roster(
+        httpserver,
+        [
+            [
+                {
+                    "status": "Active",
+                    "user_id": TRAINER.sub,
+                    "name": TRAINER.name,
+                    "roles": [f"{LIS}Instructor"],
+                },
+                {
+                    "status": "Active",
+                    "user_id": PRACTITIONER.sub,
+                    "name": "Maya Chen",
+                    "email": "maya.chen@example.org",
+                    "roles": [f"{LIS}Learner"],
+                },
+            ],
+            [
+                {
+                    "status": "Active",
+                    "user_id": "user-new",
+                    "name": "Ama Mensah",
+                    "given_name": "Ama",
+                    "family_name": "Mensah",
+                    "email": "ama@example.org",
+                    "roles": [f"{LIS}Learner"],
+                },
+                {
+                    "status": "Inactive",
+                    "user_id": "user-paused",
+                    "name": "Lee Wong",
+                    "roles": [f"{LIS}Learner"],
+                },
+            ],
+        ],
+    )
+    synced = client.post(
+        "/consultation/roster/sync", data={"csrf_token": token}, follow_redirects=True
+    )
+    assert "2 added, 0 updated, 1 marked as left" in synced.get_data(
+        as_text=True
+    )  # Tom is no longer on the LMS roster
+    with app.app_context():
+        enrolments = {e.person.name: e for e in db.session.query(Enrolment)}
+        assert enrolments["Ama Mensah"].active
+        assert not enrolments["Lee Wong"].active
+        assert not enrolments["Tom Baker"].active, "people who left are marked, not deleted"
+        assert enrolments["Ama Mensah"].last_launch_at is None
+    group_page = client.post(
+        "/consultation/groups", data=_group_form(token), follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Ama Mensah" in group_page, "practitioners who never launched can join a group"
+    again = runner.invoke(args=["lti", "sync-roster"])
+    assert again.exit_code == 0
+    assert "0 added, 0 updated, 0 marked as left" in again.output
