@@ -422,12 +422,14 @@ def mine() -> str:
         for a in db.session.scalars(db.select(Apology).filter_by(person_id=me.person_id))
     }
     feed = service.feed_for(me.organisation_id, person_id=me.person_id)
+    marks = service.marks_of(me.person_id)
     return render_template(
         "consultation/mine.html",
         groups=groups,
         standings=standings,
         now=utc_now(),
         apologies=apologies,
+        marks=marks,
         apology_form=ApologyForm(),
         feed=feed,
         plain=FlaskForm(),

@@ -158,6 +158,14 @@ def set_members(group: ConsultationGroup, practitioners: Iterable[Person]) -> No
     db.session.commit()
 
 
+def marks_of(person_id: int) -> dict[int, Mark]:
+    """A practitioner's own marks, by session id."""
+    rows = db.session.execute(
+        select(AttendanceMark.session_id, AttendanceMark.mark).filter_by(person_id=person_id)
+    )
+    return dict(rows.tuples())
+
+
 def marks_for(session: ConsultationSession) -> dict[int, AttendanceMark]:
     return {
         m.person_id: m

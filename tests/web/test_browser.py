@@ -225,3 +225,4 @@ def test_trainer_schedules_consultation_takes_attendance_and_the_practitioner_se
     summary.wait_for()
     assert "You have attended 1 of the 9 sessions" in " ".join(summary.inner_text().split())
     assert "Room 2, Harbour House" in mine.locator("main").inner_text()
+    assert mine.locator(".session-list .status").first.inner_text() == "Present"
