@@ -163,7 +163,7 @@ def marks_of(person_id: int) -> dict[int, Mark]:
     rows = db.session.execute(
         select(AttendanceMark.session_id, AttendanceMark.mark).filter_by(person_id=person_id)
     )
-    return dict(rows.tuples())
+    return dict(rows.all())
 
 
 def marks_for(session: ConsultationSession) -> dict[int, AttendanceMark]:
