@@ -1,0 +1,181 @@
+"""Certification: the competency rubric, who is eligible and why not, and a certificate's standing.
+
+Everything here takes values and returns values; the date is passed in.
+"""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from fractions import Fraction
+
+
+@dataclass(frozen=True)
+class RubricItem:
+    id: str
+    title: str
+    required: bool
+    guide: str
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """The sign-off rubric (modelled on the IMR Treatment Integrity Scale)."""
+
+    id: str
+    title: str
+    pass_mean: Fraction
+    bands: tuple[tuple[Fraction, str], ...]
+    items: tuple[RubricItem, ...]
+
+    def band(self, mean: Fraction) -> str:
+        return [label for start, label in self.bands if mean >= start][-1]
+
+
+@dataclass(frozen=True)
+class RubricResult:
+    mean: Fraction
+    band: str
+    passed: bool
+    rated: int
+
+
+class RatingError(ValueError):
+    """The ratings do not fit the rubric (the message names the item)."""
+
+
+def score_rubric(rubric: Rubric, ratings: Mapping[str, int | None]) -> RubricResult:
+    """The mean of every required item and of the optional items that were rated (1 to 5 each)."""
+    values = []
+    for item in rubric.items:
+        rating = ratings.get(item.id)
+        if rating is None:
+            if item.required:
+                raise RatingError(f"rate “{item.title}”: it is required")
+            continue
+        if not 1 <= rating <= 5:
+            raise RatingError(f"“{item.title}” must be rated from 1 to 5")
+        values.append(rating)
+    mean = Fraction(sum(values), len(values))
+    return RubricResult(mean, rubric.band(mean), mean >= rubric.pass_mean, len(values))
+
+
+class Approval(StrEnum):
+    AUTOMATIC = "automatic"
+    DIRECTOR = "director"
+
+
+@dataclass(frozen=True)
+class CertificationRules:
+    """An organisation's requirements (sensible defaults; directors can change them)."""
+
+    consultation_sessions: int = 12
+    consultation_rate: int = 75
+    require_signoff: bool = True
+    approval: Approval = Approval.AUTOMATIC
+    validity_months: int = 24
+    reminder_days: tuple[int, ...] = (60, 30, 7)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a practitioner has done, as certification needs it."""
+
+    days_incomplete: tuple[int, ...]
+    quizzes_not_passed: tuple[str, ...]
+    consultation_credited: int | None
+    consultation_rate: Fraction | None
+    signoff: RubricResult | None
+    quiz_titles: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    key: str
+    label: str
+    met: bool
+    missing: str = ""
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    requirements: tuple[Requirement, ...]
+
+    @property
+    def eligible(self) -> bool:
+        return all(r.met for r in self.requirements)
+
+
+def _days_text(days: Sequence[int]) -> str:
+    named = [f"Day {d}" for d in days]
+    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+
+
+def _training(e: Evidence) -> Requirement:
+    missing = f"{_days_text(e.days_incomplete)} of the training not yet complete" if e.days_incomplete else ""
+    return Requirement("training", "All five days of the intensive training complete", not e.days_incomplete, missing)
+
+
+def _quizzes(e: Evidence) -> Requirement:
+    names = [e.quiz_titles.get(q, q) for q in e.quizzes_not_passed]
+    missing = "; ".join(f"{name} not yet passed" for name in names)
+    return Requirement("quizzes", "Every competency quiz passed", not names, missing)
+
+
+def _consultation(e: Evidence, rules: CertificationRules) -> Requirement:
+    label = f"Weekly consultation: at least {rules.consultation_sessions} sessions and {rules.consultation_rate}% of the period"
+    if e.consultation_credited is None or e.consultation_rate is None:
+        return Requirement("consultation", label, False, "Not yet in a consultation group")
+    short = max(0, rules.consultation_sessions - e.consultation_credited)
+    gaps = []
+    if short:
+        gaps.append(f"{short} more consultation session{'s' if short > 1 else ''}")
+    if e.consultation_rate < rules.consultation_rate:
+        gaps.append(f"attendance {float(e.consultation_rate):.0f}% of the {rules.consultation_rate}% required")
+    return Requirement("consultation", label, not gaps, "; ".join(gaps))
+
+
+def _signoff(e: Evidence, rules: CertificationRules) -> Requirement:
+    label = "A trainer's competency sign-off after an observed session"
+    if e.signoff is None:
+        return Requirement("signoff", label, False, "No competency sign-off yet")
+    if not e.signoff.passed:
+        return Requirement("signoff", label, False, f"Latest sign-off rated {float(e.signoff.mean):.2f} ({e.signoff.band}): below the pass mark")
+    return Requirement("signoff", label, True)
+
+
+def eligibility(evidence: Evidence, rules: CertificationRules) -> Eligibility:
+    """Each requirement, met or not, and what is missing, in the order a practitioner works."""
+    requirements = [_training(evidence), _quizzes(evidence), _consultation(evidence, rules)]
+    if rules.require_signoff:
+        requirements.append(_signoff(evidence, rules))
+    return Eligibility(tuple(requirements))
+
+
+class Standing(StrEnum):
+    VALID = "valid"
+    EXPIRED = "expired"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    REPLACED = "replaced"
+
+
+def standing(expires_on: date, today: date, *, revoked: bool, suspended: bool, replaced: bool) -> Standing:
+    """What verification says of a certificate today."""
+    if revoked:
+        return Standing.REVOKED
+    if suspended:
+        return Standing.SUSPENDED
+    if replaced:
+        return Standing.REPLACED
+    return Standing.EXPIRED if today > expires_on else Standing.VALID
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it has fewer days)."""
+    month = start.month - 1 + months
+    year, month = start.year + month // 12, month % 12 + 1
+    return date(year, month, min(start.day, monthrange(year, month)[1]))
