@@ -39,6 +39,7 @@ class Settings:
     launch_state_seconds: int = 24 * 3600
     courses_dir: Path = ROOT_DIR / "courses"
     quizzes_dir: Path = ROOT_DIR / "quizzes"
+    rubric_file: Path = ROOT_DIR / "rubrics" / "treatment-integrity.yaml"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

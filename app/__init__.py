@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.content.loader import load_catalog
 from app.content.quizzes import load_quizzes
+from app.content.rubrics import load_rubric
 from config import INSTANCE_DIR, Settings, load_settings
 
 SECURITY_HEADERS = {
@@ -75,7 +76,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
-    from app import consultation, home, lti, programs, quizzes, training
+    from app import certificates, consultation, home, lti, programs, quizzes, training
 
     app.register_blueprint(lti.bp)
     app.register_blueprint(home.bp)
@@ -83,6 +84,8 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(training.bp)
     app.register_blueprint(quizzes.bp)
     app.register_blueprint(consultation.bp)
+    app.register_blueprint(certificates.bp)
+    app.register_blueprint(certificates.verify_bp)
     if settings.demo_lms_enabled:
         from app import demo_lms
 
@@ -100,11 +103,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     catalog = load_catalog(settings.courses_dir)  # refuses to start on invalid content
     quizzes = load_quizzes(settings.quizzes_dir, catalog)
+    rubric = load_rubric(settings.rubric_file)
     INSTANCE_DIR.mkdir(exist_ok=True)
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_mapping(_flask_config(settings))
     app.extensions["imr_catalog"] = catalog
     app.extensions["imr_quizzes"] = quizzes
+    app.extensions["imr_rubric"] = rubric
     if settings.proxy_fix_hops:
         hops = settings.proxy_fix_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]

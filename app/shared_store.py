@@ -38,6 +38,9 @@ class SharedStore(Protocol):
     def purge_expired(self) -> int:
         """Remove what has expired; returns how many entries went."""
 
+    def increment(self, key: str, ttl_seconds: int) -> int:
+        """Count one more event in a window that starts with the first (for rate limits)."""
+
 
 class DatabaseStore:
     """The embedded default: a table, written on its own connection so it commits on its own.
@@ -88,6 +91,20 @@ class DatabaseStore:
         with self._engine.begin() as conn:
             conn.execute(delete(StoreEntry).where(StoreEntry.key == key))
 
+    def increment(self, key: str, ttl_seconds: int) -> int:
+        """Approximate under heavy concurrency, which is enough for a rate limit."""
+        count = (self.get(key) or 0) + 1
+        if count == 1:
+            self.set(key, count, ttl_seconds)
+        else:
+            with self._engine.begin() as conn:
+                conn.execute(
+                    StoreEntry.__table__.update()
+                    .where(StoreEntry.key == key)
+                    .values(value=str(count))
+                )
+        return count
+
     def purge_expired(self) -> int:
         with self._engine.begin() as conn:
             result = conn.execute(delete(StoreEntry).where(StoreEntry.expires_at <= utc_now()))
@@ -114,6 +131,12 @@ class RedisStore:
 
     def delete(self, key: str) -> None:
         self._redis.delete(self._prefix + key)
+
+    def increment(self, key: str, ttl_seconds: int) -> int:
+        pipe = self._redis.pipeline()
+        pipe.incr(self._prefix + key)
+        pipe.expire(self._prefix + key, ttl_seconds, nx=True)
+        return int(pipe.execute()[0])
 
     def purge_expired(self) -> int:
         return 0

@@ -115,8 +115,17 @@ def _days_text(days: Sequence[int]) -> str:
 
 
 def _training(e: Evidence) -> Requirement:
-    missing = f"{_days_text(e.days_incomplete)} of the training not yet complete" if e.days_incomplete else ""
-    return Requirement("training", "All five days of the intensive training complete", not e.days_incomplete, missing)
+    missing = (
+        f"{_days_text(e.days_incomplete)} of the training not yet complete"
+        if e.days_incomplete
+        else ""
+    )
+    return Requirement(
+        "training",
+        "All five days of the intensive training complete",
+        not e.days_incomplete,
+        missing,
+    )
 
 
 def _quizzes(e: Evidence) -> Requirement:
@@ -134,7 +143,9 @@ def _consultation(e: Evidence, rules: CertificationRules) -> Requirement:
     if short:
         gaps.append(f"{short} more consultation session{'s' if short > 1 else ''}")
     if e.consultation_rate < rules.consultation_rate:
-        gaps.append(f"attendance {float(e.consultation_rate):.0f}% of the {rules.consultation_rate}% required")
+        gaps.append(
+            f"attendance {float(e.consultation_rate):.0f}% of the {rules.consultation_rate}% required"
+        )
     return Requirement("consultation", label, not gaps, "; ".join(gaps))
 
 
@@ -143,7 +154,12 @@ def _signoff(e: Evidence, rules: CertificationRules) -> Requirement:
     if e.signoff is None:
         return Requirement("signoff", label, False, "No competency sign-off yet")
     if not e.signoff.passed:
-        return Requirement("signoff", label, False, f"Latest sign-off rated {float(e.signoff.mean):.2f} ({e.signoff.band}): below the pass mark")
+        return Requirement(
+            "signoff",
+            label,
+            False,
+            f"Latest sign-off rated {float(e.signoff.mean):.2f} ({e.signoff.band}): below the pass mark",
+        )
     return Requirement("signoff", label, True)
 
 
@@ -163,7 +179,9 @@ class Standing(StrEnum):
     REPLACED = "replaced"
 
 
-def standing(expires_on: date, today: date, *, revoked: bool, suspended: bool, replaced: bool) -> Standing:
+def standing(
+    expires_on: date, today: date, *, revoked: bool, suspended: bool, replaced: bool
+) -> Standing:
     """What verification says of a certificate today."""
     if revoked:
         return Standing.REVOKED

@@ -1,5 +1,6 @@
 """Every model, imported here so Alembic and the app see the whole schema."""
 
+from app.models.certification import AuditEntry, Certificate, CertificationPolicy, CompetencySignoff
 from app.models.consultation import (
     Apology,
     AttendanceChange,
@@ -20,8 +21,12 @@ __all__ = [
     "Apology",
     "AttendanceChange",
     "AttendanceMark",
+    "AuditEntry",
     "CalendarFeed",
+    "Certificate",
+    "CertificationPolicy",
     "Cohort",
+    "CompetencySignoff",
     "ConsultationGroup",
     "ConsultationSession",
     "Director",

@@ -34,17 +34,32 @@ def test_codes_carry_80_bits_read_aloud_and_catch_typos():
     assert normalise(fresh.replace("0", "O").replace("1", "I")) == fresh
     symbols = fresh.replace("-", "")
     for position in range(16):
-        wrong = symbols[:position] + ("A" if symbols[position] != "A" else "B") + symbols[position + 1 :]
+        wrong = (
+            symbols[:position]
+            + ("A" if symbols[position] != "A" else "B")
+            + symbols[position + 1 :]
+        )
         assert normalise(wrong) is None, "a single mistyped symbol is caught"
     assert normalise("not a code") is None
     assert normalise(symbols[:-1]) is None
 
 
 RUBRIC = Rubric(
-    "r", "Rubric", Fraction(3),
-    ((Fraction(1), "Unsatisfactory"), (Fraction(2), "Needs improvement"), (Fraction(3), "Satisfactory"),
-     (Fraction(4), "Very good"), (Fraction(5), "Excellent")),
-    (RubricItem("a", "A", True, ""), RubricItem("b", "B", True, ""), RubricItem("opt", "Optional", False, "")),
+    "r",
+    "Rubric",
+    Fraction(3),
+    (
+        (Fraction(1), "Unsatisfactory"),
+        (Fraction(2), "Needs improvement"),
+        (Fraction(3), "Satisfactory"),
+        (Fraction(4), "Very good"),
+        (Fraction(5), "Excellent"),
+    ),
+    (
+        RubricItem("a", "A", True, ""),
+        RubricItem("b", "B", True, ""),
+        RubricItem("opt", "Optional", False, ""),
+    ),
 )
 
 
@@ -64,7 +79,10 @@ def test_rubric_mean_band_and_pass(ratings, mean, band, passed):
     assert (result.mean, result.band, result.passed) == (Fraction(mean), band, passed)
 
 
-@pytest.mark.parametrize(("ratings", "message"), [({"a": 3}, "rate “B”: it is required"), ({"a": 3, "b": 6}, "from 1 to 5")])
+@pytest.mark.parametrize(
+    ("ratings", "message"),
+    [({"a": 3}, "rate “B”: it is required"), ({"a": 3, "b": 6}, "from 1 to 5")],
+)
 def test_rubric_refuses_incomplete_or_out_of_range_ratings(ratings, message):
     with pytest.raises(RatingError, match=message):
         score_rubric(RUBRIC, ratings)
@@ -83,14 +101,26 @@ def test_everything_done_is_eligible():
     ("change", "key", "missing"),
     [
         ({"days_incomplete": (3,)}, "training", "Day 3 of the training not yet complete"),
-        ({"days_incomplete": (3, 4, 5)}, "training", "Day 3, Day 4 and Day 5 of the training not yet complete"),
+        (
+            {"days_incomplete": (3, 4, 5)},
+            "training",
+            "Day 3, Day 4 and Day 5 of the training not yet complete",
+        ),
         ({"quizzes_not_passed": ("day-3",)}, "quizzes", "Day 3 quiz not yet passed"),
         ({"consultation_credited": 8}, "consultation", "4 more consultation sessions"),
         ({"consultation_credited": 11}, "consultation", "1 more consultation session"),
         ({"consultation_rate": Fraction(60)}, "consultation", "attendance 60% of the 75% required"),
-        ({"consultation_credited": None, "consultation_rate": None}, "consultation", "Not yet in a consultation group"),
+        (
+            {"consultation_credited": None, "consultation_rate": None},
+            "consultation",
+            "Not yet in a consultation group",
+        ),
         ({"signoff": None}, "signoff", "No competency sign-off yet"),
-        ({"signoff": RubricResult(Fraction(5, 2), "Needs improvement", False, 13)}, "signoff", "Latest sign-off rated 2.50 (Needs improvement): below the pass mark"),
+        (
+            {"signoff": RubricResult(Fraction(5, 2), "Needs improvement", False, 13)},
+            "signoff",
+            "Latest sign-off rated 2.50 (Needs improvement): below the pass mark",
+        ),
     ],
 )
 def test_each_missing_requirement_is_explained(change, key, missing):
@@ -101,10 +131,17 @@ def test_each_missing_requirement_is_explained(change, key, missing):
 
 
 def test_every_combination_of_gaps_is_reported_together():
-    gaps = {"days_incomplete": (5,), "quizzes_not_passed": ("final",), "consultation_credited": 3, "signoff": None}
+    gaps = {
+        "days_incomplete": (5,),
+        "quizzes_not_passed": ("final",),
+        "consultation_credited": 3,
+        "signoff": None,
+    }
     for size in range(1, len(gaps) + 1):
         for chosen in itertools.combinations(gaps, size):
-            result = eligibility(Evidence(**{**COMPLETE.__dict__, **{k: gaps[k] for k in chosen}}), RULES)
+            result = eligibility(
+                Evidence(**{**COMPLETE.__dict__, **{k: gaps[k] for k in chosen}}), RULES
+            )
             assert len([r for r in result.requirements if not r.met]) == size
 
 

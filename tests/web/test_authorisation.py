@@ -106,6 +106,31 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ),
     ("POST", "/consultation/feed", {ANON: 401, PRAC: 302, TRAIN: 403, DIR: 403}),
     ("GET", "/consultation/calendar/{token}.ics", {ANON: 404, PRAC: 404, TRAIN: 404, DIR: 404}),
+    ("GET", "/certification/", {ANON: 401, PRAC: 200, TRAIN: 403, DIR: 403}),
+    (
+        "GET",
+        "/certification/certificates/{certificate}.pdf",
+        {ANON: 401, PRAC: 404, TRAIN: 404, DIR: 404},
+    ),
+    ("GET", "/certification/signoff/{person}", {ANON: 401, PRAC: 403, TRAIN: 200, DIR: 403}),
+    ("POST", "/certification/signoff/{person}", {ANON: 401, PRAC: 403, TRAIN: 400, DIR: 403}),
+    ("GET", "/certification/dashboard", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 200}),
+    ("GET", "/certification/dashboard.csv", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 200}),
+    ("POST", "/certification/dashboard.zip", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 200}),
+    (
+        "POST",
+        "/certification/certificates/{certificate}/approve",
+        {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 404},
+    ),
+    (
+        "POST",
+        "/certification/certificates/{certificate}/standing",
+        {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 404},
+    ),
+    ("GET", "/certification/audit", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 200}),
+    ("GET", "/verify/", {ANON: 200, PRAC: 200, TRAIN: 200, DIR: 200}),
+    ("GET", "/verify/{code}", {ANON: 404, PRAC: 404, TRAIN: 404, DIR: 404}),
+    ("POST", "/verify/{code}", {ANON: 404, PRAC: 404, TRAIN: 404, DIR: 404}),
     ("GET", "/lti/jwks", {ANON: 200, PRAC: 200, TRAIN: 200, DIR: 200}),
     ("GET", "/lti/login", {ANON: 400, PRAC: 400, TRAIN: 400, DIR: 400}),
     ("POST", "/lti/login", {ANON: 400, PRAC: 400, TRAIN: 400, DIR: 400}),
@@ -162,6 +187,8 @@ def _fixture_ids(app: Flask) -> dict[str, str]:
             "session": str(session.id),
             "apology": str(apology.id),
             "token": "not-a-real-token",
+            "certificate": "999999",
+            "code": "7K3Q-9XMD-2RPA-W4HN-T",
         }
 
 

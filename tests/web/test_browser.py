@@ -226,3 +226,45 @@ def test_trainer_schedules_consultation_takes_attendance_and_the_practitioner_se
     assert "You have attended 1 of the 9 sessions" in " ".join(summary.inner_text().split())
     assert "Room 2, Harbour House" in mine.locator("main").inner_text()
     assert mine.locator(".session-list .status").first.inner_text() == "Present"
+
+
+def test_practitioner_is_certified_and_the_director_verifies_it(page, live_server: str, app):
+    import hashlib
+
+    from tests.support.journey import attend_consultation, complete_training_and_quizzes
+
+    _launch_in_frame(page, live_server, "Alex Rivera").get_by_role(
+        "heading", name="Welcome, Alex Rivera"
+    ).wait_for()
+    trainer = _launch_in_frame(page, live_server, "Sam Okafor")
+    trainer.get_by_role("heading", name="People in this cohort").wait_for()
+    complete_training_and_quizzes(app, "demo-alex-rivera")
+    attend_consultation(app, "demo-alex-rivera", "demo-sam-okafor")
+    trainer.get_by_role("link", name="Training progress of the cohort").click()
+    trainer.get_by_role("link", name="Alex Rivera").click()
+    trainer.get_by_role("link", name="Competency sign-off").click()
+    trainer.get_by_label("Date of the observed session").fill("2026-11-20")
+    trainer.get_by_label("A role-played session").check()
+    for item in app.extensions["imr_rubric"].items:
+        if item.required:
+            trainer.locator(f"[id='rating-{item.id}-4']").check()
+    trainer.get_by_role("button", name="Record sign-off").click()
+    trainer.get_by_text("the certificate is issued").wait_for()
+
+    mine = _launch_in_frame(page, live_server, "Alex Rivera")
+    mine.get_by_role("link", name="What is left before certification, and your certificate").click()
+    link = mine.get_by_role("link", name="Download the certificate (PDF)")
+    link.wait_for()
+    pdf = page.request.get(live_server + link.get_attribute("href"))
+    assert pdf.headers["content-type"] == "application/pdf"
+    digest = hashlib.sha256(pdf.body()).hexdigest()
+
+    director = _launch_in_frame(page, live_server, "Jordan Lee")
+    director.get_by_role("link", name="Certification dashboard").click()
+    row = director.get_by_role("row").filter(has_text="Alex Rivera")
+    assert "certified" in row.inner_text()
+    row.get_by_role("link").first.click()
+    director.get_by_text("Valid", exact=True).wait_for()
+    assert digest in director.locator("main").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "verification.png"), full_page=True)

@@ -1,0 +1,138 @@
+"""The director's view over all programs, in a fixed number of queries however many people there are."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.domain.certification import Standing
+from app.domain.roles import Role
+from app.extensions import db
+from app.models.base import utc_now
+from app.models.certification import Certificate
+from app.models.people import Enrolment, Person
+from app.models.tenancy import Cohort, Program
+from app.models.training import ModuleCompletion
+from app.services.certification import standing_of
+
+STATUSES = (
+    "in training",
+    "in consultation",
+    "awaiting approval",
+    "certified",
+    "expiring within 60 days",
+    "expired",
+    "suspended",
+    "revoked",
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    person: Person
+    program: str | None
+    cohort: str
+    status: str
+    certificate: Certificate | None
+
+
+@dataclass
+class DashboardView:
+    rows: list[Row]
+    by_program: dict[str, Counter[str]] = field(default_factory=dict)
+    monthly: list[tuple[str, int]] = field(default_factory=list)
+    programs: list[str] = field(default_factory=list)
+    query: str = ""
+    standing: str = ""
+    program: str = ""
+
+
+def _status(certificate: Certificate | None, trained: bool, today: date) -> str:
+    if certificate is None:
+        return "in consultation" if trained else "in training"
+    if certificate.awaiting_approval:
+        return "awaiting approval"
+    current = standing_of(certificate, today)
+    if current is Standing.VALID:
+        return (
+            "expiring within 60 days"
+            if certificate.expires_on <= today + timedelta(days=60)
+            else "certified"
+        )
+    return current.value
+
+
+def _monthly(certificates: list[Certificate], today: date) -> list[tuple[str, int]]:
+    counts = Counter(c.issued_on.strftime("%Y-%m") for c in certificates if not c.awaiting_approval)
+    months = []
+    year, month = today.year, today.month
+    for _ in range(12):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return [(m, counts.get(m, 0)) for m in reversed(months)]
+
+
+def director_dashboard(
+    organisation_id: int, query: str = "", standing: str = "", program: str = ""
+) -> DashboardView:
+    """Every practitioner of the organisation with their certification status."""
+    modules_total = len(current_app.extensions["imr_catalog"].modules)
+    enrolments = db.session.execute(
+        select(Person, Cohort.title, Program.name)
+        .join(Enrolment, Enrolment.person_id == Person.id)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .outerjoin(Program, Program.id == Cohort.program_id)
+        .where(
+            Cohort.organisation_id == organisation_id,
+            Enrolment.role == Role.PRACTITIONER,
+            Enrolment.active.is_(True),
+        )
+        .order_by(Person.name)
+    ).all()
+    completed = dict(
+        db.session.execute(
+            select(ModuleCompletion.person_id, func.count())
+            .where(ModuleCompletion.organisation_id == organisation_id)
+            .group_by(ModuleCompletion.person_id)
+        ).all()
+    )
+    certificates = list(
+        db.session.scalars(
+            select(Certificate)
+            .where(
+                Certificate.organisation_id == organisation_id, Certificate.replaced_by_id.is_(None)
+            )
+            .order_by(Certificate.id)
+        )
+    )
+    latest = {c.person_id: c for c in certificates}
+    today = utc_now().date()
+    seen, rows = set(), []
+    for person, cohort_title, program_name in enrolments:
+        if person.id in seen:
+            continue
+        seen.add(person.id)
+        status = _status(latest.get(person.id), completed.get(person.id, 0) >= modules_total, today)
+        rows.append(Row(person, program_name, cohort_title, status, latest.get(person.id)))
+    view = DashboardView(rows=[], query=query, standing=standing, program=program)
+    for row in rows:
+        view.by_program.setdefault(row.program or "No program", Counter())[row.status] += 1
+    view.programs = sorted(view.by_program)
+    view.monthly = _monthly(certificates, today)
+    needle = query.strip().lower()
+    view.rows = [
+        r
+        for r in rows
+        if (
+            not needle
+            or needle in r.person.display_name.lower()
+            or (r.certificate and needle in r.certificate.code.lower())
+        )
+        and (not standing or r.status == standing)
+        and (not program or (r.program or "No program") == program)
+    ]
+    return view

@@ -1,0 +1,293 @@
+"""Certification pages for practitioners, trainers and directors."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from app.auth import identity, role_required
+from app.certificates import bp
+from app.certificates.dashboard import director_dashboard
+from app.certificates.forms import SignoffForm, StandingForm
+from app.domain.certification import RatingError
+from app.domain.roles import Role
+from app.exports import csv_response
+from app.extensions import db
+from app.models.certification import AuditEntry, Certificate
+from app.models.tenancy import Cohort
+from app.services import certification as service
+from app.services.people import practitioner_in_cohort
+
+
+def _verify_url(code: str) -> str:
+    return url_for("verify.certificate", code=code, _external=True)
+
+
+def _content() -> tuple:
+    return (
+        current_app.extensions["imr_catalog"],
+        current_app.extensions["imr_quizzes"],
+        current_app.extensions["imr_rubric"],
+    )
+
+
+@bp.get("/")
+@role_required(Role.PRACTITIONER)
+def mine() -> str:
+    """What is left before certification, and the practitioner's certificates."""
+    me = identity()
+    catalog, banks, _ = _content()
+    cohort = db.session.get_one(Cohort, me.cohort_id)
+    service.issue_if_eligible(catalog, banks, me.person_id, cohort, _verify_url)
+    return render_template(
+        "certificates/mine.html",
+        result=service.check(catalog, banks, me.person_id, cohort),
+        certificates=service.certificates_of(me.person_id, me.organisation_id),
+        standing_of=service.standing_of,
+    )
+
+
+def _readable(certificate: Certificate) -> bool:
+    me = identity()
+    if certificate.organisation_id != me.organisation_id:
+        return False
+    if me.role is Role.PRACTITIONER:
+        return certificate.person_id == me.person_id
+    if me.role is Role.TRAINER:
+        return practitioner_in_cohort(me.cohort_id or 0, certificate.person_id) is not None
+    return True
+
+
+@bp.get("/certificates/<int:certificate_id>.pdf")
+@role_required(*Role)
+def pdf(certificate_id: int) -> Response:
+    """The issued PDF, exactly as sealed at issue."""
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None or not _readable(certificate) or certificate.pdf is None:
+        abort(404, "There is no issued certificate PDF here for you.")
+    return send_file(
+        io.BytesIO(certificate.pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"imr-certificate-{certificate.code}.pdf",
+    )
+
+
+@bp.route("/signoff/<int:person_id>", methods=["GET", "POST"])
+@role_required(Role.TRAINER)
+def signoff(person_id: int) -> Response:
+    """Rate an observed session on the rubric, item by item, with comments."""
+    me = identity()
+    person = practitioner_in_cohort(me.cohort_id or 0, person_id)
+    if person is None:
+        abort(404, "That practitioner is not in your cohort.")
+    catalog, banks, rubric = _content()
+    form, errors, status = SignoffForm(), [], 200
+    ratings = {item.id: request.form.get(f"rating-{item.id}", "") for item in rubric.items}
+    comments = {item.id: request.form.get(f"comment-{item.id}", "")[:500] for item in rubric.items}
+    if form.validate_on_submit():
+        try:
+            parsed = {k: int(v) if v.isdigit() else None for k, v in ratings.items()}
+            service.record_signoff(
+                rubric,
+                person.id,
+                me.organisation_id,
+                me.person_id,
+                form.observed_on.data,
+                form.observed.data,
+                parsed,
+                comments,
+                form.summary.data or "",
+            )
+        except RatingError as error:
+            errors.append(str(error).capitalize())
+        else:
+            cohort = db.session.get_one(Cohort, me.cohort_id)
+            issued = service.issue_if_eligible(
+                catalog, banks, person.id, cohort, _verify_url, me.person_id
+            )
+            flash(
+                "Sign-off recorded."
+                + (" Every requirement is now met: the certificate is issued." if issued else ""),
+                "success",
+            )
+            return redirect(url_for("certification.signoff", person_id=person.id))
+    if form.is_submitted():
+        status = 400
+    page = render_template(
+        "certificates/signoff.html",
+        person=person,
+        rubric=rubric,
+        form=form,
+        errors=errors,
+        ratings=ratings,
+        comments=comments,
+        latest=service.latest_signoff(person.id, me.organisation_id),
+        result=service.check(catalog, banks, person.id, db.session.get_one(Cohort, me.cohort_id)),
+    )
+    return make_response(page, status)
+
+
+@bp.get("/dashboard")
+@role_required(Role.DIRECTOR)
+def dashboard() -> str:
+    """Every program's certification status, with search and filters."""
+    view = director_dashboard(
+        identity().organisation_id,
+        request.args.get("q", ""),
+        request.args.get("standing", ""),
+        request.args.get("program", ""),
+    )
+    return render_template(
+        "certificates/dashboard.html", view=view, standing_form=StandingForm(), plain=FlaskForm()
+    )
+
+
+@bp.get("/dashboard.csv")
+@role_required(Role.DIRECTOR)
+def dashboard_csv() -> Response:
+    view = director_dashboard(
+        identity().organisation_id,
+        request.args.get("q", ""),
+        request.args.get("standing", ""),
+        request.args.get("program", ""),
+    )
+    header = [
+        "Practitioner",
+        "Email",
+        "Program",
+        "Cohort",
+        "Status",
+        "Certificate code",
+        "Issued",
+        "Expires",
+    ]
+    rows = [
+        [
+            r.person.display_name,
+            r.person.email or "",
+            r.program or "",
+            r.cohort,
+            r.status,
+            r.certificate.code if r.certificate else "",
+            r.certificate.issued_on if r.certificate else "",
+            r.certificate.expires_on if r.certificate else "",
+        ]
+        for r in view.rows
+    ]
+    return csv_response("certification-status.csv", header, rows)
+
+
+@bp.post("/dashboard.zip")
+@role_required(Role.DIRECTOR)
+def dashboard_zip() -> Response:
+    """A zip of the selected certificates' PDFs."""
+    if not FlaskForm().validate_on_submit():
+        abort(400, "The form expired: reload the dashboard and try again.")
+    ids = [int(i) for i in request.form.getlist("certificate") if i.isdigit()]
+    certificates = db.session.scalars(
+        select(Certificate).where(
+            Certificate.id.in_(ids),
+            Certificate.organisation_id == identity().organisation_id,
+            Certificate.pdf.is_not(None),
+        )
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for certificate in certificates:
+            archive.writestr(f"imr-certificate-{certificate.code}.pdf", certificate.pdf)
+    buffer.seek(0)
+    return send_file(
+        buffer, mimetype="application/zip", as_attachment=True, download_name="imr-certificates.zip"
+    )
+
+
+def _director_certificate(certificate_id: int) -> Certificate:
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None or certificate.organisation_id != identity().organisation_id:
+        abort(404, "That certificate does not belong to your organisation.")
+    return certificate
+
+
+@bp.post("/certificates/<int:certificate_id>/approve")
+@role_required(Role.DIRECTOR)
+def approve(certificate_id: int) -> Response:
+    certificate = _director_certificate(certificate_id)
+    if not FlaskForm().validate_on_submit() or not certificate.awaiting_approval:
+        abort(400, "This certificate is not waiting for approval.")
+    service.approve(certificate, _verify_url(certificate.code), identity().person_id)
+    flash(f"Certificate {certificate.code} issued to {certificate.holder_name}.", "success")
+    return redirect(url_for("certification.dashboard"))
+
+
+@bp.post("/certificates/<int:certificate_id>/standing")
+@role_required(Role.DIRECTOR)
+def change_standing(certificate_id: int) -> Response:
+    """Suspend, revoke or reinstate, always with a reason."""
+    certificate = _director_certificate(certificate_id)
+    form = StandingForm()
+    if not form.validate_on_submit():
+        flash("; ".join(e for errors in form.errors.values() for e in errors), "error")
+    else:
+        service.change_standing(
+            certificate, form.action.data, form.reason.data or "", identity().person_id
+        )
+        flash(
+            f"Certificate {certificate.code}: {service.STANDING_ACTIONS[form.action.data]}.",
+            "success",
+        )
+    return redirect(url_for("certification.dashboard"))
+
+
+@bp.get("/audit")
+@role_required(Role.DIRECTOR)
+def audit_log() -> Response | str:
+    """The audit log, filterable by action, exportable for an accreditor."""
+    query = (
+        select(AuditEntry)
+        .filter_by(organisation_id=identity().organisation_id)
+        .order_by(AuditEntry.at.desc())
+    )
+    action = request.args.get("action", "")
+    if action:
+        query = query.filter_by(action=action)
+    entries = list(db.session.scalars(query.limit(2000)))
+    if request.args.get("format") == "csv":
+        rows = [
+            [
+                e.at.isoformat(),
+                e.actor.display_name if e.actor else "system",
+                e.action,
+                e.subject,
+                e.reason or "",
+            ]
+            for e in entries
+        ]
+        return csv_response(
+            "audit-log.csv", ["When (UTC)", "Who", "What", "Concerning", "Why"], rows
+        )
+    actions = sorted(
+        set(
+            db.session.scalars(
+                select(AuditEntry.action).filter_by(organisation_id=identity().organisation_id)
+            )
+        )
+    )
+    return render_template(
+        "certificates/audit.html", entries=entries, actions=actions, chosen=action
+    )

@@ -1,0 +1,104 @@
+"""Public verification: anyone holding a certificate can check it, without signing in."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import abort, jsonify, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from app.certificates import verify_bp
+from app.certificates.forms import PdfCheckForm
+from app.domain.codes import normalise
+from app.extensions import csrf
+from app.services.certification import find_certificate, standing_of
+from app.shared_store import current_store
+
+LOOKUPS_PER_MINUTE = 30
+
+
+def _rate_limited() -> None:
+    """Codes cannot be guessed by brute force: each address gets a few lookups a minute."""
+    address = request.remote_addr or "unknown"
+    if current_store().increment(f"verify-rate-{address}", 60) > LOOKUPS_PER_MINUTE:
+        abort(429, "Too many certificate lookups from your address. Wait a minute, then try again.")
+
+
+@verify_bp.get("/")
+def form() -> Response | str:
+    """Type a code, or follow the QR code on a certificate."""
+    code = request.args.get("code")
+    if code:
+        return redirect(url_for("verify.certificate", code=code.strip()))
+    return render_template("certificates/verify_form.html")
+
+
+def _public(certificate, status) -> dict:
+    reason = certificate.revoked_reason or certificate.suspended_reason
+    return {
+        "code": certificate.code,
+        "status": status.value,
+        "holder": certificate.holder_name,
+        "credential": certificate.credential,
+        "issued_by": certificate.organisation_name,
+        "program": certificate.program_name,
+        "issued_on": certificate.issued_on.isoformat(),
+        "expires_on": certificate.expires_on.isoformat(),
+        "status_reason": reason,
+        "status_changed_on": (certificate.revoked_at or certificate.suspended_at).date().isoformat()
+        if reason
+        else None,
+        "evidence": certificate.evidence,
+        "training_hours": float(certificate.training_hours),
+        "consultation_hours": float(certificate.consultation_hours),
+        "pdf_sha256": certificate.pdf_sha256,
+    }
+
+
+def _lookup(code: str):
+    _rate_limited()
+    canonical = normalise(code)
+    certificate = find_certificate(canonical) if canonical else None
+    if certificate is None or certificate.pdf_sha256 is None:
+        return canonical, None
+    return canonical, certificate
+
+
+def _not_found(code: str, canonical: str | None) -> tuple[str, int] | tuple[Response, int]:
+    message = (
+        "That is not a valid certificate code: check each character (codes look like 7K3Q-9XMD-2RPA-W4HN-T)."
+        if canonical is None
+        else "No certificate has this code. Check it against the certificate."
+    )
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"code": code, "status": "not-found", "message": message}), 404
+    return render_template("certificates/verify_missing.html", code=code, message=message), 404
+
+
+@verify_bp.get("/<code>")
+def certificate(code: str) -> Response | str | tuple:
+    """Whether a certificate is valid, expired, suspended or revoked, and whose it is: nothing more."""
+    canonical, found = _lookup(code)
+    if found is None:
+        return _not_found(code, canonical)
+    data = _public(found, standing_of(found))
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(data)
+    return render_template("certificates/verify.html", data=data, form=PdfCheckForm(), match=None)
+
+
+@verify_bp.post("/<code>")
+@csrf.exempt  # a public page with no session to protect; it changes nothing
+def check_pdf(code: str) -> Response | str | tuple:
+    """Say whether an uploaded PDF is the unaltered file that was issued."""
+    canonical, found = _lookup(code)
+    if found is None:
+        return _not_found(code, canonical)
+    form = PdfCheckForm(meta={"csrf": False})
+    match = None
+    if form.validate_on_submit():
+        match = hashlib.sha256(form.pdf.data.read()).hexdigest() == found.pdf_sha256
+    status = 200 if match is not None else 400
+    return render_template(
+        "certificates/verify.html", data=_public(found, standing_of(found)), form=form, match=match
+    ), status

@@ -1,0 +1,108 @@
+"""Competency sign-offs, certificates (immutable once issued), certification policies, and the audit log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, ForeignKey, LargeBinary, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, TimestampMixin, utc_now
+
+if TYPE_CHECKING:
+    from app.models.people import Person
+
+
+class CompetencySignoff(TimestampMixin, Base):
+    """A trainer's rating of an observed session on the rubric, item by item, with comments."""
+
+    __tablename__ = "competency_signoff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    trainer_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    observed_on: Mapped[date]
+    observed: Mapped[str] = mapped_column(String(40))  # "role-play" or "recorded session"
+    ratings: Mapped[dict[str, int | None]] = mapped_column(JSON)
+    comments: Mapped[dict[str, str]] = mapped_column(JSON)
+    summary: Mapped[str | None] = mapped_column(Text)
+    mean: Mapped[Decimal] = mapped_column(Numeric(5, 3))
+    band: Mapped[str] = mapped_column(String(40))
+    passed: Mapped[bool]
+    rubric_id: Mapped[str] = mapped_column(String(100))
+
+    trainer: Mapped[Person] = relationship(foreign_keys=[trainer_id])
+
+
+class CertificationPolicy(Base):
+    """An organisation's certification requirements and who signs its certificates."""
+
+    __tablename__ = "certification_policy"
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
+    )
+    consultation_sessions: Mapped[int] = mapped_column(default=12)
+    consultation_rate: Mapped[int] = mapped_column(default=75)
+    require_signoff: Mapped[bool] = mapped_column(default=True)
+    approval: Mapped[str] = mapped_column(String(20), default="automatic")
+    validity_months: Mapped[int] = mapped_column(default=24)
+    signatory_name: Mapped[str] = mapped_column(String(200), default="")
+    signatory_title: Mapped[str] = mapped_column(String(200), default="Program Director")
+
+
+class Certificate(TimestampMixin, Base):
+    """An issued certificate: a snapshot that later edits never change (corrections replace it)."""
+
+    __tablename__ = "certificate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    program_name: Mapped[str | None] = mapped_column(String(200))
+    holder_name: Mapped[str] = mapped_column(String(300))
+    organisation_name: Mapped[str] = mapped_column(String(200))
+    credential: Mapped[str] = mapped_column(String(200))
+    issued_on: Mapped[date]
+    expires_on: Mapped[date]
+    training_hours: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    consultation_hours: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+    signatory_name: Mapped[str] = mapped_column(String(200))
+    signatory_title: Mapped[str] = mapped_column(String(200))
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    awaiting_approval: Mapped[bool] = mapped_column(default=False)
+    suspended_at: Mapped[datetime | None]
+    suspended_reason: Mapped[str | None] = mapped_column(Text)
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
+    renews_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
+
+
+class AuditEntry(Base):
+    """Who did what, when and why: issues, renewals, suspensions, revocations, overrides."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
+
+    actor: Mapped[Person | None] = relationship()

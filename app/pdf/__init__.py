@@ -1,0 +1,1 @@
+"""PDF documents made with reportlab: certificates (and later reports and toolkit items)."""

@@ -1,0 +1,118 @@
+"""The certificate as a PDF (reportlab): landscape, with a QR code that opens its verification page.
+
+The same certificate always renders to the same bytes (reportlab's invariant mode), which is
+what lets anyone check a PDF against the SHA-256 recorded when it was issued.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+
+import qrcode
+from reportlab.lib.colors import HexColor
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+BRAND = HexColor("#164766")
+INK = HexColor("#1b1f24")
+MUTED = HexColor("#4a5560")
+pdfmetrics.registerFont(TTFont("Vera", "Vera.ttf"))
+pdfmetrics.registerFont(TTFont("VeraBd", "VeraBd.ttf"))
+
+
+@dataclass(frozen=True)
+class CertificateFace:
+    """Everything printed on the certificate, fixed at issue."""
+
+    holder_name: str
+    credential: str
+    organisation_name: str
+    program_name: str | None
+    issued_on: date
+    expires_on: date
+    training_hours: str
+    consultation_hours: str
+    code: str
+    verify_url: str
+    signatory_name: str
+    signatory_title: str
+
+
+def _qr(url: str) -> ImageReader:
+    image = qrcode.make(url, box_size=8, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    buffer.seek(0)
+    return ImageReader(buffer)
+
+
+def _centred(
+    canvas: Canvas, text: str, y: float, font: str, size: float, colour: HexColor = INK
+) -> None:
+    canvas.setFont(font, size)
+    canvas.setFillColor(colour)
+    canvas.drawCentredString(landscape(A4)[0] / 2, y, text)
+
+
+def render(face: CertificateFace) -> bytes:
+    """The certificate's PDF bytes."""
+    buffer = io.BytesIO()
+    width, height = landscape(A4)
+    canvas = Canvas(buffer, pagesize=(width, height), invariant=1)
+    canvas.setTitle(f"IMR certificate {face.code}")
+    canvas.setAuthor(face.organisation_name)
+    canvas.setSubject(face.credential)
+    canvas.setStrokeColor(BRAND)
+    canvas.setLineWidth(6)
+    canvas.rect(24, 24, width - 48, height - 48)
+    canvas.setLineWidth(1)
+    canvas.rect(36, 36, width - 72, height - 72)
+    _centred(canvas, face.organisation_name, height - 95, "VeraBd", 16, BRAND)
+    _centred(canvas, "Certificate of Competency", height - 140, "VeraBd", 30)
+    _centred(canvas, "This certifies that", height - 180, "Vera", 13, MUTED)
+    _centred(canvas, face.holder_name, height - 220, "VeraBd", 28)
+    _centred(canvas, f"is certified as an {face.credential}", height - 255, "Vera", 14)
+    if face.program_name:
+        _centred(canvas, f"{face.program_name} program", height - 277, "Vera", 12, MUTED)
+    _centred(
+        canvas,
+        "having completed the five-day intensive training, passed the competency quizzes,",
+        height - 310,
+        "Vera",
+        11,
+    )
+    _centred(
+        canvas,
+        "taken part in weekly consultation and been signed off by a trainer after an observed session.",
+        height - 326,
+        "Vera",
+        11,
+    )
+    _centred(
+        canvas,
+        f"Training {face.training_hours} hours · Consultation {face.consultation_hours} hours",
+        height - 356,
+        "Vera",
+        11,
+        MUTED,
+    )
+    canvas.setFont("Vera", 11)
+    canvas.setFillColor(INK)
+    canvas.drawString(70, 120, f"Issued {face.issued_on:%d %B %Y}")
+    canvas.drawString(70, 103, f"Valid until {face.expires_on:%d %B %Y}")
+    canvas.line(width / 2 - 110, 120, width / 2 + 110, 120)
+    _centred(canvas, face.signatory_name, 104, "VeraBd", 11)
+    _centred(canvas, face.signatory_title, 89, "Vera", 10, MUTED)
+    canvas.drawImage(_qr(face.verify_url), width - 190, 70, 120, 120)
+    canvas.setFont("Vera", 9)
+    canvas.setFillColor(MUTED)
+    canvas.drawRightString(width - 70, 58, f"Verify: {face.code}")
+    canvas.drawString(70, 58, face.verify_url)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()

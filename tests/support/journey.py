@@ -1,0 +1,71 @@
+"""A practitioner's whole journey, done through the services, for certification tests."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+from flask import Flask
+
+from app.domain.consultation import Mark
+from app.extensions import db
+from app.models.consultation import ConsultationGroup
+from app.models.people import Person
+from app.models.tenancy import Cohort
+from app.services import consultation as consultation_service
+from app.services.quizzes import start_or_resume, submit
+from app.services.training import save_response
+from tests.web.test_quizzes import _MultiDict, form_for
+
+
+def complete_training_and_quizzes(app: Flask, subject: str) -> None:
+    """Every required activity of every module, and a correct attempt at every quiz."""
+    from app.quizzes.routes import raw_answers
+
+    catalog, banks = app.extensions["imr_catalog"], app.extensions["imr_quizzes"]
+    with app.app_context():
+        person = db.session.query(Person).filter_by(subject=subject).one()
+        cohort = person.enrolments[0].cohort
+        for module in catalog.ordered_modules:
+            for activity in module.activities:
+                if activity.required:
+                    save_response(
+                        person.id,
+                        cohort.organisation_id,
+                        module,
+                        activity,
+                        text="About my own practice.",
+                        practised=True,
+                        checked=list(range(len(activity.items))),
+                    )
+        for bank in banks.values():
+            attempt = start_or_resume(bank, person.id, cohort.organisation_id, cohort.id)
+            submit(attempt.id, bank, raw_answers(attempt, _MultiDict(form_for(attempt))))
+
+
+def attend_consultation(app: Flask, subject: str, trainer_subject: str, sessions: int = 12) -> None:
+    """A group whose every session has already happened, each attended."""
+    with app.app_context():
+        person = db.session.query(Person).filter_by(subject=subject).one()
+        trainer = db.session.query(Person).filter_by(subject=trainer_subject).one()
+        cohort: Cohort = person.enrolments[0].cohort
+        start = date.today() - timedelta(weeks=sessions + 1)
+        group = consultation_service.create_group(
+            cohort,
+            name="Consultation",
+            location="Room 1",
+            required_rate=75,
+            excused_allowed=2,
+            weekday=start.weekday(),
+            local_time=time(10),
+            timezone="UTC",
+            duration_minutes=60,
+            first_date=start,
+            weeks=sessions,
+            end_date=None,
+        )
+        consultation_service.set_members(group, [person])
+        group = db.session.get_one(ConsultationGroup, group.id)
+        for session in group.sessions:
+            consultation_service.record_attendance(
+                session, {person.id: (Mark.PRESENT, None)}, trainer.id
+            )

@@ -1,0 +1,296 @@
+"""Certification end to end: eligibility, the sealed PDF, public verification, the director's view."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+
+import pypdfium2
+import pytest
+import zxingcpp
+from flask import Flask
+from pypdf import PdfReader
+from sqlalchemy import event
+
+from app.extensions import db
+from app.models.certification import AuditEntry, Certificate, CertificationPolicy
+from app.models.people import Enrolment, Person
+from app.models.tenancy import Cohort
+from app.services.certification import seal
+from tests.support.journey import attend_consultation, complete_training_and_quizzes
+from tests.support.lms import DIRECTOR, PRACTITIONER, TRAINER, LocalLms, csrf_token
+
+
+def _sign_off(app: Flask, lms: LocalLms, rating: int = 4):
+    trainer = app.test_client()
+    lms.launch(trainer, TRAINER)
+    with app.app_context():
+        person_id = db.session.query(Person).filter_by(subject=PRACTITIONER.sub).one().id
+    page = trainer.get(f"/certification/signoff/{person_id}")
+    rubric = app.extensions["imr_rubric"]
+    data = {
+        "csrf_token": csrf_token(page),
+        "observed_on": "2026-11-20",
+        "observed": "role-play",
+        "summary": "Confident structure; keep working on action planning.",
+    }
+    data |= {f"rating-{item.id}": str(rating) for item in rubric.items if item.required}
+    return trainer, trainer.post(f"/certification/signoff/{person_id}", data=data)
+
+
+def _everything(app: Flask, lms: LocalLms) -> tuple:
+    practitioner = app.test_client()
+    lms.launch(practitioner, PRACTITIONER)
+    lms.launch(app.test_client(), TRAINER)
+    complete_training_and_quizzes(app, PRACTITIONER.sub)
+    attend_consultation(app, PRACTITIONER.sub, TRAINER.sub)
+    return practitioner
+
+
+def _certificate(app: Flask) -> Certificate:
+    with app.app_context():
+        certificate = db.session.query(Certificate).one()
+        db.session.expunge(certificate)
+        return certificate
+
+
+def test_the_checklist_says_what_is_missing(app, lms):
+    client = app.test_client()
+    lms.launch(client, PRACTITIONER)
+    page = client.get("/certification/").get_data(as_text=True)
+    assert "Day 1, Day 2, Day 3, Day 4 and Day 5 of the training not yet complete" in page
+    assert "Day 1 competency quiz: recovery and the shape of IMR not yet passed" in page
+    assert "Not yet in a consultation group" in page
+    assert "No competency sign-off yet" in page
+
+
+def test_a_missing_rubric_rating_is_refused(app, lms):
+    trainer = app.test_client()
+    lms.launch(app.test_client(), PRACTITIONER)
+    lms.launch(trainer, TRAINER)
+    with app.app_context():
+        person_id = db.session.query(Person).filter_by(subject=PRACTITIONER.sub).one().id
+    page = trainer.get(f"/certification/signoff/{person_id}")
+    response = trainer.post(
+        f"/certification/signoff/{person_id}",
+        data={
+            "csrf_token": csrf_token(page),
+            "observed_on": "2026-11-20",
+            "observed": "role-play",
+            "rating-goal-setting": "4",
+        },
+    )
+    assert response.status_code == 400
+    assert (
+        "Rate “follows the imr curriculum”: it is required".lower()
+        in response.get_data(as_text=True).lower()
+    )
+
+
+def test_completing_everything_issues_a_sealed_verifiable_certificate(app, lms):
+    practitioner = _everything(app, lms)
+    _, signed = _sign_off(app, lms)
+    assert signed.status_code == 302
+    certificate = _certificate(app)
+    page = practitioner.get("/certification/").get_data(as_text=True)
+    assert certificate.code in page
+    pdf = practitioner.get(f"/certification/certificates/{certificate.id}.pdf")
+    assert pdf.mimetype == "application/pdf"
+    assert hashlib.sha256(pdf.data).hexdigest() == certificate.pdf_sha256
+    text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    assert "Maya Chen" in text
+    assert certificate.code in text
+    document = pypdfium2.PdfDocument(pdf.data)
+    image = document[0].render(scale=2).to_pil()
+    document.close()
+    [qr] = zxingcpp.read_barcodes(image)
+    assert qr.text == f"http://localhost/verify/{certificate.code}"
+    with app.app_context():
+        again = db.session.get_one(Certificate, certificate.id)
+        seal(again, qr.text)
+        assert again.pdf == pdf.data, "the same certificate renders to identical bytes"
+        db.session.rollback()
+        assert db.session.query(AuditEntry).filter_by(action="certificate issued").count() == 1
+
+
+def test_public_verification_valid_revoked_unknown_malformed_and_altered(app, lms):
+    _everything(app, lms)
+    _sign_off(app, lms)
+    certificate = _certificate(app)
+    public = app.test_client()
+    valid = public.get(f"/verify/{certificate.code.lower().replace('-', ' ')}")
+    assert valid.status_code == 200
+    html = valid.get_data(as_text=True)
+    assert "Valid" in html
+    assert "Maya Chen" in html
+    assert "maya.chen@example.org" not in html, "nothing more about the person than their name"
+    as_json = public.get(
+        f"/verify/{certificate.code}", headers={"Accept": "application/json"}
+    ).get_json()
+    assert (as_json["status"], as_json["holder"], as_json["pdf_sha256"]) == (
+        "valid",
+        "Maya Chen",
+        certificate.pdf_sha256,
+    )
+    genuine = public.post(
+        f"/verify/{certificate.code}", data={"pdf": (io.BytesIO(certificate.pdf), "cert.pdf")}
+    )
+    assert "unaltered file that was issued" in genuine.get_data(as_text=True)
+    forged = bytearray(certificate.pdf)
+    forged[len(forged) // 2] ^= 0x01  # one bit changed anywhere is enough
+    forged = bytes(forged)
+    altered = public.post(
+        f"/verify/{certificate.code}", data={"pdf": (io.BytesIO(forged), "cert.pdf")}
+    )
+    assert "has been altered" in altered.get_data(as_text=True)
+    director = app.test_client()
+    lms.launch(director, DIRECTOR)
+    token = csrf_token(director.get("/certification/dashboard"))
+    director.post(
+        f"/certification/certificates/{certificate.id}/standing",
+        data={
+            "csrf_token": token,
+            "action": "revoke",
+            "reason": "Issued in error: sign-off was for another person",
+        },
+    )
+    revoked = public.get(f"/verify/{certificate.code}").get_data(as_text=True)
+    assert "Revoked" in revoked
+    assert "Issued in error: sign-off was for another person" in revoked
+    unknown = public.get(
+        "/verify/7K3Q-9XMD-2RPA-W4HN-" + ("T" if certificate.code[-1] != "T" else "V")
+    )
+    assert unknown.status_code == 404
+    malformed = public.get("/verify/hello", headers={"Accept": "application/json"})
+    assert malformed.status_code == 404
+    assert "not a valid certificate code" in malformed.get_json()["message"]
+    audit = director.get("/certification/audit?format=csv").get_data(as_text=True)
+    assert "certificate revoked" in audit
+    assert "Issued in error" in audit
+
+
+def test_expired_certificates_say_so(app, lms):
+    _everything(app, lms)
+    _sign_off(app, lms)
+    certificate = _certificate(app)
+    with app.app_context():
+        stored = db.session.get_one(Certificate, certificate.id)
+        stored.expires_on = stored.issued_on.replace(year=stored.issued_on.year - 1)
+        db.session.commit()
+    assert (
+        app.test_client()
+        .get(f"/verify/{certificate.code}", headers={"Accept": "application/json"})
+        .get_json()["status"]
+        == "expired"
+    )
+
+
+def test_lookups_are_rate_limited(app):
+    client = app.test_client()
+    statuses = [client.get("/verify/AAAA-AAAA-AAAA-AAAA-A").status_code for _ in range(31)]
+    assert statuses[:30] == [404] * 30
+    assert statuses[30] == 429
+
+
+def test_director_approval_mode_waits_for_the_director(app, lms):
+    _everything(app, lms)
+    with app.app_context():
+        cohort = db.session.query(Cohort).one()
+        db.session.add(
+            CertificationPolicy(
+                organisation_id=cohort.organisation_id,
+                approval="director",
+                signatory_name="Omar Haddad",
+                signatory_title="Director of IMR Programs",
+            )
+        )
+        db.session.commit()
+    _sign_off(app, lms)
+    waiting = _certificate(app)
+    assert waiting.awaiting_approval
+    assert app.test_client().get(f"/verify/{waiting.code}").status_code == 404
+    director = app.test_client()
+    lms.launch(director, DIRECTOR)
+    dashboard = director.get("/certification/dashboard")
+    assert "awaiting approval" in dashboard.get_data(as_text=True)
+    director.post(
+        f"/certification/certificates/{waiting.id}/approve",
+        data={"csrf_token": csrf_token(dashboard)},
+    )
+    issued = _certificate(app)
+    assert not issued.awaiting_approval
+    assert "Omar Haddad" in PdfReader(io.BytesIO(issued.pdf)).pages[0].extract_text()
+
+
+def _count_dashboard_queries(app: Flask, director) -> int:
+    with app.app_context():
+        engine = db.engine
+    statements = []
+
+    def count(*args: object) -> None:
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert director.get("/certification/dashboard").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def _add_practitioners(app: Flask, how_many: int, start: int) -> None:
+    with app.app_context():
+        cohort = db.session.query(Cohort).one()
+        platform_id = db.session.query(Person).first().platform_id
+        people = [
+            Person(
+                platform_id=platform_id,
+                subject=f"bulk-{start + i}",
+                name=f"Practitioner {start + i:05d}",
+            )
+            for i in range(how_many)
+        ]
+        db.session.add_all(people)
+        db.session.flush()
+        db.session.add_all(
+            Enrolment(person_id=p.id, cohort_id=cohort.id, role="practitioner") for p in people
+        )
+        db.session.commit()
+
+
+@pytest.mark.parametrize("sizes", [(10, 1000)])
+def test_the_dashboard_query_count_does_not_grow_with_practitioners(app, lms, sizes):
+    director = app.test_client()
+    lms.launch(director, DIRECTOR)
+    _add_practitioners(app, sizes[0], 0)
+    small = _count_dashboard_queries(app, director)
+    _add_practitioners(app, sizes[1] - sizes[0], sizes[0])
+    large = _count_dashboard_queries(app, director)
+    assert large == small
+    assert "Practitioner 00999" in director.get("/certification/dashboard?q=00999").get_data(
+        as_text=True
+    )
+
+
+def test_verification_json_is_plain_data(app, lms):
+    _everything(app, lms)
+    _sign_off(app, lms)
+    certificate = _certificate(app)
+    body = (
+        app.test_client()
+        .get(f"/verify/{certificate.code}", headers={"Accept": "application/json"})
+        .get_data(as_text=True)
+    )
+    data = json.loads(body)
+    assert set(data) >= {
+        "status",
+        "holder",
+        "credential",
+        "issued_by",
+        "issued_on",
+        "expires_on",
+        "evidence",
+        "pdf_sha256",
+    }
+    assert data["evidence"]["consultation_sessions"] == 12
