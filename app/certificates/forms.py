@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, RadioField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms import BooleanField, DateField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from app.forms import options
 
@@ -45,4 +45,44 @@ class PdfCheckForm(FlaskForm):
     pdf = FileField(
         "The certificate PDF you were given",
         validators=[FileRequired("Choose the PDF file to check.")],
+    )
+
+
+class PolicyForm(FlaskForm):
+    consultation_sessions = IntegerField(
+        "Consultation sessions required",
+        validators=[InputRequired(), NumberRange(0, 104, "From 0 to 104 sessions.")],
+    )
+    consultation_rate = IntegerField(
+        "Consultation attendance required (% of the period)",
+        validators=[InputRequired(), NumberRange(0, 100, "From 0 to 100%%.")],
+    )
+    require_signoff = BooleanField("Require a trainer's competency sign-off")
+    approval = RadioField(
+        "Issuing",
+        choices=options(
+            [
+                ("automatic", "Issue automatically when every requirement is met"),
+                ("director", "Wait for a director's approval"),
+            ]
+        ),
+    )
+    validity_months = IntegerField(
+        "Certificates are valid for (months)",
+        validators=[InputRequired(), NumberRange(1, 120, "From 1 to 120 months.")],
+    )
+    signatory_name = StringField(
+        "Signed by (name printed on certificates)",
+        validators=[DataRequired("Give the signatory's name."), Length(max=200)],
+    )
+    signatory_title = StringField(
+        "Signatory's title",
+        validators=[DataRequired("Give the signatory's title."), Length(max=200)],
+    )
+
+
+class RosterForm(FlaskForm):
+    roster = FileField(
+        "CSV of certificate codes (a column named code, or codes in the first column)",
+        validators=[FileRequired("Choose the CSV file to check.")],
     )

@@ -23,14 +23,17 @@ from werkzeug.wrappers import Response
 from app.auth import identity, role_required
 from app.certificates import bp
 from app.certificates.dashboard import director_dashboard
-from app.certificates.forms import SignoffForm, StandingForm
+from app.certificates.forms import PolicyForm, RosterForm, SignoffForm, StandingForm
 from app.domain.certification import RatingError
 from app.domain.roles import Role
 from app.exports import csv_response
 from app.extensions import db
-from app.models.certification import AuditEntry, Certificate
+from app.models.certification import AuditEntry, Certificate, CertificationPolicy
 from app.models.tenancy import Cohort
 from app.services import certification as service
+from app.services.audit import audit
+from app.services.certification import roster_results
+from app.services.hours import Ledger, ledgers
 from app.services.people import practitioner_in_cohort
 
 
@@ -167,6 +170,8 @@ def dashboard_csv() -> Response:
         request.args.get("standing", ""),
         request.args.get("program", ""),
     )
+    catalog, banks, _ = _content()
+    hours = ledgers(catalog, banks, identity().organisation_id)
     header = [
         "Practitioner",
         "Email",
@@ -176,20 +181,26 @@ def dashboard_csv() -> Response:
         "Certificate code",
         "Issued",
         "Expires",
+        "Training hours",
+        "Consultation hours",
     ]
-    rows = [
-        [
-            r.person.display_name,
-            r.person.email or "",
-            r.program or "",
-            r.cohort,
-            r.status,
-            r.certificate.code if r.certificate else "",
-            r.certificate.issued_on if r.certificate else "",
-            r.certificate.expires_on if r.certificate else "",
-        ]
-        for r in view.rows
-    ]
+    rows = []
+    for r in view.rows:
+        ledger = hours.get(r.person.id, Ledger())
+        rows.append(
+            [
+                r.person.display_name,
+                r.person.email or "",
+                r.program or "",
+                r.cohort,
+                r.status,
+                r.certificate.code if r.certificate else "",
+                r.certificate.issued_on if r.certificate else "",
+                r.certificate.expires_on if r.certificate else "",
+                f"{float(ledger.training_hours):.2f}",
+                f"{float(ledger.consultation_hours):.2f}",
+            ]
+        )
     return csv_response("certification-status.csv", header, rows)
 
 
@@ -291,3 +302,63 @@ def audit_log() -> Response | str:
     return render_template(
         "certificates/audit.html", entries=entries, actions=actions, chosen=action
     )
+
+
+@bp.route("/policy", methods=["GET", "POST"])
+@role_required(Role.DIRECTOR)
+def policy() -> Response:
+    """The organisation's certification requirements and signatory."""
+    organisation_id = identity().organisation_id
+    form = PolicyForm(obj=service.policy_of(organisation_id))
+    if form.validate_on_submit():
+        db.session.merge(
+            CertificationPolicy(
+                organisation_id=organisation_id,
+                consultation_sessions=form.consultation_sessions.data,
+                consultation_rate=form.consultation_rate.data,
+                require_signoff=form.require_signoff.data,
+                approval=form.approval.data,
+                validity_months=form.validity_months.data,
+                signatory_name=form.signatory_name.data,
+                signatory_title=form.signatory_title.data,
+            )
+        )
+        audit(
+            organisation_id,
+            identity().person_id,
+            "certification policy changed",
+            "certification requirements",
+            f"{form.consultation_sessions.data} sessions, {form.consultation_rate.data}%, sign-off "
+            f"{'required' if form.require_signoff.data else 'not required'}, {form.approval.data} issuing, "
+            f"valid {form.validity_months.data} months",
+        )
+        db.session.commit()
+        flash(
+            "Certification requirements saved. Certificates already issued keep the terms they were issued under.",
+            "success",
+        )
+        return redirect(url_for("certification.policy"))
+    return make_response(
+        render_template("certificates/policy.html", form=form), 400 if form.is_submitted() else 200
+    )
+
+
+@bp.route("/verify-roster", methods=["GET", "POST"])
+@role_required(Role.DIRECTOR)
+def verify_roster() -> Response:
+    """Check a whole roster of certificate codes at once, as a table or a CSV."""
+    form = RosterForm()
+    if not form.validate_on_submit():
+        page = render_template("certificates/roster.html", form=form, results=None)
+        return make_response(page, 400 if form.is_submitted() else 200)
+    try:
+        results = roster_results(form.roster.data.read())
+    except ValueError as error:
+        form.roster.errors.append(str(error))
+        return make_response(
+            render_template("certificates/roster.html", form=form, results=None), 400
+        )
+    if request.form.get("format") == "csv":
+        header = ["Code as given", "Status", "Holder", "Credential", "Issued by", "Expires"]
+        return csv_response("verified-certificates.csv", header, results)
+    return make_response(render_template("certificates/roster.html", form=form, results=results))

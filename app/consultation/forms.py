@@ -70,7 +70,7 @@ class GroupForm(FlaskForm):
     required_rate = IntegerField(
         "Attendance required for certification (%)",
         default=75,
-        validators=[InputRequired(), NumberRange(1, 100, "From 1 to 100%.")],
+        validators=[InputRequired(), NumberRange(1, 100, "From 1 to 100%%.")],
     )
     excused_allowed = IntegerField(
         "Excused absences forgiven",

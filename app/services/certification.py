@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -24,16 +26,18 @@ from app.domain.certification import (
     score_rubric,
     standing,
 )
-from app.domain.codes import new_code
+from app.domain.codes import new_code, normalise
 from app.domain.quizzes import QuizBank
 from app.extensions import db
 from app.models.base import utc_now
-from app.models.certification import AuditEntry, Certificate, CertificationPolicy, CompetencySignoff
+from app.models.certification import Certificate, CertificationPolicy, CompetencySignoff
 from app.models.people import Person
 from app.models.quizzes import SUBMITTED, QuizAttempt
 from app.models.tenancy import Cohort, Organisation, Program
 from app.pdf.certificate import CertificateFace, render
-from app.services.consultation import consultation_minutes, group_standings, groups_of
+from app.services.audit import audit
+from app.services.consultation import group_standings, groups_of
+from app.services.hours import Ledger, ledgers
 from app.services.training import progress_of
 
 CREDENTIAL = "IMR Practitioner"
@@ -42,21 +46,6 @@ STANDING_ACTIONS = {
     "revoke": "certificate revoked",
     "reinstate": "certificate reinstated",
 }
-
-
-def audit(
-    organisation_id: int, actor_id: int | None, action: str, subject: str, reason: str | None = None
-) -> None:
-    """Add a line to the organisation's audit log (committed with the change it records)."""
-    db.session.add(
-        AuditEntry(
-            organisation_id=organisation_id,
-            actor_id=actor_id,
-            action=action,
-            subject=subject,
-            reason=reason,
-        )
-    )
 
 
 def policy_of(organisation_id: int) -> CertificationPolicy:
@@ -257,6 +246,7 @@ def issue_if_eligible(
     organisation = db.session.get_one(Organisation, cohort.organisation_id)
     program = db.session.get(Program, cohort.program_id) if cohort.program_id else None
     today = utc_now().date()
+    ledger = ledgers(catalog, banks, organisation.id, person.id).get(person.id, Ledger())
     certificate = Certificate(
         code=new_code(),
         organisation_id=organisation.id,
@@ -267,8 +257,8 @@ def issue_if_eligible(
         credential=CREDENTIAL,
         issued_on=today,
         expires_on=add_months(today, policy.validity_months),
-        training_hours=_hours(sum(d.minutes for d in catalog.days) / 60),
-        consultation_hours=_hours(consultation_minutes(person.id, organisation.id) / 60),
+        training_hours=_hours(ledger.training_hours),
+        consultation_hours=_hours(ledger.consultation_hours),
         evidence=_evidence_snapshot(catalog, banks, person.id, cohort),
         signatory_name=policy.signatory_name,
         signatory_title=policy.signatory_title,
@@ -373,3 +363,47 @@ def record_signoff(
 
 def find_certificate(code: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).filter_by(code=code))
+
+
+MAX_ROSTER = 5000
+
+
+def roster_results(data: bytes) -> list[list[str]]:
+    """Each code of an uploaded CSV with its certificate's public standing (or why it is not found)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError(
+            "The file is not a UTF-8 CSV: save it as CSV (UTF-8) and upload it again."
+        ) from None
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise ValueError("The file is empty.")
+    column = next((i for i, name in enumerate(rows[0]) if name.strip().lower() == "code"), None)
+    body = rows[1:] if column is not None else rows
+    if len(body) > MAX_ROSTER:
+        raise ValueError(f"Check at most {MAX_ROSTER} codes at a time; this file has {len(body)}.")
+    results = []
+    for row in body:
+        index = column or 0
+        given = (row[index] if len(row) > index else "").strip()
+        if not given:
+            continue
+        canonical = normalise(given)
+        found = find_certificate(canonical) if canonical else None
+        if found is None or found.pdf_sha256 is None:
+            results.append(
+                [given, "not a valid code" if canonical is None else "not found", "", "", "", ""]
+            )
+        else:
+            results.append(
+                [
+                    given,
+                    standing_of(found).value,
+                    found.holder_name,
+                    found.credential,
+                    found.organisation_name,
+                    found.expires_on.isoformat(),
+                ]
+            )
+    return results

@@ -34,6 +34,7 @@ from app.models.consultation import (
 )
 from app.models.people import Person
 from app.models.tenancy import Cohort
+from app.services.audit import audit
 
 
 class ConsultationRefused(ValueError):
@@ -207,6 +208,7 @@ def record_attendance(
                 )
             )
         elif (previous.mark, previous.note) != (mark, note):
+            _audit_change(session, person_id, previous.mark, mark, by)
             db.session.add(
                 AttendanceChange(
                     session_id=session.id,
@@ -227,6 +229,16 @@ def record_attendance(
             changed += 1
     db.session.commit()
     return changed
+
+
+def _audit_change(
+    session: ConsultationSession, person_id: int, old: Mark, new: Mark, by: int
+) -> None:
+    """Attendance overrides belong in the organisation's audit log, not only in the group's trail."""
+    cohort = db.session.get_one(Cohort, session.group.cohort_id)
+    person = db.session.get_one(Person, person_id)
+    subject = f"{person.display_name}, {session.group.name}, {session.starts_at:%d %b %Y}"
+    audit(cohort.organisation_id, by, "attendance changed", subject, f"{old.value} → {new.value}")
 
 
 def send_apology(
@@ -311,23 +323,6 @@ def standing_of(
     group: ConsultationGroup, person_id: int, now: datetime | None = None
 ) -> AttendanceSummary:
     return next(s.summary for s in group_standings(group, now) if s.person.id == person_id)
-
-
-def consultation_minutes(person_id: int, organisation_id: int) -> int:
-    """Minutes of consultation attended (present or late), for the certificate's hours."""
-    query = (
-        select(ConsultationSession.duration_minutes)
-        .join(AttendanceMark, AttendanceMark.session_id == ConsultationSession.id)
-        .join(ConsultationGroup)
-        .join(Cohort)
-        .where(
-            AttendanceMark.person_id == person_id,
-            Cohort.organisation_id == organisation_id,
-            AttendanceMark.mark.in_([Mark.PRESENT, Mark.LATE]),
-            ConsultationSession.status != CANCELLED,
-        )
-    )
-    return sum(db.session.scalars(query))
 
 
 def feed_for(

@@ -18,7 +18,9 @@ from app.domain.quizzes import QuizBank, answers_from_form, draw_attempt, drawn_
 from app.domain.scoring import AttemptScore, Question, QuestionScore, score_attempt
 from app.extensions import db
 from app.models.base import utc_now
+from app.models.people import Person
 from app.models.quizzes import IN_PROGRESS, SUBMITTED, ExtraAttempt, QuizAttempt
+from app.services.audit import audit
 from app.services.grades import queue_delivery
 from app.tasks import send_grade
 
@@ -209,6 +211,13 @@ def grant_extra_attempt(
     person_id: int, organisation_id: int, quiz_id: str, granted_by_id: int, reason: str
 ) -> ExtraAttempt:
     """A trainer allows one more attempt; the reason is kept."""
+    audit(
+        organisation_id,
+        granted_by_id,
+        "extra quiz attempt granted",
+        f"{db.session.get_one(Person, person_id).display_name}: {quiz_id}",
+        reason.strip(),
+    )
     grant = ExtraAttempt(
         person_id=person_id,
         organisation_id=organisation_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -294,3 +295,67 @@ def test_verification_json_is_plain_data(app, lms):
         "pdf_sha256",
     }
     assert data["evidence"]["consultation_sessions"] == 12
+
+
+def test_the_director_sets_requirements_and_bad_values_are_explained(app, lms):
+    director = app.test_client()
+    lms.launch(director, DIRECTOR)
+    token = csrf_token(director.get("/certification/policy"))
+    form = {
+        "csrf_token": token,
+        "consultation_sessions": "10",
+        "consultation_rate": "70",
+        "approval": "automatic",
+        "validity_months": "36",
+        "signatory_name": "Omar Haddad",
+        "signatory_title": "Director of IMR Programs",
+    }
+    bad = director.post("/certification/policy", data={**form, "consultation_rate": "150"})
+    assert bad.status_code == 400
+    assert "From 0 to 100%." in bad.get_data(as_text=True)
+    assert director.post("/certification/policy", data=form).status_code == 302
+    with app.app_context():
+        policy = db.session.query(CertificationPolicy).one()
+        assert (policy.consultation_sessions, policy.require_signoff, policy.validity_months) == (
+            10,
+            False,
+            36,
+        )
+        assert (
+            db.session.query(AuditEntry).filter_by(action="certification policy changed").count()
+            == 1
+        )
+
+
+def test_a_director_verifies_a_roster_and_exports_hours(app, lms):
+    _everything(app, lms)
+    _sign_off(app, lms)
+    certificate = _certificate(app)
+    director = app.test_client()
+    lms.launch(director, DIRECTOR)
+    token = csrf_token(director.get("/certification/verify-roster"))
+    roster = f"name,code\nMaya,{certificate.code.lower()}\nSomeone,NOT-A-CODE\nOther,7K3Q-9XMD-2RPA-W4HN-T\n".encode()
+    checked = director.post(
+        "/certification/verify-roster",
+        data={"csrf_token": token, "format": "csv", "roster": (io.BytesIO(roster), "roster.csv")},
+    )
+    rows = list(csv.reader(io.StringIO(checked.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[1][:3] == [certificate.code.lower(), "valid", "Maya Chen"]
+    assert rows[2][1] == "not a valid code"
+    assert rows[3][1] in {"not found", "not a valid code"}
+    empty = director.post(
+        "/certification/verify-roster",
+        data={"csrf_token": token, "roster": (io.BytesIO(b""), "roster.csv")},
+    )
+    assert empty.status_code == 400
+    exported = list(
+        csv.DictReader(
+            io.StringIO(
+                director.get("/certification/dashboard.csv").get_data(as_text=True).lstrip("\ufeff")
+            )
+        )
+    )
+    maya = next(row for row in exported if row["Practitioner"] == "Maya Chen")
+    assert maya["Status"] == "certified"
+    assert maya["Consultation hours"] == "12.00"
+    assert float(maya["Training hours"]) == float(certificate.training_hours)

@@ -14,6 +14,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from app.extensions import db
+from app.models.certification import AuditEntry
 from app.models.consultation import (
     AttendanceChange,
     AttendanceMark,
@@ -105,6 +106,7 @@ def test_bad_schedules_get_form_errors_and_create_nothing(app, lms):
         ({"timezone": "Europe/Atlantis"}, "Use a time zone name"),
         ({"ends": "date", "end_date": ""}, "Give the last date"),
         ({"weeks": "500"}, "From 1 to 104 weeks"),
+        ({"required_rate": "150"}, "From 1 to 100%."),
     ]:
         response = client.post("/consultation/groups", data=_group_form(token, **changes))
         assert response.status_code == 400
@@ -145,6 +147,9 @@ def test_attendance_defaults_to_present_keeps_an_audit_trail_and_feeds_rates(app
             "late",
             "Brought a practice question",
         )
+        [entry] = db.session.query(AuditEntry).filter_by(action="attendance changed").all()
+        assert entry.reason == "present → late"
+        assert entry.subject.startswith("Maya Chen, Tuesday consultation")
     page = client.get(f"/consultation/groups/{group_id}").get_data(as_text=True)
     assert "Can no longer reach the minimum" in page  # Tom: 0 of 3 held, 5 left, needs 6
     rows = list(

@@ -18,6 +18,7 @@ from app.demo_lms.platform import LmsCourse, LmsUser
 from app.domain.quizzes import QuizBank
 from app.extensions import db
 from app.models.base import utc_now
+from app.models.certification import AuditEntry
 from app.models.quizzes import QuizAttempt
 from app.services.quizzes import submit
 from tests.support.lms import PRACTITIONER, TRAINER, LocalLms, csrf_token
@@ -190,6 +191,9 @@ def test_attempt_limits_and_a_trainers_extra_attempt(app, lms, sample):
     )
     third = start(app, client, token)
     assert third.number == 3
+    with app.app_context():
+        [entry] = db.session.query(AuditEntry).filter_by(action="extra quiz attempt granted").all()
+        assert (entry.subject, entry.reason) == ("Maya Chen: sample", "Was unwell during attempt 2")
 
 
 def test_the_time_limit_is_enforced_on_the_server(app, lms, sample):
