@@ -67,6 +67,10 @@ class PolicyForm(FlaskForm):
             ]
         ),
     )
+    renewal_sessions = IntegerField(
+        "Consultation sessions needed to renew",
+        validators=[InputRequired(), NumberRange(0, 104, "From 0 to 104 sessions.")],
+    )
     validity_months = IntegerField(
         "Certificates are valid for (months)",
         validators=[InputRequired(), NumberRange(1, 120, "From 1 to 120 months.")],

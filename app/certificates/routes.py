@@ -59,6 +59,7 @@ def mine() -> str:
     service.issue_if_eligible(catalog, banks, me.person_id, cohort, _verify_url)
     return render_template(
         "certificates/mine.html",
+        renewal_gap=service.renewal_gap,
         result=service.check(catalog, banks, me.person_id, cohort),
         certificates=service.certificates_of(me.person_id, me.organisation_id),
         standing_of=service.standing_of,
@@ -319,6 +320,7 @@ def policy() -> Response:
                 require_signoff=form.require_signoff.data,
                 approval=form.approval.data,
                 validity_months=form.validity_months.data,
+                renewal_sessions=form.renewal_sessions.data,
                 signatory_name=form.signatory_name.data,
                 signatory_title=form.signatory_title.data,
             )
@@ -362,3 +364,35 @@ def verify_roster() -> Response:
         header = ["Code as given", "Status", "Holder", "Credential", "Issued by", "Expires"]
         return csv_response("verified-certificates.csv", header, results)
     return make_response(render_template("certificates/roster.html", form=form, results=results))
+
+
+@bp.post("/certificates/<int:certificate_id>/correct")
+@role_required(Role.DIRECTOR)
+def correct(certificate_id: int) -> Response:
+    """Issue a corrected certificate that replaces this one (the original is kept, marked replaced)."""
+    certificate = _director_certificate(certificate_id)
+    reason = request.form.get("reason", "").strip()
+    if not FlaskForm().validate_on_submit() or not reason:
+        flash("Give the reason for the correction: it is kept in the audit log.", "error")
+        return redirect(url_for("certification.dashboard"))
+    try:
+        new = service.correct(certificate, reason[:500], _verify_url, identity().person_id)
+        flash(f"Corrected certificate {new.code} replaces {certificate.code}.", "success")
+    except service.ReissueRefused as refused:
+        flash(str(refused), "error")
+    return redirect(url_for("certification.dashboard"))
+
+
+@bp.post("/certificates/<int:certificate_id>/renew")
+@role_required(Role.DIRECTOR)
+def renew(certificate_id: int) -> Response:
+    """Renew a certificate whose holder meets the renewal requirements."""
+    certificate = _director_certificate(certificate_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400, "The form expired: reload the dashboard and try again.")
+    try:
+        new = service.renew(certificate, _verify_url, identity().person_id)
+        flash(f"Renewed: certificate {new.code}, valid until {new.expires_on:%d %b %Y}.", "success")
+    except service.ReissueRefused as refused:
+        flash(str(refused), "error")
+    return redirect(url_for("certification.dashboard"))

@@ -11,7 +11,7 @@ from app.certificates import verify_bp
 from app.certificates.forms import PdfCheckForm
 from app.domain.codes import normalise
 from app.extensions import csrf
-from app.services.certification import find_certificate, standing_of
+from app.services.certification import find_certificate, lineage, standing_of
 from app.shared_store import current_store
 
 LOOKUPS_PER_MINUTE = 30
@@ -52,6 +52,11 @@ def _public(certificate, status) -> dict:
         "training_hours": float(certificate.training_hours),
         "consultation_hours": float(certificate.consultation_hours),
         "pdf_sha256": certificate.pdf_sha256,
+        "lineage": [
+            {"relation": label, "code": other.code, "status": standing_of(other).value}
+            for label, other in lineage(certificate)
+            if other.pdf_sha256
+        ],
     }
 
 

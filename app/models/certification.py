@@ -52,6 +52,7 @@ class CertificationPolicy(Base):
     require_signoff: Mapped[bool] = mapped_column(default=True)
     approval: Mapped[str] = mapped_column(String(20), default="automatic")
     validity_months: Mapped[int] = mapped_column(default=24)
+    renewal_sessions: Mapped[int] = mapped_column(default=6, server_default="6")
     signatory_name: Mapped[str] = mapped_column(String(200), default="")
     signatory_title: Mapped[str] = mapped_column(String(200), default="Program Director")
 

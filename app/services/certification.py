@@ -36,7 +36,7 @@ from app.models.quizzes import SUBMITTED, QuizAttempt
 from app.models.tenancy import Cohort, Organisation, Program
 from app.pdf.certificate import CertificateFace, render
 from app.services.audit import audit
-from app.services.consultation import group_standings, groups_of
+from app.services.consultation import group_standings, groups_of, sessions_attended_since
 from app.services.hours import Ledger, ledgers
 from app.services.training import progress_of
 
@@ -60,6 +60,7 @@ def policy_of(organisation_id: int) -> CertificationPolicy:
         validity_months=24,
         signatory_name="",
         signatory_title="Program Director",
+        renewal_sessions=6,
     )
 
 
@@ -407,3 +408,126 @@ def roster_results(data: bytes) -> list[list[str]]:
                 ]
             )
     return results
+
+
+class ReissueRefused(ValueError):
+    """The certificate cannot be corrected or renewed now (the message says why)."""
+
+
+def _successor(old: Certificate, **changes: object) -> Certificate:
+    fields = {
+        c.name: getattr(old, c.name)
+        for c in Certificate.__table__.columns
+        if c.name
+        not in {
+            "id",
+            "code",
+            "created_at",
+            "pdf",
+            "pdf_sha256",
+            "suspended_at",
+            "suspended_reason",
+            "revoked_at",
+            "revoked_reason",
+            "replaces_id",
+            "renews_id",
+            "replaced_by_id",
+        }
+    }
+    return Certificate(**{**fields, "code": new_code(), **changes})
+
+
+def correct(old: Certificate, reason: str, verify_url_for: Any, actor_id: int) -> Certificate:
+    """A corrected copy (current name, program and signatory) that replaces the old certificate."""
+    if old.replaced_by_id is not None or old.pdf_sha256 is None:
+        raise ReissueRefused("Only the current issued certificate can be corrected.")
+    person = db.session.get_one(Person, old.person_id)
+    policy = policy_of(old.organisation_id)
+    new = _successor(
+        old,
+        holder_name=person.display_name,
+        signatory_name=policy.signatory_name,
+        signatory_title=policy.signatory_title,
+        replaces_id=old.id,
+    )
+    db.session.add(new)
+    db.session.flush()
+    old.replaced_by_id = new.id
+    seal(new, verify_url_for(new.code))
+    audit(
+        old.organisation_id,
+        actor_id,
+        "certificate corrected",
+        f"{old.holder_name} ({old.code} → {new.code})",
+        reason,
+    )
+    db.session.commit()
+    return new
+
+
+def renewal_gap(old: Certificate, today: date | None = None) -> str | None:
+    """Why the certificate cannot be renewed yet, or None when it can."""
+    today = today or utc_now().date()
+    policy = policy_of(old.organisation_id)
+    if old.replaced_by_id is not None or old.revoked_at is not None:
+        return "Only a current certificate that has not been revoked can be renewed."
+    if renewed_by(old) is not None:
+        return "This certificate has already been renewed."
+    if old.expires_on > add_months(today, 2):
+        return (
+            f"Renewal opens two months before expiry ({add_months(old.expires_on, -2):%d %b %Y})."
+        )
+    attended = sessions_attended_since(old.person_id, old.organisation_id, old.issued_on)
+    if attended < policy.renewal_sessions:
+        return f"{policy.renewal_sessions - attended} more consultation sessions since {old.issued_on:%d %b %Y} are needed to renew."
+    return None
+
+
+def renew(old: Certificate, verify_url_for: Any, actor_id: int | None) -> Certificate:
+    """A new certificate for a new validity period, linked to the one it renews."""
+    gap = renewal_gap(old)
+    if gap:
+        raise ReissueRefused(gap)
+    today = utc_now().date()
+    policy = policy_of(old.organisation_id)
+    person = db.session.get_one(Person, old.person_id)
+    new = _successor(
+        old,
+        holder_name=person.display_name,
+        issued_on=today,
+        expires_on=add_months(max(today, old.expires_on), policy.validity_months),
+        signatory_name=policy.signatory_name,
+        signatory_title=policy.signatory_title,
+        renews_id=old.id,
+    )
+    db.session.add(new)
+    db.session.flush()
+    seal(new, verify_url_for(new.code))
+    audit(
+        old.organisation_id,
+        actor_id,
+        "certificate renewed",
+        f"{old.holder_name} ({old.code} → {new.code})",
+    )
+    db.session.commit()
+    return new
+
+
+def renewed_by(certificate: Certificate) -> Certificate | None:
+    return db.session.scalar(select(Certificate).filter_by(renews_id=certificate.id))
+
+
+def lineage(certificate: Certificate) -> list[tuple[str, Certificate]]:
+    """The certificates this one is linked to, in words verification can show."""
+    links = []
+    for label, other_id in (
+        ("renews", certificate.renews_id),
+        ("replaces", certificate.replaces_id),
+        ("replaced by", certificate.replaced_by_id),
+    ):
+        if other_id:
+            links.append((label, db.session.get_one(Certificate, other_id)))
+    successor = renewed_by(certificate)
+    if successor is not None:
+        links.append(("renewed by", successor))
+    return links

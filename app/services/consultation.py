@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -373,3 +373,22 @@ def feed_sessions(feed: CalendarFeed) -> list[ConsultationSession]:
 
 def default_end(start: datetime, minutes: int) -> datetime:
     return start + timedelta(minutes=minutes)
+
+
+def sessions_attended_since(person_id: int, organisation_id: int, since: date) -> int:
+    """Consultation sessions attended (present or late) since a date, for certificate renewal."""
+    query = (
+        select(AttendanceMark.id)
+        .join(ConsultationSession, ConsultationSession.id == AttendanceMark.session_id)
+        .join(ConsultationGroup)
+        .join(Cohort)
+        .where(
+            AttendanceMark.person_id == person_id,
+            Cohort.organisation_id == organisation_id,
+            AttendanceMark.mark.in_([Mark.PRESENT, Mark.LATE]),
+            ConsultationSession.status != CANCELLED,
+            ConsultationSession.starts_at
+            >= datetime.combine(since, datetime.min.time(), tzinfo=UTC),
+        )
+    )
+    return len(list(db.session.scalars(query)))

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+from datetime import timedelta
 
 import pypdfium2
 import pytest
@@ -305,6 +306,7 @@ def test_the_director_sets_requirements_and_bad_values_are_explained(app, lms):
         "csrf_token": token,
         "consultation_sessions": "10",
         "consultation_rate": "70",
+        "renewal_sessions": "4",
         "approval": "automatic",
         "validity_months": "36",
         "signatory_name": "Omar Haddad",
@@ -359,3 +361,57 @@ def test_a_director_verifies_a_roster_and_exports_hours(app, lms):
     assert maya["Status"] == "certified"
     assert maya["Consultation hours"] == "12.00"
     assert float(maya["Training hours"]) == float(certificate.training_hours)
+
+
+def test_corrections_replace_and_renewals_link_certificates(app, lms):
+    _everything(app, lms)
+    _sign_off(app, lms)
+    first = _certificate(app)
+    director = app.test_client()
+    lms.launch(director, DIRECTOR)
+    token = csrf_token(director.get("/certification/dashboard"))
+    early = director.post(
+        f"/certification/certificates/{first.id}/renew",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "Renewal opens two months before expiry" in early.get_data(as_text=True)
+    director.post(
+        f"/certification/certificates/{first.id}/correct",
+        data={"csrf_token": token, "reason": "Name spelled wrongly"},
+    )
+    with app.app_context():
+        old = db.session.get_one(Certificate, first.id)
+        corrected = db.session.get_one(Certificate, old.replaced_by_id)
+        corrected.issued_on = corrected.issued_on.replace(year=corrected.issued_on.year - 1)
+        corrected.expires_on = corrected.issued_on.replace(
+            year=corrected.issued_on.year + 1
+        ) + timedelta(days=30)
+        db.session.commit()
+        corrected_code, corrected_id = corrected.code, corrected.id
+    public = app.test_client()
+    replaced = public.get(
+        f"/verify/{first.code}", headers={"Accept": "application/json"}
+    ).get_json()
+    assert replaced["status"] == "replaced"
+    assert replaced["lineage"] == [
+        {"relation": "replaced by", "code": corrected_code, "status": "valid"}
+    ]
+    renewed_page = director.post(
+        f"/certification/certificates/{corrected_id}/renew",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "Renewed: certificate" in renewed_page.get_data(as_text=True)
+    renewal = public.get(
+        f"/verify/{corrected_code}", headers={"Accept": "application/json"}
+    ).get_json()
+    [link] = [entry for entry in renewal["lineage"] if entry["relation"] == "renewed by"]
+    latest = public.get(
+        f"/verify/{link['code']}", headers={"Accept": "application/json"}
+    ).get_json()
+    assert latest["status"] == "valid"
+    assert {"relation": "renews", "code": corrected_code, "status": "valid"} in latest["lineage"]
+    actions = director.get("/certification/audit?format=csv").get_data(as_text=True)
+    assert "certificate corrected" in actions
+    assert "certificate renewed" in actions
