@@ -40,6 +40,12 @@ class Settings:
     courses_dir: Path = ROOT_DIR / "courses"
     quizzes_dir: Path = ROOT_DIR / "quizzes"
     rubric_file: Path = ROOT_DIR / "rubrics" / "treatment-integrity.yaml"
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "IMR Academy <no-reply@localhost>"
+    smtp_starttls: bool = True
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -126,4 +132,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         platform_keyset_cache_seconds=_int(env, "PLATFORM_KEYSET_CACHE_SECONDS", 3600),
         courses_dir=Path(env.get("COURSES_DIR") or ROOT_DIR / "courses"),
         quizzes_dir=Path(env.get("QUIZZES_DIR") or ROOT_DIR / "quizzes"),
+        smtp_host=env.get("SMTP_HOST") or None,
+        smtp_port=_int(env, "SMTP_PORT", 587),
+        smtp_user=env.get("SMTP_USER") or None,
+        smtp_password=env.get("SMTP_PASSWORD") or None,
+        smtp_from=env.get("SMTP_FROM") or "IMR Academy <no-reply@localhost>",
+        smtp_starttls=_flag(env, "SMTP_STARTTLS", True),
     )

@@ -17,9 +17,10 @@ from pylti1p3.exception import LtiServiceException
 from sqlalchemy import select
 
 from app.extensions import db
+from app.models.base import utc_now
 from app.models.quizzes import GradeDelivery
 from app.models.tenancy import Cohort
-from app.services import grades, roster
+from app.services import grades, reminders, roster
 from app.shared_store import current_store
 
 PERIODIC_TASKS: dict[str, dict[str, Any]] = {
@@ -30,6 +31,10 @@ PERIODIC_TASKS: dict[str, dict[str, Any]] = {
     "resend-undelivered-grades": {
         "task": "app.tasks.resend_undelivered_grades",
         "schedule": 900.0,
+    },
+    "renewal-reminders": {
+        "task": "app.tasks.renewal_reminders",
+        "schedule": 24 * 3600.0,
     },
     "sync-rosters": {
         "task": "app.tasks.sync_all_rosters",
@@ -132,3 +137,9 @@ def sync_all_rosters() -> int:
     for cohort_id in cohort_ids:
         sync_cohort_roster.delay(cohort_id)
     return len(cohort_ids)
+
+
+@shared_task(name="app.tasks.renewal_reminders")
+def renewal_reminders() -> int:
+    """Send the renewal reminders that have come due today."""
+    return reminders.send_renewal_reminders(current_app.config["IMR_SETTINGS"], utc_now().date())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, RadioField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from app.forms import options
 
@@ -71,6 +71,9 @@ class PolicyForm(FlaskForm):
         "Consultation sessions needed to renew",
         validators=[InputRequired(), NumberRange(0, 104, "From 0 to 104 sessions.")],
     )
+    reminder_days = StringField(
+        "Renewal reminders, in days before expiry (comma-separated)", default="60, 30, 7"
+    )
     validity_months = IntegerField(
         "Certificates are valid for (months)",
         validators=[InputRequired(), NumberRange(1, 120, "From 1 to 120 months.")],
@@ -83,6 +86,29 @@ class PolicyForm(FlaskForm):
         "Signatory's title",
         validators=[DataRequired("Give the signatory's title."), Length(max=200)],
     )
+
+    def _offset_parts(self) -> list[str]:
+        """The offsets as typed (or as stored, a list, when the form was filled from the policy)."""
+        data = self.reminder_days.data
+        text = data if isinstance(data, str) else ", ".join(str(d) for d in data or [])
+        return [part.strip() for part in text.split(",") if part.strip()]
+
+    def validate_reminder_days(self, field: StringField) -> None:
+        parts = self._offset_parts()
+        if not parts or not all(p.isdigit() and 1 <= int(p) <= 365 for p in parts):
+            raise ValidationError("List whole numbers of days from 1 to 365, such as 60, 30, 7.")
+
+    def reminder_offsets(self) -> list[int]:
+        return sorted({int(part) for part in self._offset_parts()}, reverse=True)
+
+    def process(self, formdata=None, obj=None, data=None, **kwargs) -> None:
+        super().process(formdata, obj, data, **kwargs)
+        if (
+            formdata is None
+            and obj is not None
+            and isinstance(getattr(obj, "reminder_days", None), list)
+        ):
+            self.reminder_days.data = ", ".join(str(d) for d in obj.reminder_days)
 
 
 class RosterForm(FlaskForm):

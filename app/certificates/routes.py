@@ -35,6 +35,7 @@ from app.services.audit import audit
 from app.services.certification import roster_results
 from app.services.hours import Ledger, ledgers
 from app.services.people import practitioner_in_cohort
+from app.services.reminders import reminders_for
 
 
 def _verify_url(code: str) -> str:
@@ -60,6 +61,7 @@ def mine() -> str:
     return render_template(
         "certificates/mine.html",
         renewal_gap=service.renewal_gap,
+        reminders=reminders_for(me.person_id, me.organisation_id),
         result=service.check(catalog, banks, me.person_id, cohort),
         certificates=service.certificates_of(me.person_id, me.organisation_id),
         standing_of=service.standing_of,
@@ -321,6 +323,7 @@ def policy() -> Response:
                 approval=form.approval.data,
                 validity_months=form.validity_months.data,
                 renewal_sessions=form.renewal_sessions.data,
+                reminder_days=form.reminder_offsets(),
                 signatory_name=form.signatory_name.data,
                 signatory_title=form.signatory_title.data,
             )

@@ -1,6 +1,12 @@
 """Every model, imported here so Alembic and the app see the whole schema."""
 
-from app.models.certification import AuditEntry, Certificate, CertificationPolicy, CompetencySignoff
+from app.models.certification import (
+    AuditEntry,
+    Certificate,
+    CertificationPolicy,
+    CompetencySignoff,
+    RenewalReminder,
+)
 from app.models.consultation import (
     Apology,
     AttendanceChange,
@@ -41,6 +47,7 @@ __all__ = [
     "Program",
     "QuizAttempt",
     "ReflectionConsent",
+    "RenewalReminder",
     "StoreEntry",
     "ToolKey",
 ]

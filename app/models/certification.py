@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary, Numeric, String, Text
+from sqlalchemy import JSON, ForeignKey, LargeBinary, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, TimestampMixin, utc_now
@@ -53,6 +53,9 @@ class CertificationPolicy(Base):
     approval: Mapped[str] = mapped_column(String(20), default="automatic")
     validity_months: Mapped[int] = mapped_column(default=24)
     renewal_sessions: Mapped[int] = mapped_column(default=6, server_default="6")
+    reminder_days: Mapped[list[int]] = mapped_column(
+        JSON, default=lambda: [60, 30, 7], server_default="[60, 30, 7]"
+    )
     signatory_name: Mapped[str] = mapped_column(String(200), default="")
     signatory_title: Mapped[str] = mapped_column(String(200), default="Program Director")
 
@@ -107,3 +110,18 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
 
     actor: Mapped[Person | None] = relationship()
+
+
+class RenewalReminder(Base):
+    """A reminder that a certificate is about to expire, at one of the policy's offsets."""
+
+    __tablename__ = "renewal_reminder"
+    __table_args__ = (UniqueConstraint("certificate_id", "days_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(
+        ForeignKey("certificate.id", ondelete="CASCADE"), index=True
+    )
+    days_before: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    emailed_to: Mapped[str | None] = mapped_column(Text)

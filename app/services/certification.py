@@ -61,6 +61,7 @@ def policy_of(organisation_id: int) -> CertificationPolicy:
         signatory_name="",
         signatory_title="Program Director",
         renewal_sessions=6,
+        reminder_days=[60, 30, 7],
     )
 
 

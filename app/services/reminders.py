@@ -1,0 +1,104 @@
+"""Renewal reminders at the organisation's chosen offsets before a certificate expires."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.mail import send_mail
+from app.models.certification import Certificate, RenewalReminder
+from app.models.people import Director, Person
+from app.services.certification import policy_of, renewal_gap, renewed_by
+from config import Settings
+
+
+def _live(today: date) -> list[Certificate]:
+    query = select(Certificate).where(
+        Certificate.pdf_sha256.is_not(None),
+        Certificate.revoked_at.is_(None),
+        Certificate.replaced_by_id.is_(None),
+        Certificate.expires_on >= today,
+    )
+    return [c for c in db.session.scalars(query) if renewed_by(c) is None]
+
+
+def _due_offset(
+    certificate: Certificate, offsets: list[int], sent: set[int], today: date
+) -> int | None:
+    """The nearest offset reached and not yet sent (earlier, larger offsets missed are not sent late)."""
+    days_left = (certificate.expires_on - today).days
+    reached = [offset for offset in offsets if days_left <= offset]
+    nearest = min(reached, default=None)
+    return None if nearest is None or nearest in sent else nearest
+
+
+def _recipients(certificate: Certificate) -> list[str]:
+    holder = db.session.get_one(Person, certificate.person_id)
+    directors = db.session.scalars(
+        select(Person.email)
+        .join(Director, Director.person_id == Person.id)
+        .where(Director.organisation_id == certificate.organisation_id, Person.email.is_not(None))
+    )
+    return sorted({e for e in [holder.email, *directors] if e})
+
+
+def _body(certificate: Certificate, today: date) -> str:
+    days = (certificate.expires_on - today).days
+    gap = renewal_gap(certificate, today)
+    next_step = gap or "The renewal requirements are met: a director can renew the certificate now."
+    return (
+        f"{certificate.holder_name}'s certificate {certificate.code} ({certificate.credential}, "
+        f"{certificate.organisation_name}) expires on {certificate.expires_on:%d %B %Y}, in {days} days.\n\n{next_step}\n"
+    )
+
+
+def send_renewal_reminders(settings: Settings, today: date) -> int:
+    """Record (and e-mail, when SMTP is configured) each reminder that has come due; returns how many."""
+    sent_count = 0
+    for certificate in _live(today):
+        offsets = sorted(policy_of(certificate.organisation_id).reminder_days or [60, 30, 7])
+        sent = set(
+            db.session.scalars(
+                select(RenewalReminder.days_before).filter_by(certificate_id=certificate.id)
+            )
+        )
+        offset = _due_offset(certificate, offsets, sent, today)
+        if offset is None:
+            continue
+        recipients = _recipients(certificate)
+        emailed = send_mail(
+            settings,
+            recipients,
+            f"IMR certificate expiring on {certificate.expires_on:%d %B %Y}",
+            _body(certificate, today),
+        )
+        for skipped in offsets:
+            if skipped >= offset and skipped not in sent:
+                db.session.add(
+                    RenewalReminder(
+                        certificate_id=certificate.id,
+                        days_before=skipped,
+                        emailed_to=", ".join(recipients) if emailed and skipped == offset else None,
+                    )
+                )
+        db.session.commit()
+        sent_count += 1
+    return sent_count
+
+
+def reminders_for(person_id: int, organisation_id: int) -> list[tuple[Certificate, int]]:
+    """Each of the practitioner's certificates with its nearest reminder (days before expiry), to show in the app."""
+    rows = db.session.execute(
+        select(Certificate, func.min(RenewalReminder.days_before))
+        .join(RenewalReminder, RenewalReminder.certificate_id == Certificate.id)
+        .where(
+            Certificate.person_id == person_id,
+            Certificate.organisation_id == organisation_id,
+            Certificate.replaced_by_id.is_(None),
+            Certificate.revoked_at.is_(None),
+        )
+        .group_by(Certificate.id)
+    )
+    return [(certificate, days) for certificate, days in rows]
