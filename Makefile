@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint fmt install
+.PHONY: run test lint fmt install bench
 
 $(INSTALLED): pyproject.toml
 	python3 -m venv $(VENV)
@@ -35,3 +35,7 @@ lint: $(INSTALLED)
 fmt: $(INSTALLED)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Timings reported in the README; not part of the test suite.
+bench: $(INSTALLED)
+	$(BIN)/python bench/dashboard.py
