@@ -143,6 +143,7 @@ def signoff(person_id: int) -> Response:
         errors=errors,
         ratings=ratings,
         comments=comments,
+        certificate=service.current_certificate(person.id, me.organisation_id),
         latest=service.latest_signoff(person.id, me.organisation_id),
         result=service.check(catalog, banks, person.id, db.session.get_one(Cohort, me.cohort_id)),
     )

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
-from flask import abort, jsonify, redirect, render_template, request, url_for
+from flask import abort, jsonify, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from app.certificates import verify_bp
 from app.certificates.forms import PdfCheckForm
 from app.domain.codes import normalise
-from app.extensions import csrf
+from app.extensions import csrf, db
+from app.models.tenancy import Organisation
+from app.services import badges
+from app.services.badges import BadgeUrls
 from app.services.certification import find_certificate, lineage, standing_of
 from app.shared_store import current_store
 
@@ -107,3 +111,58 @@ def check_pdf(code: str) -> Response | str | tuple:
     return render_template(
         "certificates/verify.html", data=_public(found, standing_of(found)), form=form, match=match
     ), status
+
+
+def badge_urls(code: str, organisation_id: int) -> BadgeUrls:
+    return BadgeUrls(
+        credential=url_for("verify.badge", code=code, _external=True),
+        issuer=url_for("verify.issuer", organisation_id=organisation_id, _external=True),
+        jwks=url_for("verify.issuer_jwks", organisation_id=organisation_id, _external=True),
+        revocations=url_for("verify.revocations", organisation_id=organisation_id, _external=True),
+        achievement=url_for("verify.issuer", organisation_id=organisation_id, _external=True)
+        + "#imr-practitioner",
+    )
+
+
+@verify_bp.get("/<code>/badge.jwt")
+def badge(code: str) -> Response | tuple:
+    """The certificate as an Open Badges 3.0 credential (VC-JWT) for a wallet or backpack."""
+    canonical, found = _lookup(code)
+    if found is None:
+        return _not_found(code, canonical)
+    token = badges.signed(found, badge_urls(found.code, found.organisation_id))
+    response = make_response(token)
+    response.headers["Content-Type"] = "application/vc+jwt"
+    response.headers["Content-Disposition"] = f'attachment; filename="imr-badge-{found.code}.jwt"'
+    return response
+
+
+def _organisation(organisation_id: int) -> Organisation:
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        abort(404, "There is no such issuer.")
+    return organisation
+
+
+@verify_bp.get("/issuers/<int:organisation_id>")
+def issuer(organisation_id: int) -> Response:
+    """The issuing organisation's Open Badges profile."""
+    organisation = _organisation(organisation_id)
+    return jsonify(badges.issuer_profile(organisation, badge_urls("", organisation.id)))
+
+
+@verify_bp.get("/issuers/<int:organisation_id>/jwks")
+def issuer_jwks(organisation_id: int) -> Response:
+    """The public key that verifies the organisation's badges."""
+    key = badges.issuer_key(_organisation(organisation_id).id)
+    return jsonify({"keys": [json.loads(key.public_jwk)]})
+
+
+@verify_bp.get("/issuers/<int:organisation_id>/revocations")
+def revocations(organisation_id: int) -> Response:
+    """The organisation's revoked badges (1EdTech revocation list)."""
+    organisation = _organisation(organisation_id)
+    url = url_for("verify.revocations", organisation_id=organisation.id, _external=True)
+    return jsonify(
+        badges.revocation_list(organisation.id, lambda code: badge_urls(code, organisation.id), url)
+    )

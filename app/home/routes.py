@@ -12,6 +12,7 @@ from app.home import bp
 from app.home.forms import SwitchRoleForm
 from app.home.navigation import landing_url
 from app.models.tenancy import Cohort
+from app.services import certification
 from app.services.people import cohort_roster, organisation_overview
 from app.services.training import progress_of
 
@@ -41,12 +42,14 @@ def practitioner() -> str:
     trainers = [e for e in cohort_roster(cohort.id, Role.TRAINER) if e.active]
     catalog = current_app.extensions["imr_catalog"]
     progress = progress_of(catalog, identity().person_id, cohort)
+    banks = current_app.extensions["imr_quizzes"]
     return render_template(
         "home/practitioner.html",
         cohort=cohort,
         trainers=trainers,
         catalog=catalog,
         progress=progress,
+        result=certification.check(catalog, banks, identity().person_id, cohort),
     )
 
 

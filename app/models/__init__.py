@@ -5,6 +5,7 @@ from app.models.certification import (
     Certificate,
     CertificationPolicy,
     CompetencySignoff,
+    IssuerKey,
     RenewalReminder,
 )
 from app.models.consultation import (
@@ -40,6 +41,7 @@ __all__ = [
     "ExtraAttempt",
     "GradeDelivery",
     "GroupMember",
+    "IssuerKey",
     "ModuleCompletion",
     "Organisation",
     "Person",

@@ -125,3 +125,17 @@ class RenewalReminder(Base):
     days_before: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     emailed_to: Mapped[str | None] = mapped_column(Text)
+
+
+class IssuerKey(Base):
+    """An organisation's own signing key for its Open Badges credentials (made on first use)."""
+
+    __tablename__ = "issuer_key"
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
+    )
+    kid: Mapped[str] = mapped_column(String(100))
+    private_key_pem: Mapped[str] = mapped_column(Text)
+    public_jwk: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)

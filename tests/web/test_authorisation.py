@@ -145,6 +145,10 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("GET", "/certification/audit", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 200}),
     ("GET", "/verify/", {ANON: 200, PRAC: 200, TRAIN: 200, DIR: 200}),
     ("GET", "/verify/{code}", {ANON: 404, PRAC: 404, TRAIN: 404, DIR: 404}),
+    ("GET", "/verify/{code}/badge.jwt", {ANON: 404, PRAC: 404, TRAIN: 404, DIR: 404}),
+    ("GET", "/verify/issuers/{issuer}", {ANON: 404, PRAC: 404, TRAIN: 404, DIR: 404}),
+    ("GET", "/verify/issuers/{issuer}/jwks", {ANON: 404, PRAC: 404, TRAIN: 404, DIR: 404}),
+    ("GET", "/verify/issuers/{issuer}/revocations", {ANON: 404, PRAC: 404, TRAIN: 404, DIR: 404}),
     ("POST", "/verify/{code}", {ANON: 404, PRAC: 404, TRAIN: 404, DIR: 404}),
     ("GET", "/lti/jwks", {ANON: 200, PRAC: 200, TRAIN: 200, DIR: 200}),
     ("GET", "/lti/login", {ANON: 400, PRAC: 400, TRAIN: 400, DIR: 400}),
@@ -203,6 +207,7 @@ def _fixture_ids(app: Flask) -> dict[str, str]:
             "apology": str(apology.id),
             "token": "not-a-real-token",
             "certificate": "999999",
+            "issuer": "999999",
             "code": "7K3Q-9XMD-2RPA-W4HN-T",
         }
 

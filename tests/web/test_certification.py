@@ -8,10 +8,12 @@ import io
 import json
 from datetime import timedelta
 
+import jwt
 import pypdfium2
 import pytest
 import zxingcpp
 from flask import Flask
+from jwcrypto.jwk import JWK
 from pypdf import PdfReader
 from sqlalchemy import event
 
@@ -62,6 +64,7 @@ def test_the_checklist_says_what_is_missing(app, lms):
     lms.launch(client, PRACTITIONER)
     page = client.get("/certification/").get_data(as_text=True)
     assert "Day 1, Day 2, Day 3, Day 4 and Day 5 of the training not yet complete" in page
+    assert "Not yet in a consultation group" in client.get("/practitioner").get_data(as_text=True)
     assert "Day 1 competency quiz: recovery and the shape of IMR not yet passed" in page
     assert "Not yet in a consultation group" in page
     assert "No competency sign-off yet" in page
@@ -92,9 +95,11 @@ def test_a_missing_rubric_rating_is_refused(app, lms):
 
 def test_completing_everything_issues_a_sealed_verifiable_certificate(app, lms):
     practitioner = _everything(app, lms)
-    _, signed = _sign_off(app, lms)
+    trainer, signed = _sign_off(app, lms)
     assert signed.status_code == 302
     certificate = _certificate(app)
+    assert certificate.code in trainer.get(signed.location).get_data(as_text=True)
+    assert trainer.get(f"/certification/certificates/{certificate.id}.pdf").status_code == 200
     page = practitioner.get("/certification/").get_data(as_text=True)
     assert certificate.code in page
     pdf = practitioner.get(f"/certification/certificates/{certificate.id}.pdf")
@@ -415,3 +420,40 @@ def test_corrections_replace_and_renewals_link_certificates(app, lms):
     actions = director.get("/certification/audit?format=csv").get_data(as_text=True)
     assert "certificate corrected" in actions
     assert "certificate renewed" in actions
+
+
+def test_the_open_badge_verifies_with_the_issuers_key_and_is_revocable(app, lms):
+    _everything(app, lms)
+    _sign_off(app, lms)
+    certificate = _certificate(app)
+    public = app.test_client()
+    token = public.get(f"/verify/{certificate.code}/badge.jwt")
+    assert token.headers["Content-Type"] == "application/vc+jwt"
+    header = jwt.get_unverified_header(token.get_data(as_text=True))
+    unverified = jwt.decode(token.get_data(as_text=True), options={"verify_signature": False})
+    issuer_url = unverified["iss"]
+    jwks = public.get(issuer_url.removeprefix("http://localhost") + "/jwks").get_json()
+    key = next(k for k in jwks["keys"] if k["kid"] == header["kid"])
+    claims = jwt.decode(
+        token.get_data(as_text=True), JWK(**key).export_to_pem(), algorithms=["RS256"]
+    )
+    vc = claims["vc"]
+    assert vc["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    assert vc["credentialSubject"]["achievement"]["name"] == "IMR Practitioner"
+    assert vc["credentialSubject"]["identifier"][0]["identityHash"] == "Maya Chen"
+    assert vc["validFrom"].startswith(certificate.issued_on.isoformat())
+    assert public.get(issuer_url.removeprefix("http://localhost")).get_json()["type"] == ["Profile"]
+    status_url = vc["credentialStatus"]["id"].removeprefix("http://localhost")
+    assert public.get(status_url).get_json()["revokedCredentials"] == []
+    director = app.test_client()
+    lms.launch(director, DIRECTOR)
+    director.post(
+        f"/certification/certificates/{certificate.id}/standing",
+        data={
+            "csrf_token": csrf_token(director.get("/certification/dashboard")),
+            "action": "revoke",
+            "reason": "Fraud",
+        },
+    )
+    revoked = public.get(status_url).get_json()["revokedCredentials"]
+    assert revoked == [{"id": vc["id"], "revocationReason": "Fraud"}]

@@ -1,0 +1,143 @@
+"""Certificates as Open Badges 3.0 credentials (W3C verifiable credentials), signed by the organisation.
+
+Each credential is a VC-JWT signed with the issuing organisation's own key (published in its
+JWKS), and names a 1EdTech revocation list, so a revoked badge fails verification too.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from typing import Any
+
+import jwt
+from jwcrypto.jwk import JWK
+
+from app.extensions import db
+from app.models.certification import Certificate, IssuerKey
+from app.models.tenancy import Organisation
+
+CONTEXTS = [
+    "https://www.w3.org/ns/credentials/v2",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+]
+
+
+@dataclass(frozen=True)
+class BadgeUrls:
+    """Where the credential, its issuer and the issuer's keys and revocations live (absolute URLs)."""
+
+    credential: str
+    issuer: str
+    jwks: str
+    revocations: str
+    achievement: str
+
+
+def issuer_key(organisation_id: int) -> IssuerKey:
+    """The organisation's signing key, made on first use."""
+    key = db.session.get(IssuerKey, organisation_id)
+    if key is None:
+        jwk = JWK.generate(kty="RSA", size=2048)
+        public = json.loads(jwk.export_public()) | {
+            "kid": jwk.thumbprint(),
+            "alg": "RS256",
+            "use": "sig",
+        }
+        key = IssuerKey(
+            organisation_id=organisation_id,
+            kid=public["kid"],
+            public_jwk=json.dumps(public),
+            private_key_pem=jwk.export_to_pem(private_key=True, password=None).decode(),
+        )
+        db.session.add(key)
+        db.session.commit()
+    return key
+
+
+def issuer_profile(organisation: Organisation, urls: BadgeUrls) -> dict[str, Any]:
+    return {"@context": CONTEXTS, "id": urls.issuer, "type": ["Profile"], "name": organisation.name}
+
+
+def _timestamp(day: Any) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=UTC)
+
+
+def credential(certificate: Certificate, urls: BadgeUrls) -> dict[str, Any]:
+    """The Open Badges 3.0 credential for a certificate."""
+    return {
+        "@context": CONTEXTS,
+        "id": urls.credential,
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": urls.issuer, "type": ["Profile"], "name": certificate.organisation_name},
+        "validFrom": _timestamp(certificate.issued_on).isoformat(),
+        "validUntil": _timestamp(certificate.expires_on)
+        .replace(hour=23, minute=59, second=59)
+        .isoformat(),
+        "name": certificate.credential,
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": [
+                {
+                    "type": "IdentityObject",
+                    "identityType": "name",
+                    "hashed": False,
+                    "identityHash": certificate.holder_name,
+                }
+            ],
+            "achievement": {
+                "id": urls.achievement,
+                "type": ["Achievement"],
+                "name": certificate.credential,
+                "description": "Certified to deliver Illness Management and Recovery (IMR).",
+                "criteria": {
+                    "narrative": "Completed the five-day IMR intensive training, passed every competency "
+                    "quiz, met the weekly consultation requirement and was signed off by a "
+                    "trainer after an observed session."
+                },
+            },
+        },
+        "credentialStatus": {"id": urls.revocations, "type": "1EdTechRevocationList"},
+    }
+
+
+def signed(certificate: Certificate, urls: BadgeUrls) -> str:
+    """The credential as a VC-JWT signed with the issuing organisation's key."""
+    key = issuer_key(certificate.organisation_id)
+    body = credential(certificate, urls)
+    claims = {
+        "iss": urls.issuer,
+        "jti": urls.credential,
+        "sub": certificate.holder_name,
+        "nbf": int(_timestamp(certificate.issued_on).timestamp()),
+        "exp": int(datetime.fromisoformat(body["validUntil"]).timestamp()),
+        "vc": body,
+    }
+    return jwt.encode(
+        claims, key.private_key_pem, algorithm="RS256", headers={"kid": key.kid, "typ": "JWT"}
+    )
+
+
+def revocation_list(organisation_id: int, urls_for: Any, list_url: str) -> dict[str, Any]:
+    """Every revoked credential of the organisation, with the reason (suspended ones count as revoked)."""
+    revoked = db.session.scalars(
+        db.select(Certificate).where(
+            Certificate.organisation_id == organisation_id,
+            (Certificate.revoked_at.is_not(None))
+            | (Certificate.suspended_at.is_not(None))
+            | (Certificate.replaced_by_id.is_not(None)),
+        )
+    )
+    return {
+        "id": list_url,
+        "revokedCredentials": [
+            {
+                "id": urls_for(c.code).credential,
+                "revocationReason": c.revoked_reason
+                or c.suspended_reason
+                or "replaced by a corrected certificate",
+            }
+            for c in revoked
+        ],
+    }
