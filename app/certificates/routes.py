@@ -150,16 +150,22 @@ def signoff(person_id: int) -> Response:
     return make_response(page, status)
 
 
+def _dashboard_view():
+    """The dashboard with the search and filters of this request."""
+    args = request.args
+    return director_dashboard(
+        identity().organisation_id,
+        args.get("q", ""),
+        args.get("standing", ""),
+        args.get("program", ""),
+    )
+
+
 @bp.get("/dashboard")
 @role_required(Role.DIRECTOR)
 def dashboard() -> str:
     """Every program's certification status, with search and filters."""
-    view = director_dashboard(
-        identity().organisation_id,
-        request.args.get("q", ""),
-        request.args.get("standing", ""),
-        request.args.get("program", ""),
-    )
+    view = _dashboard_view()
     return render_template(
         "certificates/dashboard.html", view=view, standing_form=StandingForm(), plain=FlaskForm()
     )
@@ -168,12 +174,7 @@ def dashboard() -> str:
 @bp.get("/dashboard.csv")
 @role_required(Role.DIRECTOR)
 def dashboard_csv() -> Response:
-    view = director_dashboard(
-        identity().organisation_id,
-        request.args.get("q", ""),
-        request.args.get("standing", ""),
-        request.args.get("program", ""),
-    )
+    view = _dashboard_view()
     catalog, banks, _ = _content()
     hours = ledgers(catalog, banks, identity().organisation_id)
     header = [

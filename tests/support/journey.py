@@ -6,6 +6,7 @@ from datetime import date, time, timedelta
 
 from flask import Flask
 
+from app.content.model import Module
 from app.domain.consultation import Mark
 from app.extensions import db
 from app.models.consultation import ConsultationGroup
@@ -17,6 +18,21 @@ from app.services.training import save_response
 from tests.web.test_quizzes import _MultiDict, form_for
 
 
+def complete_module(person_id: int, organisation_id: int, module: Module) -> None:
+    """Do every required activity of a module, as a practitioner would."""
+    for activity in module.activities:
+        if activity.required:
+            save_response(
+                person_id,
+                organisation_id,
+                module,
+                activity,
+                text="About my own practice.",
+                practised=True,
+                checked=list(range(len(activity.items))),
+            )
+
+
 def complete_training_and_quizzes(app: Flask, subject: str) -> None:
     """Every required activity of every module, and a correct attempt at every quiz."""
     from app.quizzes.routes import raw_answers
@@ -26,17 +42,7 @@ def complete_training_and_quizzes(app: Flask, subject: str) -> None:
         person = db.session.query(Person).filter_by(subject=subject).one()
         cohort = person.enrolments[0].cohort
         for module in catalog.ordered_modules:
-            for activity in module.activities:
-                if activity.required:
-                    save_response(
-                        person.id,
-                        cohort.organisation_id,
-                        module,
-                        activity,
-                        text="About my own practice.",
-                        practised=True,
-                        checked=list(range(len(activity.items))),
-                    )
+            complete_module(person.id, cohort.organisation_id, module)
         for bank in banks.values():
             attempt = start_or_resume(bank, person.id, cohort.organisation_id, cohort.id)
             submit(attempt.id, bank, raw_answers(attempt, _MultiDict(form_for(attempt))))

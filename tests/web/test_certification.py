@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import zipfile
 from datetime import timedelta
 
 import jwt
@@ -457,3 +458,19 @@ def test_the_open_badge_verifies_with_the_issuers_key_and_is_revocable(app, lms)
     )
     revoked = public.get(status_url).get_json()["revokedCredentials"]
     assert revoked == [{"id": vc["id"], "revocationReason": "Fraud"}]
+
+
+def test_a_director_downloads_selected_certificates_as_a_zip(app, lms):
+    _everything(app, lms)
+    _sign_off(app, lms)
+    certificate = _certificate(app)
+    director = app.test_client()
+    lms.launch(director, DIRECTOR)
+    token = csrf_token(director.get("/certification/dashboard"))
+    response = director.post(
+        "/certification/dashboard.zip",
+        data={"csrf_token": token, "certificate": [str(certificate.id), "424242"]},
+    )
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    assert archive.namelist() == [f"imr-certificate-{certificate.code}.pdf"]
+    assert archive.read(archive.namelist()[0]) == certificate.pdf
