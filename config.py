@@ -40,6 +40,7 @@ class Settings:
     courses_dir: Path = ROOT_DIR / "courses"
     quizzes_dir: Path = ROOT_DIR / "quizzes"
     rubric_file: Path = ROOT_DIR / "rubrics" / "treatment-integrity.yaml"
+    fidelity_scale_file: Path = ROOT_DIR / "rubrics" / "fidelity-scale.yaml"
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_user: str | None = None

@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.content.fidelity import load_fidelity_scale
 from app.content.loader import load_catalog
 from app.content.quizzes import load_quizzes
 from app.content.rubrics import load_rubric
@@ -76,7 +77,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
-    from app import certificates, consultation, home, lti, programs, quizzes, training
+    from app import certificates, consultation, fidelity, home, lti, programs, quizzes, training
 
     app.register_blueprint(lti.bp)
     app.register_blueprint(home.bp)
@@ -86,6 +87,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(consultation.bp)
     app.register_blueprint(certificates.bp)
     app.register_blueprint(certificates.verify_bp)
+    app.register_blueprint(fidelity.bp)
     if settings.demo_lms_enabled:
         from app import demo_lms
 
@@ -104,12 +106,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     catalog = load_catalog(settings.courses_dir)  # refuses to start on invalid content
     quizzes = load_quizzes(settings.quizzes_dir, catalog)
     rubric = load_rubric(settings.rubric_file)
+    fidelity_scale = load_fidelity_scale(settings.fidelity_scale_file, catalog)
     INSTANCE_DIR.mkdir(exist_ok=True)
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_mapping(_flask_config(settings))
     app.extensions["imr_catalog"] = catalog
     app.extensions["imr_quizzes"] = quizzes
     app.extensions["imr_rubric"] = rubric
+    app.extensions["imr_fidelity_scale"] = fidelity_scale
     if settings.proxy_fix_hops:
         hops = settings.proxy_fix_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]

@@ -9,8 +9,10 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.content.fidelity import load_fidelity_scale
 from app.content.loader import load_catalog
 from app.content.model import TOPIC_AREAS, Catalog, Strategy
+from app.content.rubrics import load_rubric
 from app.content.source import ContentInvalid
 
 content_cli = AppGroup("content", help="The training content in courses/.")
@@ -42,9 +44,18 @@ def check_command(path: Path | None) -> None:
             click.echo(str(error), err=True)
         click.echo(f"{len(invalid.errors)} problem(s) in {root}", err=True)
         sys.exit(1)
+    settings = current_app.config["IMR_SETTINGS"]
+    try:
+        load_rubric(settings.rubric_file)
+        load_fidelity_scale(settings.fidelity_scale_file, catalog)
+    except ContentInvalid as invalid:
+        for error in invalid.errors:
+            click.echo(str(error), err=True)
+        sys.exit(1)
     minutes = sum(day.minutes for day in catalog.days)
     click.echo(
         f"{catalog.title}: {len(catalog.days)} days, {len(catalog.modules)} modules, "
         f"{minutes / 60:.1f} hours. No problems found.\n"
     )
     click.echo(coverage_table(catalog))
+    click.echo("\nThe competency rubric and the IMR Fidelity Scale in rubrics/ are valid too.")

@@ -149,5 +149,6 @@ class Checker:
             self.error(f"`{key}` must be a list of non-empty texts", *path, key)
             return ()
         if not low <= len(value) <= high:
-            self.error(f"`{key}` needs {low} to {high} entries, not {len(value)}", *path, key)
+            wanted = f"exactly {low}" if low == high else f"{low} to {high}"
+            self.error(f"`{key}` needs {wanted} entries, not {len(value)}", *path, key)
         return tuple(v.strip() for v in value)

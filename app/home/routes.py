@@ -11,8 +11,9 @@ from app.extensions import db
 from app.home import bp
 from app.home.forms import SwitchRoleForm
 from app.home.navigation import landing_url
+from app.models.base import utc_now
 from app.models.tenancy import Cohort
-from app.services import certification
+from app.services import certification, fidelity
 from app.services.people import cohort_roster, organisation_overview
 from app.services.training import progress_of
 
@@ -66,7 +67,13 @@ def trainer() -> str:
 def director() -> str:
     """The director's home: the organisation's programs and the cohorts in each."""
     overview = organisation_overview(identity().organisation_id)
-    return render_template("home/director.html", overview=overview)
+    scale = current_app.extensions["imr_fidelity_scale"]
+    attention = [
+        row
+        for row in fidelity.standings(identity().organisation_id, scale, utc_now().date())
+        if row.status != "scheduled"
+    ]
+    return render_template("home/director.html", overview=overview, fidelity_attention=attention)
 
 
 @bp.post("/role")

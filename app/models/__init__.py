@@ -17,6 +17,7 @@ from app.models.consultation import (
     ConsultationSession,
     GroupMember,
 )
+from app.models.fidelity import FidelityReview
 from app.models.lti import Platform, StoreEntry, ToolKey
 from app.models.people import Director, Enrolment, Person
 from app.models.quizzes import ExtraAttempt, GradeDelivery, QuizAttempt
@@ -39,6 +40,7 @@ __all__ = [
     "Director",
     "Enrolment",
     "ExtraAttempt",
+    "FidelityReview",
     "GradeDelivery",
     "GroupMember",
     "IssuerKey",

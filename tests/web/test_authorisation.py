@@ -150,6 +150,14 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("GET", "/verify/issuers/{issuer}/jwks", {ANON: 404, PRAC: 404, TRAIN: 404, DIR: 404}),
     ("GET", "/verify/issuers/{issuer}/revocations", {ANON: 404, PRAC: 404, TRAIN: 404, DIR: 404}),
     ("POST", "/verify/{code}", {ANON: 404, PRAC: 404, TRAIN: 404, DIR: 404}),
+    ("GET", "/fidelity/", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 200}),
+    ("GET", "/fidelity/programs/{program}", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 200}),
+    ("POST", "/fidelity/programs/{program}/reviews", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 302}),
+    ("GET", "/fidelity/reviews/{review}", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 404}),
+    ("POST", "/fidelity/reviews/{review}", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 404}),
+    ("POST", "/fidelity/reviews/{review}/correct", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 404}),
+    ("GET", "/fidelity/reviews/{review}.pdf", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 404}),
+    ("GET", "/fidelity/reviews.csv", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 200}),
     ("GET", "/lti/jwks", {ANON: 200, PRAC: 200, TRAIN: 200, DIR: 200}),
     ("GET", "/lti/login", {ANON: 400, PRAC: 400, TRAIN: 400, DIR: 400}),
     ("POST", "/lti/login", {ANON: 400, PRAC: 400, TRAIN: 400, DIR: 400}),
@@ -208,6 +216,7 @@ def _fixture_ids(app: Flask) -> dict[str, str]:
             "token": "not-a-real-token",
             "certificate": "999999",
             "issuer": "999999",
+            "review": "999999",
             "code": "7K3Q-9XMD-2RPA-W4HN-T",
         }
 

@@ -268,3 +268,26 @@ def test_practitioner_is_certified_and_the_director_verifies_it(page, live_serve
     assert digest in director.locator("main").inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "verification.png"), full_page=True)
+
+
+def test_the_fidelity_chart_renders_in_a_browser(page, live_server: str, app):
+    frame = _launch_in_frame(page, live_server, "Jordan Lee")
+    frame.get_by_role("link", name="Manage programs and cohorts").click()
+    frame.get_by_label("Program name").fill("Supported housing")
+    frame.get_by_role("button", name="Add program").click()
+    frame.get_by_text("Added the Supported housing program.").wait_for()
+    frame.get_by_role("link", name="IMR Academy").click()
+    frame.get_by_role("link", name="Fidelity reviews").click()
+    frame.get_by_role("button", name="Start a review").click()
+    frame.get_by_label("Reviewers (two rate by consensus)").fill("Dana and Eli")
+    for item in app.extensions["imr_fidelity_scale"].items:
+        frame.locator(f"[id='rating-{item.id}-4']").check()
+    frame.get_by_role("button", name="Submit review").click()
+    chart = frame.locator("figure.chart svg")
+    chart.wait_for()
+    box = chart.bounding_box()
+    assert box["width"] > 250
+    assert box["height"] > 300
+    assert frame.locator("figure.chart svg rect").count() == 13
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "fidelity-chart.png"), full_page=True)

@@ -1,0 +1,85 @@
+"""Program fidelity to the IMR model: scoring a review, classifying it, and when the next is due."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from fractions import Fraction
+
+from app.domain.certification import add_months
+
+DUE_SOON_DAYS = 30
+
+
+@dataclass(frozen=True)
+class FidelityItem:
+    id: str
+    title: str
+    confirmed: bool
+    modules: tuple[str, ...]
+    anchors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FidelityScale:
+    id: str
+    title: str
+    review_every_months: int
+    classes: tuple[tuple[Fraction, str], ...]  # highest threshold first
+    items: tuple[FidelityItem, ...]
+
+    def classify(self, mean: Fraction) -> str:
+        return next(label for threshold, label in self.classes if mean >= threshold)
+
+
+@dataclass(frozen=True)
+class FidelityResult:
+    mean: Fraction
+    label: str
+
+
+class FidelityRatingError(ValueError):
+    """A review cannot be scored as rated (the message names the item)."""
+
+
+def score(scale: FidelityScale, ratings: Mapping[str, int | None]) -> FidelityResult:
+    """The mean of all items (each 1 to 5) and its class."""
+    values = []
+    for item in scale.items:
+        rating = ratings.get(item.id)
+        if rating is None:
+            raise FidelityRatingError(f"rate “{item.title}”")
+        if not 1 <= rating <= 5:
+            raise FidelityRatingError(f"“{item.title}” must be rated from 1 to 5")
+        values.append(rating)
+    mean = Fraction(sum(values), len(values))
+    return FidelityResult(mean, scale.classify(mean))
+
+
+def next_review(last_review: date | None, months: int, today: date) -> date:
+    """When the next review is due: six months (or as set) after the last; now if never reviewed."""
+    return add_months(last_review, months) if last_review else today
+
+
+def review_status(due: date, today: date, ever_reviewed: bool) -> str:
+    """What the director's list says of a program."""
+    if not ever_reviewed:
+        return "never reviewed"
+    if due < today:
+        return "overdue"
+    if due <= today + timedelta(days=DUE_SOON_DAYS):
+        return "due within 30 days"
+    return "scheduled"
+
+
+def items_staying_low(history: Sequence[Mapping[str, int]], below: int = 3) -> list[str]:
+    """Items rated below `below` in each of the last two reviews (or the only one)."""
+    recent = list(history)[-2:]
+    if not recent:
+        return []
+    return [
+        item
+        for item, rating in recent[-1].items()
+        if all(r.get(item, 5) < below for r in recent) and rating < below
+    ]

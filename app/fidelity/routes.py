@@ -1,0 +1,218 @@
+"""Fidelity review pages: the director plans reviews, records them, and sees what stays low."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from app.auth import identity, load_in_organisation, role_required
+from app.domain.fidelity import FidelityRatingError, FidelityScale, items_staying_low
+from app.domain.roles import Role
+from app.exports import csv_response
+from app.extensions import db
+from app.fidelity import bp
+from app.models.base import utc_now
+from app.models.fidelity import FidelityReview
+from app.models.tenancy import Organisation, Program
+from app.pdf.fidelity import report
+from app.services import fidelity as service
+
+
+def scale() -> FidelityScale:
+    return current_app.extensions["imr_fidelity_scale"]
+
+
+def _review(review_id: int) -> FidelityReview:
+    return load_in_organisation(FidelityReview, review_id)
+
+
+def _checked_form() -> None:
+    if not FlaskForm().validate_on_submit():
+        abort(400, "The form expired: reload the page and try again.")
+
+
+@bp.get("/")
+@role_required(Role.DIRECTOR)
+def index() -> str:
+    """Every program with its last review, the next due date, and what is due or overdue."""
+    rows = service.standings(identity().organisation_id, scale(), utc_now().date())
+    return render_template(
+        "fidelity/index.html", rows=rows, plain=FlaskForm(), today=utc_now().date()
+    )
+
+
+@bp.get("/programs/<int:program_id>")
+@role_required(Role.DIRECTOR)
+def program(program_id: int) -> str:
+    """A program's reviews over time, as a chart, and the items that stay low."""
+    found = load_in_organisation(Program, program_id)
+    reviews = service.current_reviews(found.id)
+    catalog = current_app.extensions["imr_catalog"]
+    low = [
+        item for item in scale().items if item.id in items_staying_low([r.ratings for r in reviews])
+    ]
+    return render_template(
+        "fidelity/program.html",
+        program=found,
+        reviews=reviews,
+        scale=scale(),
+        low=low,
+        catalog=catalog,
+        plain=FlaskForm(),
+    )
+
+
+@bp.post("/programs/<int:program_id>/reviews")
+@role_required(Role.DIRECTOR)
+def start(program_id: int) -> Response:
+    """Start a draft review of a program."""
+    found = load_in_organisation(Program, program_id)
+    _checked_form()
+    review = service.draft(found, identity().person_id, utc_now().date())
+    return redirect(url_for("fidelity.review", review_id=review.id))
+
+
+def _posted() -> dict:
+    try:
+        reviewed_on = date.fromisoformat(request.form.get("reviewed_on", ""))
+    except ValueError:
+        abort(400, "Give the review date as a date (for example 2026-11-24).")
+    ratings = {
+        item.id: int(v) if (v := request.form.get(f"rating-{item.id}", "")).isdigit() else None
+        for item in scale().items
+    }
+    evidence = {
+        item.id: request.form.get(f"evidence-{item.id}", "")[:2000] for item in scale().items
+    }
+    return {
+        "reviewed_on": reviewed_on,
+        "reviewers": request.form.get("reviewers", "")[:300],
+        "sources": request.form.getlist("sources"),
+        "ratings": ratings,
+        "evidence": evidence,
+    }
+
+
+@bp.route("/reviews/<int:review_id>", methods=["GET", "POST"])
+@role_required(Role.DIRECTOR)
+def review(review_id: int) -> Response:
+    """Edit a draft (save or submit), or read a submitted review."""
+    found = _review(review_id)
+    errors: list[str] = []
+    if request.method == "POST":
+        _checked_form()
+        try:
+            service.save(found, **_posted())
+            if request.form.get("action") == "submit":
+                service.submit(found, scale(), identity().person_id)
+                flash(
+                    f"Review submitted: mean {float(found.mean):.2f}, {found.classification}.",
+                    "success",
+                )
+                return redirect(url_for("fidelity.program", program_id=found.program_id))
+            flash("Draft saved.", "success")
+            return redirect(url_for("fidelity.review", review_id=found.id))
+        except service.ReviewLocked as locked:
+            abort(409, str(locked))
+        except (FidelityRatingError, ValueError) as error:
+            errors.append(str(error).capitalize())
+    page = render_template(
+        "fidelity/review.html",
+        review=found,
+        scale=scale(),
+        errors=errors,
+        sources=service.SOURCES,
+        program=db.session.get_one(Program, found.program_id),
+        plain=FlaskForm(),
+    )
+    return make_response(page, 400 if errors else 200)
+
+
+@bp.post("/reviews/<int:review_id>/correct")
+@role_required(Role.DIRECTOR)
+def correct(review_id: int) -> Response:
+    found = _review(review_id)
+    _checked_form()
+    reason = request.form.get("reason", "").strip()
+    if not reason:
+        flash("Give the reason for the correction: it is kept with the new version.", "error")
+        return redirect(url_for("fidelity.review", review_id=found.id))
+    try:
+        new = service.correct(found, reason[:500], identity().person_id)
+    except service.ReviewLocked as locked:
+        abort(409, str(locked))
+    return redirect(url_for("fidelity.review", review_id=new.id))
+
+
+@bp.get("/reviews/<int:review_id>.pdf")
+@role_required(Role.DIRECTOR)
+def pdf(review_id: int) -> Response:
+    found = _review(review_id)
+    if found.editable:
+        abort(400, "Submit the review before printing its report.")
+    program_ = db.session.get_one(Program, found.program_id)
+    organisation = db.session.get_one(Organisation, found.organisation_id)
+    response = make_response(report(found, scale(), program_.name, organisation.name))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="fidelity-review-{found.id}.pdf"'
+    )
+    return response
+
+
+@bp.get("/reviews.csv")
+@role_required(Role.DIRECTOR)
+def export() -> Response:
+    """All reviews of the organisation, one row each with every item's rating."""
+    reviews = db.session.scalars(
+        db.select(FidelityReview)
+        .filter_by(organisation_id=identity().organisation_id)
+        .order_by(FidelityReview.program_id, FidelityReview.reviewed_on)
+    )
+    programs = {
+        p.id: p.name
+        for p in db.session.scalars(
+            db.select(Program).filter_by(organisation_id=identity().organisation_id)
+        )
+    }
+    items = scale().items
+    header = [
+        "Program",
+        "Reviewed on",
+        "Version",
+        "Status",
+        "Reviewers",
+        "Sources",
+        "Mean",
+        "Class",
+        "Correction reason",
+        *[item.title for item in items],
+    ]
+    rows = [
+        [
+            programs.get(r.program_id, ""),
+            r.reviewed_on.isoformat(),
+            r.version,
+            "corrected" if r.corrected_by_id else r.status,
+            r.reviewers,
+            "; ".join(r.sources),
+            f"{float(r.mean):.2f}" if r.mean is not None else "",
+            r.classification or "",
+            r.correction_reason or "",
+            *[r.ratings.get(item.id) or "" for item in items],
+        ]
+        for r in reviews
+    ]
+    return csv_response("fidelity-reviews.csv", header, rows)

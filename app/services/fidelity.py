@@ -1,0 +1,161 @@
+"""Use cases of fidelity reviews: drafts, submission, corrections, and which programs are due."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from app.domain.fidelity import FidelityScale, next_review, review_status, score
+from app.extensions import db
+from app.models.base import utc_now
+from app.models.fidelity import DRAFT, SUBMITTED, FidelityReview
+from app.models.tenancy import Program
+from app.services.audit import audit
+
+SOURCES = ("interviews", "an observed session", "records")
+
+
+class ReviewLocked(ValueError):
+    """A submitted review is read-only: corrections are new versions."""
+
+
+def draft(program: Program, created_by: int, reviewed_on: date) -> FidelityReview:
+    review = FidelityReview(
+        organisation_id=program.organisation_id,
+        program_id=program.id,
+        reviewed_on=reviewed_on,
+        reviewers="",
+        sources=[],
+        ratings={},
+        evidence={},
+        created_by_id=created_by,
+    )
+    db.session.add(review)
+    db.session.commit()
+    return review
+
+
+def save(
+    review: FidelityReview,
+    *,
+    reviewed_on: date,
+    reviewers: str,
+    sources: list[str],
+    ratings: dict[str, int | None],
+    evidence: dict[str, str],
+) -> None:
+    if not review.editable:
+        raise ReviewLocked(
+            "This review was submitted and cannot change: make a correction instead."
+        )
+    review.reviewed_on, review.reviewers = reviewed_on, reviewers.strip()
+    review.sources = [s for s in sources if s in SOURCES]
+    review.ratings, review.evidence = (
+        ratings,
+        {k: v.strip() for k, v in evidence.items() if v.strip()},
+    )
+    db.session.commit()
+
+
+def submit(review: FidelityReview, scale: FidelityScale, by: int) -> None:
+    """Score and lock the review; raises FidelityRatingError when an item is unrated."""
+    if not review.editable:
+        raise ReviewLocked("This review was already submitted.")
+    if not review.reviewers:
+        raise ValueError("Name the reviewers (two reviewers rate by consensus).")
+    result = score(scale, review.ratings)
+    review.mean = round(Decimal(result.mean.numerator) / Decimal(result.mean.denominator), 3)
+    review.classification, review.status, review.submitted_at = result.label, SUBMITTED, utc_now()
+    program = db.session.get_one(Program, review.program_id)
+    audit(
+        review.organisation_id,
+        by,
+        "fidelity review submitted",
+        f"{program.name}, {review.reviewed_on:%d %b %Y}",
+        f"mean {float(result.mean):.2f}, {result.label}",
+    )
+    db.session.commit()
+
+
+def correct(review: FidelityReview, reason: str, by: int) -> FidelityReview:
+    """A new draft version of a submitted review, with the reason for the correction kept."""
+    if review.editable or review.corrected_by_id is not None:
+        raise ReviewLocked("Only the latest submitted version of a review can be corrected.")
+    new = FidelityReview(
+        organisation_id=review.organisation_id,
+        program_id=review.program_id,
+        reviewed_on=review.reviewed_on,
+        reviewers=review.reviewers,
+        sources=list(review.sources),
+        ratings=dict(review.ratings),
+        evidence=dict(review.evidence),
+        created_by_id=by,
+        version=review.version + 1,
+        corrects_id=review.id,
+        correction_reason=reason.strip(),
+    )
+    db.session.add(new)
+    db.session.flush()
+    review.corrected_by_id = new.id
+    audit(
+        review.organisation_id,
+        by,
+        "fidelity review corrected",
+        f"review {review.id}, version {new.version}",
+        reason,
+    )
+    db.session.commit()
+    return new
+
+
+def current_reviews(program_id: int) -> list[FidelityReview]:
+    """Submitted reviews not replaced by a correction, oldest first."""
+    query = select(FidelityReview).where(
+        FidelityReview.program_id == program_id,
+        FidelityReview.status == SUBMITTED,
+        FidelityReview.corrected_by_id.is_(None),
+    )
+    return list(db.session.scalars(query.order_by(FidelityReview.reviewed_on)))
+
+
+@dataclass(frozen=True)
+class ProgramStanding:
+    program: Program
+    last: FidelityReview | None
+    due: date
+    status: str
+    drafts: int
+
+
+def standings(organisation_id: int, scale: FidelityScale, today: date) -> list[ProgramStanding]:
+    """Every program with its latest review, next due date and status, in two queries."""
+    programs = list(
+        db.session.scalars(
+            select(Program).filter_by(organisation_id=organisation_id).order_by(Program.name)
+        )
+    )
+    reviews = list(
+        db.session.scalars(select(FidelityReview).filter_by(organisation_id=organisation_id))
+    )
+    result = []
+    for program in programs:
+        mine = [r for r in reviews if r.program_id == program.id]
+        submitted = sorted(
+            (r for r in mine if r.status == SUBMITTED and r.corrected_by_id is None),
+            key=lambda r: r.reviewed_on,
+        )
+        last = submitted[-1] if submitted else None
+        due = next_review(last.reviewed_on if last else None, scale.review_every_months, today)
+        result.append(
+            ProgramStanding(
+                program,
+                last,
+                due,
+                review_status(due, today, last is not None),
+                sum(1 for r in mine if r.status == DRAFT),
+            )
+        )
+    return result

@@ -1,0 +1,104 @@
+"""Fidelity scoring and classification at every threshold edge, and due dates, by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+from fractions import Fraction
+
+import pytest
+
+from app.content.fidelity import load_fidelity_scale
+from app.content.loader import load_catalog
+from app.domain.fidelity import (
+    FidelityRatingError,
+    items_staying_low,
+    next_review,
+    review_status,
+    score,
+)
+from config import ROOT_DIR
+
+
+@pytest.fixture(scope="module")
+def scale():
+    return load_fidelity_scale(
+        ROOT_DIR / "rubrics" / "fidelity-scale.yaml", load_catalog(ROOT_DIR / "courses")
+    )
+
+
+def test_the_scale_has_thirteen_items_and_marks_unconfirmed_anchors(scale):
+    assert len(scale.items) == 13
+    assert [i.confirmed for i in scale.items[:4]] == [True] * 4
+    assert not any(i.confirmed for i in scale.items[4:])
+
+
+def _ratings(scale, total: int) -> dict[str, int]:
+    """13 ratings adding up to `total` (as evenly as possible)."""
+    base, extra = divmod(total, 13)
+    return {item.id: base + (1 if index < extra else 0) for index, item in enumerate(scale.items)}
+
+
+@pytest.mark.parametrize(
+    ("total", "mean", "label"),
+    [
+        (65, 5, "High fidelity"),
+        (52, 4, "High fidelity"),  # exactly 4.0 is high
+        (51, Fraction(51, 13), "Moderate fidelity"),  # 3.92…
+        (39, 3, "Moderate fidelity"),  # exactly 3.0 is moderate
+        (38, Fraction(38, 13), "Low fidelity"),  # 2.92…
+        (13, 1, "Low fidelity"),
+    ],
+)
+def test_classification_at_each_threshold(scale, total, mean, label):
+    result = score(scale, _ratings(scale, total))
+    assert (result.mean, result.label) == (Fraction(mean), label)
+
+
+def test_every_item_needs_a_rating_from_1_to_5(scale):
+    ratings = _ratings(scale, 52)
+    with pytest.raises(FidelityRatingError, match="rate “Goal setting”"):
+        score(scale, {**ratings, "goal-setting": None})
+    with pytest.raises(FidelityRatingError, match="from 1 to 5"):
+        score(scale, {**ratings, "group-size": 0})
+
+
+def test_due_dates_and_statuses():
+    today = date(2026, 11, 24)
+    assert next_review(date(2026, 6, 1), 6, today) == date(2026, 12, 1)
+    assert review_status(date(2026, 12, 1), today, ever_reviewed=True) == "due within 30 days"
+    assert review_status(date(2026, 12, 25), today, ever_reviewed=True) == "scheduled"
+    assert review_status(date(2026, 12, 24), today, ever_reviewed=True) == "due within 30 days"
+    assert review_status(date(2026, 11, 23), today, ever_reviewed=True) == "overdue"
+    never = next_review(None, 6, today)
+    assert never == today
+    assert review_status(never, today, ever_reviewed=False) == "never reviewed"
+
+
+def test_items_staying_low_need_two_low_reviews_in_a_row():
+    assert items_staying_low([{"a": 2, "b": 4}, {"a": 2, "b": 2}]) == ["a"]
+    assert items_staying_low([{"a": 2}]) == ["a"]
+    assert items_staying_low([]) == []
+
+
+def test_a_broken_scale_file_is_reported_with_file_and_line(tmp_path):
+    from app.content.source import ContentInvalid
+
+    original = (ROOT_DIR / "rubrics" / "fidelity-scale.yaml").read_text()
+    broken = tmp_path / "rubrics" / "fidelity-scale.yaml"
+    broken.parent.mkdir()
+    broken.write_text(
+        original.replace("modules: [teaching-medication]", "modules: [no-such-module]")
+    )
+    line = next(
+        i
+        for i, text in enumerate(broken.read_text().splitlines(), start=1)
+        if "no-such-module" in text
+    )
+    with pytest.raises(ContentInvalid) as raised:
+        load_fidelity_scale(broken, load_catalog(ROOT_DIR / "courses"))
+    assert [str(e) for e in raised.value.errors] == [
+        f"rubrics/fidelity-scale.yaml:{line}: module `no-such-module` does not exist in courses/"
+    ]
+    broken.write_text(original.replace('anchors: ["More than 15 people", ', "anchors: ["))
+    with pytest.raises(ContentInvalid, match="`anchors` needs exactly 5 entries, not 4"):
+        load_fidelity_scale(broken, load_catalog(ROOT_DIR / "courses"))

@@ -1,0 +1,124 @@
+"""Fidelity reviews: drafts, submission, corrections, due dates, reports and tenancy."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from flask import Flask
+from pypdf import PdfReader
+
+from app.extensions import db
+from app.models.fidelity import FidelityReview
+from app.models.tenancy import Program
+from tests.support.lms import DIRECTOR, LocalLms, csrf_token
+
+
+def _director(app: Flask, lms: LocalLms):
+    client = app.test_client()
+    lms.launch(client, DIRECTOR)
+    token = csrf_token(client.get("/director"))
+    client.post("/director/programs", data={"name": "Harbour House", "csrf_token": token})
+    with app.app_context():
+        program_id = db.session.query(Program).one().id
+    return client, token, program_id
+
+
+def _form(app: Flask, token: str, rating: int, **extra: str) -> dict[str, str]:
+    items = app.extensions["imr_fidelity_scale"].items
+    data = {
+        "csrf_token": token,
+        "reviewed_on": "2026-06-01",
+        "reviewers": "A. Reviewer and B. Reviewer",
+        "sources": ["interviews", "records"],
+        **extra,
+    }
+    data |= {f"rating-{item.id}": str(rating) for item in items}
+    data |= {f"evidence-{item.id}": f"Seen in records for {item.title.lower()}" for item in items}
+    return data
+
+
+def test_a_never_reviewed_program_is_flagged(app, lms):
+    client, _, _ = _director(app, lms)
+    page = client.get("/fidelity/").get_data(as_text=True)
+    assert "Harbour House</strong>: never reviewed" in page
+    assert "Harbour House</a>: never reviewed" in client.get("/director").get_data(as_text=True)
+
+
+def test_draft_submit_read_only_correct_pdf_and_csv(app, lms):
+    client, token, program_id = _director(app, lms)
+    started = client.post(f"/fidelity/programs/{program_id}/reviews", data={"csrf_token": token})
+    review_url = started.location
+    incomplete = _form(app, token, 4)
+    incomplete.pop("rating-goal-setting")
+    refused = client.post(review_url, data={**incomplete, "action": "submit"})
+    assert refused.status_code == 400
+    assert "Rate “goal setting”".lower() in refused.get_data(as_text=True).lower()
+    submitted = client.post(
+        review_url, data={**_form(app, token, 3), "action": "submit"}, follow_redirects=True
+    )
+    assert "mean 3.00, Moderate fidelity" in submitted.get_data(as_text=True)
+    locked = client.post(review_url, data={**_form(app, token, 5), "action": "save"})
+    assert locked.status_code == 409
+    review_id = int(review_url.rsplit("/", 1)[1])
+    pdf = client.get(f"/fidelity/reviews/{review_id}.pdf")
+    text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    assert "Mean score 3.00 of 5: Moderate fidelity" in text
+    assert "Harbour House" in text
+    correction = client.post(
+        f"/fidelity/reviews/{review_id}/correct",
+        data={"csrf_token": token, "reason": "Group size was misread"},
+    )
+    corrected_url = correction.location
+    client.post(corrected_url, data={**_form(app, token, 4), "action": "submit"})
+    with app.app_context():
+        versions = {r.version: r for r in db.session.query(FidelityReview)}
+        assert versions[1].corrected_by_id == versions[2].id
+        assert (
+            float(versions[2].mean),
+            versions[2].classification,
+            versions[2].correction_reason,
+        ) == (4.0, "High fidelity", "Group size was misread")
+    overview = client.get("/fidelity/").get_data(as_text=True)
+    assert "4.00, High fidelity" in overview
+    assert re.search(r"01 Dec 2026", overview), "the next review is six months after the last"
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get("/fidelity/reviews.csv").get_data(as_text=True).lstrip("\ufeff"))
+        )
+    )
+    assert [(r["Version"], r["Status"], r["Mean"]) for r in rows] == [
+        ("1", "corrected", "3.00"),
+        ("2", "submitted", "4.00"),
+    ]
+
+
+def test_items_that_stay_low_link_to_training(app, lms):
+    client, token, program_id = _director(app, lms)
+    for day in ("2025-12-01", "2026-06-01"):
+        url = client.post(
+            f"/fidelity/programs/{program_id}/reviews", data={"csrf_token": token}
+        ).location
+        form = _form(app, token, 4, reviewed_on=day)
+        form["rating-behavioural-tailoring"] = "2"
+        client.post(url, data={**form, "action": "submit"})
+    page = client.get(f"/fidelity/programs/{program_id}").get_data(as_text=True)
+    assert "Items that stay low" in page
+    assert "/training/module/teaching-medication" in page
+    assert "<svg" in page
+
+
+def test_another_organisation_cannot_see_or_touch_reviews(app, lms, httpserver):
+    client, token, program_id = _director(app, lms)
+    url = client.post(
+        f"/fidelity/programs/{program_id}/reviews", data={"csrf_token": token}
+    ).location
+    other_lms = LocalLms.start(httpserver, issuer_path="/other", client_id="other-client")
+    with app.app_context():
+        other_lms.register("Hillcrest Recovery Services")
+    other = app.test_client()
+    other_lms.launch(other, DIRECTOR)
+    assert other.get(url).status_code == 404
+    assert other.get(f"/fidelity/programs/{program_id}").status_code == 404
+    assert "Harbour House" not in other.get("/fidelity/").get_data(as_text=True)
