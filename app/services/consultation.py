@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.domain.consultation import (
     AttendanceRules,
@@ -307,7 +308,15 @@ def group_standings(group: ConsultationGroup, now: datetime | None = None) -> li
         )
     }
     rules = AttendanceRules(group.required_rate, group.excused_allowed)
-    members = sorted(group.members, key=lambda m: m.person.name)
+    members = list(
+        db.session.scalars(
+            select(GroupMember)
+            .options(joinedload(GroupMember.person))
+            .join(Person, Person.id == GroupMember.person_id)
+            .where(GroupMember.group_id == group.id)
+            .order_by(Person.name)
+        )
+    )
     return [
         MemberStanding(m.person, summarise(*_records(sessions, marks, m.person_id), rules, now))
         for m in members

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.mail import send_mail
 from app.models.certification import Certificate, RenewalReminder
 from app.models.people import Director, Person
-from app.services.certification import policy_of, renewal_gap, renewed_by
+from app.services.certification import policy_of, renewal_gap
 from config import Settings
 
 
@@ -21,7 +21,10 @@ def _live(today: date) -> list[Certificate]:
         Certificate.replaced_by_id.is_(None),
         Certificate.expires_on >= today,
     )
-    return [c for c in db.session.scalars(query) if renewed_by(c) is None]
+    renewed = set(
+        db.session.scalars(select(Certificate.renews_id).where(Certificate.renews_id.is_not(None)))
+    )
+    return [c for c in db.session.scalars(query) if c.id not in renewed]
 
 
 def _due_offset(
