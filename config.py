@@ -37,6 +37,8 @@ class Settings:
     secure_cookies: bool = False
     platform_keyset_cache_seconds: int = 3600
     launch_state_seconds: int = 24 * 3600
+    # Whether LMSs connected by dynamic registration wait for a director's or operator's approval.
+    registration_needs_approval: bool = True
     courses_dir: Path = ROOT_DIR / "courses"
     quizzes_dir: Path = ROOT_DIR / "quizzes"
     rubric_file: Path = ROOT_DIR / "rubrics" / "treatment-integrity.yaml"
@@ -131,6 +133,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         demo_lms_enabled=not production and _flag(env, "DEMO_LMS", profile == "development"),
         secure_cookies=_flag(env, "SECURE_COOKIES", production),
         platform_keyset_cache_seconds=_int(env, "PLATFORM_KEYSET_CACHE_SECONDS", 3600),
+        registration_needs_approval=_flag(env, "LTI_REGISTRATION_APPROVAL", True),
         courses_dir=Path(env.get("COURSES_DIR") or ROOT_DIR / "courses"),
         quizzes_dir=Path(env.get("QUIZZES_DIR") or ROOT_DIR / "quizzes"),
         smtp_host=env.get("SMTP_HOST") or None,

@@ -77,7 +77,17 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
-    from app import certificates, consultation, fidelity, home, lti, programs, quizzes, training
+    from app import (
+        certificates,
+        connections,
+        consultation,
+        fidelity,
+        home,
+        lti,
+        programs,
+        quizzes,
+        training,
+    )
 
     app.register_blueprint(lti.bp)
     app.register_blueprint(home.bp)
@@ -88,6 +98,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(certificates.bp)
     app.register_blueprint(certificates.verify_bp)
     app.register_blueprint(fidelity.bp)
+    app.register_blueprint(connections.bp)
     if settings.demo_lms_enabled:
         from app import demo_lms
 

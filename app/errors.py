@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.auth import current_identity
 from app.lti.errors import LaunchRejected
+from app.lti.problems import record_problem
 
 _PAGES: dict[int, tuple[str, str]] = {
     400: ("The request could not be used", "Go back, check what you entered, and try again."),
@@ -69,6 +70,7 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
 
 
 def _launch_rejected(error: LaunchRejected) -> tuple[str, int]:
+    record_problem(error)
     return _render(error.status, error.title, error.advice, error.detail)
 
 

@@ -6,8 +6,9 @@ from flask import current_app, url_for
 
 from app.demo_lms.platform import LIS, LmsCourse, LmsPlatform, LmsUser, new_private_key_pem
 from app.extensions import db
+from app.lti.deployments import find_organisation
 from app.lti.registrations import PlatformUrls, add_platform
-from app.lti.tool import find_organisation, find_platform
+from app.lti.tool import find_platform
 
 CLIENT_ID = "imr-academy-demo"
 DEPLOYMENT_ID = "demo-deployment-1"

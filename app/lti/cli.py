@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.extensions import db
 from app.lti import keys
+from app.lti.deployments import find_organisation
+from app.lti.dynamic_registration import approve, create_invitation, registration_url
 from app.lti.registrations import (
     PlatformUrls,
     RegistrationError,
     add_platform,
+    check_url,
     list_platforms,
     remove_platform,
 )
-from app.models.tenancy import Cohort
+from app.lti.tool import find_platform
+from app.models.lti import Platform
+from app.models.tenancy import Cohort, Organisation
+from app.services.audit import audit
 from app.services.grades import undelivered
 from app.tasks import send_grade, sync_cohort_roster
 
@@ -72,22 +81,110 @@ def add_platform_command(
     )
 
 
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "never"
+
+
+def _problem(holder: Platform | Organisation) -> str | None:
+    if holder.last_problem_at is None:
+        return None
+    return f"last problem {_when(holder.last_problem_at)}: {holder.last_problem_detail}"
+
+
 @lti_cli.command("list-platforms")
 def list_platforms_command() -> None:
-    """Show every registered LMS with its deployments."""
+    """Show every registered LMS: its deployments, their last launch, and the last problem."""
     platforms = list_platforms()
     if not platforms:
-        click.echo("No LMS is registered yet: use `flask --app wsgi lti add-platform`.")
-    for platform in platforms:
         click.echo(
-            f"{platform.name}\n  issuer:      {platform.issuer}\n  client id:   {platform.client_id}"
+            "No LMS is registered yet: make a registration URL with `flask --app wsgi lti "
+            "registration-url`, or use `flask --app wsgi lti add-platform`."
+        )
+    for platform in platforms:
+        via = "dynamic registration" if platform.registered_via == "dynamic" else "operator"
+        click.echo(
+            f"{platform.name} (registered {platform.created_at:%Y-%m-%d} by {via})\n"
+            f"  issuer:      {platform.issuer}\n  client id:   {platform.client_id}"
         )
         click.echo(
             f"  login URL:   {platform.auth_login_url}\n  token URL:   {platform.auth_token_url}"
         )
         click.echo(f"  key set URL: {platform.key_set_url}")
+        if problem := _problem(platform):
+            deployment = platform.last_problem_deployment or "?"
+            click.echo(f"  {problem} (deployment {deployment})")
         for org in platform.organisations:
-            click.echo(f"  deployment {org.deployment_id}: {org.name}")
+            status = "  AWAITING APPROVAL" if org.awaiting_approval else ""
+            click.echo(
+                f"  deployment {org.deployment_id}: {org.name}; last launch "
+                f"{_when(org.last_launch_at)}{status}"
+            )
+            if problem := _problem(org):
+                click.echo(f"    {problem}")
+
+
+@lti_cli.command("registration-url")
+@click.option("--note", required=True, help="Who it is for, for your records (e.g. a ticket).")
+@click.option("--organisation", "organisation_name", help="Prefill the organisation's name.")
+@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 30))
+@click.option(
+    "--base-url",
+    envvar="PUBLIC_URL",
+    required=True,
+    help="The address LMSs reach IMR Academy at, e.g. https://imr.example.org (or PUBLIC_URL).",
+)
+@click.option(
+    "--approval/--no-approval",
+    default=None,
+    help="Whether the new connection waits for approval (default: LTI_REGISTRATION_APPROVAL).",
+)
+def registration_url_command(
+    note: str, organisation_name: str | None, days: int, base_url: str, approval: bool | None
+) -> None:
+    """Make a single-use LTI Dynamic Registration URL for an LMS administrator."""
+    needs_approval = (
+        current_app.config["IMR_SETTINGS"].registration_needs_approval
+        if approval is None
+        else approval
+    )
+    try:
+        check_url("--base-url", base_url)
+    except RegistrationError as error:
+        raise click.BadParameter(str(error)) from None
+    token = create_invitation(note, timedelta(days=days), needs_approval, organisation_name)
+    with current_app.test_request_context(base_url=base_url):
+        click.echo(registration_url(token))
+    click.echo(
+        f"Works once, for {days} day(s). "
+        + (
+            "The connection then waits for approval (`lti approve`, or a director's launch)."
+            if needs_approval
+            else "The connection is usable at once."
+        ),
+        err=True,
+    )
+
+
+@lti_cli.command("approve")
+@click.option("--issuer", required=True)
+@click.option("--client-id", required=True)
+@click.option("--deployment-id", required=True)
+def approve_command(issuer: str, client_id: str, deployment_id: str) -> None:
+    """Approve a deployment registered dynamically, so people can launch into it."""
+    platform = find_platform(issuer, client_id)
+    organisation = find_organisation(platform, deployment_id) if platform else None
+    if organisation is None:
+        raise click.ClickException(
+            f"no deployment {deployment_id} for issuer {issuer} and client id {client_id}: "
+            "see `flask --app wsgi lti list-platforms`"
+        )
+    if not organisation.awaiting_approval:
+        click.echo(f"Deployment {deployment_id} ({organisation.name}) was already approved.")
+        return
+    approve(organisation)
+    audit(organisation.id, None, "lms-connection-approved", deployment_id, "by the operator")
+    db.session.commit()
+    click.echo(f"Approved deployment {deployment_id} ({organisation.name}).")
 
 
 @lti_cli.command("remove-platform")

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-_REASONS: dict[str, tuple[int, str, str]] = {
-    # reason: (HTTP status, title, what the person can do)
+_REASONS: dict[str, tuple[int, str, str, str]] = {
+    # reason: (HTTP status, title, what the person can do, the cause for an LMS administrator)
     "not-registered": (
         403,
         "This course's LMS is not registered with IMR Academy",
         "Ask your LMS administrator to register the LMS with IMR Academy (issuer {issuer}, "
         "client id {client_id}).",
+        "no LMS is registered with issuer {issuer} and client id {client_id}",
     ),
     "unknown-deployment": (
         403,
         "This LMS deployment is not registered with IMR Academy",
         "Ask your LMS administrator to add deployment id {deployment_id} for issuer {issuer}.",
+        "the deployment id {deployment_id} is not registered",
     ),
     "bad-signature": (
         401,
@@ -23,24 +25,28 @@ _REASONS: dict[str, tuple[int, str, str]] = {
         "The LMS's signature did not verify against the keys it publishes. Open IMR Academy "
         "again from your course; if it keeps happening, tell your LMS administrator (the LMS "
         "may have rotated its keys or be misconfigured).",
+        "signature did not verify against the LMS key set: the LMS may have rotated its keys",
     ),
     "expired": (
         401,
         "The launch expired before it reached IMR Academy",
         "Open IMR Academy again from your course. If this keeps happening, the LMS server's "
         "clock may be wrong: tell your LMS administrator.",
+        "the launch had expired when it arrived: the LMS server's clock may be wrong",
     ),
     "wrong-audience": (
         401,
         "The launch was meant for a different tool",
         "The LMS addressed this launch to another client id. Ask your LMS administrator to check "
         "the IMR Academy registration (issuer {issuer}).",
+        "the launch was addressed to client id {client_id}, which is not the one registered for this LMS",
     ),
     "replayed": (
         401,
         "This launch link was already used",
         "Each launch works once. Go back to your course and open IMR Academy again rather than "
         "reloading or using the browser's back button.",
+        "the same launch arrived twice (a reload or the back button)",
     ),
     "state": (
         401,
@@ -48,24 +54,28 @@ _REASONS: dict[str, tuple[int, str, str]] = {
         "Open IMR Academy again from your course. If this keeps happening, your browser blocks "
         "cookies in embedded pages: open the activity in a new window, or allow cookies for "
         "this site.",
+        "the browser did not send back the sign-in cookie: it blocks cookies inside the LMS frame",
     ),
     "malformed": (
         400,
         "The LMS sent an incomplete launch",
         "Open IMR Academy again from your course. If it keeps happening, tell your LMS "
         "administrator that the launch message was malformed.",
+        "the launch message was not a well-formed signed token",
     ),
     "missing-claims": (
         400,
         "The LMS left out information IMR Academy needs",
         "Tell your LMS administrator: the launch must include the user (sub), roles, deployment "
         "and LTI version 1.3.0.",
+        "the launch left out required claims (user, roles, deployment or LTI version)",
     ),
     "login": (
         400,
         "The LMS started the sign-in incorrectly",
         "Open IMR Academy again from your course. If it keeps happening, tell your LMS "
         "administrator that the login initiation request was incomplete.",
+        "the LMS started the sign-in without iss, login_hint or a target link of IMR Academy",
     ),
     "no-role": (
         403,
@@ -73,14 +83,26 @@ _REASONS: dict[str, tuple[int, str, str]] = {
         "IMR Academy serves practitioners (learners), trainers (instructors, teaching "
         "assistants, content developers) and directors (administrators). Ask your trainer to "
         "check your role in the course.",
+        "the person's course roles include none IMR Academy serves",
+    ),
+    "awaiting-approval": (
+        403,
+        "This LMS connection is waiting for approval",
+        "IMR Academy was connected to your LMS, but a director of your organisation or the IMR "
+        "Academy operator must approve the connection before anyone can use it. Directors: open "
+        "IMR Academy from the LMS to approve it. Everyone else: try again once it is approved.",
+        "the deployment {deployment_id} was registered and waits for approval",
     ),
     "no-course": (
         400,
         "Open IMR Academy from inside a course",
         "Practitioners and trainers work within a course (cohort). Open IMR Academy from your "
         "course's activity link.",
+        "a practitioner or trainer launched without a course (context claim)",
     ),
 }
+
+_UNKNOWN = {"issuer": "?", "client_id": "?", "deployment_id": "?"}
 
 
 @dataclass
@@ -106,5 +128,14 @@ class LaunchRejected(Exception):
 
     @property
     def advice(self) -> str:
-        facts = {"issuer": "?", "client_id": "?", "deployment_id": "?"} | self.facts
-        return _REASONS[self.reason][2].format(**facts)
+        return _REASONS[self.reason][2].format(**(_UNKNOWN | self.facts))
+
+    @property
+    def cause(self) -> str:
+        """The cause in plain words, kept for the LMS administrator who has to fix it."""
+        return _REASONS[self.reason][3].format(**(_UNKNOWN | self.facts))
+
+
+def all_causes() -> dict[str, str]:
+    """Every reason with its cause as a template, for the troubleshooting guide's test."""
+    return {reason: entry[3] for reason, entry in _REASONS.items()}

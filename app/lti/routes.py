@@ -10,6 +10,8 @@ from pylti1p3.exception import OIDCException
 from werkzeug.wrappers import Response
 
 from app.auth import end_session, start_session
+from app.connections.routes import redirect_to_approval
+from app.domain.roles import Role
 from app.extensions import csrf
 from app.home.navigation import item_url, landing_url
 from app.lti import bp, keys
@@ -96,7 +98,12 @@ def launch() -> Response:
     end_session()
     validated = message_launch().validate()
     context = LaunchContext.from_claims(validated.get_launch_id(), validated.get_launch_data())
-    person, identity = record_launch(context)
+    try:
+        person, identity = record_launch(context)
+    except LaunchRejected as rejected:
+        if rejected.reason == "awaiting-approval" and Role.DIRECTOR in context.roles:
+            return redirect_to_approval(context.launch_id)
+        raise
     start_session(person, identity)
     if context.message_type == "LtiDeepLinkingRequest":
         return redirect(url_for("training.deep_link"))

@@ -36,9 +36,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.lti import claims, keys
+from app.lti.deployments import adopt_new_deployment, find_organisation
 from app.lti.errors import LaunchRejected
 from app.models.lti import Platform
-from app.models.tenancy import Organisation
 from app.shared_store import SharedStore, current_store
 
 ACCEPTED_ALGORITHM = "RS256"
@@ -54,16 +54,6 @@ def find_platform(issuer: str, client_id: str | None) -> Platform | None:
         return db.session.scalar(query.where(Platform.client_id == client_id))
     candidates = list(db.session.scalars(query.limit(2)))
     return candidates[0] if len(candidates) == 1 else None
-
-
-def find_organisation(platform: Platform, deployment_id: str) -> Organisation | None:
-    """The organisation an LTI deployment stands for."""
-    return db.session.scalar(
-        select(Organisation).where(
-            Organisation.platform_id == platform.id,
-            Organisation.deployment_id == deployment_id,
-        )
-    )
 
 
 def pylti_registration(platform: Platform) -> Registration:
@@ -310,6 +300,16 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         if "azp" in body and body["azp"] != self.get_client_id():
             raise LaunchRejected("wrong-audience", "azp is not our client id", self._facts())
         return self
+
+    def validate_deployment(self) -> ToolMessageLaunch:
+        """A deployment first seen now may be adopted, once the signature has been verified."""
+        body = self._jwt["body"]
+        deployment_id = body.get(claims.DEPLOYMENT_ID)
+        platform = find_platform(self.get_iss(), self.get_client_id())
+        if platform and deployment_id and find_organisation(platform, deployment_id) is None:
+            name = (body.get(claims.TOOL_PLATFORM) or {}).get("name") or platform.name
+            adopt_new_deployment(platform, str(deployment_id), str(name))
+        return super().validate_deployment()
 
     def get_public_key(self) -> tuple[str, str]:
         try:

@@ -18,7 +18,7 @@ from app.models.consultation import (
     GroupMember,
 )
 from app.models.fidelity import FidelityReview
-from app.models.lti import Platform, StoreEntry, ToolKey
+from app.models.lti import Platform, RegistrationInvitation, StoreEntry, ToolKey
 from app.models.people import Director, Enrolment, Person
 from app.models.quizzes import ExtraAttempt, GradeDelivery, QuizAttempt
 from app.models.tenancy import Cohort, Organisation, Program
@@ -51,6 +51,7 @@ __all__ = [
     "Program",
     "QuizAttempt",
     "ReflectionConsent",
+    "RegistrationInvitation",
     "RenewalReminder",
     "StoreEntry",
     "ToolKey",

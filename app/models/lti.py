@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, TimestampMixin
@@ -14,7 +14,15 @@ if TYPE_CHECKING:
     from app.models.tenancy import Organisation
 
 
-class Platform(TimestampMixin, Base):
+class LaunchProblemMixin:
+    """The last launch that failed, kept so an administrator can see why without server logs."""
+
+    last_problem_reason: Mapped[str | None] = mapped_column(String(40))
+    last_problem_detail: Mapped[str | None] = mapped_column(Text)
+    last_problem_at: Mapped[datetime | None]
+
+
+class Platform(LaunchProblemMixin, TimestampMixin, Base):
     """An LMS registered with IMR Academy: one issuer and the client id it gave us."""
 
     __tablename__ = "platform"
@@ -28,6 +36,17 @@ class Platform(TimestampMixin, Base):
     auth_token_url: Mapped[str] = mapped_column(String(1000))
     key_set_url: Mapped[str] = mapped_column(String(1000))
     auth_audience: Mapped[str | None] = mapped_column(String(1000))
+    product: Mapped[str | None] = mapped_column(String(100))
+    registered_via: Mapped[str] = mapped_column(
+        String(20), default="operator", server_default="operator"
+    )
+    last_problem_deployment: Mapped[str | None] = mapped_column(String(255))
+    # What a signed launch from a deployment not yet known does: "refuse" (registered by an
+    # operator, who adds deployments), or for a dynamic registration whose LMS creates
+    # deployments later (Canvas), "await-approval" or "accept" a new organisation.
+    new_deployment_policy: Mapped[str] = mapped_column(
+        String(20), default="refuse", server_default="refuse"
+    )
 
     organisations: Mapped[list[Organisation]] = relationship(
         back_populates="platform", order_by="Organisation.id"
@@ -54,3 +73,23 @@ class StoreEntry(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class RegistrationInvitation(TimestampMixin, Base):
+    """A single-use, expiring LTI Dynamic Registration URL an operator hands to an LMS admin.
+
+    Only a hash of the token is stored, so a database reader cannot register an LMS with it.
+    """
+
+    __tablename__ = "registration_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    note: Mapped[str] = mapped_column(String(200))
+    organisation_name: Mapped[str | None] = mapped_column(String(200))
+    expires_at: Mapped[datetime]
+    needs_approval: Mapped[bool]
+    used_at: Mapped[datetime | None]
+    platform_id: Mapped[int | None] = mapped_column(ForeignKey("platform.id", ondelete="SET NULL"))
+
+    platform: Mapped[Platform | None] = relationship()

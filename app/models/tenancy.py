@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, TimestampMixin
+from app.models.lti import LaunchProblemMixin
 
 if TYPE_CHECKING:
     from app.models.lti import Platform
 
 
-class Organisation(TimestampMixin, Base):
+class Organisation(LaunchProblemMixin, TimestampMixin, Base):
     """A provider of IMR services: one deployment of IMR Academy in one LMS.
 
     Everything a person sees is scoped to the organisation of their launch; no query may cross it.
@@ -27,6 +28,8 @@ class Organisation(TimestampMixin, Base):
     platform_id: Mapped[int] = mapped_column(ForeignKey("platform.id", ondelete="CASCADE"))
     deployment_id: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(200))
+    awaiting_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
+    last_launch_at: Mapped[datetime | None]
 
     platform: Mapped[Platform] = relationship(back_populates="organisations")
     programs: Mapped[list[Program]] = relationship(

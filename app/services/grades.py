@@ -18,13 +18,12 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.lti.tool import service_connector
+from app.lti.tool_configuration import LINEITEM_SCOPE, SCORE_SCOPE
 from app.models.base import utc_now
 from app.models.people import Person
 from app.models.quizzes import DELIVERED, FAILED, PENDING, GradeDelivery, QuizAttempt
 from app.models.tenancy import Cohort, Organisation
 
-SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
-LINEITEM_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
 RESOURCE_PREFIX = "imr-quiz-"
 
 

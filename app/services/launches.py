@@ -10,8 +10,9 @@ from app.auth import Identity
 from app.domain.roles import Role, strongest
 from app.extensions import db
 from app.lti.context import LaunchContext
+from app.lti.deployments import find_organisation
 from app.lti.errors import LaunchRejected
-from app.lti.tool import find_organisation, find_platform
+from app.lti.tool import find_platform
 from app.models.base import insert_for, utc_now
 from app.models.people import Director, Enrolment, Person
 from app.models.tenancy import Cohort, Organisation
@@ -96,6 +97,13 @@ def record_launch(launch: LaunchContext) -> tuple[Person, Identity]:
     organisation = find_organisation(platform, launch.deployment_id) if platform else None
     if platform is None or organisation is None:
         raise LaunchRejected("unknown-deployment", "registration removed during the launch")
+    if organisation.awaiting_approval:
+        raise LaunchRejected(
+            "awaiting-approval",
+            "registered by dynamic registration, not yet approved",
+            {"issuer": launch.issuer, "deployment_id": launch.deployment_id},
+        )
+    organisation.last_launch_at = utc_now()
     person = _person(platform.id, launch)
     cohort = _cohort(organisation, launch) if launch.context_id else None
     if cohort is not None:

@@ -136,7 +136,10 @@ class LocalLms:
 
 
 def csrf_token(page: TestResponse) -> str:
-    """The CSRF token a page carries in its meta tag."""
-    found = re.search(r'name="csrf-token" content="([^"]+)"', page.get_data(as_text=True))
+    """The CSRF token a page carries in its meta tag (or, before a session exists, its form)."""
+    html = page.get_data(as_text=True)
+    found = re.search(r'name="csrf-token" content="([^"]+)"', html) or re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"', html
+    )
     assert found, "page has no CSRF token"
     return found.group(1)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -291,3 +293,31 @@ def test_the_fidelity_chart_renders_in_a_browser(page, live_server: str, app):
     assert frame.locator("figure.chart svg rect").count() == 13
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "fidelity-chart.png"), full_page=True)
+
+
+def test_dynamic_registration_closes_the_lms_window(page, live_server: str, app, httpserver):
+    from app.lti.dynamic_registration import create_invitation
+    from tests.support.lms import LocalLms
+    from tests.support.registration import RegisteringLms
+
+    registering = RegisteringLms(LocalLms.start(httpserver, client_id="browser-client"))
+    registering.serve()
+    with app.app_context():
+        token = create_invitation("browser test", timedelta(days=1), False, "Harbour Trust")
+    tool_url = registering.start_url(f"{live_server}/lti/register/{token}")
+    # The LMS's registration page: the tool in an iframe, closed by the tool's postMessage.
+    httpserver.expect_request("/lms/admin/register").respond_with_data(
+        f"""<!doctype html><title>LMS</title><p id="closed">open</p>
+        <iframe name="registration" src="{tool_url}" width="900" height="700"></iframe>
+        <script>window.addEventListener("message", function (event) {{
+          document.getElementById("closed").textContent = event.data.subject;
+        }});</script>""",
+        content_type="text/html",
+    )
+    page.goto(httpserver.url_for("/lms/admin/register"))
+    frame = page.frame_locator("iframe[name=registration]")
+    assert frame.get_by_label(re.compile("organisation's name")).input_value() == "Harbour Trust"
+    frame.get_by_role("button", name="Connect IMR Academy").click()
+    frame.get_by_role("heading", name="IMR Academy is connected").wait_for()
+    page.locator("#closed", has_text="org.imsglobal.lti.close").wait_for()
+    assert registering.registrations[0]["client_name"] == "IMR Academy"

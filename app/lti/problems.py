@@ -1,0 +1,36 @@
+"""Keeping the last failed launch on the registration it names, in words an administrator can act on.
+
+Only registrations that already exist are written to (a bounded set of rows), so launches naming
+unknown issuers cannot grow the database; those are logged instead.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from app.extensions import db
+from app.lti.deployments import find_organisation
+from app.lti.errors import LaunchRejected
+from app.lti.tool import find_platform
+from app.models.base import utc_now
+
+
+def record_problem(rejection: LaunchRejected) -> None:
+    """Store the rejection's cause on its organisation, or on its LMS when no deployment matched."""
+    db.session.rollback()
+    facts = rejection.facts
+    issuer = facts.get("issuer", "?")
+    client_id = facts.get("client_id", "?")
+    platform = find_platform(issuer, client_id) or find_platform(issuer, None)
+    current_app.logger.info("launch refused (%s): %s", rejection.reason, rejection.detail)
+    if platform is None:
+        return
+    deployment_id = facts.get("deployment_id", "?")
+    organisation = find_organisation(platform, deployment_id)
+    target = organisation or platform
+    target.last_problem_reason = rejection.reason
+    target.last_problem_detail = rejection.cause
+    target.last_problem_at = utc_now()
+    if organisation is None:
+        platform.last_problem_deployment = None if deployment_id == "?" else deployment_id
+    db.session.commit()

@@ -1,0 +1,334 @@
+"""Connecting an LMS: dynamic registration end to end, approval, launch problems, setup values."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jsonschema
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from pytest_httpserver import HTTPServer
+
+from app.demo_lms.platform import new_private_key_pem
+from app.extensions import db
+from app.lti.dynamic_registration import create_invitation
+from app.lti.errors import all_causes
+from app.models.certification import AuditEntry
+from app.models.lti import Platform, RegistrationInvitation
+from app.models.tenancy import Organisation
+from config import ROOT_DIR
+from tests.support.lms import DIRECTOR, PRACTITIONER, LocalLms, csrf_token
+from tests.support.registration import NRPS, TOOL_CONFIGURATION, RegisteringLms
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+_DEPLOYMENT = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
+
+
+@pytest.fixture
+def moodle(httpserver: HTTPServer) -> RegisteringLms:
+    """A Moodle-like LMS, not yet registered, that offers dynamic registration."""
+    lms = LocalLms.start(httpserver, client_id="dyn-client-1", deployment_id="moodle-deployment-3")
+    registering = RegisteringLms(lms)
+    registering.serve()
+    return registering
+
+
+def _invitation(app: Flask, needs_approval: bool = False, days: float = 7) -> str:
+    with app.app_context():
+        token = create_invitation("ticket 42", timedelta(days=days), needs_approval, "Riverside")
+    return f"/lti/register/{token}"
+
+
+def _register(client: FlaskClient, lms: RegisteringLms, url: str, name: str = "Riverside Recovery"):
+    start = client.get(lms.start_url(url))
+    assert start.status_code == 200, start.get_data(as_text=True)
+    return client.post(
+        url,
+        data={
+            "organisation_name": name,
+            "openid_configuration": lms.configuration_url,
+            "registration_token": lms.registration_token,
+        },
+    )
+
+
+def test_dynamic_registration_round_trip_then_launch(
+    app: Flask, client: FlaskClient, moodle: RegisteringLms
+):
+    url = _invitation(app)
+    start = client.get(moodle.start_url(url)).get_data(as_text=True)
+    assert "moodle 4.5" in start
+    assert moodle.issuer in start
+    assert 'value="Riverside"' in start  # the operator's prefilled organisation name
+
+    done = _register(client, moodle, url)
+    page = done.get_data(as_text=True)
+    assert done.status_code == 200
+    assert "IMR Academy is connected" in page
+    assert 'data-close-message="org.imsglobal.lti.close"' in page
+    assert "js/registration-close.js" in page
+
+    [sent] = moodle.registrations
+    assert sent["application_type"] == "web"
+    assert sent["response_types"] == ["id_token"]
+    assert set(sent["grant_types"]) == {"implicit", "client_credentials"}
+    assert sent["initiate_login_uri"] == "http://localhost/lti/login"
+    assert sent["redirect_uris"] == ["http://localhost/lti/launch"]
+    assert sent["jwks_uri"] == "http://localhost/lti/jwks"
+    assert sent["token_endpoint_auth_method"] == "private_key_jwt"
+    # only scopes the platform offers, and never ones it did not list
+    assert set(sent["scope"].split()) == {
+        "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+        "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+        NRPS,
+    }
+    messages = {m["type"]: m for m in sent[TOOL_CONFIGURATION]["messages"]}
+    assert set(messages) == {"LtiResourceLinkRequest", "LtiDeepLinkingRequest"}
+    assert messages["LtiDeepLinkingRequest"]["placements"] == ["ContentArea"]
+    assert "placements" not in messages["LtiResourceLinkRequest"]
+    assert sent[TOOL_CONFIGURATION]["domain"] == "localhost"
+
+    with app.app_context():
+        platform = db.session.query(Platform).one()
+        assert (platform.issuer, platform.client_id) == (moodle.issuer, "dyn-client-1")
+        assert (platform.registered_via, platform.product) == ("dynamic", "moodle")
+        assert platform.key_set_url == moodle.server.url_for(moodle.lms.jwks_path)
+        [organisation] = platform.organisations
+        assert (organisation.deployment_id, organisation.name) == (
+            "moodle-deployment-3",
+            "Riverside Recovery",
+        )
+        assert not organisation.awaiting_approval
+
+    launched = moodle.lms.launch(client, PRACTITIONER)
+    assert launched.status_code == 302
+    assert launched.location == "/practitioner"
+
+
+def test_a_registration_that_needs_approval_waits_for_a_director(
+    app: Flask, client: FlaskClient, moodle: RegisteringLms
+):
+    page = _register(client, moodle, _invitation(app, needs_approval=True)).get_data(as_text=True)
+    assert "must be approved" in page
+
+    refused = moodle.lms.launch(client, PRACTITIONER)
+    assert refused.status_code == 403
+    assert "waiting for approval" in refused.get_data(as_text=True)
+
+    director = moodle.lms.launch(client, DIRECTOR)
+    assert director.status_code == 302
+    assert director.location.startswith("/lti/approve/")
+    approval = client.get(director.location)
+    assert "moodle-deployment-3" in approval.get_data(as_text=True)
+    approved = client.post(director.location, data={"csrf_token": csrf_token(approval)})
+    assert approved.status_code == 302
+    assert approved.location == "/director"
+
+    assert moodle.lms.launch(client, PRACTITIONER).location == "/practitioner"
+    with app.app_context():
+        entry = db.session.query(AuditEntry).filter_by(action="lms-connection-approved").one()
+        assert entry.subject == "moodle-deployment-3"
+
+
+def test_an_approval_ticket_works_once(app: Flask, client: FlaskClient, moodle: RegisteringLms):
+    _register(client, moodle, _invitation(app, needs_approval=True))
+    ticket = moodle.lms.launch(client, DIRECTOR).location
+    form = client.get(ticket)
+    client.post(ticket, data={"csrf_token": csrf_token(form)})
+    assert client.get(ticket).status_code == 404
+
+
+def test_the_operator_approves_from_the_cli(
+    app: Flask, client: FlaskClient, runner: FlaskCliRunner, moodle: RegisteringLms
+):
+    _register(client, moodle, _invitation(app, needs_approval=True))
+    listing = runner.invoke(args=["lti", "list-platforms"]).output
+    assert (
+        "moodle-deployment-3: Riverside Recovery; last launch never  AWAITING APPROVAL" in listing
+    )
+    args = ["--issuer", moodle.issuer, "--client-id", "dyn-client-1"]
+    result = runner.invoke(args=["lti", "approve", *args, "--deployment-id", "moodle-deployment-3"])
+    assert result.exit_code == 0, result.output
+    assert "Approved deployment moodle-deployment-3" in result.output
+    assert moodle.lms.launch(client, PRACTITIONER).location == "/practitioner"
+    unknown = runner.invoke(args=["lti", "approve", *args, "--deployment-id", "9"])
+    assert unknown.exit_code == 1
+    assert "no deployment 9" in unknown.output
+
+
+def test_a_canvas_style_deployment_is_adopted_at_its_first_launch(
+    app: Flask, client: FlaskClient, moodle: RegisteringLms
+):
+    moodle.returns_deployment = False
+    page = _register(client, moodle, _invitation(app), "Harbour Trust").get_data(as_text=True)
+    assert "recognises it at the first launch" in page
+    with app.app_context():
+        assert db.session.query(Organisation).count() == 0
+    assert moodle.lms.launch(client, PRACTITIONER).location == "/practitioner"
+    with app.app_context():
+        organisation = db.session.query(Organisation).one()
+        assert (organisation.deployment_id, organisation.name) == (
+            "moodle-deployment-3",
+            "Harbour Trust",
+        )
+
+
+def test_an_operator_registration_never_adopts_unknown_deployments(
+    client: FlaskClient, lms: LocalLms
+):
+    fields = lms.launch_fields(client, PRACTITIONER)
+    forged = lms.tampered(fields, lambda claims: claims.update({_DEPLOYMENT: "7"}))
+    refused = client.post("/lti/launch", data=forged)
+    assert refused.status_code == 403
+    assert "deployment id 7" in refused.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "message"),
+    [
+        ("tampered", 400, "This registration link is not valid"),
+        ("expired", 410, "This registration link has expired"),
+        ("reused", 410, "This registration link has already been used"),
+    ],
+)
+def test_bad_registration_links_are_refused_with_a_clear_page(
+    app: Flask, client: FlaskClient, moodle: RegisteringLms, case, status, message
+):
+    url = _invitation(app, days=-1 if case == "expired" else 7)
+    if case == "tampered":
+        url = url[:-3] + ("abc" if not url.endswith("abc") else "xyz")
+    if case == "reused":
+        _register(client, moodle, url)
+    before = len(moodle.registrations)
+    for response in (
+        client.get(moodle.start_url(url)),
+        client.post(url, data={"organisation_name": "Mallory"}),
+    ):
+        assert response.status_code == status
+        assert message in response.get_data(as_text=True)
+    assert len(moodle.registrations) == before  # nothing was sent to the LMS
+
+
+@pytest.mark.parametrize(
+    ("override", "problem"),
+    [
+        ({"issuer": "https://elsewhere.example.org"}, "is on another host"),
+        ({"registration_endpoint": None}, "it lacks registration_endpoint"),
+        ({"id_token_signing_alg_values_supported": ["HS256"]}, "does not sign launches with RS256"),
+        ({"registration_endpoint": "http://lms.example.org/register"}, "must use https"),
+    ],
+)
+def test_an_unusable_platform_configuration_is_explained(
+    app: Flask, client: FlaskClient, moodle: RegisteringLms, override, problem
+):
+    moodle.configuration_overrides = override
+    response = client.get(moodle.start_url(_invitation(app)))
+    assert response.status_code == 400
+    assert problem in response.get_data(as_text=True)
+
+
+def test_the_registration_token_is_sent_to_the_lms(
+    app: Flask, client: FlaskClient, moodle: RegisteringLms
+):
+    url = _invitation(app)
+    response = client.get(f"{url}?openid_configuration={moodle.configuration_url}")
+    assert response.status_code == 400
+    assert "the LMS answered HTTP 401" in response.get_data(as_text=True)
+
+
+def test_an_lms_refusing_the_registration_leaves_the_link_usable(
+    app: Flask, client: FlaskClient, moodle: RegisteringLms
+):
+    url = _invitation(app)
+    moodle.registration_status = 500
+    failed = _register(client, moodle, url)
+    assert failed.status_code == 502
+    assert "The link has not been used up" in failed.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Platform).count() == 0
+        assert db.session.query(RegistrationInvitation).one().used_at is None
+    moodle.registration_status = 201
+    assert _register(client, moodle, url).status_code == 200
+
+
+def test_the_cli_makes_registration_urls(app: Flask, runner: FlaskCliRunner):
+    made = runner.invoke(
+        args=[
+            "lti",
+            "registration-url",
+            "--note",
+            "Riverside",
+            "--base-url",
+            "https://imr.example.org",
+        ]
+    )
+    assert made.exit_code == 0, made.output
+    url = made.output.splitlines()[0]
+    assert url.startswith("https://imr.example.org/lti/register/")
+    assert "waits for approval" in made.output  # LTI_REGISTRATION_APPROVAL defaults to on
+    refused = runner.invoke(
+        args=["lti", "registration-url", "--note", "x", "--base-url", "http://imr.example.org"]
+    )
+    assert refused.exit_code == 2
+    assert "must use https" in refused.output
+
+
+def test_failed_launches_are_kept_with_their_cause_for_the_director(
+    app: Flask, client: FlaskClient, runner: FlaskCliRunner, lms: LocalLms
+):
+    fields = lms.launch_fields(client, PRACTITIONER)
+    wrong_key = lms.tampered(fields, lambda claims: None, key_pem=new_private_key_pem())
+    assert client.post("/lti/launch", data=wrong_key).status_code == 401
+    fields = lms.launch_fields(client, PRACTITIONER)
+    unknown = lms.tampered(fields, lambda claims: claims.update({_DEPLOYMENT: "7"}))
+    assert client.post("/lti/launch", data=unknown).status_code == 403
+
+    assert lms.launch(client, DIRECTOR).status_code == 302
+    page = client.get("/connection").get_data(as_text=True)
+    assert (
+        "signature did not verify against the LMS key set: the LMS may have rotated its keys"
+        in page
+    )
+    assert "the deployment id 7 is not registered" in page
+    assert "launches have worked since" in page  # the director's own launch came after
+    listing = runner.invoke(args=["lti", "list-platforms"]).output
+    assert "the deployment id 7 is not registered (deployment 7)" in listing
+    assert "deployment deployment-1: Riverside Mental Health; last launch 20" in listing
+
+
+def test_the_canvas_json_has_the_fields_canvas_documents(client: FlaskClient):
+    configuration = client.get("/lti/canvas.json").get_json()
+    schema = json.loads((FIXTURES / "canvas-developer-key.schema.json").read_text())
+    jsonschema.validate(configuration, schema)
+    assert configuration["oidc_initiation_url"] == "http://localhost/lti/login"
+    assert configuration["public_jwk_url"] == "http://localhost/lti/jwks"
+    placements = configuration["extensions"][0]["settings"]["placements"]
+    assert {(p["placement"], p["message_type"]) for p in placements} == {
+        ("course_navigation", "LtiResourceLinkRequest"),
+        ("account_navigation", "LtiResourceLinkRequest"),
+        ("link_selection", "LtiDeepLinkingRequest"),
+        ("assignment_selection", "LtiDeepLinkingRequest"),
+    }
+
+
+def test_the_setup_page_lists_every_value_with_a_copy_button(client: FlaskClient):
+    page = client.get("/lti/setup").get_data(as_text=True)
+    for value in ("http://localhost/lti/login", "http://localhost/lti/launch", "/lti/jwks"):
+        assert value in page
+    codes = re.findall(r'<code id="(value-\d+)">', page)
+    buttons = re.findall(r'data-copy-target="(value-\d+)"', page)
+    assert codes
+    assert codes == buttons
+    assert urlsplit("http://localhost/lti/canvas.json").path in page
+
+
+def test_the_troubleshooting_guide_explains_every_launch_problem():
+    guide = (ROOT_DIR / "docs" / "troubleshooting.md").read_text()
+    for reason, cause in all_causes().items():
+        assert f"`{reason}`" in guide, reason
+        assert cause.split("{")[0] in guide, cause
