@@ -41,6 +41,7 @@ class Settings:
     registration_needs_approval: bool = True
     courses_dir: Path = ROOT_DIR / "courses"
     quizzes_dir: Path = ROOT_DIR / "quizzes"
+    toolkit_dir: Path = ROOT_DIR / "toolkit"
     rubric_file: Path = ROOT_DIR / "rubrics" / "treatment-integrity.yaml"
     fidelity_scale_file: Path = ROOT_DIR / "rubrics" / "fidelity-scale.yaml"
     smtp_host: str | None = None
@@ -136,6 +137,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         registration_needs_approval=_flag(env, "LTI_REGISTRATION_APPROVAL", True),
         courses_dir=Path(env.get("COURSES_DIR") or ROOT_DIR / "courses"),
         quizzes_dir=Path(env.get("QUIZZES_DIR") or ROOT_DIR / "quizzes"),
+        toolkit_dir=Path(env.get("TOOLKIT_DIR") or ROOT_DIR / "toolkit"),
         smtp_host=env.get("SMTP_HOST") or None,
         smtp_port=_int(env, "SMTP_PORT", 587),
         smtp_user=env.get("SMTP_USER") or None,

@@ -13,6 +13,7 @@ from app.content.fidelity import load_fidelity_scale
 from app.content.loader import load_catalog
 from app.content.quizzes import load_quizzes
 from app.content.rubrics import load_rubric
+from app.content.toolkit import load_toolkit
 from config import INSTANCE_DIR, Settings, load_settings
 
 SECURITY_HEADERS = {
@@ -86,6 +87,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         lti,
         programs,
         quizzes,
+        toolkit,
         training,
     )
 
@@ -99,6 +101,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(certificates.verify_bp)
     app.register_blueprint(fidelity.bp)
     app.register_blueprint(connections.bp)
+    app.register_blueprint(toolkit.bp)
     if settings.demo_lms_enabled:
         from app import demo_lms
 
@@ -118,6 +121,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     quizzes = load_quizzes(settings.quizzes_dir, catalog)
     rubric = load_rubric(settings.rubric_file)
     fidelity_scale = load_fidelity_scale(settings.fidelity_scale_file, catalog)
+    toolkit = load_toolkit(settings.toolkit_dir, catalog, rubric)
     INSTANCE_DIR.mkdir(exist_ok=True)
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_mapping(_flask_config(settings))
@@ -125,6 +129,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["imr_quizzes"] = quizzes
     app.extensions["imr_rubric"] = rubric
     app.extensions["imr_fidelity_scale"] = fidelity_scale
+    app.extensions["imr_toolkit"] = toolkit
     if settings.proxy_fix_hops:
         hops = settings.proxy_fix_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]

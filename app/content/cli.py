@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -14,8 +15,11 @@ from app.content.loader import load_catalog
 from app.content.model import TOPIC_AREAS, Catalog, Strategy
 from app.content.rubrics import load_rubric
 from app.content.source import ContentInvalid
+from app.content.toolkit import load_toolkit
 
-content_cli = AppGroup("content", help="The training content in courses/.")
+content_cli = AppGroup(
+    "content", help="The training content: courses/, quizzes/, rubrics/ and toolkit/."
+)
 
 
 def coverage_table(catalog: Catalog) -> str:
@@ -46,11 +50,13 @@ def check_command(path: Path | None) -> None:
         sys.exit(1)
     settings = current_app.config["IMR_SETTINGS"]
     try:
-        load_rubric(settings.rubric_file)
+        rubric = load_rubric(settings.rubric_file)
         load_fidelity_scale(settings.fidelity_scale_file, catalog)
+        toolkit = load_toolkit(settings.toolkit_dir, catalog, rubric)
     except ContentInvalid as invalid:
         for error in invalid.errors:
             click.echo(str(error), err=True)
+        click.echo(f"{len(invalid.errors)} problem(s) in rubrics/ or toolkit/", err=True)
         sys.exit(1)
     minutes = sum(day.minutes for day in catalog.days)
     click.echo(
@@ -59,3 +65,9 @@ def check_command(path: Path | None) -> None:
     )
     click.echo(coverage_table(catalog))
     click.echo("\nThe competency rubric and the IMR Fidelity Scale in rubrics/ are valid too.")
+    kinds = Counter(item.kind.label.lower() for item in toolkit.items)
+    click.echo(
+        "The toolkit is valid: "
+        + ", ".join(f"{count} {kind}(s)" for kind, count in kinds.items())
+        + "; every topic area has a session plan and a worksheet."
+    )

@@ -19,7 +19,7 @@ def landing_url(role: Role) -> str:
 
 
 def item_url(item: str | None) -> str | None:
-    """Where a deep-linked LMS item (`training`, `day:N`, `module:id`) opens, if it still exists."""
+    """Where a deep-linked LMS item (`training`, `day:N`, `module:id`, `toolkit:id`) opens, if it still exists."""
     catalog = current_app.extensions["imr_catalog"]
     kind, _, key = (item or "").partition(":")
     if kind == "training" and not key:
@@ -28,4 +28,6 @@ def item_url(item: str | None) -> str | None:
         return url_for("training.day", number=int(key))
     if kind == "module" and catalog.module(key):
         return url_for("training.module", module_id=key)
+    if kind == "toolkit" and current_app.extensions["imr_toolkit"].item(key):
+        return url_for("toolkit.item", item_id=key)
     return None

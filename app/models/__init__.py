@@ -22,7 +22,7 @@ from app.models.lti import Platform, RegistrationInvitation, StoreEntry, ToolKey
 from app.models.people import Director, Enrolment, Person
 from app.models.quizzes import ExtraAttempt, GradeDelivery, QuizAttempt
 from app.models.tenancy import Cohort, Organisation, Program
-from app.models.training import ActivityResponse, ModuleCompletion, ReflectionConsent
+from app.models.training import ActivityResponse, ModuleCompletion, ReflectionConsent, ToolkitPdf
 
 __all__ = [
     "ActivityResponse",
@@ -55,4 +55,5 @@ __all__ = [
     "RenewalReminder",
     "StoreEntry",
     "ToolKey",
+    "ToolkitPdf",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, utc_now
@@ -58,3 +58,31 @@ class ReflectionConsent(_PractitionerRecord, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     shares_with_trainers: Mapped[bool]
     decided_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class ToolkitPdf(Base):
+    """A toolkit item's PDF, built once per content version, organisation and print size.
+
+    Kept in the database so every worker on every machine serves the same cached file.
+    """
+
+    __tablename__ = "toolkit_pdf"
+    __table_args__ = (
+        UniqueConstraint(
+            "item_id",
+            "content_version",
+            "organisation_id",
+            "large_print",
+            name="uq_toolkit_pdf_version",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(100))
+    content_version: Mapped[str] = mapped_column(String(16))
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    large_print: Mapped[bool]
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)

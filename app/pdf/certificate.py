@@ -14,15 +14,13 @@ import qrcode
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
+
+from app.pdf import fonts  # noqa: F401 (registers the embedded fonts used below)
 
 BRAND = HexColor("#164766")
 INK = HexColor("#1b1f24")
 MUTED = HexColor("#4a5560")
-pdfmetrics.registerFont(TTFont("Vera", "Vera.ttf"))
-pdfmetrics.registerFont(TTFont("VeraBd", "VeraBd.ttf"))
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -30,13 +31,19 @@ def report(
         invariant=1,
     )
     story = [
-        Paragraph(f"IMR Fidelity Review: {program_name}", styles["Title"]),
+        Paragraph(escape(f"IMR Fidelity Review: {program_name}"), styles["Title"]),
         Paragraph(
-            f"{organisation_name} · reviewed {review.reviewed_on:%d %B %Y} · version {review.version}",
+            escape(
+                f"{organisation_name} · reviewed {review.reviewed_on:%d %B %Y} · "
+                f"version {review.version}"
+            ),
             styles["Normal"],
         ),
         Paragraph(
-            f"Reviewers: {review.reviewers}. Sources: {', '.join(review.sources) or 'not recorded'}.",
+            escape(
+                f"Reviewers: {review.reviewers}. "
+                f"Sources: {', '.join(review.sources) or 'not recorded'}."
+            ),
             styles["Normal"],
         ),
         Spacer(1, 4 * mm),
@@ -48,16 +55,17 @@ def report(
     if review.correction_reason:
         story.append(
             Paragraph(
-                f"Correction of an earlier version: {review.correction_reason}", styles["Italic"]
+                escape(f"Correction of an earlier version: {review.correction_reason}"),
+                styles["Italic"],
             )
         )
     rows = [["Item", "Rating", "Evidence"]]
     for item in scale.items:
         rows.append(
             [
-                Paragraph(item.title, styles["BodyText"]),
+                Paragraph(escape(item.title), styles["BodyText"]),
                 str(review.ratings.get(item.id, "")),
-                Paragraph(review.evidence.get(item.id, ""), styles["BodyText"]),
+                Paragraph(escape(review.evidence.get(item.id, "")), styles["BodyText"]),
             ]
         )
     table = Table(rows, colWidths=[62 * mm, 16 * mm, 96 * mm], repeatRows=1)

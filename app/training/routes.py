@@ -157,6 +157,7 @@ def _render_module(
         progress=progress,
         responses=responses,
         forms=forms,
+        materials=current_app.extensions["imr_toolkit"].for_module(found.id),
         previous=ordered[index - 1] if index else None,
         following=ordered[index + 1] if index + 1 < len(ordered) else None,
     )
@@ -301,6 +302,8 @@ def _deep_link_choices() -> list[tuple[str, str]]:
     for found in catalog().days:
         choices.append((f"day:{found.number}", f"Day {found.number}: {found.title}"))
         choices += [(f"module:{m.id}", f"Day {found.number} · {m.title}") for m in found.modules]
+    for item in current_app.extensions["imr_toolkit"].items:
+        choices.append((f"toolkit:{item.id}", f"Toolkit · {item.kind.label}: {item.title}"))
     return choices
 
 
@@ -310,6 +313,8 @@ def _title_of(item: str) -> str:
         return f"IMR training, day {key}: {catalog().day(int(key)).title}"  # type: ignore[union-attr]
     if kind == "module":
         return catalog().module(key).title  # type: ignore[union-attr]
+    if kind == "toolkit":
+        return current_app.extensions["imr_toolkit"].item(key).title
     return catalog().title
 
 
