@@ -246,6 +246,8 @@ def _block(
         check.error(f"`{kind}` must be a mapping of keys to values", *path, kind)
         return None
     where = (*path, kind)
+    for text in _texts_in(value):
+        check.prose(text, *where)
     if kind == "practice":
         check.keys(value, {"title", "steps"}, {"title", "steps"}, *where)
         return Block(
@@ -263,6 +265,15 @@ def _block(
     if kind == "table":
         return _table(check, value, *where)
     return _rating(check, value, rubric, *where)
+
+
+def _texts_in(value: dict[str, Any]) -> list[str]:
+    """Every text inside a block's mapping, for the plain-prose check."""
+    texts = []
+    for entry in value.values():
+        entries = entry if isinstance(entry, list) else [entry]
+        texts += [text for text in entries if isinstance(text, str)]
+    return texts
 
 
 def _table(check: _ItemChecker, value: dict[str, Any], *where: Any) -> Block:

@@ -35,6 +35,7 @@ def _deep_linking_claims() -> dict:
         ("module:session-structure", "/training/module/session-structure"),
         ("day:1", "/training/day/1"),
         ("training", "/training/"),
+        ("toolkit:relapse-prevention-plan", "/toolkit/relapse-prevention-plan"),
     ],
 )
 def test_deep_linking_round_trip(app: Flask, lms: LocalLms, item: str, lands_on: str):

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.content.loader import load_catalog
-from app.content.model import ActivityType, Catalog
+from app.content.model import TOPIC_AREAS, ActivityType, Catalog
 from app.extensions import db
 from app.models.people import Person
 from app.models.training import ActivityResponse, ModuleCompletion
@@ -264,3 +264,12 @@ def test_the_app_refuses_to_start_on_invalid_content(settings, tmp_path: Path):
         ContentInvalid, match=re.escape("day-1/day.yaml:1: missing required key `summary`")
     ):
         create_app(settings.with_overrides(courses_dir=broken))
+
+
+def test_every_module_page_renders_with_its_topic_areas(client: FlaskClient, lms, catalog):
+    lms.launch(client, TRAINER)
+    for module in catalog.ordered_modules:
+        page = client.get(f"/training/module/{module.id}")
+        assert page.status_code == 200, module.id
+        for topic in module.topic_areas:
+            assert TOPIC_AREAS[topic] in page.get_data(as_text=True)

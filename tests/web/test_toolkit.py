@@ -1,0 +1,183 @@
+"""The toolkit on screen and on paper: every item's PDF, the cache, search, and module links."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import replace
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from pypdf import PdfReader
+
+from app.domain.toolkit import Toolkit
+from app.extensions import db
+from app.models.training import ToolkitPdf
+from tests.support.lms import PRACTITIONER, TRAINER, LocalLms
+
+
+def _toolkit(app: Flask) -> Toolkit:
+    return app.extensions["imr_toolkit"]
+
+
+def _words(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _pdf_text(pdf: bytes) -> str:
+    return _words(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages))
+
+
+def _outline(pdf: bytes) -> list[str]:
+    reader = PdfReader(io.BytesIO(pdf))
+    flat: list[str] = []
+
+    def walk(entries) -> None:
+        for entry in entries:
+            if isinstance(entry, list):
+                walk(entry)
+            else:
+                flat.append(_words(entry.title))
+
+    walk(reader.outline)
+    return flat
+
+
+def test_every_item_prints_with_its_title_headings_and_organisation(
+    app: Flask, client: FlaskClient, lms: LocalLms
+):
+    lms.launch(client, PRACTITIONER)
+    for item in _toolkit(app).items:
+        response = client.get(f"/toolkit/{item.id}.pdf")
+        assert response.status_code == 200
+        assert response.mimetype == "application/pdf"
+        text = _pdf_text(response.data)
+        assert _words(item.title) in text, item.id
+        assert "Riverside Mental Health" in text  # the organisation, in the footer
+        headings = [_words(section.heading) for section in item.sections]
+        assert all(heading in text for heading in headings), item.id
+        outline = _outline(response.data)
+        assert outline[0] == _words(item.title)
+        assert all(any(entry.startswith(h) for entry in outline) for h in headings), item.id
+        metadata = PdfReader(io.BytesIO(response.data)).metadata
+        assert metadata.title == item.title
+
+
+def test_the_practitioners_notes_stay_off_a_worksheet(app: Flask, client: FlaskClient, lms):
+    lms.launch(client, PRACTITIONER)
+    toolkit = _toolkit(app)
+    worksheet = toolkit.item("weekly-action-plan")
+    plan = toolkit.item("recovery-strategies")
+    assert "For the practitioner" not in _pdf_text(
+        client.get("/toolkit/weekly-action-plan.pdf").data
+    )
+    assert _words(worksheet.practitioner_notes[0])[:60] not in _pdf_text(
+        client.get("/toolkit/weekly-action-plan.pdf").data
+    )
+    plan_text = _pdf_text(client.get("/toolkit/recovery-strategies.pdf").data)
+    assert "For the practitioner" in plan_text
+    assert _words(plan.practitioner_notes[0])[:60] in plan_text
+
+
+def test_large_print_is_bigger_and_the_same_version_gives_the_same_file(
+    app: Flask, client: FlaskClient, lms: LocalLms
+):
+    lms.launch(client, PRACTITIONER)
+    normal = client.get("/toolkit/relapse-prevention-plan.pdf").data
+    large = client.get("/toolkit/relapse-prevention-plan.pdf?print=large").data
+    assert len(PdfReader(io.BytesIO(large)).pages) > len(PdfReader(io.BytesIO(normal)).pages)
+    assert client.get("/toolkit/relapse-prevention-plan.pdf").data == normal
+    with app.app_context():
+        rows = db.session.query(ToolkitPdf).filter_by(item_id="relapse-prevention-plan").all()
+        assert sorted(row.large_print for row in rows) == [False, True]  # built once each
+
+
+def test_a_new_content_version_replaces_the_cached_pdf(
+    app: Flask, client: FlaskClient, lms: LocalLms
+):
+    lms.launch(client, PRACTITIONER)
+    first = client.get("/toolkit/coping-plan.pdf").data
+    toolkit = _toolkit(app)
+    edited = replace(toolkit.item("coping-plan"), title="My coping plan (edited)", version="edited")
+    app.extensions["imr_toolkit"] = Toolkit(
+        tuple(edited if i.id == "coping-plan" else i for i in toolkit.items)
+    )
+    try:
+        second = client.get("/toolkit/coping-plan.pdf").data
+    finally:
+        app.extensions["imr_toolkit"] = toolkit
+    assert second != first
+    assert "My coping plan (edited)" in _pdf_text(second)
+    with app.app_context():
+        [row] = db.session.query(ToolkitPdf).filter_by(item_id="coping-plan").all()
+        assert row.content_version == "edited"
+
+
+def test_an_item_page_shows_every_section_and_never_asks_for_input(
+    app: Flask, client: FlaskClient, lms: LocalLms
+):
+    lms.launch(client, PRACTITIONER)
+    for item in _toolkit(app).items:
+        page = client.get(f"/toolkit/{item.id}").get_data(as_text=True)
+        for section in item.sections:
+            assert section.heading.replace("'", "&#39;") in page
+        assert not re.search(r"<(input|textarea|select)\b", page), item.id
+        assert f'href="/toolkit/{item.id}.pdf?print=large"' in page
+
+
+def test_module_pages_link_the_materials_they_use_and_the_links_resolve(
+    app: Flask, client: FlaskClient, lms: LocalLms
+):
+    lms.launch(client, TRAINER)
+    toolkit = _toolkit(app)
+    modules = {module for item in toolkit.items for module in item.modules}
+    for module in modules:
+        page = client.get(f"/training/module/{module}").get_data(as_text=True)
+        links = re.findall(r'href="(/toolkit/[a-z0-9-]+)"', page)
+        assert {f"/toolkit/{i.id}" for i in toolkit.for_module(module)} == set(links), module
+        for link in links:
+            item_page = client.get(link)
+            assert item_page.status_code == 200
+            assert f'href="/training/module/{module}"' in item_page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected", "absent"),
+    [
+        ({"words": "early warning signs"}, "relapse-prevention-plan", "coping-plan"),
+        ({"topic_area": "medication"}, "medication-routine", "coping-plan"),
+        ({"kind": "checklist", "format": "group"}, "group-facilitation", "medication-routine"),
+        (
+            {"strategy": "motivational", "kind": "worksheet"},
+            "pros-and-cons-of-change",
+            "medication",
+        ),
+    ],
+)
+def test_the_toolkit_can_be_searched_and_filtered(
+    client: FlaskClient, lms: LocalLms, query, expected, absent
+):
+    lms.launch(client, PRACTITIONER)
+    page = client.get("/toolkit/", query_string=query).get_data(as_text=True)
+    assert f'href="/toolkit/{expected}"' in page
+    assert f'href="/toolkit/{absent}"' not in page
+
+
+def test_an_unknown_filter_value_is_ignored_and_an_unknown_item_is_404(
+    app: Flask, client: FlaskClient, lms: LocalLms
+):
+    lms.launch(client, PRACTITIONER)
+    page = client.get("/toolkit/", query_string={"topic_area": "astrology"}).get_data(as_text=True)
+    assert f"{len(_toolkit(app).items)} items" in page
+    missing = client.get("/toolkit/no-such-sheet")
+    assert missing.status_code == 404
+    assert "no toolkit item with that name" in missing.get_data(as_text=True)
+    assert client.get("/toolkit/no-such-sheet.pdf").status_code == 404
+
+
+def test_the_self_check_prints_the_competency_rubric(app: Flask, client: FlaskClient, lms):
+    lms.launch(client, PRACTITIONER)
+    text = _pdf_text(client.get("/toolkit/session-fidelity-self-check.pdf").data)
+    for item in app.extensions["imr_rubric"].items:
+        assert _words(item.title) in text
