@@ -48,6 +48,10 @@ lti_cli = AppGroup("lti", help="LTI 1.3: LMS registrations and the tool's keys."
 @click.option("--auth-login-url", help="The LMS's OIDC authorisation endpoint.")
 @click.option("--auth-token-url", help="The LMS's OAuth 2 token endpoint.")
 @click.option("--key-set-url", help="The LMS's public key set (JWKS) URL.")
+@click.option(
+    "--auth-audience",
+    help="The audience of access-token requests, if the LMS names one (Brightspace's OAuth 2 Audience).",
+)
 @click.option("--name", help="A name for the LMS, shown to operators.")
 @click.option(
     "--organisation", "organisation_name", help="The organisation these deployments stand for."
@@ -59,6 +63,7 @@ def add_platform_command(
     auth_login_url: str | None,
     auth_token_url: str | None,
     key_set_url: str | None,
+    auth_audience: str | None,
     name: str | None,
     organisation_name: str | None,
 ) -> None:
@@ -68,7 +73,7 @@ def add_platform_command(
         raise click.UsageError(
             "give all three of --auth-login-url, --auth-token-url and --key-set-url"
         )
-    urls = PlatformUrls(*given) if all(given) else None  # type: ignore[arg-type]
+    urls = PlatformUrls(*given, auth_audience) if all(given) else None  # type: ignore[arg-type]
     try:
         platform = add_platform(
             issuer, client_id, list(deployment_ids), urls, name, organisation_name

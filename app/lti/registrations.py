@@ -27,6 +27,9 @@ class PlatformUrls:
     auth_login_url: str
     auth_token_url: str
     key_set_url: str
+    auth_audience: str | None = (
+        None  # the token endpoint's audience, where it differs (Brightspace)
+    )
 
 
 def check_url(label: str, url: str) -> str:
@@ -58,6 +61,7 @@ def _new_platform(
         auth_login_url=check_url("--auth-login-url", urls.auth_login_url),
         auth_token_url=check_url("--auth-token-url", urls.auth_token_url),
         key_set_url=check_url("--key-set-url", urls.key_set_url),
+        auth_audience=urls.auth_audience,
     )
     db.session.add(platform)
     return platform

@@ -154,3 +154,11 @@ def test_rotate_keeps_the_old_key_published_until_retired(
     assert last.exit_code != 0
     assert "only active key" in last.output
     assert "retired" in runner.invoke(args=["lti", "list-keys"]).output
+
+
+def test_an_auth_audience_is_kept_for_token_requests(app: Flask, runner: FlaskCliRunner):
+    audience = "https://auth.brightspace.com/core/connect/token"
+    result = _add(runner, "--deployment-id", "1", *URLS, "--auth-audience", audience)
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.query(Platform).one().auth_audience == audience

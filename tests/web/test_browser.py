@@ -321,3 +321,20 @@ def test_dynamic_registration_closes_the_lms_window(page, live_server: str, app,
     frame.get_by_role("heading", name="IMR Academy is connected").wait_for()
     page.locator("#closed", has_text="org.imsglobal.lti.close").wait_for()
     assert registering.registrations[0]["client_name"] == "IMR Academy"
+
+
+def test_practitioner_finds_a_worksheet_in_the_toolkit(page, live_server: str):
+    frame = _launch_in_frame(page, live_server, "Alex Rivera")
+    frame.get_by_role("link", name="Open the toolkit").click()
+    frame.get_by_label("Topic area").select_option(label="Reducing Relapses")
+    frame.get_by_label("Kind").select_option(label="Worksheets")
+    frame.get_by_role("button", name="Show materials").click()
+    frame.get_by_role("heading", name="1 item").wait_for()
+    frame.get_by_role("link", name=re.compile("relapse prevention plan", re.I)).first.click()
+    frame.get_by_role("heading", name=re.compile("relapse prevention plan", re.I)).first.wait_for()
+    assert frame.locator("input, textarea").count() == 0  # paper only: nothing is typed or kept
+    assert (
+        frame.get_by_role("link", name="Large-print PDF")
+        .get_attribute("href")
+        .endswith(".pdf?print=large")
+    )
