@@ -332,3 +332,24 @@ def test_the_troubleshooting_guide_explains_every_launch_problem():
     for reason, cause in all_causes().items():
         assert f"`{reason}`" in guide, reason
         assert cause.split("{")[0] in guide, cause
+
+
+def test_an_empty_organisation_name_is_asked_for_again(
+    app: Flask, client: FlaskClient, moodle: RegisteringLms
+):
+    url = _invitation(app)
+    client.get(moodle.start_url(url))
+    page = client.post(
+        url,
+        data={
+            "organisation_name": "  ",
+            "openid_configuration": moodle.configuration_url,
+            "registration_token": moodle.registration_token,
+        },
+    )
+    assert page.status_code == 200
+    assert "Give your organisation&#39;s name." in page.get_data(as_text=True)
+    assert 'aria-invalid="true"' in page.get_data(as_text=True)
+    assert moodle.registrations == []
+    with app.app_context():
+        assert db.session.query(RegistrationInvitation).one().used_at is None
