@@ -49,6 +49,12 @@ LIST_LIMITS = {
     "checkboxes": (2, 20),
     "fields": (1, 8),
 }
+SINGULAR = {
+    "topic_areas": "topic area",
+    "strategies": "strategy",
+    "formats": "format",
+    "modules": "module",
+}
 BLOCK_KINDS = {*LIST_LIMITS, "text", "practice", "write", "table", "rating"}
 MARKUP = re.compile(r"<[a-zA-Z/!]|\*\*|__|^#{1,6} ", re.MULTILINE)
 
@@ -95,8 +101,7 @@ class _ItemChecker(Checker):
         for index, entry in enumerate(value):
             if entry not in allowed:
                 self.error(
-                    f"unknown {key.rstrip('s').replace('_', ' ')} `{entry}` "
-                    f"(allowed: {', '.join(sorted(allowed))})",
+                    f"unknown {SINGULAR[key]} `{entry}` (allowed: {', '.join(sorted(allowed))})",
                     *path,
                     key,
                     index,

@@ -303,12 +303,17 @@ class ToolMessageLaunch(FlaskMessageLaunch):
 
     def validate_deployment(self) -> ToolMessageLaunch:
         """A deployment first seen now may be adopted, once the signature has been verified."""
-        body = self._jwt["body"]
-        deployment_id = body.get(claims.DEPLOYMENT_ID)
-        platform = find_platform(self.get_iss(), self.get_client_id())
-        if platform and deployment_id and find_organisation(platform, deployment_id) is None:
+        try:
+            return super().validate_deployment()
+        except LtiException:
+            body = self._jwt["body"]
+            platform = find_platform(self.get_iss(), self.get_client_id())
+            deployment_id = body.get(claims.DEPLOYMENT_ID)
+            if platform is None or not deployment_id:
+                raise
             name = (body.get(claims.TOOL_PLATFORM) or {}).get("name") or platform.name
-            adopt_new_deployment(platform, str(deployment_id), str(name))
+            if not adopt_new_deployment(platform, str(deployment_id), str(name)):
+                raise
         return super().validate_deployment()
 
     def get_public_key(self) -> tuple[str, str]:

@@ -262,11 +262,11 @@ def _fields(block: Block, size: Print, body: ParagraphStyle) -> Table:
     return table
 
 
-def _grid_style(header_rows: int = 1) -> TableStyle:
+def _grid_style() -> TableStyle:
     return TableStyle(
         [
             ("GRID", (0, 0), (-1, -1), 0.6, RULE),
-            ("BACKGROUND", (0, 0), (-1, header_rows - 1), colors.HexColor("#e9eef2")),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9eef2")),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ]
     )

@@ -170,6 +170,7 @@ def test_a_worksheet_with_nothing_to_fill_in_is_refused(toolkit_copy: Path):
             "formats:",
             "unknown format `online`",
         ),
+        ("strategies: [", "strategies: [hypnosis, ", "strategies:", "unknown strategy `hypnosis`"),
         ("      - table:", "      - grid:", "- grid:", "a block is one of:"),
         ("rows: 5", "rows: 40", "rows: 40", "`rows` must be a whole number from 1 to 12"),
         ('prompt: "People', 'prompt: "**People**', "**People**", "plain prose only"),

@@ -338,3 +338,14 @@ def test_practitioner_finds_a_worksheet_in_the_toolkit(page, live_server: str):
         .get_attribute("href")
         .endswith(".pdf?print=large")
     )
+
+
+def test_director_checks_the_lms_connection_and_copies_a_value(page, live_server: str):
+    frame = _launch_in_frame(page, live_server, "Jordan Lee")
+    frame.get_by_role("link", name="LMS connection").click()
+    frame.get_by_role("heading", name="Your LMS connection").wait_for()
+    assert "active" in frame.locator(".facts").nth(1).inner_text()
+    copy = frame.get_by_role("button", name="Copy Public keyset URL (JWKS)")
+    copy.wait_for()  # shown by copy.js, so the script loaded under the page's CSP
+    copy.click()
+    frame.locator(".copy-status", has_text="Public keyset URL (JWKS)").wait_for()

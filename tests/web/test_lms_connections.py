@@ -16,6 +16,7 @@ from pytest_httpserver import HTTPServer
 
 from app.demo_lms.platform import new_private_key_pem
 from app.extensions import db
+from app.lti.claims import DEPLOYMENT_ID
 from app.lti.dynamic_registration import create_invitation
 from app.lti.errors import all_causes
 from app.models.certification import AuditEntry
@@ -26,7 +27,6 @@ from tests.support.lms import DIRECTOR, PRACTITIONER, LocalLms, csrf_token
 from tests.support.registration import NRPS, TOOL_CONFIGURATION, RegisteringLms
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
-_DEPLOYMENT = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
 
 
 @pytest.fixture
@@ -182,7 +182,7 @@ def test_an_operator_registration_never_adopts_unknown_deployments(
     client: FlaskClient, lms: LocalLms
 ):
     fields = lms.launch_fields(client, PRACTITIONER)
-    forged = lms.tampered(fields, lambda claims: claims.update({_DEPLOYMENT: "7"}))
+    forged = lms.tampered(fields, lambda claims: claims.update({DEPLOYMENT_ID: "7"}))
     refused = client.post("/lti/launch", data=forged)
     assert refused.status_code == 403
     assert "deployment id 7" in refused.get_data(as_text=True)
@@ -285,7 +285,7 @@ def test_failed_launches_are_kept_with_their_cause_for_the_director(
     wrong_key = lms.tampered(fields, lambda claims: None, key_pem=new_private_key_pem())
     assert client.post("/lti/launch", data=wrong_key).status_code == 401
     fields = lms.launch_fields(client, PRACTITIONER)
-    unknown = lms.tampered(fields, lambda claims: claims.update({_DEPLOYMENT: "7"}))
+    unknown = lms.tampered(fields, lambda claims: claims.update({DEPLOYMENT_ID: "7"}))
     assert client.post("/lti/launch", data=unknown).status_code == 403
 
     assert lms.launch(client, DIRECTOR).status_code == 302
