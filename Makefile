@@ -13,10 +13,14 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
+# A server started without IMR_PROFILE runs the production profile; these name theirs.
+PORT ?= 5000
+DEV := IMR_PROFILE=development PORT=$(PORT)
+
 run: $(INSTALLED)
-	$(BIN)/flask --app wsgi db upgrade
-	@echo "IMR Academy: open http://127.0.0.1:5000/demo-lms/ to launch it as a practitioner, trainer or director."
-	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000 --debug
+	$(DEV) $(BIN)/flask --app wsgi db upgrade
+	@echo "IMR Academy: open http://127.0.0.1:$(PORT)/demo-lms/ to launch it as a practitioner, trainer or director."
+	$(DEV) $(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT) --debug
 
 # SQLite always; then PostgreSQL as well when TEST_DATABASE_URL names one.
 test: $(INSTALLED)

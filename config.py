@@ -2,7 +2,9 @@
 
 Every setting comes from an environment variable so that secrets never live in the repository.
 The production profile refuses to start on a missing or weak SECRET_KEY: a tool that signs
-sessions and LTI messages with a guessable key would let anyone act as any practitioner.
+sessions and LTI messages with a guessable key would let anyone act as any practitioner. It is
+also the profile a server gets when IMR_PROFILE is not set, so a forgotten variable fails safe;
+`make run` and the tests name their profile.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PROFILES = ("development", "test", "production")
 DEVELOPMENT_SECRET = "dev-only-secret-do-not-use-in-production"  # noqa: S105 (a marker, not a secret)
@@ -50,6 +53,16 @@ class Settings:
     smtp_password: str | None = None
     smtp_from: str = "IMR Academy <no-reply@localhost>"
     smtp_starttls: bool = True
+    # The address people and LMSs reach IMR Academy at: every public link is built from it,
+    # never from the request's Host header (which a client controls).
+    public_url: str = "http://localhost"
+    # Hosts the app answers for; any other Host header gets a 400 (production: PUBLIC_URL's host).
+    trusted_hosts: tuple[str, ...] | None = None
+    session_idle_minutes: int = 8 * 60
+    session_absolute_hours: int = 24
+    # Outbound calls may reach loopback and private addresses only on a developer's machine, so
+    # a registration URL cannot be used to probe the servers' own network.
+    private_outbound_allowed: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -118,16 +131,45 @@ def _database_url(env: Mapping[str, str], profile: str) -> str:
     return f"sqlite:///{INSTANCE_DIR / f'imr-academy-{profile}.sqlite'}"
 
 
+def _public_url(env: Mapping[str, str], profile: str) -> str:
+    url = (env.get("PUBLIC_URL") or "").rstrip("/")
+    if not url:
+        if profile == "production":
+            raise SettingsError(
+                "PUBLIC_URL must be set in production: the https address LMSs and people reach "
+                "IMR Academy at, for example https://imr.example.org"
+            )
+        port = _int(env, "PORT", 5000)
+        return f"http://127.0.0.1:{port}" if profile == "development" else "http://localhost"
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query:
+        raise SettingsError(
+            f"PUBLIC_URL must be a full URL such as https://imr.example.org, not {url!r}"
+        )
+    if profile == "production" and parts.scheme != "https":
+        raise SettingsError(f"PUBLIC_URL must use https in production, not {url!r}")
+    return url
+
+
+def _trusted_hosts(env: Mapping[str, str], profile: str, public_url: str) -> tuple[str, ...] | None:
+    extra = tuple(h.strip() for h in (env.get("TRUSTED_HOSTS") or "").split(",") if h.strip())
+    if profile != "production" and not extra:
+        return None
+    return (urlsplit(public_url).hostname or "", *extra)
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build settings from the environment (os.environ unless another mapping is given)."""
     env = os.environ if env is None else env
-    profile = env.get("IMR_PROFILE", "development")
+    profile = env.get("IMR_PROFILE") or "production"
     if profile not in PROFILES:
         raise SettingsError(f"IMR_PROFILE must be one of {', '.join(PROFILES)}, not {profile!r}")
     production = profile == "production"
+    secret_key = _secret_key(env, profile)
+    public_url = _public_url(env, profile)
     return Settings(
         profile=profile,
-        secret_key=_secret_key(env, profile),
+        secret_key=secret_key,
         database_url=_database_url(env, profile),
         redis_url=env.get("REDIS_URL") or None,
         proxy_fix_hops=_int(env, "PROXY_FIX_HOPS", 1 if production else 0),
@@ -144,4 +186,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         smtp_password=env.get("SMTP_PASSWORD") or None,
         smtp_from=env.get("SMTP_FROM") or "IMR Academy <no-reply@localhost>",
         smtp_starttls=_flag(env, "SMTP_STARTTLS", True),
+        public_url=public_url,
+        trusted_hosts=_trusted_hosts(env, profile, public_url),
+        session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 8 * 60),
+        session_absolute_hours=_int(env, "SESSION_ABSOLUTE_HOURS", 24),
+        private_outbound_allowed=not production
+        and _flag(env, "PRIVATE_OUTBOUND_ALLOWED", profile == "development"),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -14,17 +15,8 @@ from app.content.loader import load_catalog
 from app.content.quizzes import load_quizzes
 from app.content.rubrics import load_rubric
 from app.content.toolkit import load_toolkit
+from app.urls import public_url
 from config import INSTANCE_DIR, Settings, load_settings
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-    # No frame-ancestors: every registered LMS must be able to show IMR Academy in its iframe.
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "object-src 'none'; base-uri 'self'"
-    ),
-}
 
 
 def _flask_config(settings: Settings) -> dict[str, Any]:
@@ -42,6 +34,10 @@ def _flask_config(settings: Settings) -> dict[str, Any]:
         "PREFERRED_URL_SCHEME": "https" if cross_site else "http",
         "WTF_CSRF_TIME_LIMIT": None,  # tokens end with the session, so long reflections survive
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        # The signed cookie's age is checked on every request: the idle limit. The absolute
+        # limit is checked in app.auth.
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=settings.session_idle_minutes),
+        "TRUSTED_HOSTS": list(settings.trusted_hosts) if settings.trusted_hosts else None,
     }
 
 
@@ -108,12 +104,6 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         app.register_blueprint(demo_lms.bp)
 
 
-def _add_security_headers(response: Any) -> Any:
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
-
-
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app for the given settings (from the environment when none are given)."""
     settings = settings or load_settings()
@@ -131,12 +121,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["imr_fidelity_scale"] = fidelity_scale
     app.extensions["imr_toolkit"] = toolkit
     if settings.proxy_fix_hops:
+        # The client's address (rate limits) and scheme come from the proxies; the host never
+        # does: links are built from PUBLIC_URL, and TRUSTED_HOSTS refuses any other Host.
         hops = settings.proxy_fix_hops
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     _init_database(app)
     _init_extensions(app)
 
-    from app import cli, errors, layout, shared_store, tasks
+    from app import cli, errors, layout, security, shared_store, tasks
 
     shared_store.init_store(app)
     tasks.init_celery(app)
@@ -144,5 +136,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_errors(app)
     layout.init_layout(app)
     cli.init_cli(app)
-    app.after_request(_add_security_headers)
+    security.init_security(app)
+    app.add_template_global(public_url)
     return app

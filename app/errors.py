@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from kombu.exceptions import OperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from app.auth import current_identity
 from app.lti.errors import LaunchRejected
@@ -31,6 +34,11 @@ _PAGES: dict[int, tuple[str, str]] = {
     405: ("That action is not available here", "Use the buttons and links on the page."),
     413: ("That upload is too large", "Choose a smaller file and try again."),
     429: ("Too many attempts", "Wait a minute, then try again."),
+    503: (
+        "IMR Academy is temporarily unavailable",
+        "A service IMR Academy relies on is not answering. Nothing you saved is lost. Wait a "
+        "minute, then try again.",
+    ),
     500: (
         "Something went wrong on our side",
         "Nothing you entered was lost. Try again in a moment; if it keeps happening, tell your "
@@ -74,8 +82,27 @@ def _launch_rejected(error: LaunchRejected) -> tuple[str, int]:
     return _render(error.status, error.title, error.advice, error.detail)
 
 
+def _untrusted_host(error: SecurityError) -> tuple[str, int, dict[str, str]]:
+    """A Host header that is not IMR Academy's: no links can be built, so a page without any."""
+    return (
+        "This address is not IMR Academy's. Open IMR Academy from your LMS, or use the address "
+        "your organisation gave you.\n",
+        400,
+        {"Content-Type": "text/plain; charset=utf-8"},
+    )
+
+
+def _unavailable(error: Exception) -> tuple[str, int]:
+    """Redis (the shared store or the task broker) is configured but down."""
+    current_app.logger.error("a shared service is unavailable: %r", error)
+    return _render(503, *_PAGES[503])
+
+
 def init_errors(app: Flask) -> None:
     """Register the pages for refusals and failures."""
+    for unavailable in (RedisConnectionError, RedisTimeoutError, OperationalError):
+        app.register_error_handler(unavailable, _unavailable)
+    app.register_error_handler(SecurityError, _untrusted_host)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(LaunchRejected, _launch_rejected)
     app.register_error_handler(HTTPException, _http_error)

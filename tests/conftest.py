@@ -25,6 +25,7 @@ from app import create_app
 from app.extensions import db
 from config import Settings, load_settings
 from tests.support.lms import LocalLms
+from tests.support.settings import configured
 
 
 def _database_url(tmp_dir: Path) -> str:
@@ -37,6 +38,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         "IMR_PROFILE": "test",
         "DATABASE_URL": _database_url(tmp_path_factory.mktemp("db")),
         "DEMO_LMS": "true",
+        # The test LMSs are local HTTP servers; one test turns this off to see it refused.
+        "PRIVATE_OUTBOUND_ALLOWED": "true",
     }
     return load_settings(env)
 
@@ -108,10 +111,15 @@ def lms(app: Flask, httpserver: HTTPServer) -> LocalLms:
 
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
-    """The app served over real HTTP on a free local port, for the demo LMS and the browser."""
+    """The app served over real HTTP on a free local port, for the demo LMS and the browser.
+
+    Its address becomes the app's PUBLIC_URL for the test, as an operator would configure it.
+    """
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    address = f"http://127.0.0.1:{server.server_port}"
+    with configured(app, public_url=address):
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield address
+        server.shutdown()
+        thread.join()

@@ -20,7 +20,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app.auth import identity, role_required
+from app.auth import identity, load_owned, role_required
 from app.certificates import bp
 from app.certificates.dashboard import director_dashboard
 from app.certificates.forms import PolicyForm, RosterForm, SignoffForm, StandingForm
@@ -36,10 +36,11 @@ from app.services.certification import roster_results
 from app.services.hours import Ledger, ledgers
 from app.services.people import practitioner_in_cohort
 from app.services.reminders import reminders_for
+from app.urls import public_url
 
 
 def _verify_url(code: str) -> str:
-    return url_for("verify.certificate", code=code, _external=True)
+    return public_url("verify.certificate", code=code)
 
 
 def _content() -> tuple:
@@ -68,24 +69,14 @@ def mine() -> str:
     )
 
 
-def _readable(certificate: Certificate) -> bool:
-    me = identity()
-    if certificate.organisation_id != me.organisation_id:
-        return False
-    if me.role is Role.PRACTITIONER:
-        return certificate.person_id == me.person_id
-    if me.role is Role.TRAINER:
-        return practitioner_in_cohort(me.cohort_id or 0, certificate.person_id) is not None
-    return True
-
-
 @bp.get("/certificates/<int:certificate_id>.pdf")
 @role_required(*Role)
 def pdf(certificate_id: int) -> Response:
     """The issued PDF, exactly as sealed at issue."""
-    certificate = db.session.get(Certificate, certificate_id)
-    if certificate is None or not _readable(certificate) or certificate.pdf is None:
-        abort(404, "There is no issued certificate PDF here for you.")
+    missing = "There is no issued certificate PDF here for you."
+    certificate = load_owned(Certificate, certificate_id, missing)
+    if certificate.pdf is None:
+        abort(404, missing)
     return send_file(
         io.BytesIO(certificate.pdf),
         mimetype="application/pdf",
@@ -234,10 +225,9 @@ def dashboard_zip() -> Response:
 
 
 def _director_certificate(certificate_id: int) -> Certificate:
-    certificate = db.session.get(Certificate, certificate_id)
-    if certificate is None or certificate.organisation_id != identity().organisation_id:
-        abort(404, "That certificate does not belong to your organisation.")
-    return certificate
+    return load_owned(
+        Certificate, certificate_id, "That certificate does not belong to your organisation."
+    )
 
 
 @bp.post("/certificates/<int:certificate_id>/approve")

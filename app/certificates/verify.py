@@ -17,6 +17,7 @@ from app.services import badges
 from app.services.badges import BadgeUrls
 from app.services.certification import find_certificate, lineage, standing_of
 from app.shared_store import current_store
+from app.urls import public_url
 
 LOOKUPS_PER_MINUTE = 30
 
@@ -115,11 +116,11 @@ def check_pdf(code: str) -> Response | str | tuple:
 
 def badge_urls(code: str, organisation_id: int) -> BadgeUrls:
     return BadgeUrls(
-        credential=url_for("verify.badge", code=code, _external=True),
-        issuer=url_for("verify.issuer", organisation_id=organisation_id, _external=True),
-        jwks=url_for("verify.issuer_jwks", organisation_id=organisation_id, _external=True),
-        revocations=url_for("verify.revocations", organisation_id=organisation_id, _external=True),
-        achievement=url_for("verify.issuer", organisation_id=organisation_id, _external=True)
+        credential=public_url("verify.badge", code=code),
+        issuer=public_url("verify.issuer", organisation_id=organisation_id),
+        jwks=public_url("verify.issuer_jwks", organisation_id=organisation_id),
+        revocations=public_url("verify.revocations", organisation_id=organisation_id),
+        achievement=public_url("verify.issuer", organisation_id=organisation_id)
         + "#imr-practitioner",
     )
 
@@ -162,7 +163,7 @@ def issuer_jwks(organisation_id: int) -> Response:
 def revocations(organisation_id: int) -> Response:
     """The organisation's revoked badges (1EdTech revocation list)."""
     organisation = _organisation(organisation_id)
-    url = url_for("verify.revocations", organisation_id=organisation.id, _external=True)
+    url = public_url("verify.revocations", organisation_id=organisation.id)
     return jsonify(
         badges.revocation_list(organisation.id, lambda code: badge_urls(code, organisation.id), url)
     )

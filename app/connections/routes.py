@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, jsonify, redirect, render_template, request, url_for
+from flask import abort, jsonify, make_response, redirect, render_template, request
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import HiddenField, StringField
@@ -18,6 +18,7 @@ from app.home.navigation import landing_url
 from app.lti import dynamic_registration as registration
 from app.lti.context import LaunchContext
 from app.lti.deployments import find_organisation
+from app.lti.frames import origins_for
 from app.lti.tool import find_platform, stored_launch
 from app.lti.tool_configuration import canvas_configuration, manual_values, tool_urls
 from app.models.tenancy import Organisation
@@ -55,6 +56,7 @@ def _refused(error: registration.RegistrationRefused) -> tuple[str, int]:
 def register(token: str) -> str:
     """LTI Dynamic Registration: confirm, then register with the LMS and close its window."""
     invitation = registration.open_invitation(token)
+    registration.note_opening(invitation)
     form = RegistrationForm(request.form if request.method == "POST" else None)
     if request.method == "GET":
         form.openid_configuration.data = request.args.get("openid_configuration", "")
@@ -70,9 +72,23 @@ def register(token: str) -> str:
             form.registration_token.data or None,
             form.organisation_name.data.strip(),
         )
-        return render_template("connections/registered.html", done=done)
+        if invitation.updates_platform_id is not None:
+            for organisation in done.platform.organisations:
+                audit(
+                    organisation.id,
+                    None,
+                    "lms-connection-updated",
+                    done.platform.issuer,
+                    f"by dynamic registration ({invitation.note})",
+                )
+        db.session.commit()
+        return render_template("connections/registered.html", done=done, invitation=invitation)
     return render_template(
-        "connections/register.html", form=form, configuration=configuration, token=token
+        "connections/register.html",
+        form=form,
+        configuration=configuration,
+        token=token,
+        invitation=invitation,
     )
 
 
@@ -91,19 +107,15 @@ def canvas_configuration_json() -> Response:
     return response
 
 
-def approval_ticket(launch_id: str) -> str:
-    """A short-lived, single-use ticket letting the launching director approve a connection."""
-    ticket = secrets.token_urlsafe(24)
-    current_store().set(f"approval-{ticket}", launch_id, APPROVAL_TICKET_SECONDS)
-    return ticket
+def _ticket_key(ticket: str) -> str:
+    return f"approval-{ticket}"
 
 
-def _approval_launch(ticket: str) -> tuple[LaunchContext, Organisation]:
-    launch_id = current_store().get(f"approval-{ticket}")
+def _approval_launch(launch_id: str | None) -> tuple[LaunchContext, Organisation]:
     body = stored_launch(launch_id) if launch_id else None
     if body is None:
-        abort(404, "This approval link has expired. Open IMR Academy from your LMS again.")
-    context = LaunchContext.from_claims(launch_id, body)
+        abort(404, "This approval has expired. Open IMR Academy from your LMS again.")
+    context = LaunchContext.from_claims(launch_id, body)  # type: ignore[arg-type]
     platform = find_platform(context.issuer, context.client_id)
     organisation = find_organisation(platform, context.deployment_id) if platform else None
     if organisation is None or Role.DIRECTOR not in context.roles:
@@ -111,22 +123,34 @@ def _approval_launch(ticket: str) -> tuple[LaunchContext, Organisation]:
     return context, organisation
 
 
-@bp.route("/lti/approve/<ticket>", methods=["GET", "POST"])
-def approve(ticket: str) -> str | Response:
+def approval_page(launch_id: str) -> Response:
+    """Where a director's launch into a connection awaiting approval goes.
+
+    The page itself is the launch's answer, and the single-use ticket travels in its form's
+    body, never in a URL that browsers, proxies and logs keep.
+    """
+    _, organisation = _approval_launch(launch_id)
+    ticket = secrets.token_urlsafe(24)
+    current_store().set(_ticket_key(ticket), launch_id, APPROVAL_TICKET_SECONDS)
+    page = render_template("connections/approve.html", organisation=organisation, ticket=ticket)
+    return make_response(page, 200)
+
+
+@bp.post("/lti/approve")
+@csrf.exempt  # the single-use ticket in the body is the secret; the session has not begun yet
+def approve() -> str | Response:
     """A director of the new organisation approves its connection, then carries on as usual."""
-    context, organisation = _approval_launch(ticket)
-    form = FlaskForm()
+    ticket = request.form.get("ticket", "")
+    launch_id = current_store().take(_ticket_key(ticket)) if ticket else None
+    context, organisation = _approval_launch(launch_id)
     if not organisation.awaiting_approval:
-        return render_template("connections/approve.html", organisation=organisation, form=None)
-    if request.method == "POST" and form.validate_on_submit():
-        current_store().delete(f"approval-{ticket}")
-        registration.approve(organisation)
-        person, session_identity = record_launch(context)
-        audit(organisation.id, person.id, "lms-connection-approved", organisation.deployment_id)
-        db.session.commit()
-        start_session(person, session_identity)
-        return redirect(landing_url(session_identity.role))
-    return render_template("connections/approve.html", organisation=organisation, form=form)
+        return render_template("connections/approve.html", organisation=organisation, ticket=None)
+    registration.approve(organisation)
+    person, session_identity = record_launch(context)
+    audit(organisation.id, person.id, "lms-connection-approved", organisation.deployment_id)
+    db.session.commit()
+    start_session(person, session_identity, origins_for(context.issuer, context.client_id))
+    return redirect(landing_url(session_identity.role))
 
 
 @bp.get("/connection")
@@ -141,8 +165,3 @@ def connection() -> str:
         values=manual_values(),
         urls=tool_urls(),
     )
-
-
-def redirect_to_approval(launch_id: str) -> Response:
-    """Where a director's launch into a connection awaiting approval goes."""
-    return redirect(url_for("connections.approve", ticket=approval_ticket(launch_id)))

@@ -9,7 +9,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from app.auth import identity, role_required
+from app.auth import identity, load_owned, role_required
 from app.consultation import bp
 from app.consultation.calendar import calendar_bytes
 from app.consultation.forms import (
@@ -44,17 +44,15 @@ def _cohort() -> Cohort:
 
 
 def _group(group_id: int) -> ConsultationGroup:
-    group = db.session.get(ConsultationGroup, group_id)
-    if group is None or group.cohort_id != identity().cohort_id:
-        abort(404, "That consultation group is not part of your cohort.")
-    return group
+    return load_owned(
+        ConsultationGroup, group_id, "That consultation group is not part of your cohort."
+    )
 
 
 def _session(session_id: int) -> ConsultationSession:
-    session = db.session.get(ConsultationSession, session_id)
-    if session is None or session.group.cohort_id != identity().cohort_id:
-        abort(404, "That session is not part of your cohort's consultation.")
-    return session
+    return load_owned(
+        ConsultationSession, session_id, "That session is not part of your cohort's consultation."
+    )
 
 
 def _local(group: ConsultationGroup, day, at) -> datetime:
@@ -314,9 +312,7 @@ def move(session_id: int) -> Response:
 @bp.post("/apologies/<int:apology_id>")
 @role_required(Role.TRAINER)
 def decide(apology_id: int) -> Response:
-    apology = db.session.get(Apology, apology_id)
-    if apology is None or apology.session.group.cohort_id != identity().cohort_id:
-        abort(404, "That apology is not for your cohort.")
+    apology = load_owned(Apology, apology_id, "That apology is not for your cohort.")
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400, "Accept or decline the apology.")
@@ -415,14 +411,11 @@ def sync() -> Response:
 def mine() -> str:
     """A practitioner's consultation: upcoming sessions, where to join, attendance, what is left."""
     me = identity()
-    groups = service.groups_of(me.person_id)
+    groups = service.groups_of(me.person_id, me.organisation_id)
     standings = {g.id: service.standing_of(g, me.person_id) for g in groups}
-    apologies = {
-        a.session_id: a
-        for a in db.session.scalars(db.select(Apology).filter_by(person_id=me.person_id))
-    }
+    apologies = service.apologies_of(me.person_id, me.organisation_id)
     feed = service.feed_for(me.organisation_id, person_id=me.person_id)
-    marks = service.marks_of(me.person_id)
+    marks = service.marks_of(me.person_id, me.organisation_id)
     return render_template(
         "consultation/mine.html",
         groups=groups,
@@ -439,10 +432,11 @@ def mine() -> str:
 @bp.post("/sessions/<int:session_id>/apology")
 @role_required(Role.PRACTITIONER)
 def apologise(session_id: int) -> Response:
-    session = db.session.get(ConsultationSession, session_id)
+    not_yours = "You are not a member of that session's group."
+    session = load_owned(ConsultationSession, session_id, not_yours)
     me = identity()
-    if session is None or me.person_id not in {m.person_id for m in session.group.members}:
-        abort(404, "You are not a member of that session's group.")
+    if me.person_id not in {m.person_id for m in session.group.members}:
+        abort(404, not_yours)
     form = ApologyForm()
     if not form.validate_on_submit():
         flash("Say briefly why you cannot come.", "error")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app
 
 from app.demo_lms.platform import LIS, LmsCourse, LmsPlatform, LmsUser, new_private_key_pem
 from app.extensions import db
 from app.lti.deployments import find_organisation
 from app.lti.registrations import PlatformUrls, add_platform
 from app.lti.tool import find_platform
+from app.urls import public_url
 
 CLIENT_ID = "imr-academy-demo"
 DEPLOYMENT_ID = "demo-deployment-1"
@@ -70,13 +71,13 @@ def _key_pem() -> str:
 def demo_platform() -> LmsPlatform:
     """The demo LMS at this server's own address (so any host and port works)."""
     return LmsPlatform(
-        issuer=url_for("demo_lms.index", _external=True).rstrip("/"),
+        issuer=public_url("demo_lms.index").rstrip("/"),
         client_id=CLIENT_ID,
         deployment_id=DEPLOYMENT_ID,
         private_key_pem=_key_pem(),
-        tool_login_url=url_for("lti.login", _external=True),
-        tool_launch_url=url_for("lti.launch", _external=True),
-        tool_jwks_url=url_for("lti.jwks", _external=True),
+        tool_login_url=public_url("lti.login"),
+        tool_launch_url=public_url("lti.launch"),
+        tool_jwks_url=public_url("lti.jwks"),
     )
 
 
@@ -86,9 +87,9 @@ def ensure_registered(platform: LmsPlatform) -> None:
     if registered is not None and find_organisation(registered, platform.deployment_id):
         return
     urls = PlatformUrls(
-        auth_login_url=url_for("demo_lms.authorise", _external=True),
-        auth_token_url=url_for("demo_lms.token", _external=True),
-        key_set_url=url_for("demo_lms.jwks", _external=True),
+        auth_login_url=public_url("demo_lms.authorise"),
+        auth_token_url=public_url("demo_lms.token"),
+        key_set_url=public_url("demo_lms.jwks"),
     )
     add_platform(
         platform.issuer,

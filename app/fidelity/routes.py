@@ -17,7 +17,7 @@ from flask import (
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from app.auth import identity, load_in_organisation, role_required
+from app.auth import identity, load_owned, role_required
 from app.domain.fidelity import FidelityRatingError, FidelityScale, items_staying_low
 from app.domain.roles import Role
 from app.exports import csv_response
@@ -35,7 +35,7 @@ def scale() -> FidelityScale:
 
 
 def _review(review_id: int) -> FidelityReview:
-    return load_in_organisation(FidelityReview, review_id)
+    return load_owned(FidelityReview, review_id)
 
 
 def _checked_form() -> None:
@@ -57,7 +57,7 @@ def index() -> str:
 @role_required(Role.DIRECTOR)
 def program(program_id: int) -> str:
     """A program's reviews over time, as a chart, and the items that stay low."""
-    found = load_in_organisation(Program, program_id)
+    found = load_owned(Program, program_id)
     reviews = service.current_reviews(found.id)
     catalog = current_app.extensions["imr_catalog"]
     low = [
@@ -78,7 +78,7 @@ def program(program_id: int) -> str:
 @role_required(Role.DIRECTOR)
 def start(program_id: int) -> Response:
     """Start a draft review of a program."""
-    found = load_in_organisation(Program, program_id)
+    found = load_owned(Program, program_id)
     _checked_form()
     review = service.draft(found, identity().person_id, utc_now().date())
     return redirect(url_for("fidelity.review", review_id=review.id))

@@ -17,9 +17,9 @@ from app.lti.registrations import (
     PlatformUrls,
     RegistrationError,
     add_platform,
-    check_url,
     list_platforms,
     remove_platform,
+    update_platform,
 )
 from app.lti.tool import find_platform
 from app.models.lti import Platform
@@ -115,6 +115,10 @@ def list_platforms_command() -> None:
             f"  login URL:   {platform.auth_login_url}\n  token URL:   {platform.auth_token_url}"
         )
         click.echo(f"  key set URL: {platform.key_set_url}")
+        if platform.unverified_launches:
+            click.echo(
+                f"  {platform.unverified_launches} refused launch(es) without a valid signature"
+            )
         if problem := _problem(platform):
             deployment = platform.last_problem_deployment or "?"
             click.echo(f"  {problem} (deployment {deployment})")
@@ -133,32 +137,43 @@ def list_platforms_command() -> None:
 @click.option("--organisation", "organisation_name", help="Prefill the organisation's name.")
 @click.option("--days", default=7, show_default=True, type=click.IntRange(1, 30))
 @click.option(
-    "--base-url",
-    envvar="PUBLIC_URL",
-    required=True,
-    help="The address LMSs reach IMR Academy at, e.g. https://imr.example.org (or PUBLIC_URL).",
-)
-@click.option(
     "--approval/--no-approval",
     default=None,
     help="Whether the new connection waits for approval (default: LTI_REGISTRATION_APPROVAL).",
 )
+@click.option(
+    "--for-connection",
+    "for_connection",
+    nargs=2,
+    metavar="ISSUER CLIENT_ID",
+    help="Make a link that updates this existing connection (Moodle's Update) instead.",
+)
 def registration_url_command(
-    note: str, organisation_name: str | None, days: int, base_url: str, approval: bool | None
+    note: str,
+    organisation_name: str | None,
+    days: int,
+    approval: bool | None,
+    for_connection: tuple[str, str] | None,
 ) -> None:
-    """Make a single-use LTI Dynamic Registration URL for an LMS administrator."""
+    """Make a single-use LTI Dynamic Registration URL (at PUBLIC_URL) for an LMS administrator."""
+    updates = _connection(*for_connection) if for_connection else None
     needs_approval = (
         current_app.config["IMR_SETTINGS"].registration_needs_approval
         if approval is None
         else approval
     )
-    try:
-        check_url("--base-url", base_url)
-    except RegistrationError as error:
-        raise click.BadParameter(str(error)) from None
-    token = create_invitation(note, timedelta(days=days), needs_approval, organisation_name)
-    with current_app.test_request_context(base_url=base_url):
-        click.echo(registration_url(token))
+    token = create_invitation(
+        note, timedelta(days=days), needs_approval, organisation_name, updates=updates
+    )
+    db.session.commit()
+    click.echo(registration_url(token))
+    if updates is not None:
+        click.echo(
+            f"Works once, for {days} day(s), and only updates {updates.name} (issuer "
+            f"{updates.issuer}, client id {updates.client_id}); its organisations stay.",
+            err=True,
+        )
+        return
     click.echo(
         f"Works once, for {days} day(s). "
         + (
@@ -168,6 +183,60 @@ def registration_url_command(
         ),
         err=True,
     )
+
+
+def _connection(issuer: str, client_id: str) -> Platform:
+    platform = find_platform(issuer, client_id)
+    if platform is None:
+        raise click.BadParameter(
+            f"no connection with issuer {issuer} and client id {client_id}: see "
+            "`flask --app wsgi lti list-platforms`",
+            param_hint="--for-connection",
+        )
+    return platform
+
+
+@lti_cli.command("update-platform")
+@click.option("--issuer", required=True)
+@click.option("--client-id", required=True)
+@click.option("--auth-login-url", help="The LMS's new OIDC authorisation endpoint.")
+@click.option("--auth-token-url", help="The LMS's new OAuth 2 token endpoint.")
+@click.option("--key-set-url", help="The LMS's new public key set (JWKS) URL.")
+@click.option("--auth-audience", help="The audience of access-token requests.")
+@click.option("--reason", required=True, help="Why, for the audit log (e.g. a ticket).")
+def update_platform_command(
+    issuer: str,
+    client_id: str,
+    auth_login_url: str | None,
+    auth_token_url: str | None,
+    key_set_url: str | None,
+    auth_audience: str | None,
+    reason: str,
+) -> None:
+    """Change an existing LMS registration's URLs: the only way to, and always audited."""
+    platform = _connection(issuer, client_id)
+    changes = {
+        "auth_login_url": auth_login_url,
+        "auth_token_url": auth_token_url,
+        "key_set_url": key_set_url,
+        "auth_audience": auth_audience,
+    }
+    try:
+        changed = update_platform(platform, {k: v for k, v in changes.items() if v})
+    except RegistrationError as error:
+        raise click.ClickException(str(error)) from None
+    if not changed:
+        raise click.UsageError("give at least one URL to change")
+    for organisation in platform.organisations:
+        audit(
+            organisation.id,
+            None,
+            "lms-connection-updated",
+            platform.issuer,
+            f"by the operator: {reason}; " + ", ".join(changed),
+        )
+    db.session.commit()
+    click.echo(f"Updated {platform.name}: " + "; ".join(changed))
 
 
 @lti_cli.command("approve")

@@ -9,6 +9,22 @@ from typing import Any
 from app.domain.roles import Role, roles_from_lti
 from app.lti import claims
 
+# What the database keeps of the names an LMS sends; longer ones are cut, not refused.
+NAME_LIMIT, PART_LIMIT, EMAIL_LIMIT, TITLE_LIMIT, LABEL_LIMIT = 300, 150, 320, 300, 120
+
+
+def _text(value: Any, limit: int) -> str | None:
+    """A display text from a claim, cut to what is kept; None when absent or not text."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.strip()[:limit]
+
+
+def _email(value: Any) -> str | None:
+    """An e-mail address, or None: an over-long one cannot be an address, so it is dropped."""
+    text = _text(value, EMAIL_LIMIT + 1)
+    return text if text and len(text) <= EMAIL_LIMIT else None
+
 
 @dataclass(frozen=True)
 class LaunchContext:
@@ -48,14 +64,16 @@ class LaunchContext:
             deployment_id=body[claims.DEPLOYMENT_ID],
             message_type=body[claims.MESSAGE_TYPE],
             subject=body["sub"],
-            name=body.get("name") or "",
-            given_name=body.get("given_name"),
-            family_name=body.get("family_name"),
-            email=body.get("email"),
+            name=_text(body.get("name"), NAME_LIMIT) or "",
+            given_name=_text(body.get("given_name"), PART_LIMIT),
+            family_name=_text(body.get("family_name"), PART_LIMIT),
+            email=_email(body.get("email")),
             roles=roles_from_lti(body.get(claims.ROLES) or []),
             context_id=context.get("id"),
-            context_title=context.get("title") or context.get("label") or context.get("id"),
-            context_label=context.get("label"),
+            context_title=_text(context.get("title"), TITLE_LIMIT)
+            or _text(context.get("label"), TITLE_LIMIT)
+            or context.get("id"),
+            context_label=_text(context.get("label"), LABEL_LIMIT),
             resource_link_id=resource_link.get("id"),
             target_link_uri=body.get(claims.TARGET_LINK_URI),
             custom=dict(body.get(claims.CUSTOM) or {}),

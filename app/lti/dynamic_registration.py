@@ -10,6 +10,13 @@ pylti1p3 2.0.0 has no support for it, so this follows the 1EdTech specification 
 3. On confirmation the tool posts its client registration to the platform's
    `registration_endpoint`, stores the client id and deployment it gets back, and the page closes
    the LMS's registration window with the `org.imsglobal.lti.close` postMessage.
+
+Whoever holds a link chooses the addresses the server fetches, so those fetches follow no
+redirects, read at most 1 MB within a deadline, never reach loopback or private networks outside
+development, and fail with one generic message (the details go to the log): the endpoint cannot
+be used to scan ports or read internal services. A registration never changes a connection it
+did not make: an existing issuer and client id is refused, unless the operator made the link to
+update exactly that connection (`lti registration-url --for-connection`).
 """
 
 from __future__ import annotations
@@ -22,12 +29,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import select, update
 
 from app.extensions import db
 from app.lti.deployments import add_deployment
+from app.lti.http import registration_session
 from app.lti.registrations import RegistrationError, check_url
 from app.lti.tool import find_platform
 from app.lti.tool_configuration import (
@@ -39,15 +47,20 @@ from app.lti.tool_configuration import (
 from app.models.base import utc_now
 from app.models.lti import Platform, RegistrationInvitation
 from app.models.tenancy import Organisation
+from app.shared_store import current_store
+from app.urls import public_url
 
-HTTP_TIMEOUT_SECONDS = 15
-# Canvas Cloud signs as canvas.instructure.com but serves each school's configuration on the
-# school's own host, so its issuers are the documented exception to the host check.
+# Canvas Cloud signs every school's launches as canvas.instructure.com but serves each school's
+# configuration from its own Instructure host. That exception is as narrow as Canvas documents
+# it: a Canvas Cloud issuer is accepted only from a configuration served by Instructure's hosts.
 CANVAS_CLOUD_ISSUERS = {
     "https://canvas.instructure.com",
     "https://canvas.beta.instructure.com",
     "https://canvas.test.instructure.com",
 }
+CANVAS_CLOUD_DOMAINS = ("instructure.com", "canvaslms.com")
+# How often a registration link may be opened (the LMS's window, a reload or two, a retry).
+OPENINGS_ALLOWED = 10
 REQUIRED_CONFIGURATION = (
     "issuer",
     "authorization_endpoint",
@@ -78,9 +91,17 @@ def _hash(token: str) -> str:
 
 
 def create_invitation(
-    note: str, valid_for: timedelta, needs_approval: bool, organisation_name: str | None = None
+    note: str,
+    valid_for: timedelta,
+    needs_approval: bool,
+    organisation_name: str | None = None,
+    updates: Platform | None = None,
 ) -> str:
-    """A new registration token; shown once in its URL and never stored."""
+    """A new registration token; shown once in its URL and never stored.
+
+    With `updates`, the link may only refresh that connection's URLs (Moodle's "Update" of a
+    tool already registered on the domain); its organisations stay as they are.
+    """
     token = _signer().sign(secrets.token_urlsafe(24)).decode()
     db.session.add(
         RegistrationInvitation(
@@ -88,16 +109,17 @@ def create_invitation(
             note=note,
             organisation_name=organisation_name,
             expires_at=utc_now() + valid_for,
-            needs_approval=needs_approval,
+            needs_approval=needs_approval and updates is None,
+            updates_platform_id=updates.id if updates else None,
         )
     )
-    db.session.commit()
+    db.session.flush()
     return token
 
 
 def registration_url(token: str) -> str:
-    """The URL an LMS administrator pastes into their LMS (for the current request's host)."""
-    return url_for("connections.register", token=token, _external=True)
+    """The URL an LMS administrator pastes into their LMS, at the tool's public address."""
+    return public_url("connections.register", token=token)
 
 
 def open_invitation(token: str) -> RegistrationInvitation:
@@ -137,6 +159,20 @@ def open_invitation(token: str) -> RegistrationInvitation:
     return invitation
 
 
+def note_opening(invitation: RegistrationInvitation) -> None:
+    """Count one more opening of the link; refuse once it has been opened too often."""
+    opened = current_store().increment(
+        f"registration-opened-{invitation.id}", int(timedelta(days=31).total_seconds())
+    )
+    if opened > OPENINGS_ALLOWED:
+        raise RegistrationRefused(
+            "This registration link has been opened too many times",
+            "For your security a link can be opened only a few times. Ask your IMR Academy "
+            "operator for a new one.",
+            429,
+        )
+
+
 @dataclass(frozen=True)
 class PlatformConfiguration:
     """What the tool needs from an LMS's OpenID configuration, checked."""
@@ -166,20 +202,35 @@ def _refuse_configuration(url: str, problem: str) -> RegistrationRefused:
     )
 
 
+def _unreadable() -> RegistrationRefused:
+    """One message for every failed fetch, so the page says nothing about what is at the address."""
+    return RegistrationRefused(
+        "IMR Academy could not read your LMS's registration details",
+        "The address your LMS gave could not be used to read a registration configuration. Start "
+        "the registration again from your LMS; if it keeps failing, register IMR Academy by hand "
+        "with the values on the setup page, or tell your IMR Academy operator the time it happened.",
+        502,
+    )
+
+
+def _session() -> requests.Session:
+    return registration_session(
+        private_allowed=current_app.config["IMR_SETTINGS"].private_outbound_allowed
+    )
+
+
 def _get_json(url: str, registration_token: str | None) -> Any:
+    """The configuration document, or the one generic refusal: nothing about why reaches the page."""
     headers = {"Accept": "application/json"}
     if registration_token:
         headers["Authorization"] = f"Bearer {registration_token}"
     try:
-        response = requests.get(url, headers=headers, timeout=HTTP_TIMEOUT_SECONDS)
-    except requests.RequestException as error:
-        raise _refuse_configuration(url, f"it could not be reached ({error})") from None
-    if not response.ok:
-        raise _refuse_configuration(url, f"the LMS answered HTTP {response.status_code}")
-    try:
+        response = _session().get(url, headers=headers)
+        response.raise_for_status()
         return response.json()
-    except ValueError:
-        raise _refuse_configuration(url, "the answer is not JSON") from None
+    except (requests.RequestException, ValueError) as error:
+        current_app.logger.warning("registration: could not read %s: %r", url, error)
+        raise _unreadable() from None
 
 
 def _messages_supported(platform: dict[str, Any]) -> dict[str, set[str]]:
@@ -191,12 +242,22 @@ def _messages_supported(platform: dict[str, Any]) -> dict[str, set[str]]:
     return messages
 
 
+def _on_domain(host: str, domain: str) -> bool:
+    return host == domain or host.endswith("." + domain)
+
+
 def _issuer_matches(issuer: str, configuration_url: str) -> bool:
-    """The issuer must live on the host that served its configuration (spec 3.5.1)."""
-    return (
-        issuer in CANVAS_CLOUD_ISSUERS
-        or urlsplit(issuer).netloc == urlsplit(configuration_url).netloc
-    )
+    """The issuer must live on the host that served its configuration (spec 3.5.1).
+
+    The one exception: Canvas Cloud's shared issuers, only from Instructure's own hosts.
+    """
+    configured_on = urlsplit(configuration_url)
+    if issuer in CANVAS_CLOUD_ISSUERS:
+        host = configured_on.hostname or ""
+        return configured_on.scheme == "https" and any(
+            _on_domain(host, domain) for domain in CANVAS_CLOUD_DOMAINS
+        )
+    return urlsplit(issuer).netloc == configured_on.netloc
 
 
 def _check_configuration(url: str, data: Any) -> PlatformConfiguration:
@@ -205,10 +266,16 @@ def _check_configuration(url: str, data: Any) -> PlatformConfiguration:
     missing = [key for key in REQUIRED_CONFIGURATION if not data.get(key)]
     if missing:
         raise _refuse_configuration(url, f"it lacks {', '.join(missing)}")
+    local = current_app.config["IMR_SETTINGS"].private_outbound_allowed
     try:
-        for key in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri"):
-            check_url(key, data[key])
-        check_url("registration_endpoint", data["registration_endpoint"])
+        for key in (
+            "issuer",
+            "authorization_endpoint",
+            "token_endpoint",
+            "jwks_uri",
+            "registration_endpoint",
+        ):
+            check_url(key, data[key], local_http=local)
     except RegistrationError as error:
         raise _refuse_configuration(url, str(error)) from None
     if not _issuer_matches(data["issuer"], url):
@@ -239,8 +306,9 @@ def read_platform_configuration(
     configuration_url: str, registration_token: str | None
 ) -> PlatformConfiguration:
     """Fetch and check the LMS's OpenID configuration (spec sections 3.3 and 3.4)."""
+    local = current_app.config["IMR_SETTINGS"].private_outbound_allowed
     try:
-        check_url("openid_configuration", configuration_url)
+        check_url("openid_configuration", configuration_url, local_http=local)
     except RegistrationError as error:
         raise RegistrationRefused(
             "The LMS did not start the registration correctly",
@@ -250,7 +318,11 @@ def read_platform_configuration(
 
 
 def _claim(invitation: RegistrationInvitation) -> bool:
-    """Mark the invitation used, atomically: of two registrations racing, one wins."""
+    """Mark the invitation used, atomically: of two registrations racing, one wins.
+
+    Committed here, as a named step, before the LMS is called: no transaction is ever held open
+    across the LMS's HTTP call, and a second window sees the link taken at once.
+    """
     claimed = db.session.execute(
         update(RegistrationInvitation)
         .where(RegistrationInvitation.id == invitation.id, RegistrationInvitation.used_at.is_(None))
@@ -261,6 +333,7 @@ def _claim(invitation: RegistrationInvitation) -> bool:
 
 
 def _release(invitation_id: int) -> None:
+    """Give the link back after a failed registration (its own committed step, like the claim)."""
     db.session.rollback()
     db.session.execute(
         update(RegistrationInvitation)
@@ -279,25 +352,23 @@ def _post_registration(
         headers["Authorization"] = f"Bearer {registration_token}"
     url = configuration.registration_endpoint
     try:
-        response = requests.post(url, json=body, headers=headers, timeout=HTTP_TIMEOUT_SECONDS)
-    except requests.RequestException as error:
-        raise _refused_by_lms(f"it could not be reached ({error})") from None
-    if not response.ok:
-        raise _refused_by_lms(f"it answered HTTP {response.status_code}: {response.text[:300]}")
-    try:
+        response = _session().post(url, json=body, headers=headers)
+        response.raise_for_status()
         answer = response.json()
-    except ValueError:
-        raise _refused_by_lms("its answer is not JSON") from None
+    except (requests.RequestException, ValueError) as error:
+        current_app.logger.warning("registration: %s refused the registration: %r", url, error)
+        raise _refused_by_lms() from None
     if not isinstance(answer, dict) or not isinstance(answer.get("client_id"), str):
-        raise _refused_by_lms("its answer has no client_id")
+        current_app.logger.warning("registration: %s answered without a client_id", url)
+        raise _refused_by_lms()
     return answer
 
 
-def _refused_by_lms(problem: str) -> RegistrationRefused:
+def _refused_by_lms() -> RegistrationRefused:
     return RegistrationRefused(
         "The LMS did not accept IMR Academy's registration",
-        f"IMR Academy sent its registration to the LMS and {problem}. The link has not been "
-        "used up: try again, or tell your LMS's support team.",
+        "IMR Academy sent its registration to your LMS, which did not accept it. The link has "
+        "not been used up: try again, or tell your LMS's support team.",
         502,
     )
 
@@ -311,13 +382,53 @@ class Registered:
     awaiting_approval: bool
 
 
+def _already_connected(issuer: str, client_id: str) -> RegistrationRefused:
+    return RegistrationRefused(
+        "This LMS is already connected to IMR Academy",
+        f"IMR Academy already has a connection for issuer {issuer} with client id {client_id}, "
+        "and a registration link never changes a connection it did not make: nothing was "
+        "changed. If you meant to update that connection, ask your IMR Academy operator for an "
+        "update link for it. Otherwise remove the new registration in your LMS and register "
+        "IMR Academy as a new tool.",
+        409,
+    )
+
+
 def _platform_for(
     configuration: PlatformConfiguration, client_id: str, invitation: RegistrationInvitation
 ) -> Platform:
-    platform = find_platform(configuration.issuer, client_id)
-    if platform is None:
-        platform = Platform(issuer=configuration.issuer, client_id=client_id)
-        db.session.add(platform)
+    """A new platform row, or the one connection this link was made to update; never another."""
+    existing = find_platform(configuration.issuer, client_id)
+    if invitation.updates_platform_id is not None:
+        target = db.session.get_one(Platform, invitation.updates_platform_id)
+        if existing is not target:
+            raise _wrong_update(target)
+        _copy_configuration(target, configuration)
+        return target
+    if existing is not None:
+        raise _already_connected(configuration.issuer, client_id)
+    platform = Platform(
+        issuer=configuration.issuer,
+        client_id=client_id,
+        registered_via="dynamic",
+        new_deployment_policy="await-approval" if invitation.needs_approval else "accept",
+    )
+    db.session.add(platform)
+    _copy_configuration(platform, configuration)
+    return platform
+
+
+def _wrong_update(target: Platform) -> RegistrationRefused:
+    return RegistrationRefused(
+        "This update link is for another connection",
+        f"The link updates IMR Academy's connection for issuer {target.issuer} with client id "
+        f"{target.client_id}, but your LMS answered for a different one. Nothing was changed. "
+        "Start the update from the LMS tool that IMR Academy is already registered as.",
+        409,
+    )
+
+
+def _copy_configuration(platform: Platform, configuration: PlatformConfiguration) -> None:
     platform.name = configuration.description
     platform.product = configuration.product
     platform.registered_via = "dynamic"
@@ -325,8 +436,6 @@ def _platform_for(
     platform.auth_token_url = configuration.token_endpoint
     platform.key_set_url = configuration.jwks_uri
     platform.auth_audience = configuration.authorization_server
-    platform.new_deployment_policy = "await-approval" if invitation.needs_approval else "accept"
-    return platform
 
 
 def register(
@@ -335,7 +444,10 @@ def register(
     registration_token: str | None,
     organisation_name: str,
 ) -> Registered:
-    """Post the registration, then store the platform and its deployment; all or nothing."""
+    """Post the registration, then store the platform and its deployment; all or nothing.
+
+    The caller commits the outcome; a refusal gives the link back.
+    """
     if not _claim(invitation):
         raise RegistrationRefused(
             "This registration link has already been used",
@@ -352,12 +464,12 @@ def register(
             add_deployment(
                 platform, str(deployment_id), organisation_name, invitation.needs_approval
             )
-            if deployment_id
+            if deployment_id and invitation.updates_platform_id is None
             else None
         )
         invitation.platform_id = platform.id
         invitation.organisation_name = organisation_name
-        db.session.commit()
+        db.session.flush()
     except Exception:
         _release(invitation_id)
         raise
@@ -367,12 +479,3 @@ def register(
 def approve(organisation: Organisation) -> None:
     """Let launches into a deployment registered dynamically (committed by the caller)."""
     organisation.awaiting_approval = False
-
-
-def invitations() -> list[RegistrationInvitation]:
-    """Every registration URL made, newest first, for the operator."""
-    return list(
-        db.session.scalars(
-            select(RegistrationInvitation).order_by(RegistrationInvitation.created_at.desc())
-        )
-    )

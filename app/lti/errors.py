@@ -93,6 +93,21 @@ _REASONS: dict[str, tuple[int, str, str, str]] = {
         "IMR Academy from the LMS to approve it. Everyone else: try again once it is approved.",
         "the deployment {deployment_id} was registered and waits for approval",
     ),
+    "wrong-browser": (
+        401,
+        "This sign-in was started in another browser",
+        "For your security, IMR Academy only finishes a sign-in in the browser that began it. "
+        "Go back to your course and open IMR Academy again from there.",
+        "the launch's nonce was not the one issued with this browser's sign-in state (a launch "
+        "begun in another browser)",
+    ),
+    "bad-claim": (
+        400,
+        "The LMS sent information IMR Academy cannot store",
+        "Tell your LMS administrator that the launch carried an identifier or text IMR Academy "
+        "cannot accept ({detail}).",
+        "the launch carried a claim IMR Academy cannot accept: {detail}",
+    ),
     "no-course": (
         400,
         "Open IMR Academy from inside a course",
@@ -112,6 +127,9 @@ class LaunchRejected(Exception):
     reason: str
     detail: str = ""
     facts: dict[str, str] = field(default_factory=dict)
+    # Whether the LMS's signature had been verified: only then are the facts the LMS's own, and
+    # only then is the cause recorded on the connection it names.
+    verified: bool = False
 
     def __post_init__(self) -> None:
         if self.reason not in _REASONS:
@@ -128,12 +146,15 @@ class LaunchRejected(Exception):
 
     @property
     def advice(self) -> str:
-        return _REASONS[self.reason][2].format(**(_UNKNOWN | self.facts))
+        return _REASONS[self.reason][2].format(**self._words())
 
     @property
     def cause(self) -> str:
         """The cause in plain words, kept for the LMS administrator who has to fix it."""
-        return _REASONS[self.reason][3].format(**(_UNKNOWN | self.facts))
+        return _REASONS[self.reason][3].format(**self._words())
+
+    def _words(self) -> dict[str, str]:
+        return _UNKNOWN | self.facts | {"detail": self.detail}
 
 
 def all_causes() -> dict[str, str]:

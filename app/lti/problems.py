@@ -1,7 +1,9 @@
 """Keeping the last failed launch on the registration it names, in words an administrator can act on.
 
 Only registrations that already exist are written to (a bounded set of rows), so launches naming
-unknown issuers cannot grow the database; those are logged instead.
+unknown issuers cannot grow the database; those are logged instead. And only a launch whose
+signature verified may describe a problem: before that its issuer, client id and deployment are
+whatever the sender wrote, so an unverified refusal only adds one to its connection's count.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ def record_problem(rejection: LaunchRejected) -> None:
     platform = find_platform(issuer, client_id) or find_platform(issuer, None)
     current_app.logger.info("launch refused (%s): %s", rejection.reason, rejection.detail)
     if platform is None:
+        return
+    if not rejection.verified:
+        platform.unverified_launches = (platform.unverified_launches or 0) + 1
+        db.session.commit()
         return
     deployment_id = facts.get("deployment_id", "?")
     organisation = find_organisation(platform, deployment_id)

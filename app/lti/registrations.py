@@ -32,14 +32,14 @@ class PlatformUrls:
     )
 
 
-def check_url(label: str, url: str) -> str:
+def check_url(label: str, url: str, *, local_http: bool = True) -> str:
     """An https URL with a host (plain http only for this machine, for the demo and tests)."""
     parts = urlsplit(url)
     if not parts.netloc or parts.scheme not in {"https", "http"}:
         raise RegistrationError(
             f"{label} must be a full URL such as https://lms.example.org/…, not {url!r}"
         )
-    if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
+    if parts.scheme == "http" and (not local_http or parts.hostname not in LOCAL_HOSTS):
         raise RegistrationError(
             f"{label} must use https (http is only accepted for localhost): {url}"
         )
@@ -116,6 +116,19 @@ def add_platform(
         )
     db.session.commit()
     return platform
+
+
+def update_platform(platform: Platform, changes: dict[str, str]) -> list[str]:
+    """Change a registration's URLs (the operator's CLI only); returns what changed, in words."""
+    described = []
+    for field, value in changes.items():
+        label = "--" + field.replace("_", "-")
+        new = value if field == "auth_audience" else check_url(label, value)
+        old = getattr(platform, field)
+        if new != old:
+            setattr(platform, field, new)
+            described.append(f"{field.replace('_', ' ')} {old} → {new}")
+    return described
 
 
 def _has_data(platform: Platform, organisation: Organisation | None) -> bool:

@@ -2,32 +2,26 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from flask import flash, jsonify, make_response, redirect, render_template, request, url_for
-from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
 from pylti1p3.exception import OIDCException
 from werkzeug.wrappers import Response
 
 from app.auth import end_session, start_session
-from app.connections.routes import redirect_to_approval
+from app.connections.routes import approval_page
 from app.domain.roles import Role
-from app.extensions import csrf
+from app.extensions import csrf, db
 from app.home.navigation import item_url, landing_url
 from app.lti import bp, keys
 from app.lti.context import LaunchContext
 from app.lti.errors import LaunchRejected
-from app.lti.tool import DatabaseToolConf, SharedLaunchDataStorage, cookie_service, message_launch
+from app.lti.frames import origins_for, remember_frame_origin
+from app.lti.tool import cookie_service, message_launch, oidc_login
 from app.services.launches import record_launch
-from app.shared_store import current_store
+from app.urls import is_public_url, public_url
 
 NEW_WINDOW_PARAM = "lti1p3_new_window"
-
-
-def _is_our_url(url: str) -> bool:
-    """target_link_uri must point back at IMR Academy, never elsewhere (no open redirect)."""
-    parts = urlsplit(url)
-    return parts.scheme in {"http", "https"} and parts.netloc == request.host
 
 
 def _login_facts() -> dict[str, str]:
@@ -44,7 +38,7 @@ def _check_login_request() -> None:
     ]
     if missing:
         raise LaunchRejected("login", f"missing {', '.join(missing)}", _login_facts())
-    if not _is_our_url(request.values["target_link_uri"]):
+    if not is_public_url(request.values["target_link_uri"]):
         raise LaunchRejected("login", "target_link_uri points outside IMR Academy", _login_facts())
 
 
@@ -56,7 +50,7 @@ def _embedded() -> bool:
 def _new_window_url() -> str:
     params = {key: value for key, value in request.values.items() if value}
     params[NEW_WINDOW_PARAM] = "1"
-    return url_for("lti.login", _external=True) + "?" + urlencode(params)
+    return public_url("lti.login") + "?" + urlencode(params)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -65,16 +59,10 @@ def login() -> Response | str:
     """OIDC third-party initiated login: remember state and nonce, send the browser to the LMS."""
     _check_login_request()
     cookies = cookie_service()
-    oidc = FlaskOIDCLogin(
-        FlaskRequest(),
-        DatabaseToolConf(),
-        cookie_service=cookies,
-        launch_data_storage=SharedLaunchDataStorage(current_store()),
-    )
     try:
-        authorise_url = oidc.get_redirect_object(
-            url_for("lti.launch", _external=True)
-        ).get_redirect_url()
+        authorise_url = (
+            oidc_login(cookies).get_redirect_object(public_url("lti.launch")).get_redirect_url()
+        )
     except OIDCException as error:
         raise LaunchRejected("not-registered", str(error), _login_facts()) from error
     if _embedded() and not request.values.get(NEW_WINDOW_PARAM):
@@ -102,9 +90,11 @@ def launch() -> Response:
         person, identity = record_launch(context)
     except LaunchRejected as rejected:
         if rejected.reason == "awaiting-approval" and Role.DIRECTOR in context.roles:
-            return redirect_to_approval(context.launch_id)
+            return approval_page(context.launch_id)
         raise
-    start_session(person, identity)
+    remember_frame_origin(context.issuer, context.client_id, request.headers.get("Origin"))
+    db.session.commit()
+    start_session(person, identity, origins_for(context.issuer, context.client_id))
     if context.message_type == "LtiDeepLinkingRequest":
         return redirect(url_for("training.deep_link"))
     item = context.custom.get("imr_item")

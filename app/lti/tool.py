@@ -4,11 +4,18 @@
 - Launch state lives in the shared store, so any worker can finish a launch another began.
 - A nonce is consumed on first use (2.0.0 only checks that it exists, so a replay passes), and
   the state must come back in the browser's cookie (2.0.0 also accepts a repeat of a launch).
+- The nonce must be the one issued with this browser's state: the login stores the pair, the
+  launch takes it (single use) and compares, so a launch begun in one browser cannot be finished
+  in another (login CSRF).
 - Only RS256 is accepted, and audience, issuer, expiry and `azp` are verified by PyJWT.
 - The platform's key set is cached, and fetched again once when a launch names an unknown `kid`
   (platforms rotate keys; 2.0.0 would fail until the cache expired).
 - Service access tokens are cached in the shared store until they expire (2.0.0 asks for a new
   token on every call).
+- Every HTTP call it makes (key sets, tokens, AGS, NRPS) goes through a bounded session
+  (app/lti/http.py): pylti1p3 itself sets no timeout at all.
+- Claims are checked before anything is stored: no NUL characters (PostgreSQL cannot store them)
+  and identifiers within the spec's 255 characters.
 """
 
 from __future__ import annotations
@@ -16,14 +23,20 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import jwt
 import requests
 from flask import current_app
-from pylti1p3.contrib.flask import FlaskCookieService, FlaskMessageLaunch, FlaskRequest
+from pylti1p3.contrib.flask import (
+    FlaskCookieService,
+    FlaskMessageLaunch,
+    FlaskOIDCLogin,
+    FlaskRequest,
+)
 from pylti1p3.deep_link import DeepLink
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.deployment import Deployment
@@ -38,6 +51,7 @@ from app.extensions import db
 from app.lti import claims, keys
 from app.lti.deployments import adopt_new_deployment, find_organisation
 from app.lti.errors import LaunchRejected
+from app.lti.http import lms_session
 from app.models.lti import Platform
 from app.shared_store import SharedStore, current_store
 
@@ -45,6 +59,15 @@ ACCEPTED_ALGORITHM = "RS256"
 CLOCK_LEEWAY_SECONDS = 60
 KEYSET_REFETCH_GUARD_SECONDS = 60
 TOKEN_EXPIRY_MARGIN_SECONDS = 60
+LOGIN_STATE_SECONDS = 10 * 60
+# The LTI Core spec limits these identifiers to 255 characters; longer ones are refused by name.
+IDENTIFIER_CLAIMS = {
+    "sub": ("sub",),
+    "deployment_id": (claims.DEPLOYMENT_ID,),
+    "context id": (claims.CONTEXT, "id"),
+    "resource link id": (claims.RESOURCE_LINK, "id"),
+}
+IDENTIFIER_LIMIT = 255
 
 
 def find_platform(issuer: str, client_id: str | None) -> Platform | None:
@@ -136,6 +159,29 @@ class SharedLaunchDataStorage(LaunchDataStorage[Any]):
         self._store.delete(self._prepare_key(key))
 
 
+def _binding_key(state: str) -> str:
+    return "oidc-binding-" + hashlib.sha256(state.encode()).hexdigest()
+
+
+class ToolOIDCLogin(FlaskOIDCLogin):
+    """pylti1p3's OIDC login, which also remembers which nonce it issued with which state."""
+
+    def __init__(self, store: SharedStore, cookies: FlaskCookieService) -> None:
+        super().__init__(
+            FlaskRequest(),
+            DatabaseToolConf(),
+            cookie_service=cookies,
+            launch_data_storage=SharedLaunchDataStorage(store),
+        )
+        self._store = store
+
+    def _prepare_redirect_url(self, launch_url: str) -> str:
+        url = super()._prepare_redirect_url(launch_url)
+        issued = dict(parse_qsl(urlsplit(url).query))
+        self._store.set(_binding_key(issued["state"]), issued["nonce"], LOGIN_STATE_SECONDS)
+        return url
+
+
 def _scopes_key(issuer: str, client_id: str, scopes: Sequence[str]) -> str:
     raw = "|".join([issuer, client_id, *sorted(scopes)])
     return "access-token-" + hashlib.sha256(raw.encode()).hexdigest()
@@ -205,12 +251,19 @@ class ToolMessageLaunch(FlaskMessageLaunch):
 
     def __init__(self, request: FlaskRequest, store: SharedStore, **kwargs: Any) -> None:
         self._storage = SharedLaunchDataStorage(store)
-        super().__init__(request, DatabaseToolConf(), launch_data_storage=self._storage, **kwargs)
+        super().__init__(
+            request,
+            DatabaseToolConf(),
+            launch_data_storage=self._storage,
+            requests_session=lms_session(),
+            **kwargs,
+        )
         settings = current_app.config["IMR_SETTINGS"]
         self.set_public_key_caching(self._storage, settings.platform_keyset_cache_seconds)
         self.set_launch_data_lifetime(settings.launch_state_seconds)
         self._store = store
         self._refetched_keyset = False
+        self._signature_verified = False
 
     def validate(self) -> ToolMessageLaunch:
         if self._restored:
@@ -220,10 +273,12 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             self._step("state", self.validate_state)
             self._step("malformed", self.validate_jwt_format)
             self._step("replayed", self.validate_nonce)
+            self._check_browser_binding()
             self._step("not-registered", self.validate_registration)
             self._step("bad-signature", self.validate_jwt_signature)
             self._step("unknown-deployment", self.validate_deployment)
             self._step("missing-claims", self.validate_message)
+            self._check_claim_values()
             self._consume_nonce()
             self.save_launch_data()
         except Exception:
@@ -235,7 +290,11 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         try:
             check()
         except LtiException as error:
-            raise LaunchRejected(reason, str(error), self._facts()) from error
+            raise self._rejected(reason, str(error)) from error
+
+    def _rejected(self, reason: str, detail: str) -> LaunchRejected:
+        """A refusal, marked verified only once the LMS's signature has been checked."""
+        return LaunchRejected(reason, detail, self._facts(), verified=self._signature_verified)
 
     def _facts(self) -> dict[str, str]:
         body = self._jwt.get("body", {})
@@ -257,9 +316,29 @@ class ToolMessageLaunch(FlaskMessageLaunch):
     def _nonce_key(self) -> str:
         return self._session_service._get_key("nonce", self._jwt["body"].get("nonce", ""))
 
+    def _check_browser_binding(self) -> None:
+        """The id_token's nonce must be the one issued with this browser's state; both single-use."""
+        issued = self._store.take(_binding_key(self._get_request_param("state")))
+        if issued is None:
+            raise self._rejected("replayed", "the sign-in state was already used or has expired")
+        if issued != self._jwt["body"].get("nonce"):
+            raise self._rejected("wrong-browser", "the nonce was issued with another state")
+
+    def _check_claim_values(self) -> None:
+        body = self._jwt["body"]
+        for where, value in _strings(body, "id_token"):
+            if "\x00" in value:
+                raise self._rejected("bad-claim", f"{where} contains a NUL character")
+        for label, path in IDENTIFIER_CLAIMS.items():
+            value = _dig(body, path)
+            if isinstance(value, str) and len(value) > IDENTIFIER_LIMIT:
+                raise self._rejected(
+                    "bad-claim", f"{label} is {len(value)} characters (the limit is 255)"
+                )
+
     def _consume_nonce(self) -> None:
         if self._storage.take_value(self._nonce_key()) is None:
-            raise LaunchRejected("replayed", "nonce already used", self._facts())
+            raise self._rejected("replayed", "nonce already used")
 
     def validate_registration(self) -> ToolMessageLaunch:
         try:
@@ -286,19 +365,31 @@ class ToolMessageLaunch(FlaskMessageLaunch):
                 self._get_id_token(),
                 public_key,
                 algorithms=[ACCEPTED_ALGORITHM],
+                options={"verify_exp": False, "verify_aud": False, "verify_iat": False},
+            )
+        except jwt.InvalidTokenError as error:
+            raise LtiException(f"id_token did not verify: {error}") from error
+        self._signature_verified = True
+        try:
+            jwt.decode(
+                self._get_id_token(),
+                public_key,
+                algorithms=[ACCEPTED_ALGORITHM],
                 audience=self.get_client_id(),
                 issuer=body.get("iss"),
                 leeway=CLOCK_LEEWAY_SECONDS,
                 options={"require": ["exp", "iat", "iss", "aud"]},
             )
         except jwt.ExpiredSignatureError as error:
-            raise LaunchRejected("expired", str(error), self._facts()) from error
+            raise self._rejected("expired", str(error)) from error
         except jwt.InvalidAudienceError as error:
-            raise LaunchRejected("wrong-audience", str(error), self._facts()) from error
+            raise self._rejected("wrong-audience", str(error)) from error
         except jwt.InvalidTokenError as error:
-            raise LtiException(f"id_token did not verify: {error}") from error
+            raise self._rejected(
+                "missing-claims", f"id_token claims did not verify: {error}"
+            ) from error
         if "azp" in body and body["azp"] != self.get_client_id():
-            raise LaunchRejected("wrong-audience", "azp is not our client id", self._facts())
+            raise self._rejected("wrong-audience", "azp is not our client id")
         return self
 
     def validate_deployment(self) -> ToolMessageLaunch:
@@ -340,6 +431,26 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         return CachingServiceConnector(self._registration, self._store, self._requests_session)
 
 
+def _strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
+    """Every string in a claim set, with where it sits (for naming a bad one)."""
+    if isinstance(value, str):
+        yield where, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(str(key), f"{where} key")
+            yield from _strings(item, f"{where} {key}")
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item, where)
+
+
+def _dig(body: dict[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = body
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
 def message_launch(store: SharedStore | None = None) -> ToolMessageLaunch:
     """A launch for the current request."""
     return ToolMessageLaunch(FlaskRequest(), store or current_store())
@@ -347,13 +458,19 @@ def message_launch(store: SharedStore | None = None) -> ToolMessageLaunch:
 
 def service_connector(platform: Platform, store: SharedStore | None = None) -> ServiceConnector:
     """A connector for LTI Advantage calls outside a launch (background grade and roster tasks)."""
-    session = requests.Session()
-    return CachingServiceConnector(pylti_registration(platform), store or current_store(), session)
+    return CachingServiceConnector(
+        pylti_registration(platform), store or current_store(), lms_session()
+    )
 
 
 def cookie_service() -> FlaskCookieService:
     """The cookie service that sets the OIDC state cookie on our response."""
     return FlaskCookieService(FlaskRequest())
+
+
+def oidc_login(cookies: FlaskCookieService, store: SharedStore | None = None) -> ToolOIDCLogin:
+    """The OIDC login for the current request."""
+    return ToolOIDCLogin(store or current_store(), cookies)
 
 
 def stored_launch(launch_id: str) -> dict[str, Any] | None:

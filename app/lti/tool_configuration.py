@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
-from flask import url_for
+from app.urls import public_host, public_url
 
 TOOL_NAME = "IMR Academy"
 DESCRIPTION = (
@@ -62,15 +61,14 @@ class ToolUrls:
 
 
 def tool_urls() -> ToolUrls:
-    """The URLs for the host this request came in on (the public one behind ProxyFix)."""
-    launch = url_for("lti.launch", _external=True)
+    """The tool's URLs at its configured public address (never the request's Host)."""
     return ToolUrls(
-        domain=urlsplit(launch).netloc,
-        login=url_for("lti.login", _external=True),
-        launch=launch,
-        jwks=url_for("lti.jwks", _external=True),
-        logo=url_for("static", filename="imr-academy-logo.svg", _external=True),
-        canvas_json=url_for("connections.canvas_configuration_json", _external=True),
+        domain=public_host(),
+        login=public_url("lti.login"),
+        launch=public_url("lti.launch"),
+        jwks=public_url("lti.jwks"),
+        logo=public_url("static", filename="imr-academy-logo.svg"),
+        canvas_json=public_url("connections.canvas_configuration_json"),
     )
 
 

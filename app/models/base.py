@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -55,6 +56,42 @@ class Base(DeclarativeBase):
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime},
     )
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose a row is: always one organisation; sometimes one of its cohorts, or one person in it.
+
+    Every organisation- or cohort-scoped model answers `owner`, and app.auth.load_owned decides
+    from it whether a session may see the row: the one place tenancy is checked.
+    """
+
+    organisation_id: int
+    cohort_id: int | None = None
+    person_id: int | None = None
+
+
+class OrganisationOwned:
+    """A row of one organisation as a whole (a program, a fidelity review): its directors' only."""
+
+    if TYPE_CHECKING:
+        organisation_id: int
+
+    @property
+    def owner(self) -> Owner:
+        return Owner(self.organisation_id)
+
+
+class PractitionerOwned:
+    """A row about one person within one organisation (a certificate, a sign-off, a grant)."""
+
+    if TYPE_CHECKING:
+        organisation_id: int
+        person_id: int
+
+    @property
+    def owner(self) -> Owner:
+        return Owner(self.organisation_id, person_id=self.person_id)
 
 
 class TimestampMixin:

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, ForeignKey, LargeBinary, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, TimestampMixin, utc_now
+from app.models.base import Base, PractitionerOwned, TimestampMixin, utc_now
 
 if TYPE_CHECKING:
     from app.models.people import Person
 
 
-class CompetencySignoff(TimestampMixin, Base):
+class CompetencySignoff(PractitionerOwned, TimestampMixin, Base):
     """A trainer's rating of an observed session on the rubric, item by item, with comments."""
 
     __tablename__ = "competency_signoff"
@@ -60,7 +60,7 @@ class CertificationPolicy(Base):
     signatory_title: Mapped[str] = mapped_column(String(200), default="Program Director")
 
 
-class Certificate(TimestampMixin, Base):
+class Certificate(PractitionerOwned, TimestampMixin, Base):
     """An issued certificate: a snapshot that later edits never change (corrections replace it)."""
 
     __tablename__ = "certificate"

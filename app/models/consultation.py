@@ -10,10 +10,11 @@ from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.consultation import Mark
-from app.models.base import Base, TimestampMixin, utc_now
+from app.models.base import Base, Owner, TimestampMixin, utc_now
 
 if TYPE_CHECKING:
     from app.models.people import Person
+    from app.models.tenancy import Cohort
 
 MARK_TYPE = Enum(
     Mark, native_enum=False, length=20, values_callable=lambda marks: [m.value for m in marks]
@@ -46,6 +47,11 @@ class ConsultationGroup(TimestampMixin, Base):
         foreign_keys="ConsultationSession.group_id",
     )
     members: Mapped[list[GroupMember]] = relationship(back_populates="group")
+    cohort: Mapped[Cohort] = relationship()
+
+    @property
+    def owner(self) -> Owner:
+        return Owner(self.cohort.organisation_id, self.cohort_id)
 
 
 class ConsultationSession(Base):
@@ -71,6 +77,10 @@ class ConsultationSession(Base):
         back_populates="sessions", foreign_keys=[group_id]
     )
     makeup_for: Mapped[ConsultationSession | None] = relationship(remote_side=[id])
+
+    @property
+    def owner(self) -> Owner:
+        return self.group.owner
 
     @property
     def cancelled(self) -> bool:
@@ -159,6 +169,12 @@ class Apology(Base):
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
     session: Mapped[ConsultationSession] = relationship()
+
+    @property
+    def owner(self) -> Owner:
+        """The practitioner's, within the session's cohort (their trainer decides it)."""
+        group = self.session.owner
+        return Owner(group.organisation_id, group.cohort_id, self.person_id)
 
 
 class CalendarFeed(TimestampMixin, Base):

@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, TimestampMixin
+from app.models.base import Base, OrganisationOwned, TimestampMixin
 
 DRAFT, SUBMITTED = "draft", "submitted"
 
 
-class FidelityReview(TimestampMixin, Base):
+class FidelityReview(OrganisationOwned, TimestampMixin, Base):
     """One review of one program on the IMR Fidelity Scale."""
 
     __tablename__ = "fidelity_review"

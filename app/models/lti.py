@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, TimestampMixin
@@ -47,6 +47,12 @@ class Platform(LaunchProblemMixin, TimestampMixin, Base):
     new_deployment_policy: Mapped[str] = mapped_column(
         String(20), default="refuse", server_default="refuse"
     )
+    # Refused launches whose signature did not verify: counted, never described (anyone can
+    # send one naming this LMS).
+    unverified_launches: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The web origins the LMS's pages frame IMR Academy from, seen on verified launches; they
+    # make the Content-Security-Policy's frame-ancestors.
+    frame_origins: Mapped[list[str] | None] = mapped_column(JSON)
 
     organisations: Mapped[list[Organisation]] = relationship(
         back_populates="platform", order_by="Organisation.id"
@@ -91,5 +97,9 @@ class RegistrationInvitation(TimestampMixin, Base):
     needs_approval: Mapped[bool]
     used_at: Mapped[datetime | None]
     platform_id: Mapped[int | None] = mapped_column(ForeignKey("platform.id", ondelete="SET NULL"))
+    # An update link made for one existing connection (`lti registration-url --for-connection`).
+    updates_platform_id: Mapped[int | None] = mapped_column(
+        ForeignKey("platform.id", ondelete="CASCADE")
+    )
 
-    platform: Mapped[Platform | None] = relationship()
+    platform: Mapped[Platform | None] = relationship(foreign_keys=[platform_id])

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, utc_now
+from app.models.base import Base, Owner, PractitionerOwned, utc_now
 
 if TYPE_CHECKING:
     from app.models.people import Person
@@ -47,8 +47,13 @@ class QuizAttempt(Base):
     person: Mapped[Person] = relationship()
     delivery: Mapped[GradeDelivery | None] = relationship(back_populates="attempt")
 
+    @property
+    def owner(self) -> Owner:
+        """The practitioner's, within the cohort they took it in."""
+        return Owner(self.organisation_id, self.cohort_id, self.person_id)
 
-class ExtraAttempt(Base):
+
+class ExtraAttempt(PractitionerOwned, Base):
     """One more attempt a trainer granted a practitioner, with the reason."""
 
     __tablename__ = "extra_attempt"

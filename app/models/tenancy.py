@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, TimestampMixin
+from app.models.base import Base, OrganisationOwned, Owner, TimestampMixin
 from app.models.lti import LaunchProblemMixin
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ class Organisation(LaunchProblemMixin, TimestampMixin, Base):
     )
 
 
-class Program(TimestampMixin, Base):
+class Program(OrganisationOwned, TimestampMixin, Base):
     """One of the organisation's IMR programs, such as "Residential" or "Supported housing"."""
 
     __tablename__ = "program"
@@ -77,6 +77,10 @@ class Cohort(TimestampMixin, Base):
 
     organisation: Mapped[Organisation] = relationship()
     program: Mapped[Program | None] = relationship(back_populates="cohorts")
+
+    @property
+    def owner(self) -> Owner:
+        return Owner(self.organisation_id, self.id)
 
     @property
     def display_name(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from app.auth import identity, load_in_organisation, role_required
+from app.auth import identity, load_owned, role_required
 from app.domain.roles import Role
 from app.forms import options
 from app.models.tenancy import Cohort, Program
@@ -67,7 +67,7 @@ def create() -> Response | tuple[str, int]:
 @role_required(Role.DIRECTOR)
 def rename(program_id: int) -> Response:
     """Rename a program of the director's organisation."""
-    program = load_in_organisation(Program, program_id)
+    program = load_owned(Program, program_id)
     form = ProgramForm()
     if not form.validate_on_submit():
         flash("Enter a program name of at most 120 characters.", "error")
@@ -84,13 +84,13 @@ def rename(program_id: int) -> Response:
 @role_required(Role.DIRECTOR)
 def assign(cohort_id: int) -> Response:
     """Move a cohort into a program (or out of every program)."""
-    cohort = load_in_organisation(Cohort, cohort_id)
+    cohort = load_owned(Cohort, cohort_id)
     overview_programs = organisation_overview(identity().organisation_id).programs
     form = _assign_form([("", "No program")] + [(str(p.id), p.name) for p, _ in overview_programs])
     if not form.validate_on_submit():
         flash("Choose one of your organisation's programs.", "error")
         return redirect(url_for("programs.index"))
-    program = load_in_organisation(Program, int(form.program.data)) if form.program.data else None
+    program = load_owned(Program, int(form.program.data)) if form.program.data else None
     assign_cohort(cohort, program)
     flash(
         f"{cohort.display_name} is now in {program.name if program else 'no program'}.", "success"

@@ -18,12 +18,11 @@ from flask import (
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from app.auth import identity, role_required
+from app.auth import identity, load_owned, role_required
 from app.content.model import TOPIC_AREAS, Strategy
 from app.domain.quizzes import QuizBank
 from app.domain.roles import Role
 from app.exports import csv_response
-from app.extensions import db
 from app.forms import options
 from app.models.people import Person
 from app.models.quizzes import SUBMITTED, QuizAttempt
@@ -59,22 +58,11 @@ def _bank(quiz_id: str) -> QuizBank:
 
 
 def _own_attempt(attempt_id: int) -> QuizAttempt:
-    attempt = db.session.get(QuizAttempt, attempt_id)
-    me = identity()
-    if (
-        attempt is None
-        or attempt.person_id != me.person_id
-        or attempt.organisation_id != me.organisation_id
-    ):
-        abort(404, "That attempt is not one of yours.")
-    return attempt
+    return load_owned(QuizAttempt, attempt_id, "That attempt is not one of yours.")
 
 
 def _cohort_attempt(attempt_id: int) -> QuizAttempt:
-    attempt = db.session.get(QuizAttempt, attempt_id)
-    if attempt is None or attempt.cohort_id != identity().cohort_id:
-        abort(404, "That attempt does not belong to your cohort.")
-    return attempt
+    return load_owned(QuizAttempt, attempt_id, "That attempt does not belong to your cohort.")
 
 
 def raw_answers(attempt: QuizAttempt, form: Mapping[str, Any]) -> dict[str, Any]:

@@ -82,9 +82,10 @@ def latest_signoff(person_id: int, organisation_id: int) -> CompetencySignoff | 
     return db.session.scalar(query.order_by(CompetencySignoff.id.desc()).limit(1))
 
 
-def _consultation(person_id: int) -> tuple[int | None, Fraction | None]:
+def _consultation(person_id: int, organisation_id: int) -> tuple[int | None, Fraction | None]:
+    """The best standing among the person's groups in this organisation: only its evidence counts."""
     best = None
-    for group in groups_of(person_id):
+    for group in groups_of(person_id, organisation_id):
         summary = next(s.summary for s in group_standings(group) if s.person.id == person_id)
         if best is None or summary.credited > best.credited:
             best = summary
@@ -107,7 +108,7 @@ def evidence_of(
     """Everything certification looks at, for one practitioner of one cohort."""
     progress = progress_of(catalog, person_id, cohort)
     passed = _passed_quizzes(person_id, cohort.organisation_id)
-    credited, rate = _consultation(person_id)
+    credited, rate = _consultation(person_id, cohort.organisation_id)
     signoff = latest_signoff(person_id, cohort.organisation_id)
     result = (
         RubricResult(
@@ -187,7 +188,7 @@ def _evidence_snapshot(
                 "percent": float(attempt.percent),
             },
         )
-    credited, rate = _consultation(person_id)
+    credited, rate = _consultation(person_id, cohort.organisation_id)
     signoff = latest_signoff(person_id, cohort.organisation_id)
     return {
         "training_completed": [

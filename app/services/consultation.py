@@ -160,10 +160,14 @@ def set_members(group: ConsultationGroup, practitioners: Iterable[Person]) -> No
     db.session.commit()
 
 
-def marks_of(person_id: int) -> dict[int, Mark]:
-    """A practitioner's own marks, by session id."""
+def marks_of(person_id: int, organisation_id: int) -> dict[int, Mark]:
+    """A practitioner's own marks in one organisation, by session id."""
     rows = db.session.execute(
-        select(AttendanceMark.session_id, AttendanceMark.mark).filter_by(person_id=person_id)
+        select(AttendanceMark.session_id, AttendanceMark.mark)
+        .join(ConsultationSession, ConsultationSession.id == AttendanceMark.session_id)
+        .join(ConsultationGroup)
+        .join(Cohort)
+        .where(AttendanceMark.person_id == person_id, Cohort.organisation_id == organisation_id)
     )
     return dict(rows.all())
 
@@ -323,8 +327,26 @@ def group_standings(group: ConsultationGroup, now: datetime | None = None) -> li
     ]
 
 
-def groups_of(person_id: int) -> list[ConsultationGroup]:
-    query = select(ConsultationGroup).join(GroupMember).where(GroupMember.person_id == person_id)
+def apologies_of(person_id: int, organisation_id: int) -> dict[int, Apology]:
+    """A practitioner's apologies in one organisation, by session id."""
+    query = (
+        select(Apology)
+        .join(ConsultationSession, ConsultationSession.id == Apology.session_id)
+        .join(ConsultationGroup)
+        .join(Cohort)
+        .where(Apology.person_id == person_id, Cohort.organisation_id == organisation_id)
+    )
+    return {apology.session_id: apology for apology in db.session.scalars(query)}
+
+
+def groups_of(person_id: int, organisation_id: int) -> list[ConsultationGroup]:
+    """The consultation groups a practitioner belongs to in one organisation (never another's)."""
+    query = (
+        select(ConsultationGroup)
+        .join(GroupMember)
+        .join(Cohort, Cohort.id == ConsultationGroup.cohort_id)
+        .where(GroupMember.person_id == person_id, Cohort.organisation_id == organisation_id)
+    )
     return list(db.session.scalars(query.order_by(ConsultationGroup.name)))
 
 
@@ -375,7 +397,7 @@ def feed_sessions(feed: CalendarFeed) -> list[ConsultationSession]:
     groups = (
         [db.session.get_one(ConsultationGroup, feed.group_id)]
         if feed.group_id
-        else groups_of(feed.person_id or 0)
+        else groups_of(feed.person_id or 0, feed.organisation_id)
     )
     return sorted((s for g in groups for s in g.sessions), key=lambda s: s.starts_at)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app.auth import Identity
 from app.domain.roles import Role, strongest
@@ -35,6 +35,7 @@ def _ensure_row(model: type[Any], keys: dict[str, Any], defaults: dict[str, Any]
 
 
 def _person(platform_id: int, launch: LaunchContext) -> Person:
+    """The person, with the names the LMS sent; a claim it withheld never erases one we have."""
     person = _ensure_row(
         Person,
         {"platform_id": platform_id, "subject": launch.subject},
@@ -44,10 +45,10 @@ def _person(platform_id: int, launch: LaunchContext) -> Person:
             "updated_at": utc_now(),
         },
     )
-    person.name = launch.name
-    person.given_name = launch.given_name
-    person.family_name = launch.family_name
-    person.email = launch.email
+    person.name = launch.name or person.name
+    person.given_name = launch.given_name or person.given_name
+    person.family_name = launch.family_name or person.family_name
+    person.email = launch.email or person.email
     return person
 
 
@@ -77,7 +78,15 @@ def _enrol(person: Person, cohort: Cohort, role: Role) -> None:
     enrolment.last_launch_at = utc_now()
 
 
-def _record_director(person: Person, organisation: Organisation) -> None:
+def _record_director(person: Person, organisation: Organisation, is_director: bool) -> None:
+    """Directors are who the latest launch says: a launch without the role ends the standing."""
+    if not is_director:
+        db.session.execute(
+            delete(Director).where(
+                Director.person_id == person.id, Director.organisation_id == organisation.id
+            )
+        )
+        return
     director = _ensure_row(
         Director,
         {"person_id": person.id, "organisation_id": organisation.id},
@@ -86,31 +95,38 @@ def _record_director(person: Person, organisation: Organisation) -> None:
     director.last_launch_at = utc_now()
 
 
+def _refused(launch: LaunchContext, reason: str, detail: str) -> LaunchRejected:
+    """A refusal after the launch verified: its facts are the LMS's own."""
+    facts = {
+        "issuer": launch.issuer,
+        "client_id": launch.client_id,
+        "deployment_id": launch.deployment_id,
+    }
+    return LaunchRejected(reason, detail, facts, verified=True)
+
+
 def record_launch(launch: LaunchContext) -> tuple[Person, Identity]:
-    """Store who launched and return the identity their session will carry."""
+    """Store who launched and return the identity their session will carry (flushed, not committed)."""
     role = strongest(launch.roles)
     if role is None:
-        raise LaunchRejected("no-role", "no IMR role among the launch's roles")
+        raise _refused(launch, "no-role", "no IMR role among the launch's roles")
     if launch.context_id is None and role is not Role.DIRECTOR:
-        raise LaunchRejected("no-course", "launch without a context claim")
+        raise _refused(launch, "no-course", "launch without a context claim")
     platform = find_platform(launch.issuer, launch.client_id)
     organisation = find_organisation(platform, launch.deployment_id) if platform else None
     if platform is None or organisation is None:
-        raise LaunchRejected("unknown-deployment", "registration removed during the launch")
+        raise _refused(launch, "unknown-deployment", "registration removed during the launch")
     if organisation.awaiting_approval:
-        raise LaunchRejected(
-            "awaiting-approval",
-            "registered by dynamic registration, not yet approved",
-            {"issuer": launch.issuer, "deployment_id": launch.deployment_id},
+        raise _refused(
+            launch, "awaiting-approval", "registered by dynamic registration, not yet approved"
         )
     organisation.last_launch_at = utc_now()
     person = _person(platform.id, launch)
     cohort = _cohort(organisation, launch) if launch.context_id else None
     if cohort is not None:
         _enrol(person, cohort, role)
-    if Role.DIRECTOR in launch.roles:
-        _record_director(person, organisation)
-    db.session.commit()
+    _record_director(person, organisation, Role.DIRECTOR in launch.roles)
+    db.session.flush()
     identity = Identity(
         person_id=person.id,
         organisation_id=organisation.id,

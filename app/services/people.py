@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from app.domain.roles import Role
 from app.extensions import db
-from app.models.people import Enrolment, Person
+from app.models.people import Director, Enrolment, Person
 from app.models.tenancy import Cohort, Organisation, Program
 
 
@@ -83,3 +83,21 @@ def practitioner_in_cohort(cohort_id: int, person_id: int) -> Person | None:
         )
     )
     return enrolment.person if enrolment else None
+
+
+def access_still_granted(
+    person_id: int, organisation_id: int, cohort_id: int | None, role: Role
+) -> bool:
+    """Whether the organisation still gives this person the role their session acts in.
+
+    A roster sync that marks someone as having left, or a later launch with a lesser role,
+    takes away what an open session was given; this is the check that makes it take effect.
+    """
+    if role is Role.DIRECTOR:
+        return db.session.get(Director, (person_id, organisation_id)) is not None
+    if cohort_id is None:
+        return False
+    enrolment = db.session.scalar(
+        select(Enrolment).filter_by(person_id=person_id, cohort_id=cohort_id)
+    )
+    return enrolment is not None and enrolment.active and enrolment.role.rank >= role.rank

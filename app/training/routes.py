@@ -45,6 +45,7 @@ from app.training.forms import (
     RolePlayForm,
     WorkedExampleForm,
 )
+from app.urls import public_url
 
 EVERYONE = (Role.PRACTITIONER, Role.TRAINER, Role.DIRECTOR)
 FORMS = {
@@ -333,7 +334,7 @@ def deep_link() -> Response | str:
         reply = deep_linking_response(
             identity().launch_id,
             _title_of(form.item.data),
-            url_for("lti.launch", _external=True),
+            public_url("lti.launch"),
             {"imr_item": form.item.data},
         )
         return make_response(

@@ -9,9 +9,19 @@ from config import DEVELOPMENT_SECRET, SettingsError, load_settings, normalise_d
 STRONG = "x" * 48
 
 
+PRODUCTION = {
+    "IMR_PROFILE": "production",
+    "SECRET_KEY": STRONG,
+    "DATABASE_URL": "postgresql://db/imr",
+    "PUBLIC_URL": "https://imr.example.org",
+}
+
+
 def test_development_defaults_need_nothing_installed():
-    settings = load_settings({})
+    settings = load_settings({"IMR_PROFILE": "development"})
     assert settings.profile == "development"
+    assert settings.public_url == "http://127.0.0.1:5000"
+    assert settings.private_outbound_allowed
     assert settings.database_url.startswith("sqlite:///")
     assert settings.demo_lms_enabled
     assert settings.tasks_in_process
@@ -20,25 +30,55 @@ def test_development_defaults_need_nothing_installed():
 @pytest.mark.parametrize("secret", ["", DEVELOPMENT_SECRET, "short"])
 def test_production_refuses_a_missing_or_weak_secret(secret):
     with pytest.raises(SettingsError, match="SECRET_KEY"):
-        load_settings(
-            {
-                "IMR_PROFILE": "production",
-                "SECRET_KEY": secret,
-                "DATABASE_URL": "postgresql://db/imr",
-            }
-        )
+        load_settings({**PRODUCTION, "SECRET_KEY": secret})
+
+
+def test_a_server_started_without_a_profile_runs_production_and_refuses_a_missing_secret():
+    with pytest.raises(SettingsError, match="SECRET_KEY"):
+        load_settings({})
+    settings = load_settings({key: v for key, v in PRODUCTION.items() if key != "IMR_PROFILE"})
+    assert settings.profile == "production"
+    assert not settings.demo_lms_enabled
+
+
+@pytest.mark.parametrize(
+    ("public_url", "problem"),
+    [("", "PUBLIC_URL must be set"), ("http://imr.example.org", "https"), ("imr", "full URL")],
+)
+def test_production_needs_an_https_public_url(public_url, problem):
+    with pytest.raises(SettingsError, match=problem):
+        load_settings({**PRODUCTION, "PUBLIC_URL": public_url})
+
+
+def test_production_trusts_only_the_public_host_and_those_named():
+    assert load_settings(PRODUCTION).trusted_hosts == ("imr.example.org",)
+    settings = load_settings({**PRODUCTION, "TRUSTED_HOSTS": "imr.internal, 10.0.0.5"})
+    assert settings.trusted_hosts == ("imr.example.org", "imr.internal", "10.0.0.5")
+    assert load_settings({"IMR_PROFILE": "test"}).trusted_hosts is None
+
+
+def test_private_addresses_are_reachable_only_on_a_developers_machine():
+    assert not load_settings(PRODUCTION).private_outbound_allowed
+    assert not load_settings(
+        {**PRODUCTION, "PRIVATE_OUTBOUND_ALLOWED": "true"}
+    ).private_outbound_allowed
+    assert not load_settings({"IMR_PROFILE": "test"}).private_outbound_allowed
+
+
+def test_sessions_have_an_idle_and_an_absolute_limit():
+    settings = load_settings({"IMR_PROFILE": "test"})
+    assert (settings.session_idle_minutes, settings.session_absolute_hours) == (480, 24)
+    changed = load_settings(
+        {"IMR_PROFILE": "test", "SESSION_IDLE_MINUTES": "30", "SESSION_ABSOLUTE_HOURS": "8"}
+    )
+    assert (changed.session_idle_minutes, changed.session_absolute_hours) == (30, 8)
 
 
 def test_production_needs_a_database_and_never_serves_the_demo_lms():
     with pytest.raises(SettingsError, match="DATABASE_URL"):
-        load_settings({"IMR_PROFILE": "production", "SECRET_KEY": STRONG})
+        load_settings({**PRODUCTION, "DATABASE_URL": ""})
     settings = load_settings(
-        {
-            "IMR_PROFILE": "production",
-            "SECRET_KEY": STRONG,
-            "DATABASE_URL": "postgres://db/imr",
-            "DEMO_LMS": "true",
-        }
+        {**PRODUCTION, "DATABASE_URL": "postgres://db/imr", "DEMO_LMS": "true"}
     )
     assert not settings.demo_lms_enabled
     assert settings.secure_cookies
@@ -52,11 +92,12 @@ def test_production_needs_a_database_and_never_serves_the_demo_lms():
 )
 def test_bad_values_are_named(name, value):
     with pytest.raises(SettingsError, match=name):
-        load_settings({name: value})
+        load_settings({"IMR_PROFILE": "development", name: value})
 
 
 def test_redis_switches_tasks_out_of_process():
-    assert not load_settings({"REDIS_URL": "redis://127.0.0.1:6379/0"}).tasks_in_process
+    env = {"IMR_PROFILE": "development", "REDIS_URL": "redis://127.0.0.1:6379/0"}
+    assert not load_settings(env).tasks_in_process
 
 
 def test_database_urls_pick_the_psycopg_driver():

@@ -44,12 +44,19 @@ def test_demo_lms_does_not_exist_in_production(tmp_path):
             "IMR_PROFILE": "production",
             "SECRET_KEY": "s" * 48,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite'}",
+            "PUBLIC_URL": "https://imr.example.org",
             "DEMO_LMS": "true",
         }
     )
-    client = create_app(settings).test_client()
-    assert client.get("/demo-lms/").status_code == 404
-    assert "demo LMS" not in client.get("/").get_data(as_text=True)
+    from flask_migrate import upgrade
+
+    app = create_app(settings)
+    with app.app_context():
+        upgrade()
+    client = app.test_client()
+    public = "http://imr.example.org"
+    assert client.get("/demo-lms/", base_url=public).status_code == 404
+    assert "demo LMS" not in client.get("/", base_url=public).get_data(as_text=True)
 
 
 def test_behind_a_proxy_the_login_uses_https_and_iframe_cookies(tmp_path):
@@ -64,6 +71,7 @@ def test_behind_a_proxy_the_login_uses_https_and_iframe_cookies(tmp_path):
             "IMR_PROFILE": "production",
             "SECRET_KEY": "s" * 48,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite'}",
+            "PUBLIC_URL": "https://imr.example.org",
         }
     )
     app = create_app(settings)
@@ -78,9 +86,19 @@ def test_behind_a_proxy_the_login_uses_https_and_iframe_cookies(tmp_path):
         )
     assert app.config["SESSION_COOKIE_SAMESITE"] == "None"
     assert app.config["SESSION_COOKIE_SECURE"] is True
-    proxy = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "imr.example.org"}
-    response = app.test_client().get(
+    login = {
+        "iss": issuer,
+        "login_hint": "u1",
+        "client_id": "c1",
+        "target_link_uri": "https://imr.example.org/lti/launch",
+    }
+    proxy = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example.com"}
+    client = app.test_client()
+    refused = client.get("/lti/login", headers=proxy, query_string=login)
+    assert refused.status_code == 400  # Host localhost is not the public host
+    response = client.get(
         "/lti/login",
+        base_url="http://imr.example.org",
         headers=proxy,
         query_string={
             "iss": issuer,

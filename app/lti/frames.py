@@ -1,0 +1,61 @@
+"""Which web origins may frame IMR Academy: the registered LMSs' own, and no one else's.
+
+IMR Academy lives in LMS iframes, so `frame-ancestors *` was the easy answer, and it let any
+site frame a practitioner's session (clickjacking). The origins come from the registrations
+instead: each LMS's issuer and login host, plus the origin its verified launches were posted
+from (Canvas Cloud frames the tool from each school's own domain, not from its issuer's).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.lti.tool import find_platform
+from app.models.lti import Platform
+
+MAX_REMEMBERED = 20  # per LMS: schools with several domains, without growing without bound
+
+
+def origin_of(url: str | None) -> str | None:
+    """`https://lms.example.org` from any URL on it; None for anything that is not a web origin."""
+    parts = urlsplit(url or "")
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def remember_frame_origin(issuer: str, client_id: str, origin_header: str | None) -> None:
+    """Keep the origin a verified launch was posted from, on its LMS (flushed with the launch)."""
+    origin = origin_of(origin_header)
+    platform = find_platform(issuer, client_id)
+    if origin is None or platform is None or origin in (platform.frame_origins or []):
+        return
+    platform.frame_origins = [*(platform.frame_origins or []), origin][-MAX_REMEMBERED:]
+
+
+def origins_for(issuer: str, client_id: str) -> list[str]:
+    """The origins a session launched from this LMS may be framed by."""
+    platform = find_platform(issuer, client_id)
+    return platform_origins(platform) if platform else []
+
+
+def platform_origins(platform: Platform) -> list[str]:
+    """Every origin this LMS may frame IMR Academy from."""
+    found = {origin_of(platform.issuer), origin_of(platform.auth_login_url)}
+    found.update(platform.frame_origins or [])
+    return sorted(origin for origin in found if origin)
+
+
+def every_registered_origin() -> list[str]:
+    """The origins of every registered LMS, for pages shown before anyone has launched."""
+    rows = db.session.execute(
+        select(Platform.issuer, Platform.auth_login_url, Platform.frame_origins)
+    )
+    found: set[str] = set()
+    for issuer, login_url, remembered in rows:
+        found.update(o for o in (origin_of(issuer), origin_of(login_url)) if o)
+        found.update(remembered or [])
+    return sorted(found)

@@ -1,0 +1,156 @@
+"""Every HTTP call IMR Academy makes to an LMS: bounded in time and size, and kept off private networks.
+
+An LMS that hangs must never hold a request (or a worker) for minutes, and an address handed to
+us in a registration must never make the server fetch its own internal services. So every call
+gets a connect and a read timeout and an overall deadline, its body is capped in bytes, and a
+session may refuse to connect to loopback, link-local and private addresses: the check runs on
+the socket's actual peer, after DNS, so a name that resolves to 127.0.0.1 is refused too.
+pylti1p3 is handed the same sessions, so its key set, token, AGS and NRPS calls are bounded alike.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+CONNECT_SECONDS = 5
+READ_SECONDS = 15
+DEADLINE_SECONDS = 30
+MAX_BYTES = 8 * 1024 * 1024  # a long NRPS page or a large key set, with room to spare
+CHUNK_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long a call may take and how much it may read."""
+
+    connect_seconds: float = CONNECT_SECONDS
+    read_seconds: float = READ_SECONDS
+    deadline_seconds: float = DEADLINE_SECONDS
+    max_bytes: int = MAX_BYTES
+
+
+class ResponseTooLarge(requests.RequestException):
+    """The LMS sent more than the call allows."""
+
+
+class DeadlineExceeded(requests.Timeout):
+    """The whole call (connect, headers and body) took longer than its deadline."""
+
+
+class PrivateAddressRefused(requests.ConnectionError):
+    """The address resolved to loopback, link-local or a private network."""
+
+
+def is_private(address: str) -> bool:
+    """Whether an IP address belongs to this machine or a non-public network."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast
+
+
+def _refuse_private_peer(sock: socket.socket, host: str) -> None:
+    peer = sock.getpeername()[0]
+    if is_private(peer):
+        sock.close()
+        raise PrivateAddressRefused(f"{host} resolves to a private address")
+
+
+class _PublicHTTPConnection(HTTPConnection):
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _refuse_private_peer(sock, self.host)
+        return sock
+
+
+class _PublicHTTPSConnection(HTTPSConnection):
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _refuse_private_peer(sock, self.host)
+        return sock
+
+
+class _PublicHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _PublicHTTPConnection
+
+
+class _PublicHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _PublicHTTPSConnection
+
+
+class _PublicOnlyAdapter(HTTPAdapter):
+    """An adapter whose connections refuse non-public peers."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _PublicHTTPPool,
+            "https": _PublicHTTPSPool,
+        }
+
+
+class OutboundSession(requests.Session):
+    """A requests session whose every call is bounded (and optionally public-only, no redirects)."""
+
+    def __init__(
+        self,
+        limits: Limits = Limits(),
+        *,
+        public_only: bool = False,
+        follow_redirects: bool = True,
+    ) -> None:
+        super().__init__()
+        self.limits = limits
+        self.follow_redirects = follow_redirects
+        self.headers["User-Agent"] = "IMR Academy (LTI 1.3 tool)"
+        if public_only:
+            for prefix in ("http://", "https://"):
+                self.mount(prefix, _PublicOnlyAdapter())
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Send with timeouts, then read the body in chunks against the deadline and the cap."""
+        limits = self.limits
+        kwargs["timeout"] = (limits.connect_seconds, limits.read_seconds)
+        kwargs["stream"] = True
+        if not self.follow_redirects:
+            kwargs["allow_redirects"] = False
+        started = time.monotonic()
+        response = super().request(method, url, *args, **kwargs)
+        try:
+            body = bytearray()
+            for chunk in response.iter_content(CHUNK_BYTES):
+                body += chunk
+                if len(body) > limits.max_bytes:
+                    raise ResponseTooLarge(f"answer larger than {limits.max_bytes} bytes")
+                if time.monotonic() - started > limits.deadline_seconds:
+                    raise DeadlineExceeded(f"no complete answer within {limits.deadline_seconds} s")
+        finally:
+            response.close()
+        response._content = bytes(body)
+        return response
+
+
+def lms_session() -> OutboundSession:
+    """For calls to a registered LMS (key sets, access tokens, grades, rosters)."""
+    return OutboundSession()
+
+
+REGISTRATION_LIMITS = Limits(
+    connect_seconds=CONNECT_SECONDS, read_seconds=10, deadline_seconds=15, max_bytes=1024 * 1024
+)
+
+
+def registration_session(*, private_allowed: bool) -> OutboundSession:
+    """For dynamic registration: addresses given to us by whoever holds a link, so distrusted."""
+    return OutboundSession(
+        REGISTRATION_LIMITS, public_only=not private_allowed, follow_redirects=False
+    )

@@ -1,0 +1,71 @@
+"""What every request and response goes through: bad bytes refused, headers that keep people safe.
+
+- A NUL character in any parameter is refused with a clear 400 (PostgreSQL cannot store one, and
+  no honest form sends one).
+- Pages may be framed only by IMR Academy itself and the registered LMSs (for a launched session,
+  its own LMS), never by any other site.
+- Responses to an identified person are never cached (`private, no-store`): a shared computer or
+  a proxy must not keep someone's training record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, abort, request
+
+from app.auth import current_identity, frame_origins
+from app.lti.frames import every_registered_origin
+
+BASE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'"
+)
+# The registration page opens inside an LMS that is not registered yet (that is the point), so
+# any site may frame it; it holds no session, and its single-use link is the secret.
+FRAMED_BY_ANY_LMS = frozenset({"connections.register"})
+STATIC_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+
+
+def _refuse_nul_bytes() -> None:
+    for source in (request.args, request.form):
+        for key, values in source.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                abort(
+                    400,
+                    f"The field “{key.replace(chr(0), '')}” contains a NUL character, which "
+                    "IMR Academy cannot accept. Remove it (it often comes from pasting text "
+                    "copied out of another program) and try again.",
+                )
+
+
+def frame_ancestors() -> str:
+    """This response's frame-ancestors: the session's LMS, or every registered LMS before a launch."""
+    if request.endpoint == "static":
+        return "'self'"
+    if request.endpoint in FRAMED_BY_ANY_LMS:
+        return "*"
+    origins = frame_origins()
+    if origins is None:
+        origins = every_registered_origin()
+    return " ".join(["'self'", *origins])
+
+
+def _headers(response: Any) -> Any:
+    for name, value in STATIC_HEADERS.items():
+        response.headers.setdefault(name, value)
+    response.headers.setdefault(
+        "Content-Security-Policy", f"{BASE_POLICY}; frame-ancestors {frame_ancestors()}"
+    )
+    if current_identity() is not None:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def init_security(app: Flask) -> None:
+    """Register the checks and headers on the app."""
+    app.before_request(_refuse_nul_bytes)
+    app.after_request(_headers)
