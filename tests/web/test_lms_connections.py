@@ -14,8 +14,8 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from pytest_httpserver import HTTPServer
 
-from app.extensions import db
 from app.demo_lms.platform import LIS
+from app.extensions import db
 from app.lti.claims import DEPLOYMENT_ID, ROLES
 from app.lti.dynamic_registration import create_invitation
 from app.lti.errors import all_causes
