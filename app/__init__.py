@@ -128,14 +128,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     _init_database(app)
     _init_extensions(app)
 
-    from app import cli, errors, layout, security, shared_store, tasks
+    from app import cli, dispatch, errors, layout, logs, security, shared_store, tasks
 
     shared_store.init_store(app)
     tasks.init_celery(app)
+    dispatch.init_dispatch(app)
     _register_blueprints(app, settings)
     errors.init_errors(app)
     layout.init_layout(app)
     cli.init_cli(app)
     security.init_security(app)
+    logs.mask_werkzeug_log()
     app.add_template_global(public_url)
     return app

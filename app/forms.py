@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
+from flask import abort
 from wtforms.fields.choices import SelectChoice
+
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+def whole_number(text: str | None) -> int | None:
+    """The number a field holds, or None: only ASCII digits count ("²".isdigit() is true)."""
+    value = (text or "").strip()
+    return int(value) if WHOLE_NUMBER.fullmatch(value) else None
+
+
+def posted_rating(title: str, given: str) -> int | None:
+    """A rating from a form: empty is unrated; anything but a whole number is a 400 naming the item."""
+    if not given.strip():
+        return None
+    rating = whole_number(given)
+    if rating is None:
+        abort(400, f"The rating for “{title}” must be a whole number from 1 to 5.")
+    return rating
 
 
 def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:

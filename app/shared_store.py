@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import redis
 from flask import Flask, current_app
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, Integer, Text, case, cast, delete, select
 
 from app.extensions import db
 from app.models.base import insert_for, utc_now
@@ -92,18 +92,31 @@ class DatabaseStore:
             conn.execute(delete(StoreEntry).where(StoreEntry.key == key))
 
     def increment(self, key: str, ttl_seconds: int) -> int:
-        """Approximate under heavy concurrency, which is enough for a rate limit."""
-        count = (self.get(key) or 0) + 1
-        if count == 1:
-            self.set(key, count, ttl_seconds)
-        else:
-            with self._engine.begin() as conn:
-                conn.execute(
-                    StoreEntry.__table__.update()
-                    .where(StoreEntry.key == key)
-                    .values(value=str(count))
-                )
-        return count
+        """One statement that counts and answers, so concurrent requests can never share a count.
+
+        INSERT … ON CONFLICT DO UPDATE … RETURNING: a new window starts at 1 (also when the old
+        one has expired); otherwise the stored count goes up by one, atomically.
+        """
+        now = utc_now()
+        table = StoreEntry.__table__
+        statement = insert_for(self._engine.dialect.name)(StoreEntry).values(
+            key=key, value="1", expires_at=now + timedelta(seconds=ttl_seconds)
+        )
+        expired = table.c.expires_at <= now
+        statement = statement.on_conflict_do_update(
+            index_elements=[StoreEntry.key],
+            set_={
+                "value": case(
+                    (expired, "1"),
+                    else_=cast(cast(table.c.value, Integer) + 1, Text),
+                ),
+                "expires_at": case(
+                    (expired, statement.excluded.expires_at), else_=table.c.expires_at
+                ),
+            },
+        ).returning(StoreEntry.value)
+        with self._engine.begin() as conn:
+            return int(conn.execute(statement).scalar_one())
 
     def purge_expired(self) -> int:
         with self._engine.begin() as conn:
@@ -115,7 +128,8 @@ class RedisStore:
     """Production: Redis, which expires keys by itself."""
 
     def __init__(self, url: str, prefix: str = "imr:") -> None:
-        self._redis = redis.Redis.from_url(url)
+        # Bounded waits: an unreachable Redis answers a page with 503 in seconds, not minutes.
+        self._redis = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=5)
         self._prefix = prefix
 
     def get(self, key: str) -> Any:

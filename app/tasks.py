@@ -65,6 +65,11 @@ def init_celery(app: Flask) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         broker_connection_retry_on_startup=True,
+        # A request that queues work must not hang on a broker that is down: fail fast, and
+        # the row stays pending for the periodic resend (app.dispatch).
+        broker_connection_timeout=3,
+        broker_transport_options={"socket_connect_timeout": 3, "socket_timeout": 5},
+        task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5},
         beat_schedule=PERIODIC_TASKS,
         timezone="UTC",
     )

@@ -7,7 +7,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from app.forms import options
+from app.forms import options, whole_number
 
 
 class SignoffForm(FlaskForm):
@@ -95,11 +95,12 @@ class PolicyForm(FlaskForm):
 
     def validate_reminder_days(self, field: StringField) -> None:
         parts = self._offset_parts()
-        if not parts or not all(p.isdigit() and 1 <= int(p) <= 365 for p in parts):
+        numbers = [whole_number(part) for part in parts]
+        if not parts or not all(n is not None and 1 <= n <= 365 for n in numbers):
             raise ValidationError("List whole numbers of days from 1 to 365, such as 60, 30, 7.")
 
     def reminder_offsets(self) -> list[int]:
-        return sorted({int(part) for part in self._offset_parts()}, reverse=True)
+        return sorted({whole_number(part) or 0 for part in self._offset_parts()}, reverse=True)
 
     def process(self, formdata=None, obj=None, data=None, **kwargs) -> None:
         super().process(formdata, obj, data, **kwargs)

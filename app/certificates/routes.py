@@ -28,6 +28,7 @@ from app.domain.certification import RatingError
 from app.domain.roles import Role
 from app.exports import csv_response
 from app.extensions import db
+from app.forms import posted_rating, whole_number
 from app.models.certification import AuditEntry, Certificate, CertificationPolicy
 from app.models.tenancy import Cohort
 from app.services import certification as service
@@ -99,7 +100,8 @@ def signoff(person_id: int) -> Response:
     comments = {item.id: request.form.get(f"comment-{item.id}", "")[:500] for item in rubric.items}
     if form.validate_on_submit():
         try:
-            parsed = {k: int(v) if v.isdigit() else None for k, v in ratings.items()}
+            titles = {item.id: item.title for item in rubric.items}
+            parsed = {k: posted_rating(titles[k], v) for k, v in ratings.items()}
             service.record_signoff(
                 rubric,
                 person.id,
@@ -206,7 +208,9 @@ def dashboard_zip() -> Response:
     """A zip of the selected certificates' PDFs."""
     if not FlaskForm().validate_on_submit():
         abort(400, "The form expired: reload the dashboard and try again.")
-    ids = [int(i) for i in request.form.getlist("certificate") if i.isdigit()]
+    ids = [whole_number(i) for i in request.form.getlist("certificate")]
+    if None in ids:
+        abort(400, "Choose certificates from the dashboard's list, then download them again.")
     certificates = db.session.scalars(
         select(Certificate).where(
             Certificate.id.in_(ids),

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from app.certificates import verify_bp
 from app.certificates.forms import PdfCheckForm
 from app.domain.codes import normalise
+from app.exports import attachment
 from app.extensions import csrf, db
 from app.models.tenancy import Organisation
 from app.services import badges
@@ -134,13 +135,14 @@ def badge(code: str) -> Response | tuple:
     token = badges.signed(found, badge_urls(found.code, found.organisation_id))
     response = make_response(token)
     response.headers["Content-Type"] = "application/vc+jwt"
-    response.headers["Content-Disposition"] = f'attachment; filename="imr-badge-{found.code}.jwt"'
+    attachment(response, f"imr-badge-{found.code}.jwt")
     return response
 
 
 def _organisation(organisation_id: int) -> Organisation:
+    """An organisation that has issued certificates; every other id is 404, whether it exists or not."""
     organisation = db.session.get(Organisation, organisation_id)
-    if organisation is None:
+    if organisation is None or not badges.has_issued(organisation.id):
         abort(404, "There is no such issuer.")
     return organisation
 
@@ -156,6 +158,8 @@ def issuer(organisation_id: int) -> Response:
 def issuer_jwks(organisation_id: int) -> Response:
     """The public key that verifies the organisation's badges."""
     key = badges.issuer_key(_organisation(organisation_id).id)
+    if key is None:
+        abort(404, "There is no such issuer.")
     return jsonify({"keys": [json.loads(key.public_jwk)]})
 
 

@@ -23,6 +23,7 @@ from app.domain.roles import Role
 from app.exports import csv_response
 from app.extensions import db
 from app.fidelity import bp
+from app.forms import posted_rating
 from app.models.base import utc_now
 from app.models.fidelity import FidelityReview
 from app.models.tenancy import Organisation, Program
@@ -90,7 +91,7 @@ def _posted() -> dict:
     except ValueError:
         abort(400, "Give the review date as a date (for example 2026-11-24).")
     ratings = {
-        item.id: int(v) if (v := request.form.get(f"rating-{item.id}", "")).isdigit() else None
+        item.id: posted_rating(item.title, request.form.get(f"rating-{item.id}", ""))
         for item in scale().items
     }
     evidence = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, url_for
 
 from app.domain.roles import Role
+from app.forms import whole_number
 
 _HOME_ENDPOINT = {
     Role.PRACTITIONER: "home.practitioner",
@@ -24,8 +25,9 @@ def item_url(item: str | None) -> str | None:
     kind, _, key = (item or "").partition(":")
     if kind == "training" and not key:
         return url_for("training.overview")
-    if kind == "day" and key.isdigit() and catalog.day(int(key)):
-        return url_for("training.day", number=int(key))
+    number = whole_number(key)
+    if kind == "day" and number is not None and catalog.day(number):
+        return url_for("training.day", number=number)
     if kind == "module" and catalog.module(key):
         return url_for("training.module", module_id=key)
     if kind == "toolkit" and current_app.extensions["imr_toolkit"].item(key):

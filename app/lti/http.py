@@ -20,6 +20,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError, SSLError
 
 CONNECT_SECONDS = 5
 READ_SECONDS = 15
@@ -126,17 +127,32 @@ class OutboundSession(requests.Session):
         started = time.monotonic()
         response = super().request(method, url, *args, **kwargs)
         try:
-            body = bytearray()
-            for chunk in response.iter_content(CHUNK_BYTES):
-                body += chunk
-                if len(body) > limits.max_bytes:
-                    raise ResponseTooLarge(f"answer larger than {limits.max_bytes} bytes")
-                if time.monotonic() - started > limits.deadline_seconds:
-                    raise DeadlineExceeded(f"no complete answer within {limits.deadline_seconds} s")
+            response._content = _read_body(response, limits, started)
         finally:
             response.close()
-        response._content = bytes(body)
         return response
+
+
+def _read_body(response: requests.Response, limits: Limits, started: float) -> bytes:
+    """The body, read as it arrives (read1), against the deadline and the size cap.
+
+    Each read waits at most the read timeout, and the deadline is checked after each one, so a
+    server that drips a byte at a time is cut off too: no call lasts longer than the deadline
+    plus one read timeout.
+    """
+    body = bytearray()
+    try:
+        while chunk := response.raw.read1(CHUNK_BYTES, decode_content=True):
+            body += chunk
+            if len(body) > limits.max_bytes:
+                raise ResponseTooLarge(f"answer larger than {limits.max_bytes} bytes")
+            if time.monotonic() - started > limits.deadline_seconds:
+                raise DeadlineExceeded(f"no complete answer within {limits.deadline_seconds} s")
+    except ReadTimeoutError as error:
+        raise requests.ReadTimeout(str(error)) from error
+    except (ProtocolError, DecodeError, SSLError) as error:
+        raise requests.ConnectionError(str(error)) from error
+    return bytes(body)
 
 
 def lms_session() -> OutboundSession:

@@ -20,10 +20,11 @@ from werkzeug.wrappers import Response
 
 from app.auth import identity, load_owned, role_required
 from app.content.model import TOPIC_AREAS, Strategy
+from app.dispatch import dispatch
 from app.domain.quizzes import QuizBank
 from app.domain.roles import Role
 from app.exports import csv_response
-from app.forms import options
+from app.forms import options, whole_number
 from app.models.people import Person
 from app.models.quizzes import SUBMITTED, QuizAttempt
 from app.quizzes import bp
@@ -65,20 +66,50 @@ def _cohort_attempt(attempt_id: int) -> QuizAttempt:
     return load_owned(QuizAttempt, attempt_id, "That attempt does not belong to your cohort.")
 
 
+NOT_THIS_ATTEMPT = (
+    "An answer did not match this attempt's questions. Go back and reload the attempt: your "
+    "saved answers are kept."
+)
+
+
+def _one_of(given: str, allowed: set[str]) -> str:
+    if given not in allowed:
+        abort(400, NOT_THIS_ATTEMPT)
+    return given
+
+
+def _positions(form: Mapping[str, Any], name: str, steps: list[list[Any]]) -> dict[str, int]:
+    positions = {}
+    for token, _ in steps:
+        given = form.get(f"{name}-{token}", "").strip()
+        if not given:
+            continue
+        place = whole_number(given)
+        if place is None or not 1 <= place <= len(steps):
+            abort(400, f"Give each step's place in the order as a number from 1 to {len(steps)}.")
+        positions[token] = place
+    return positions
+
+
 def raw_answers(attempt: QuizAttempt, form: Mapping[str, Any]) -> dict[str, Any]:
-    """What the attempt page posted, by question id, still in the attempt's tokens."""
+    """What the attempt page posted, by question id, still in the attempt's tokens.
+
+    Anything that is not one of the attempt's own tokens, or a place in an order, is a 400:
+    a forged or stale form is refused, never scored.
+    """
     raw: dict[str, Any] = {}
     for item in attempt.draw:
         for drawn in item["questions"]:
             question = drawn["question"]
             name = f"q-{question['id']}"
+            tokens = {token for token, _ in drawn.get("choices", [])}
             if question["type"] == "multiple-response":
-                raw[question["id"]] = form.getlist(name)
+                raw[question["id"]] = [_one_of(t, tokens) for t in form.getlist(name)]
             elif question["type"] == "ordering":
-                positions = {token: form.get(f"{name}-{token}", "") for token, _ in drawn["steps"]}
-                raw[question["id"]] = {t: int(p) for t, p in positions.items() if p.isdigit()}
+                raw[question["id"]] = _positions(form, name, drawn["steps"])
             elif form.get(name):
-                raw[question["id"]] = form.get(name)
+                allowed = {"true", "false"} if question["type"] == "true-false" else tokens
+                raw[question["id"]] = _one_of(form.get(name), allowed)
     return raw
 
 
@@ -260,7 +291,7 @@ def resend(attempt_id: int) -> Response:
     found = _cohort_attempt(attempt_id)
     if not FlaskForm().validate_on_submit() or found.delivery is None:
         abort(400, "This attempt has no grade to send to the LMS.")
-    send_grade.delay(found.delivery.id)
+    dispatch(send_grade, found.delivery.id)
     flash("The grade was sent to the LMS again; its delivery state below is up to date.", "success")
     return redirect(url_for("quizzes.practitioner", person_id=found.person_id))
 

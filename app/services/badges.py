@@ -35,25 +35,47 @@ class BadgeUrls:
     achievement: str
 
 
-def issuer_key(organisation_id: int) -> IssuerKey:
-    """The organisation's signing key, made on first use."""
+def new_issuer_key(organisation_id: int) -> IssuerKey:
+    """A fresh RSA signing key for an organisation's badges (its kid is the RFC 7638 thumbprint)."""
+    jwk = JWK.generate(kty="RSA", size=2048)
+    public = json.loads(jwk.export_public()) | {
+        "kid": jwk.thumbprint(),
+        "alg": "RS256",
+        "use": "sig",
+    }
+    return IssuerKey(
+        organisation_id=organisation_id,
+        kid=public["kid"],
+        public_jwk=json.dumps(public),
+        private_key_pem=jwk.export_to_pem(private_key=True, password=None).decode(),
+    )
+
+
+def ensure_issuer_key(organisation_id: int) -> IssuerKey:
+    """The organisation's key, made when it issues its first certificate (flushed, not committed).
+
+    Only issuing makes a key: no GET does, so nobody can make the server generate keys for
+    organisations by asking for their issuer profiles.
+    """
     key = db.session.get(IssuerKey, organisation_id)
     if key is None:
-        jwk = JWK.generate(kty="RSA", size=2048)
-        public = json.loads(jwk.export_public()) | {
-            "kid": jwk.thumbprint(),
-            "alg": "RS256",
-            "use": "sig",
-        }
-        key = IssuerKey(
-            organisation_id=organisation_id,
-            kid=public["kid"],
-            public_jwk=json.dumps(public),
-            private_key_pem=jwk.export_to_pem(private_key=True, password=None).decode(),
-        )
+        key = new_issuer_key(organisation_id)
         db.session.add(key)
-        db.session.commit()
+        db.session.flush()
     return key
+
+
+def issuer_key(organisation_id: int) -> IssuerKey | None:
+    """The organisation's signing key, if it has issued anything."""
+    return db.session.get(IssuerKey, organisation_id)
+
+
+def has_issued(organisation_id: int) -> bool:
+    """Whether the organisation has sealed at least one certificate (and so is an issuer)."""
+    query = db.select(Certificate.id).where(
+        Certificate.organisation_id == organisation_id, Certificate.pdf_sha256.is_not(None)
+    )
+    return db.session.scalar(query.limit(1)) is not None
 
 
 def issuer_profile(organisation: Organisation, urls: BadgeUrls) -> dict[str, Any]:
@@ -104,7 +126,7 @@ def credential(certificate: Certificate, urls: BadgeUrls) -> dict[str, Any]:
 
 def signed(certificate: Certificate, urls: BadgeUrls) -> str:
     """The credential as a VC-JWT signed with the issuing organisation's key."""
-    key = issuer_key(certificate.organisation_id)
+    key = db.session.get_one(IssuerKey, certificate.organisation_id)
     body = credential(certificate, urls)
     claims = {
         "iss": urls.issuer,

@@ -35,6 +35,7 @@ from app.models.people import Person
 from app.models.quizzes import SUBMITTED, QuizAttempt
 from app.models.tenancy import Cohort, Organisation, Program
 from app.pdf.certificate import CertificateFace, render
+from app.services import badges
 from app.services.audit import audit
 from app.services.consultation import group_standings, groups_of, sessions_attended_since
 from app.services.hours import Ledger, ledgers
@@ -229,6 +230,7 @@ def seal(certificate: Certificate, verify_url: str) -> None:
     certificate.pdf = render(_face(certificate, verify_url))
     certificate.pdf_sha256 = hashlib.sha256(certificate.pdf).hexdigest()
     certificate.awaiting_approval = False
+    badges.ensure_issuer_key(certificate.organisation_id)
 
 
 def issue_if_eligible(
@@ -379,17 +381,28 @@ def roster_results(data: bytes) -> list[list[str]]:
         raise ValueError(
             "The file is not a UTF-8 CSV: save it as CSV (UTF-8) and upload it again."
         ) from None
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error:
+        raise ValueError(
+            "The file could not be read as a CSV: one of its fields is far longer than a "
+            "certificate code, or a quotation mark is not closed. Save the roster as CSV from "
+            "your spreadsheet program and upload it again."
+        ) from None
     if not rows:
         raise ValueError("The file is empty.")
     column = next((i for i, name in enumerate(rows[0]) if name.strip().lower() == "code"), None)
-    body = rows[1:] if column is not None else rows
+    if column is None:
+        raise ValueError(
+            "The file has no column headed “code”. Put the certificate codes in a column whose "
+            "first row says code, and upload it again."
+        )
+    body = rows[1:]
     if len(body) > MAX_ROSTER:
         raise ValueError(f"Check at most {MAX_ROSTER} codes at a time; this file has {len(body)}.")
     results = []
     for row in body:
-        index = column or 0
-        given = (row[index] if len(row) > index else "").strip()
+        given = (row[column] if len(row) > column else "").strip()
         if not given:
             continue
         canonical = normalise(given)

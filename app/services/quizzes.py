@@ -22,7 +22,6 @@ from app.models.people import Person
 from app.models.quizzes import IN_PROGRESS, SUBMITTED, ExtraAttempt, QuizAttempt
 from app.services.audit import audit
 from app.services.grades import queue_delivery
-from app.tasks import send_grade
 
 GRACE = timedelta(seconds=30)
 
@@ -155,10 +154,8 @@ def submit(
     attempt.points, attempt.max_points = _decimal(scored.total, 4), _decimal(scored.maximum, 4)
     attempt.percent, attempt.passed = _decimal(scored.percent, 3), scored.passed
     attempt.results = _results(scored)
-    delivery = queue_delivery(attempt)
+    queue_delivery(attempt)  # the pending row is the outbox: sent after commit (app.dispatch)
     db.session.commit()
-    if delivery is not None:
-        send_grade.delay(delivery.id)
     return attempt
 
 

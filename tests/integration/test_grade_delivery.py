@@ -25,7 +25,7 @@ from app.extensions import db
 from app.lti import keys
 from app.models.quizzes import GradeDelivery
 from tests.support.lms import PRACTITIONER, TRAINER, LocalLms, csrf_token
-from tests.web.test_quizzes import form_for, start, stored
+from tests.support.quizzes import form_for, start, stored
 
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 SCOPES = [
@@ -156,13 +156,21 @@ def _ags_launch(app: Flask, lms: LocalLms, stub: StubGradebook, user=PRACTITIONE
     return client, csrf_token(client.get("/practitioner"))
 
 
-def _submit(app: Flask, client, token: str, right: bool = True) -> int:
+def _post_submission(app: Flask, client, token: str, right: bool = True):
+    """Submit an attempt; the response is returned unclosed, so the grade is not sent yet."""
     attempt = start(app, client, token)
-    client.post(
+    response = client.post(
         f"/quizzes/attempts/{attempt.id}",
         data={**form_for(attempt, right), "csrf_token": token, "action": "submit"},
     )
-    return attempt.id
+    return attempt.id, response
+
+
+def _submit(app: Flask, client, token: str, right: bool = True) -> int:
+    """Submit an attempt and let the response finish, as a browser's connection does."""
+    attempt_id, response = _post_submission(app, client, token, right)
+    response.close()  # the embedded default sends the grade once the response has gone
+    return attempt_id
 
 
 def _delivery(app: Flask, attempt_id: int) -> GradeDelivery:
@@ -221,6 +229,18 @@ def test_when_the_lms_stays_down_nothing_is_lost_and_sync_grades_resends(
     assert _delivery(app, attempt_id).status == "delivered"
     assert len(gradebook.scores) == 1
     assert "Every grade has been delivered." in runner.invoke(args=["lti", "sync-grades"]).output
+
+
+def test_the_submission_answers_before_the_lms_is_called(app, lms, gradebook):
+    client, token = _ags_launch(app, lms, gradebook)
+    attempt_id, response = _post_submission(app, client, token)
+    assert response.status_code == 302  # the practitioner already has their answer
+    assert gradebook.scores == []
+    assert _delivery(app, attempt_id).status == "pending"
+    assert client.get(response.location).status_code == 200  # the result shows meanwhile
+    response.close()
+    assert _delivery(app, attempt_id).status == "delivered"
+    assert len(gradebook.scores) == 1
 
 
 def test_without_grade_services_the_attempt_has_no_delivery(app, lms, gradebook):

@@ -66,6 +66,20 @@ def test_take_gives_a_value_to_one_caller_only(store: SharedStore):
     assert results.count(None) == 7
 
 
+def test_increment_is_atomic_under_concurrency(store: SharedStore):
+    counts: list[int] = []
+    threads = [
+        threading.Thread(target=lambda: counts.append(store.increment("verify-rate-a", 60)))
+        for _ in range(12)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(counts) == list(range(1, 13))  # every request got its own count
+    assert store.increment("verify-rate-b", 60) == 1
+
+
 def test_delete_and_purge(store: SharedStore):
     store.set("gone", 1, 60)
     store.delete("gone")

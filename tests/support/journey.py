@@ -15,7 +15,7 @@ from app.models.tenancy import Cohort
 from app.services import consultation as consultation_service
 from app.services.quizzes import start_or_resume, submit
 from app.services.training import save_response
-from tests.web.test_quizzes import _MultiDict, form_for
+from tests.support.quizzes import FormData, form_for
 
 
 def complete_module(person_id: int, organisation_id: int, module: Module) -> None:
@@ -45,7 +45,7 @@ def complete_training_and_quizzes(app: Flask, subject: str) -> None:
             complete_module(person.id, cohort.organisation_id, module)
         for bank in banks.values():
             attempt = start_or_resume(bank, person.id, cohort.organisation_id, cohort.id)
-            submit(attempt.id, bank, raw_answers(attempt, _MultiDict(form_for(attempt))))
+            submit(attempt.id, bank, raw_answers(attempt, FormData(form_for(attempt))))
 
 
 def attend_consultation(app: Flask, subject: str, trainer_subject: str, sessions: int = 12) -> None:

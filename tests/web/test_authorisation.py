@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, time, timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.domain.consultation import Mark
 from app.extensions import db
+from app.lti.registrations import add_platform
+from app.models.base import utc_now
+from app.models.certification import Certificate
+from app.models.fidelity import FidelityReview
 from app.models.people import Person
-from app.models.tenancy import Cohort, Program
-from app.services.consultation import create_group, send_apology
+from app.models.tenancy import Cohort, Organisation, Program
+from app.services.consultation import create_group, record_attendance, send_apology, set_members
 from app.services.quizzes import start_or_resume
 from tests.support.lms import (
     COURSE,
@@ -181,16 +187,22 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
 ]
 
 
-def _fixture_ids(app: Flask) -> dict[str, str]:
+def _fixture_ids(app: Flask, organisation: str = "Riverside Mental Health") -> dict[str, str]:
+    """Objects of one organisation for the matrix's placeholders (Tom's attempt and apology)."""
     catalog = app.extensions["imr_catalog"]
     module = catalog.ordered_modules[0]
     reflection = next(a for a in module.activities if a.type.value == "reflection")
     with app.app_context():
-        cohort = db.session.query(Cohort).one()
+        org = db.session.query(Organisation).filter_by(name=organisation).one()
+        cohort = db.session.query(Cohort).filter_by(organisation_id=org.id).one()
         program = Program(organisation_id=cohort.organisation_id, name="Harbour House")
         db.session.add(program)
         db.session.commit()
-        person = db.session.query(Person).filter_by(subject=PRACTITIONER_2.sub).one()
+        person = (
+            db.session.query(Person)
+            .filter_by(subject=PRACTITIONER_2.sub, platform_id=org.platform_id)
+            .one()
+        )
         bank = next(iter(app.extensions["imr_quizzes"].values()))
         # Tom's attempt and apology: other practitioners get 404 for them
         attempt = start_or_resume(bank, person.id, cohort.organisation_id, cohort.id)
@@ -352,3 +364,157 @@ def test_forms_without_a_csrf_token_are_refused(app: Flask, lms: LocalLms):
     assert response.status_code == 400
     assert "This form has expired" in response.get_data(as_text=True)
     assert "Harbour House" not in client.get("/director").get_data(as_text=True)
+
+
+# Placeholders that name an object of an organisation: for another organisation's object every
+# role that could reach its own gets 404, and the rest keep their 401 or 403.
+SCOPED = (
+    "{program}",
+    "{cohort}",
+    "{person}",
+    "{attempt}",
+    "{group}",
+    "{session}",
+    "{apology}",
+    "{certificate}",
+    "{review}",
+)
+
+
+def _certificate_and_review(app: Flask, ids: dict[str, str]) -> dict[str, str]:
+    """A sealed certificate and a fidelity review of the organisation the ids belong to."""
+    with app.app_context():
+        program = db.session.get_one(Program, int(ids["program"]))
+        certificate = Certificate(
+            code="HCRS-TEST-0000-0000-X",
+            organisation_id=program.organisation_id,
+            person_id=int(ids["person"]),
+            holder_name="Tom Baker",
+            organisation_name="Hillcrest Recovery Services",
+            credential="IMR Practitioner",
+            issued_on=date.today(),
+            expires_on=date.today() + timedelta(days=700),
+            training_hours=30,
+            consultation_hours=12,
+            evidence={},
+            signatory_name="",
+            signatory_title="Program Director",
+            pdf=b"%PDF-1.7",
+            pdf_sha256="0" * 64,
+        )
+        review = FidelityReview(
+            organisation_id=program.organisation_id,
+            program_id=program.id,
+            reviewed_on=date.today(),
+            reviewers="A and B",
+            created_by_id=int(ids["person"]),
+        )
+        db.session.add_all([certificate, review])
+        db.session.commit()
+        return {**ids, "certificate": str(certificate.id), "review": str(review.id)}
+
+
+def _foreign_expectation(status: int) -> int:
+    return status if status in (401, 403) else 404
+
+
+@pytest.fixture
+def hillcrest(app: Flask, lms: LocalLms, httpserver) -> LocalLms:
+    """A second LMS and organisation, with a trainer and a practitioner of its own."""
+    other = LocalLms.start(httpserver, issuer_path="/hillcrest", client_id="hillcrest-client")
+    with app.app_context():
+        other.register("Hillcrest Recovery Services")
+    other.launch(app.test_client(), TRAINER)
+    other.launch(app.test_client(), PRACTITIONER_2)
+    return other
+
+
+def test_no_role_reaches_another_organisations_objects(app: Flask, lms: LocalLms, hillcrest):
+    """The matrix again, every object id taken from Hillcrest, requested from Riverside."""
+    lms.launch(app.test_client(), TRAINER)
+    foreign = _certificate_and_review(
+        app, _fixture_ids(app, organisation="Hillcrest Recovery Services")
+    )
+    rows = [row for row in MATRIX if any(p in row[1] for p in SCOPED)]
+    assert len(rows) >= 25
+    for role in (PRAC, TRAIN, DIR):
+        client = app.test_client()
+        assert lms.launch(client, USERS[role]).status_code == 302
+        token = csrf_token(client.get(HOMES[role]))
+        for method, template, expected in rows:
+            url = template.format(**foreign)
+            wanted = _foreign_expectation(expected[role])
+            assert _request(client, method, url, token) == wanted, f"{role} {method} {url}"
+
+
+EAST_COURSE = COURSE.__class__("course-east", "IMR Intensive, East", "IMR-EAST")
+
+
+@pytest.fixture
+def riverside_east(app: Flask, lms: LocalLms) -> LocalLms:
+    """A second deployment of the same LMS: another organisation that the same people are in."""
+    with app.app_context():
+        add_platform(
+            lms.platform.issuer,
+            lms.platform.client_id,
+            ["deployment-2"],
+            None,
+            organisation_name="Riverside East",
+        )
+    east = replace(lms.platform, deployment_id="deployment-2")
+    return LocalLms(platform=east, server=lms.server, key_pem=lms.key_pem)
+
+
+def _east_consultation(app: Flask) -> int:
+    """In Riverside East: Maya attended twelve sessions, and has a session still to come."""
+    with app.app_context():
+        maya = db.session.query(Person).filter_by(subject=PRACTITIONER.sub).one()
+        trainer = db.session.query(Person).filter_by(subject=TRAINER.sub).one()
+        cohort = db.session.query(Cohort).filter_by(context_id=EAST_COURSE.id).one()
+        start = date.today() - timedelta(weeks=13)
+        group = create_group(
+            cohort,
+            name="East Thursday group",
+            location="East Room",
+            required_rate=75,
+            excused_allowed=2,
+            weekday=start.weekday(),
+            local_time=time(10),
+            timezone="UTC",
+            duration_minutes=60,
+            first_date=start,
+            weeks=16,
+            end_date=None,
+        )
+        set_members(group, [maya])
+        past = [s for s in group.sessions if s.starts_at < utc_now()]
+        for session in past:
+            record_attendance(session, {maya.id: (Mark.PRESENT, None)}, trainer.id)
+        upcoming = next(s for s in group.sessions if s.starts_at > utc_now())
+        db.session.commit()
+        return upcoming.id
+
+
+def test_one_person_in_two_organisations_sees_and_counts_only_the_one_launched_into(
+    app: Flask, lms: LocalLms, riverside_east: LocalLms
+):
+    riverside_east.launch(app.test_client(), TRAINER, course=EAST_COURSE)
+    riverside_east.launch(app.test_client(), PRACTITIONER, course=EAST_COURSE)
+    east_session = _east_consultation(app)
+    riverside = app.test_client()
+    lms.launch(riverside, PRACTITIONER)
+
+    token = csrf_token(riverside.get("/practitioner"))
+    assert riverside.post("/consultation/feed", data={"csrf_token": token}).status_code == 302
+    consultation = riverside.get("/consultation/mine").get_data(as_text=True)
+    assert "East Thursday group" not in consultation
+    feed = re.search(r"/consultation/calendar/([\w-]+)\.ics", consultation)
+    assert feed, "the practitioner's own calendar address is on the page"
+    assert "East" not in riverside.get(feed.group(0)).get_data(as_text=True)
+    checklist = riverside.get("/practitioner").get_data(as_text=True)
+    assert "Not yet in a consultation group" in checklist  # East's twelve sessions do not count
+    apology = riverside.post(
+        f"/consultation/sessions/{east_session}/apology",
+        data={"reason": "A hospital appointment", "csrf_token": token},
+    )
+    assert apology.status_code == 404

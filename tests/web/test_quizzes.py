@@ -6,7 +6,6 @@ import re
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -22,31 +21,20 @@ from app.models.certification import AuditEntry
 from app.models.quizzes import QuizAttempt
 from app.services.quizzes import submit
 from tests.support.lms import PRACTITIONER, TRAINER, LocalLms, csrf_token
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "quizzes"
+from tests.support.quizzes import FIXTURES, FormData, form_for, sample_bank, start, stored
 
 
 @pytest.fixture
 def sample(app: Flask) -> Iterator[QuizBank]:
     """The small fixture bank, offered by the app next to the real ones for this test."""
-    bank = load_quizzes(FIXTURES, app.extensions["imr_catalog"])["sample"]
-    app.extensions["imr_quizzes"]["sample"] = bank
-    yield bank
-    app.extensions["imr_quizzes"].pop("sample")
+    with sample_bank(app) as bank:
+        yield bank
 
 
 def practitioner(app: Flask, lms: LocalLms, user=PRACTITIONER) -> tuple[FlaskClient, str]:
     client = app.test_client()
     lms.launch(client, user)
     return client, csrf_token(client.get("/practitioner"))
-
-
-def stored(app: Flask, attempt_id: int) -> QuizAttempt:
-    """The attempt as the database holds it now (read in its own app context, so no request shares it)."""
-    with app.app_context():
-        attempt = db.session.get_one(QuizAttempt, attempt_id)
-        db.session.expunge(attempt)
-        return attempt
 
 
 def move_deadline(app: Flask, attempt_id: int, minutes: int) -> None:
@@ -60,31 +48,6 @@ def move_deadline(app: Flask, attempt_id: int, minutes: int) -> None:
 def count_attempts(app: Flask) -> int:
     with app.app_context():
         return db.session.query(QuizAttempt).count()
-
-
-def start(app: Flask, client: FlaskClient, token: str, quiz: str = "sample") -> QuizAttempt:
-    response = client.post(f"/quizzes/{quiz}/start", data={"csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return stored(app, int(response.location.rsplit("/", 1)[1]))
-
-
-def form_for(attempt: QuizAttempt, right: bool = True) -> dict[str, object]:
-    """The form a practitioner would post, with every answer right (or every one wrong)."""
-    form: dict[str, object] = {}
-    for item in attempt.draw:
-        for drawn in item["questions"]:
-            question, name = drawn["question"], f"q-{drawn['question']['id']}"
-            if question["type"] in ("single-choice", "multiple-response"):
-                correct = {c["id"] for c in question["choices"] if c["correct"] == right}
-                tokens = [token for token, choice in drawn["choices"] if choice in correct]
-                form[name] = tokens if question["type"] == "multiple-response" else tokens[0]
-            elif question["type"] == "true-false":
-                form[name] = str(question["answer"] == right).lower()
-            else:
-                for token, index in drawn["steps"]:
-                    position = index + 1 if right else (index + 1) % len(question["steps"]) + 1
-                    form[f"{name}-{token}"] = str(position)
-    return form
 
 
 def test_the_answer_key_never_reaches_the_browser(app, lms, sample):
@@ -237,7 +200,7 @@ def test_two_simultaneous_submissions_record_one_result(app, lms, sample):
             from app.quizzes.routes import raw_answers
 
             fresh = db.session.get_one(QuizAttempt, attempt_id)
-            raw = raw_answers(fresh, _MultiDict(answers))
+            raw = raw_answers(fresh, FormData(answers))
             barrier.wait()
             outcomes.append(submit(attempt_id, sample, raw).percent)
             db.session.remove()
@@ -251,12 +214,6 @@ def test_two_simultaneous_submissions_record_one_result(app, lms, sample):
     assert len(set(outcomes)) == 1, "both callers see the one recorded result"
     assert outcomes[0] == recorded.percent
     assert recorded.percent in (0, 100)
-
-
-class _MultiDict(dict):
-    def getlist(self, key: str) -> list[object]:
-        value = self.get(key, [])
-        return value if isinstance(value, list) else [value]
 
 
 def test_editing_the_bank_later_never_rescores_or_rewrites_an_attempt(app, lms, sample, tmp_path):

@@ -1,0 +1,70 @@
+"""Quiz helpers shared by the tests: the fixture bank, starting an attempt, and answering it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.content.quizzes import load_quizzes
+from app.domain.quizzes import QuizBank
+from app.extensions import db
+from app.models.quizzes import QuizAttempt
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "quizzes"
+
+
+@contextmanager
+def sample_bank(app: Flask) -> Iterator[QuizBank]:
+    """The small fixture bank, offered by the app next to the real ones while the block runs."""
+    bank = load_quizzes(FIXTURES, app.extensions["imr_catalog"])["sample"]
+    app.extensions["imr_quizzes"]["sample"] = bank
+    try:
+        yield bank
+    finally:
+        app.extensions["imr_quizzes"].pop("sample")
+
+
+def stored(app: Flask, attempt_id: int) -> QuizAttempt:
+    """The attempt as the database holds it now (read in its own app context, so no request shares it)."""
+    with app.app_context():
+        attempt = db.session.get_one(QuizAttempt, attempt_id)
+        db.session.expunge(attempt)
+        return attempt
+
+
+def start(app: Flask, client: FlaskClient, token: str, quiz: str = "sample") -> QuizAttempt:
+    """Start (or resume) an attempt through the page, as the practitioner does."""
+    response = client.post(f"/quizzes/{quiz}/start", data={"csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return stored(app, int(response.location.rsplit("/", 1)[1]))
+
+
+def form_for(attempt: QuizAttempt, right: bool = True) -> dict[str, object]:
+    """The form a practitioner would post, with every answer right (or every one wrong)."""
+    form: dict[str, object] = {}
+    for item in attempt.draw:
+        for drawn in item["questions"]:
+            question, name = drawn["question"], f"q-{drawn['question']['id']}"
+            if question["type"] in ("single-choice", "multiple-response"):
+                correct = {c["id"] for c in question["choices"] if c["correct"] == right}
+                tokens = [token for token, choice in drawn["choices"] if choice in correct]
+                form[name] = tokens if question["type"] == "multiple-response" else tokens[0]
+            elif question["type"] == "true-false":
+                form[name] = str(question["answer"] == right).lower()
+            else:
+                for token, index in drawn["steps"]:
+                    position = index + 1 if right else (index + 1) % len(question["steps"]) + 1
+                    form[f"{name}-{token}"] = str(position)
+    return form
+
+
+class FormData(dict):
+    """A posted form as the quiz routes read it (with getlist), built from form_for."""
+
+    def getlist(self, key: str) -> list[object]:
+        value = self.get(key, [])
+        return value if isinstance(value, list) else [value]
