@@ -103,6 +103,7 @@ PART_BLOCKS = {
     "checklist": {"checkboxes", "text"},
     "planning-sheet": {"write", "fields", "table", "text"},
 }
+NUMBERS = {2: "two", 3: "three"}
 DAY_OPENS, DAY_CLOSES = 8 * 60 + 30, 17 * 60 + 30
 
 
@@ -192,7 +193,7 @@ class _ItemChecker(Checker):
         """Plain prose of one to `high` sentences."""
         text = self.prose(self.text(mapping, key, *path), *path, key)
         if text and not 1 <= _sentences(text) <= high:
-            wanted = "one sentence" if high == 1 else f"one to {high} sentences"
+            wanted = "one sentence" if high == 1 else f"one to {NUMBERS[high]} sentences"
             self.error(f"`{key}` is {wanted}, not {_sentences(text)}", *path, key)
         return text
 
@@ -494,6 +495,7 @@ def _check_part_blocks(check: _ItemChecker, section: Section, group: bool, *wher
     """What each part's section holds (a group section may add a `practice` activity)."""
     if section.part not in PART_BLOCKS:
         return
+    where = (*where, "heading")
     allowed = PART_BLOCKS[section.part] | ({"practice"} if group else set())
     kinds = [block.kind for block in section.blocks]
     stray = sorted({kind for kind in kinds if kind not in allowed})
