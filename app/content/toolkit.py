@@ -530,11 +530,14 @@ class _PlanRules:
     def apply(self) -> ToolkitItem:
         topic, named_session, named_group = self._name()
         minutes = self._minutes()
-        for key in PLAN_V2_KEYS:
-            if key not in self.data:
-                self.loader.unfinished.append(
-                    self.check.located_error(f"missing required key `{key}` (toolkit v2)")
+        missing = [f"`{key}`" for key in PLAN_V2_KEYS if key not in self.data]
+        if missing:
+            plural = "s" if len(missing) > 1 else ""
+            self.loader.unfinished.append(
+                self.check.located_error(
+                    f"missing required key{plural} {', '.join(missing)} (toolkit v2)"
                 )
+            )
         of = self._of(topic)
         session = self._session(of, named_session)
         item = replace(
