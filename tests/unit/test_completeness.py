@@ -44,7 +44,7 @@ def test_content_check_prints_coverage_and_readability_and_fails_on_gaps(setting
     lines = {line.split()[0]: line.split() for line in table if line.strip()}
     assert lines["medication"][:5] == ["medication", "medication-handout", "2/4", "1", "32"]
     assert lines["healthy-lifestyles"][:5] == ["healthy-lifestyles", "—", "0/4", "0", "0"]
-    assert "handout medication: grade 1.7, group version 1.2, 92 words" in output
+    assert "handout medication-handout: grade 1.7, group version 1.2, 92 words" in output
     assert "leaflet for-supporters: grade 0.9, 31 words" in output
     assert "medication has no individual session plan for session 3, 4 of 4" in output
     assert "healthy-lifestyles has no training module" in output
