@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from app import create_app
 from app.content.coverage import completeness_problems, topic_rows
 from app.content.loader import load_catalog
 from app.content.model import TOPIC_AREAS
 from app.content.quizzes import load_quizzes
 from app.content.rubrics import load_rubric
 from app.content.toolkit import load_toolkit
-from config import ROOT_DIR, Settings
+from config import ROOT_DIR
 
 VALID = ROOT_DIR / "tests" / "fixtures" / "toolkit-v2" / "valid"
 
@@ -34,9 +33,13 @@ def test_the_real_content_is_complete(runner):
     assert result.exit_code == 0, result.output
 
 
-def test_content_check_prints_coverage_and_readability_and_fails_on_gaps(settings: Settings):
-    app = create_app(settings.with_overrides(toolkit_dir=VALID))
-    result = app.test_cli_runner().invoke(args=["content", "check"])
+def test_content_check_prints_coverage_and_readability_and_fails_on_gaps(app, runner):
+    real = app.config["IMR_SETTINGS"]
+    app.config["IMR_SETTINGS"] = real.with_overrides(toolkit_dir=VALID)
+    try:
+        result = runner.invoke(args=["content", "check"])
+    finally:
+        app.config["IMR_SETTINGS"] = real
     assert result.exit_code == 1
     output = result.output
     assert "No invalid files" in output
