@@ -12,6 +12,7 @@ from app.domain.fidelity import FidelityItem, FidelityScale
 
 KEYS = {"id", "title", "review_every_months", "classes", "items"}
 ITEM_KEYS = {"id", "title", "confirmed", "modules", "anchors"}
+OPTIONAL_ITEM_KEYS = {"criterion"}
 
 
 def load_fidelity_scale(path: Path, catalog: Catalog) -> FidelityScale:
@@ -32,7 +33,7 @@ def load_fidelity_scale(path: Path, catalog: Catalog) -> FidelityScale:
     items = []
     for index, item in enumerate(data.get("items") or []):
         where = ("items", index)
-        if not check.keys(item, ITEM_KEYS, ITEM_KEYS, *where):
+        if not check.keys(item, ITEM_KEYS | OPTIONAL_ITEM_KEYS, ITEM_KEYS, *where):
             continue
         if not ID_PATTERN.match(str(item["id"])):
             check.error("`id` must be lowercase words joined by hyphens", *where, "id")
@@ -51,6 +52,7 @@ def load_fidelity_scale(path: Path, catalog: Catalog) -> FidelityScale:
                 item["confirmed"] is True,
                 tuple(item.get("modules") or ()),
                 anchors,
+                check.text(item, "criterion", *where),
             )
         )
     if len({i.id for i in items}) != len(items):

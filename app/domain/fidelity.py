@@ -14,11 +14,14 @@ DUE_SOON_DAYS = 30
 
 @dataclass(frozen=True)
 class FidelityItem:
+    """One item: five anchors, and a criterion saying who counts, so two reviewers agree."""
+
     id: str
     title: str
     confirmed: bool
     modules: tuple[str, ...]
     anchors: tuple[str, ...]
+    criterion: str = ""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from fractions import Fraction
 
@@ -30,6 +31,34 @@ def test_the_scale_has_thirteen_items_and_marks_unconfirmed_anchors(scale):
     assert len(scale.items) == 13
     assert [i.confirmed for i in scale.items[:4]] == [True] * 4
     assert not any(i.confirmed for i in scale.items[4:])
+
+
+def test_the_unconfirmed_items_count_people_in_percentage_bands(scale):
+    """Items 6 to 13 give reviewers a number to find, not "few", "some" or "most"."""
+    for item in scale.items[5:]:
+        assert item.criterion.startswith("Count people"), item.id
+        for anchor in item.anchors:
+            assert re.search(r"\d+%", anchor), (item.id, anchor)
+            assert not re.search(r"\b(few|some|most|about half)\b", anchor, re.I), anchor
+
+
+def test_goal_follow_up_counts_people_not_sessions(scale):
+    item = next(i for i in scale.items if i.id == "goal-follow-up")
+    assert item.criterion.startswith("Count people, not sessions")
+    assert all("session" not in anchor for anchor in item.anchors)
+
+
+def test_a_recorded_choice_not_to_share_the_relapse_plan_still_counts(scale):
+    item = next(i for i in scale.items if i.id == "relapse-prevention-training")
+    assert "chose to share it with no one counts too" in item.criterion
+    assert not any("shared with supporters" in anchor for anchor in item.anchors)
+
+
+def test_groups_larger_than_eight_score_below_five(scale):
+    item = scale.items[0]
+    assert item.anchors[0] == "Groups of more than 15 people"
+    assert item.anchors[4] == "Individual sessions only, or groups of 8 or fewer"
+    assert "any group larger than 8 scores lower" in item.criterion
 
 
 def _ratings(scale, total: int) -> dict[str, int]:
@@ -99,6 +128,20 @@ def test_a_broken_scale_file_is_reported_with_file_and_line(tmp_path):
     assert [str(e) for e in raised.value.errors] == [
         f"rubrics/fidelity-scale.yaml:{line}: module `no-such-module` does not exist in courses/"
     ]
-    broken.write_text(original.replace('anchors: ["More than 15 people", ', "anchors: ["))
+    broken.write_text(original.replace('anchors: ["Groups of more than 15 people", ', "anchors: ["))
     with pytest.raises(ContentInvalid, match="`anchors` needs exactly 5 entries, not 4"):
         load_fidelity_scale(broken, load_catalog(ROOT_DIR / "courses"))
+    goal_follow_up = re.compile(
+        r"criterion: >-\n      Count people, not sessions.*?\n(?=    anchors)", re.S
+    )
+    broken.write_text(goal_follow_up.sub("criterion: 7\n", original))
+    line = next(
+        i
+        for i, text in enumerate(broken.read_text().splitlines(), start=1)
+        if "criterion: 7" in text
+    )
+    with pytest.raises(ContentInvalid) as raised:
+        load_fidelity_scale(broken, load_catalog(ROOT_DIR / "courses"))
+    assert [str(e) for e in raised.value.errors] == [
+        f"rubrics/fidelity-scale.yaml:{line}: `criterion` must be non-empty text"
+    ]

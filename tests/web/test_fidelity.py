@@ -94,6 +94,21 @@ def test_draft_submit_read_only_correct_pdf_and_csv(app, lms):
     ]
 
 
+def test_the_review_form_says_who_counts_for_each_item(app, lms):
+    client, token, program_id = _director(app, lms)
+    url = client.post(
+        f"/fidelity/programs/{program_id}/reviews", data={"csrf_token": token}
+    ).location
+    page = client.get(url).get_data(as_text=True)
+    assert 'aria-describedby="criterion-goal-follow-up"' in page
+    follow_up = re.search(r'<p class="hint" id="criterion-goal-follow-up">([^<]*)</p>', page)
+    assert follow_up, "the criterion sits in the goal follow-up fieldset"
+    assert follow_up.group(1).startswith("Count people, not sessions")
+    assert "any group larger than 8 scores lower" in page
+    assert "chose to share it with no one counts too" in page
+    assert "5: Individual sessions only, or groups of 8 or fewer" in page
+
+
 def test_items_that_stay_low_link_to_training(app, lms):
     client, token, program_id = _director(app, lms)
     for day in ("2025-12-01", "2026-06-01"):
