@@ -296,7 +296,7 @@ class _ItemLoader:
                 + ", ".join(f"`{t}`" for t in TOPIC_AREAS),
                 "id",
             )
-        return expected
+        return f"{stem}-handout" if self.kind is ItemKind.HANDOUT else expected
 
     def _by_kind(self, item: ToolkitItem, data: dict[str, Any]) -> ToolkitItem:
         """The keys and rules of the item's own kind."""
@@ -530,11 +530,14 @@ class _PlanRules:
     def apply(self) -> ToolkitItem:
         topic, named_session, named_group = self._name()
         minutes = self._minutes()
-        for key in PLAN_V2_KEYS:
-            if key not in self.data:
-                self.loader.unfinished.append(
-                    self.check.located_error(f"missing required key `{key}` (toolkit v2)")
+        missing = [f"`{key}`" for key in PLAN_V2_KEYS if key not in self.data]
+        if missing:
+            plural = "s" if len(missing) > 1 else ""
+            self.loader.unfinished.append(
+                self.check.located_error(
+                    f"missing required key{plural} {', '.join(missing)} (toolkit v2)"
                 )
+            )
         of = self._of(topic)
         session = self._session(of, named_session)
         item = replace(
@@ -891,7 +894,7 @@ def _check_addresses(loaded: list[_Loaded]) -> None:
     """Every item has its own address (a worksheet cannot take a handout's `<id>-handout`)."""
     seen: dict[str, str] = {}
     for entry in loaded:
-        key = entry.item.key
+        key = entry.item.id
         if key in seen:
             entry.check.error(f"`{key}` is already the address of {seen[key]}", "id")
         seen.setdefault(key, entry.check.file)
@@ -899,7 +902,7 @@ def _check_addresses(loaded: list[_Loaded]) -> None:
 
 def _check_references(loaded: list[_Loaded]) -> None:
     """A plan's handout and worksheets exist."""
-    handouts = {e.item.id for e in loaded if e.item.kind is ItemKind.HANDOUT}
+    handouts = {e.item.topic for e in loaded if e.item.kind is ItemKind.HANDOUT}
     worksheets = {e.item.id for e in loaded if e.item.kind is ItemKind.WORKSHEET}
     for entry in loaded:
         item, check = entry.item, entry.check

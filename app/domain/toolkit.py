@@ -248,7 +248,11 @@ def with_group_sections(
 @dataclass(frozen=True)
 class ToolkitItem:
     """One toolkit item (a session plan, handout, worksheet, checklist, leaflet or a part of the
-    trainer's guide), at one content version."""
+    trainer's guide), at one content version.
+
+    `id` is the item's address (page, PDF, LMS link). A handout's file is named after its topic
+    area, like the topic's first session plan, so a handout's address is `<topic-area-id>-handout`.
+    """
 
     id: str
     title: str
@@ -276,12 +280,6 @@ class ToolkitItem:
     group_reading_grade: float | None = None
     reading_words: int = 0
     group_version: bool = False
-
-    @property
-    def key(self) -> str:
-        """The item's address (page, PDF, LMS link). A handout's id is its topic area's, which the
-        topic's first session plan already has, so a handout's address is `<id>-handout`."""
-        return f"{self.id}-handout" if self.kind is ItemKind.HANDOUT else self.id
 
     @property
     def notes_print(self) -> bool:
@@ -382,9 +380,8 @@ class Toolkit:
     sessions: dict[str, int] = field(default_factory=dict)
     unfinished: tuple[str, ...] = ()
 
-    def item(self, key: str) -> ToolkitItem | None:
-        """The item at an address (see ToolkitItem.key)."""
-        return next((item for item in self.items if item.key == key), None)
+    def item(self, item_id: str) -> ToolkitItem | None:
+        return next((item for item in self.items if item.id == item_id), None)
 
     def of_kind(self, kind: ItemKind) -> list[ToolkitItem]:
         return [item for item in self.items if item.kind is kind]
@@ -401,7 +398,7 @@ class Toolkit:
         ]
 
     def handout_of(self, topic: str) -> ToolkitItem | None:
-        return next((i for i in self.of_kind(ItemKind.HANDOUT) if i.id == topic), None)
+        return next((i for i in self.of_kind(ItemKind.HANDOUT) if i.topic == topic), None)
 
     def worksheet(self, worksheet_id: str) -> ToolkitItem | None:
         return next((i for i in self.of_kind(ItemKind.WORKSHEET) if i.id == worksheet_id), None)
@@ -419,7 +416,7 @@ class Toolkit:
         plans = [
             plan
             for plan in self.of_kind(ItemKind.SESSION_PLAN)
-            if (item.kind is ItemKind.HANDOUT and plan.handout == item.id)
+            if (item.kind is ItemKind.HANDOUT and plan.handout == item.topic)
             or (item.kind is ItemKind.WORKSHEET and item.id in plan.worksheets)
         ]
         return sorted(plans, key=lambda p: (p.topic or "", p.session or 0, p.is_group_plan))
@@ -455,7 +452,7 @@ class Toolkit:
         handout = self.handout_of(topic)
         return TopicCoverage(
             topic=topic,
-            handout=handout.key if handout else None,
+            handout=handout.id if handout else None,
             sessions=tuple(p.session for p in plans if p.in_sequence and p.session),
             of=self.sessions.get(topic),
             group_sessions=tuple(p.session for p in plans if p.is_group_plan and p.session),

@@ -88,7 +88,7 @@ def test_the_valid_fixture_loads_with_its_sequence_and_versions():
     assert toolkit.other_version(first) is None
     handout = toolkit.item("medication-handout")
     assert handout.kind is ItemKind.HANDOUT
-    assert handout.id == "medication"
+    assert handout.topic_areas == ("medication",)
     assert toolkit.handout_of("medication") is handout
     assert [p.id for p in toolkit.plans_using(handout)] == [
         "medication-1",
