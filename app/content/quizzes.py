@@ -31,6 +31,7 @@ TYPE_KEYS = {
     "true-false": {"answer"},
     "ordering": {"steps"},
 }
+OPTIONAL_KEYS = {"ordering": {"orders"}}
 STRATEGIES = {s.value for s in Strategy}
 
 
@@ -121,6 +122,36 @@ class _BankReader:
             )
         return tuple(choices)
 
+    def _orders(self, raw: Any, count: int, *path: str | int) -> tuple[tuple[int, ...], ...]:
+        """Further accepted orders: each lists every step's 1-based written position once."""
+        if raw is None:
+            return ()
+        if not isinstance(raw, list) or not raw:
+            self.check.error(
+                "`orders` must be a list of orders, each a list of step numbers", *path, "orders"
+            )
+            return ()
+        found: list[tuple[int, ...]] = []
+        expected = list(range(1, count + 1))
+        for index, order in enumerate(raw):
+            where = (*path, "orders", index)
+            numbers = order if isinstance(order, list) else []
+            if (
+                not all(isinstance(n, int) and not isinstance(n, bool) for n in numbers)
+                or sorted(numbers) != expected
+            ):
+                self.check.error(
+                    f"an accepted order must list each step number from 1 to {count} exactly once",
+                    *where,
+                )
+            elif numbers == expected:
+                self.check.error("this accepted order is the written order of the steps", *where)
+            elif tuple(n - 1 for n in numbers) in found:
+                self.check.error("this accepted order is listed twice", *where)
+            else:
+                found.append(tuple(n - 1 for n in numbers))
+        return tuple(found)
+
     def question(self, raw: Any, scenario: str | None, *path: str | int) -> Question | None:
         kind = raw.get("type") if isinstance(raw, dict) else None
         if kind not in TYPE_KEYS:
@@ -129,7 +160,10 @@ class _BankReader:
             )
             return None
         if not self.check.keys(
-            raw, BASE_KEYS | TYPE_KEYS[kind] | {"points"}, BASE_KEYS | TYPE_KEYS[kind], *path
+            raw,
+            BASE_KEYS | TYPE_KEYS[kind] | OPTIONAL_KEYS.get(kind, set()) | {"points"},
+            BASE_KEYS | TYPE_KEYS[kind],
+            *path,
         ):
             return None
         points = raw.get("points", 1)
@@ -156,6 +190,7 @@ class _BankReader:
             answer=raw.get("answer") if kind == "true-false" else None,
             steps=steps,
             scenario=scenario,
+            orders=self._orders(raw.get("orders"), len(steps), *path),
         )
 
     def item(self, raw: Any, *path: str | int) -> Item | None:

@@ -85,6 +85,7 @@ def snapshot(question: Question) -> dict[str, Any]:
         "points": str(question.points),
         "answer": question.answer,
         "steps": list(question.steps),
+        "orders": [list(order) for order in question.orders],
         "scenario": question.scenario,
         "choices": [
             {"id": c.id, "text": c.text, "correct": c.correct, "why": c.why}
@@ -106,6 +107,8 @@ def from_snapshot(data: Mapping[str, Any]) -> Question:
         answer=data["answer"],
         steps=tuple(data["steps"]),
         scenario=data["scenario"],
+        # snapshots taken before accepted orders existed have no "orders": the written one only
+        orders=tuple(tuple(order) for order in data.get("orders", ())),
         choices=tuple(Choice(**choice) for choice in data["choices"]),
     )
 
