@@ -40,6 +40,7 @@ class _BankReader:
 
     def __init__(self, check: Checker, seen: dict[str, str]) -> None:
         self.check, self.seen = check, seen
+        self.lines: dict[str, int] = {}
 
     def _unique(self, identifier: Any, *path: str | int) -> str:
         if not isinstance(identifier, str) or not ID_PATTERN.match(identifier):
@@ -50,6 +51,7 @@ class _BankReader:
                 f"id `{identifier}` is already used in {self.seen[identifier]}", *path, "id"
             )
         self.seen.setdefault(identifier, self.check.file)
+        self.lines.setdefault(identifier, self.check.located.line(*path))
         return identifier
 
     def _tags(
@@ -82,7 +84,7 @@ class _BankReader:
             )
         return found[0], found[1]
 
-    def _choices(self, raw: Any, kind: str, *path: str | int) -> tuple[Choice, ...]:
+    def _choices(self, raw: Any, kind: str, path_id: str, *path: str | int) -> tuple[Choice, ...]:
         low, high = (3, 6) if kind == "single-choice" else (4, 8)
         if not isinstance(raw, list) or not low <= len(raw) <= high:
             self.check.error(f"a {kind} question needs {low} to {high} choices", *path, "choices")
@@ -94,6 +96,7 @@ class _BankReader:
                 choice, {"id", "text", "correct", "why"}, {"id", "text", "why"}, *where
             ):
                 continue
+            self.lines[f"{path_id}#{choice.get('id')}"] = self.check.located.line(*where)
             if choice.get("id") in ids:
                 self.check.error(f"choice id `{choice.get('id')}` is used twice", *where, "id")
             ids.add(choice.get("id"))
@@ -176,15 +179,16 @@ class _BankReader:
         if kind == "true-false" and not isinstance(raw.get("answer"), bool):
             self.check.error("`answer` must be true or false", *path, "answer")
         strategies, topics = self._tags(raw, *path)
+        identifier = self._unique(raw.get("id"), *path)
         return Question(
-            id=self._unique(raw.get("id"), *path),
+            id=identifier,
             type=kind,
             prompt=self.check.text(raw, "prompt", *path),
             rationale=self.check.text(raw, "rationale", *path),
             strategies=strategies,
             topic_areas=topics,
             points=Fraction(points),
-            choices=self._choices(raw.get("choices"), kind, *path)
+            choices=self._choices(raw.get("choices"), kind, identifier, *path)
             if "choices" in TYPE_KEYS[kind]
             else (),
             answer=raw.get("answer") if kind == "true-false" else None,
@@ -271,6 +275,7 @@ class _BankReader:
                 )
             else:
                 rules.append(DrawRule(pool.id, count))
+                self.lines[f"draw:{pool.id}"] = self.check.located.line("draw", index)
         return tuple(rules)
 
 
@@ -333,6 +338,7 @@ def _bank(
         pools=pools,
         version=hashlib.sha256(path.read_bytes()).hexdigest()[:16],
         source=file,
+        lines=reader.lines,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -54,6 +54,13 @@ class QuizBank:
     pools: tuple[Pool, ...]
     version: str
     source: str
+    # where things sit in `source`, for messages that name a line: item and question ids,
+    # "<question id>#<choice id>" for a choice, "draw:<pool id>" for a draw rule
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False)
+
+    def line(self, key: str) -> str:
+        """`file:line` of an item, question, choice or draw rule; the file alone if unknown."""
+        return f"{self.source}:{self.lines[key]}" if key in self.lines else self.source
 
     @property
     def questions(self) -> dict[str, Question]:
