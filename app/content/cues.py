@@ -361,17 +361,30 @@ def assessed_runs(bank: QuizBank, texts: Mapping[str, ModuleText]) -> set[tuple[
     return runs
 
 
+def copied_words(tokens: Sequence[str], runs: set[tuple[str, ...]]) -> str:
+    """The first stretch of the option found word for word in the modules ("" if none)."""
+    starts = [
+        i for i in range(len(tokens) - RUN_WORDS + 1) if tuple(tokens[i : i + RUN_WORDS]) in runs
+    ]
+    if not starts:
+        return ""
+    end = starts[0]
+    while end + 1 in starts:
+        end += 1
+    return " ".join(tokens[starts[0] : end + RUN_WORDS])
+
+
 def verbatim(bank: QuizBank, texts: Mapping[str, ModuleText]) -> Check:
     """Keyed options copied from the lesson are recognised, not understood: compare with distractors."""
     runs = assessed_runs(bank, texts)
     keyed, distractors, copied_keys, copied_distractors = 0, 0, [], 0
     for question in _choice_questions(bank):
         for choice in question.choices:
-            shared = sorted(_runs(words(choice.text), RUN_WORDS) & runs)
+            shared = copied_words(words(choice.text), runs)
             if choice.correct:
                 keyed += 1
                 if shared:
-                    copied_keys.append((question, choice.id, " ".join(shared[0])))
+                    copied_keys.append((question, choice.id, shared))
             else:
                 distractors += 1
                 copied_distractors += bool(shared)

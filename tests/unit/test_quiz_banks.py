@@ -184,10 +184,16 @@ def test_broken_banks_are_reported_with_file_and_line(tmp_path: Path, catalog, c
     assert line == expected_line, (matching[0], expected_line)
 
 
+def test_the_real_banks_pass_structural_validation(catalog):
+    # structure only: the cue thresholds of `quizzes check` are test_quiz_cues.py's (#16)
+    banks = load_quizzes(ROOT_DIR / "quizzes", catalog)
+    assert len(banks) == 6
+
+
 def test_quizzes_check_cli_reports_and_exits_non_zero(runner, tmp_path: Path):
-    ok = runner.invoke(args=["quizzes", "check"])
-    assert ok.exit_code == 0
-    assert "questions in 6 banks" in ok.output
+    ok = runner.invoke(args=["quizzes", "check", "--path", str(FIXTURES.parent / "cues" / "clean")])
+    assert ok.exit_code == 0, ok.output
+    assert "questions in 1 banks" in ok.output
     folder = _copy(tmp_path)
     bank = folder / "sample.yaml"
     bank.write_text(bank.read_text().replace("answer: false", "answer: maybe", 1))
