@@ -31,6 +31,7 @@ TYPE_KEYS = {
     "true-false": {"answer"},
     "ordering": {"steps"},
 }
+OPTIONAL_KEYS = {"ordering": {"orders"}}
 STRATEGIES = {s.value for s in Strategy}
 
 
@@ -39,6 +40,7 @@ class _BankReader:
 
     def __init__(self, check: Checker, seen: dict[str, str]) -> None:
         self.check, self.seen = check, seen
+        self.lines: dict[str, int] = {}
 
     def _unique(self, identifier: Any, *path: str | int) -> str:
         if not isinstance(identifier, str) or not ID_PATTERN.match(identifier):
@@ -49,6 +51,7 @@ class _BankReader:
                 f"id `{identifier}` is already used in {self.seen[identifier]}", *path, "id"
             )
         self.seen.setdefault(identifier, self.check.file)
+        self.lines.setdefault(identifier, self.check.located.line(*path))
         return identifier
 
     def _tags(
@@ -81,7 +84,7 @@ class _BankReader:
             )
         return found[0], found[1]
 
-    def _choices(self, raw: Any, kind: str, *path: str | int) -> tuple[Choice, ...]:
+    def _choices(self, raw: Any, kind: str, path_id: str, *path: str | int) -> tuple[Choice, ...]:
         low, high = (3, 6) if kind == "single-choice" else (4, 8)
         if not isinstance(raw, list) or not low <= len(raw) <= high:
             self.check.error(f"a {kind} question needs {low} to {high} choices", *path, "choices")
@@ -93,6 +96,7 @@ class _BankReader:
                 choice, {"id", "text", "correct", "why"}, {"id", "text", "why"}, *where
             ):
                 continue
+            self.lines[f"{path_id}#{choice.get('id')}"] = self.check.located.line(*where)
             if choice.get("id") in ids:
                 self.check.error(f"choice id `{choice.get('id')}` is used twice", *where, "id")
             ids.add(choice.get("id"))
@@ -121,6 +125,36 @@ class _BankReader:
             )
         return tuple(choices)
 
+    def _orders(self, raw: Any, count: int, *path: str | int) -> tuple[tuple[int, ...], ...]:
+        """Further accepted orders: each lists every step's 1-based written position once."""
+        if raw is None:
+            return ()
+        if not isinstance(raw, list) or not raw:
+            self.check.error(
+                "`orders` must be a list of orders, each a list of step numbers", *path, "orders"
+            )
+            return ()
+        found: list[tuple[int, ...]] = []
+        expected = list(range(1, count + 1))
+        for index, order in enumerate(raw):
+            where = (*path, "orders", index)
+            numbers = order if isinstance(order, list) else []
+            if (
+                not all(isinstance(n, int) and not isinstance(n, bool) for n in numbers)
+                or sorted(numbers) != expected
+            ):
+                self.check.error(
+                    f"an accepted order must list each step number from 1 to {count} exactly once",
+                    *where,
+                )
+            elif numbers == expected:
+                self.check.error("this accepted order is the written order of the steps", *where)
+            elif tuple(n - 1 for n in numbers) in found:
+                self.check.error("this accepted order is listed twice", *where)
+            else:
+                found.append(tuple(n - 1 for n in numbers))
+        return tuple(found)
+
     def question(self, raw: Any, scenario: str | None, *path: str | int) -> Question | None:
         kind = raw.get("type") if isinstance(raw, dict) else None
         if kind not in TYPE_KEYS:
@@ -129,7 +163,10 @@ class _BankReader:
             )
             return None
         if not self.check.keys(
-            raw, BASE_KEYS | TYPE_KEYS[kind] | {"points"}, BASE_KEYS | TYPE_KEYS[kind], *path
+            raw,
+            BASE_KEYS | TYPE_KEYS[kind] | OPTIONAL_KEYS.get(kind, set()) | {"points"},
+            BASE_KEYS | TYPE_KEYS[kind],
+            *path,
         ):
             return None
         points = raw.get("points", 1)
@@ -142,20 +179,22 @@ class _BankReader:
         if kind == "true-false" and not isinstance(raw.get("answer"), bool):
             self.check.error("`answer` must be true or false", *path, "answer")
         strategies, topics = self._tags(raw, *path)
+        identifier = self._unique(raw.get("id"), *path)
         return Question(
-            id=self._unique(raw.get("id"), *path),
+            id=identifier,
             type=kind,
             prompt=self.check.text(raw, "prompt", *path),
             rationale=self.check.text(raw, "rationale", *path),
             strategies=strategies,
             topic_areas=topics,
             points=Fraction(points),
-            choices=self._choices(raw.get("choices"), kind, *path)
+            choices=self._choices(raw.get("choices"), kind, identifier, *path)
             if "choices" in TYPE_KEYS[kind]
             else (),
             answer=raw.get("answer") if kind == "true-false" else None,
             steps=steps,
             scenario=scenario,
+            orders=self._orders(raw.get("orders"), len(steps), *path),
         )
 
     def item(self, raw: Any, *path: str | int) -> Item | None:
@@ -236,6 +275,7 @@ class _BankReader:
                 )
             else:
                 rules.append(DrawRule(pool.id, count))
+                self.lines[f"draw:{pool.id}"] = self.check.located.line("draw", index)
         return tuple(rules)
 
 
@@ -298,6 +338,7 @@ def _bank(
         pools=pools,
         version=hashlib.sha256(path.read_bytes()).hexdigest()[:16],
         source=file,
+        lines=reader.lines,
     )
 
 

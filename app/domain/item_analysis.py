@@ -38,12 +38,31 @@ class ItemStatistics:
     choice_counts: dict[str, int]
 
     @property
+    def responses_needed(self) -> int:
+        """How many more responses before the statistics, and so any concern, mean anything."""
+        return max(0, MIN_FOR_STATISTICS - self.responses)
+
+    @property
+    def waiting(self) -> str:
+        """What a trainer reads instead of concerns while the item has too few responses."""
+        needed = self.responses_needed
+        if not needed:
+            return ""
+        return f"{needed} more response{'s' if needed > 1 else ''} needed"
+
+    @property
     def concerns(self) -> list[str]:
-        """Why this item may need fixing, in words a trainer can act on."""
+        """Why this item may need fixing, in words a trainer can act on.
+
+        None below MIN_FOR_STATISTICS responses: one or two answers say nothing about an item,
+        and a false "check the key" sends trainers to fix questions that are fine.
+        """
+        if self.responses_needed:
+            return []
         found = []
         if self.facility < 0.3:
             found.append("very hard: check the key and the wording")
-        if self.facility > 0.95 and self.responses >= MIN_FOR_STATISTICS:
+        if self.facility > 0.95:
             found.append("almost everyone answers correctly: it tells little")
         if self.discrimination is not None and self.discrimination < 0.2:
             found.append("does not separate stronger from weaker attempts")
@@ -104,11 +123,14 @@ def item_statistics(
 
 
 def analyse(responses: Iterable[Response]) -> list[ItemStatistics]:
-    """Every question's statistics, the ones most in need of fixing first."""
+    """Every question's statistics, the ones most in need of fixing first.
+
+    Items still short of MIN_FOR_STATISTICS responses come last: nothing is known about them yet.
+    """
     by_question: dict[str, list[Response]] = {}
     per_attempt: Counter[int] = Counter()
     for response in responses:
         by_question.setdefault(response.question_id, []).append(response)
         per_attempt[response.attempt_id] += 1
     stats = [item_statistics(q, rs, dict(per_attempt)) for q, rs in by_question.items()]
-    return sorted(stats, key=lambda s: (s.priority, s.question_id))
+    return sorted(stats, key=lambda s: (s.responses_needed > 0, s.priority, s.question_id))

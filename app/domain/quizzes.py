@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -54,6 +54,13 @@ class QuizBank:
     pools: tuple[Pool, ...]
     version: str
     source: str
+    # where things sit in `source`, for messages that name a line: item and question ids,
+    # "<question id>#<choice id>" for a choice, "draw:<pool id>" for a draw rule
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False)
+
+    def line(self, key: str) -> str:
+        """`file:line` of an item, question, choice or draw rule; the file alone if unknown."""
+        return f"{self.source}:{self.lines[key]}" if key in self.lines else self.source
 
     @property
     def questions(self) -> dict[str, Question]:
@@ -85,6 +92,7 @@ def snapshot(question: Question) -> dict[str, Any]:
         "points": str(question.points),
         "answer": question.answer,
         "steps": list(question.steps),
+        "orders": [list(order) for order in question.orders],
         "scenario": question.scenario,
         "choices": [
             {"id": c.id, "text": c.text, "correct": c.correct, "why": c.why}
@@ -106,6 +114,8 @@ def from_snapshot(data: Mapping[str, Any]) -> Question:
         answer=data["answer"],
         steps=tuple(data["steps"]),
         scenario=data["scenario"],
+        # snapshots taken before accepted orders existed have no "orders": the written one only
+        orders=tuple(tuple(order) for order in data.get("orders", ())),
         choices=tuple(Choice(**choice) for choice in data["choices"]),
     )
 

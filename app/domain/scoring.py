@@ -35,6 +35,8 @@ class Question:
     answer: bool | None = None
     steps: tuple[str, ...] = ()
     scenario: str | None = None
+    # ordering only: further accepted orders, each the 0-based indices of `steps` in sequence
+    orders: tuple[tuple[int, ...], ...] = ()
 
     @property
     def correct_ids(self) -> frozenset[str]:
@@ -138,22 +140,51 @@ def _multiple(question: Question, answer: Any) -> QuestionScore:
     )
 
 
+def _pairs_in_order(order: Sequence[int], positions: Sequence[Any]) -> int:
+    """Pairs of steps (earlier, later in `order`) that the answer also puts earlier and later.
+
+    A step the practitioner left unplaced (no whole-number position) is in no pair's right order.
+    """
+    placed = [
+        positions[step] if step < len(positions) and _is_position(positions[step]) else None
+        for step in order
+    ]
+    return sum(
+        1
+        for i, first in enumerate(placed)
+        for second in placed[i + 1 :]
+        if first is not None and second is not None and first < second
+    )
+
+
+def _is_position(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 @grader("ordering")
 def _ordering(question: Question, answer: Any) -> QuestionScore:
-    """`answer[i]` is the position (0-based) the practitioner gave to the i-th step of the right order."""
+    """Partial credit by relative order: points times pairs in the right relative order ÷ all pairs.
+
+    `answer[i]` is the position (0-based) the practitioner gave to the i-th step as written.
+    A sequence shifted by one place keeps most pairs right and scores high; a reversed one
+    scores 0. With further accepted `orders`, the answer is scored against each accepted order
+    and keeps the best.
+    """
     positions = list(answer) if isinstance(answer, list | tuple) else []
-    placed = sum(
-        1
-        for index, _ in enumerate(question.steps)
-        if index < len(positions) and positions[index] == index
-    )
-    total = len(question.steps)
-    points = question.points * Fraction(placed, total)
+    count = len(question.steps)
+    written = tuple(range(count))
+    accepted = [written, *(order for order in question.orders if order != written)]
+    best_order = max(accepted, key=lambda order: _pairs_in_order(order, positions))
+    right = _pairs_in_order(best_order, positions)
+    pairs = count * (count - 1) // 2
+    points = question.points * Fraction(right, pairs) if pairs else Fraction(0)
+    against = "" if best_order == written else " (against another accepted order)"
     return QuestionScore(
         question.id,
         points,
         question.points,
-        f"{placed} of {total} steps in their correct place → {_fmt(points)} of {_fmt(question.points)}.",
+        f"{right} of {pairs} pairs of steps in the right relative order{against}: "
+        f"{_fmt(question.points)} × {right} ÷ {pairs} → {_fmt(points)} of {_fmt(question.points)}.",
     )
 
 

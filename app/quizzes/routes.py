@@ -330,7 +330,7 @@ def analysis_csv() -> Response:
             "" if r.stats.discrimination is None else f"{r.stats.discrimination:.2f}",
             "" if r.stats.point_biserial is None else f"{r.stats.point_biserial:.2f}",
             "; ".join(f"{text}: {count}" for text, count in r.choices),
-            "; ".join(r.stats.concerns),
+            r.stats.waiting or "; ".join(r.stats.concerns),
         ]
         for r in report
     ]

@@ -57,7 +57,8 @@ def form_for(attempt: QuizAttempt, right: bool = True) -> dict[str, object]:
                 form[name] = str(question["answer"] == right).lower()
             else:
                 for token, index in drawn["steps"]:
-                    position = index + 1 if right else (index + 1) % len(question["steps"]) + 1
+                    # wrong: the reversed order, the only one with no pair of steps right
+                    position = index + 1 if right else len(question["steps"]) - index
                     form[f"{name}-{token}"] = str(position)
     return form
 

@@ -63,6 +63,29 @@ def test_too_few_responses_give_no_statistics_only_facility():
     assert stats.point_biserial is None
 
 
+def test_an_item_with_too_few_responses_is_never_flagged_and_says_what_it_needs():
+    # one and two wrong answers: facility 0, which with enough responses reads "very hard"
+    one = item_statistics("q", _responses("q", [(0.0, 0.2)]), {0: 5})
+    two = item_statistics("q", _responses("q", [(0.0, 0.2), (0.0, 0.4)]), {0: 5, 1: 5})
+    four = item_statistics("q", _responses("q", [(0.0, t) for t in (0.1, 0.2, 0.3, 0.4)]), {})
+    assert (one.concerns, one.responses_needed, one.waiting) == ([], 4, "4 more responses needed")
+    assert (two.concerns, two.waiting) == ([], "3 more responses needed")
+    assert (four.concerns, four.waiting) == ([], "1 more response needed")
+    five = item_statistics("q", _responses("q", [(0.0, t) for t in (0.1, 0.2, 0.3, 0.4, 0.5)]), {})
+    assert five.responses_needed == 0
+    assert five.waiting == ""
+    assert "very hard: check the key and the wording" in five.concerns
+
+
+def test_items_still_waiting_for_responses_come_after_the_ones_with_statistics():
+    inverted = [(0.0 if t > 0.5 else 1.0, t) for t in (0.1, 0.3, 0.5, 0.7, 0.9, 0.95)]
+    report = analyse(
+        [Response(0, "new", 0.0, 0.9)]
+        + [Response(i, "suspect", s, t) for i, (s, t) in enumerate(inverted)]
+    )
+    assert [s.question_id for s in report] == ["suspect", "new"]
+
+
 def test_competency_profile_adds_points_by_tag():
     q1 = Question("q1", "single-choice", "?", "r", ("motivational",), ("medication",))
     q2 = Question("q2", "true-false", "?", "r", ("motivational",), (), answer=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import shutil
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ from app.content.loader import load_catalog
 from app.content.model import TOPIC_AREAS, Strategy
 from app.content.quizzes import load_quizzes
 from app.content.source import ContentInvalid
-from app.domain.quizzes import draw_attempt, drawn_questions
+from app.domain.quizzes import draw_attempt, drawn_questions, from_snapshot, snapshot
+from app.domain.scoring import score_question
 from config import ROOT_DIR
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "quizzes"
@@ -62,6 +64,11 @@ def _copy(tmp_path: Path) -> Path:
 def _line_of(path: Path, text: str) -> int:
     return next(i for i, line in enumerate(path.read_text().splitlines(), start=1) if text in line)
 
+
+STEPS_LINE = (
+    "        steps: [Describe the situation, Name the feeling, Identify the thought, "
+    "Check the evidence, Find a more accurate thought]"
+)
 
 BROKEN = {
     "no correct answer": (
@@ -113,6 +120,42 @@ BROKEN = {
         "tag the question with at least one",
         None,
     ),
+    "an accepted order missing a step": (
+        STEPS_LINE,
+        STEPS_LINE + "\n        orders: [[1, 3, 2, 4]]",
+        "orders: [[1, 3, 2, 4]]",
+        "an accepted order must list each step number from 1 to 5 exactly once",
+        None,
+    ),
+    "an accepted order repeating a step": (
+        STEPS_LINE,
+        STEPS_LINE + "\n        orders:\n          - [1, 3, 2, 5, 5]",
+        "[1, 3, 2, 5, 5]",
+        "an accepted order must list each step number from 1 to 5 exactly once",
+        None,
+    ),
+    "an accepted order listed twice": (
+        STEPS_LINE,
+        STEPS_LINE
+        + "\n        orders:\n          - [1, 3, 2, 4, 5]\n          - [1, 3, 2, 4, 5]  # again",
+        "# again",
+        "this accepted order is listed twice",
+        None,
+    ),
+    "an accepted order that is the written one": (
+        STEPS_LINE,
+        STEPS_LINE + "\n        orders:\n          - [1, 2, 3, 4, 5]",
+        "[1, 2, 3, 4, 5]",
+        "this accepted order is the written order of the steps",
+        None,
+    ),
+    "accepted orders on a question that is not ordering": (
+        "answer: false",
+        "answer: false\n        orders: [[2, 1]]",
+        "orders: [[2, 1]]",
+        "unknown key `orders`",
+        None,
+    ),
     "unknown key": (
         "pass_mark: 80",
         "pass_mark: 80\npassmark: 70",
@@ -142,11 +185,16 @@ def test_broken_banks_are_reported_with_file_and_line(tmp_path: Path, catalog, c
     assert line == expected_line, (matching[0], expected_line)
 
 
+def test_the_real_banks_pass_structural_validation(catalog):
+    # structure only: the cue thresholds of `quizzes check` are test_quiz_cues.py's (#16)
+    banks = load_quizzes(ROOT_DIR / "quizzes", catalog)
+    assert len(banks) == 6
+
+
 def test_quizzes_check_cli_reports_and_exits_non_zero(runner, tmp_path: Path):
-    ok = runner.invoke(args=["quizzes", "check"])
-    assert "questions in 6 banks" in ok.output
-    # Until questions tagged healthy-lifestyles land (#20), that topic area is the only gap.
-    assert ok.exit_code == 0 or ok.output.endswith("No question assesses: healthy-lifestyles\n")
+    ok = runner.invoke(args=["quizzes", "check", "--path", str(FIXTURES.parent / "cues" / "clean")])
+    assert ok.exit_code == 0, ok.output
+    assert "questions in 1 banks" in ok.output
     folder = _copy(tmp_path)
     bank = folder / "sample.yaml"
     bank.write_text(bank.read_text().replace("answer: false", "answer: maybe", 1))
@@ -156,3 +204,19 @@ def test_quizzes_check_cli_reports_and_exits_non_zero(runner, tmp_path: Path):
         f"quizzes/sample.yaml:{_line_of(bank, 'answer: maybe')}: `answer` must be true or false"
         in failed.output
     )
+
+
+def test_accepted_orders_load_score_and_survive_the_snapshot(tmp_path: Path, catalog):
+    folder = _copy(tmp_path)
+    bank = folder / "sample.yaml"
+    bank.write_text(
+        bank.read_text().replace(STEPS_LINE, STEPS_LINE + "\n        orders: [[1, 3, 2, 4, 5]]")
+    )
+    question = load_quizzes(folder, catalog)["sample"].questions["s-order"]
+    assert question.orders == ((0, 2, 1, 3, 4),)
+    # situation, thought, feeling, evidence, accurate thought: right under the accepted order
+    assert score_question(question, [0, 2, 1, 3, 4]).points == 1
+    assert from_snapshot(snapshot(question)) == question
+    old = {key: value for key, value in snapshot(question).items() if key != "orders"}
+    assert from_snapshot(old).orders == ()
+    assert score_question(from_snapshot(old), [0, 2, 1, 3, 4]).points == Fraction(9, 10)

@@ -23,6 +23,16 @@ TRUE_FALSE = Question("t1", "true-false", "?", "r", ("educational",), (), answer
 ORDERING = Question(
     "o1", "ordering", "?", "r", ("cognitive-behavioural",), (), steps=("a", "b", "c", "d")
 )
+ALTERNATIVE = Question(
+    "o2",
+    "ordering",
+    "?",
+    "r",
+    ("cognitive-behavioural",),
+    (),
+    steps=("a", "b", "c", "d"),
+    orders=((0, 2, 1, 3),),
+)
 HEAVY = Question(
     "m2",
     "multiple-response",
@@ -59,13 +69,23 @@ HEAVY = Question(
         (MULTI, ["a", "a", "zz"], Fraction(1, 3)),  # duplicates and unknown ids count for nothing
         (MULTI, [], 0),
         (HEAVY, ["a"], 1),  # 2 points × 1/2
-        # ordering, 4 steps: position given to each step of the right order
+        # ordering, 4 steps (6 pairs): position given to each step of the right order;
+        # points × pairs in the right relative order ÷ all pairs
         (ORDERING, [0, 1, 2, 3], 1),
-        (ORDERING, [1, 0, 2, 3], Fraction(1, 2)),
-        (ORDERING, [3, 2, 1, 0], 0),
-        (ORDERING, [0, 2, 3, 1], Fraction(1, 4)),
-        (ORDERING, [0, 1], Fraction(1, 2)),
+        (ORDERING, [1, 0, 2, 3], Fraction(5, 6)),  # one neighbouring swap
+        (ORDERING, [3, 2, 1, 0], 0),  # reversed
+        (ORDERING, [0, 2, 3, 1], Fraction(4, 6)),  # the second step moved to the end
+        (ORDERING, [0, 1], Fraction(1, 6)),  # two steps unplaced: only the placed pair counts
+        (ORDERING, [0, None, 2, None], Fraction(1, 6)),
+        (ORDERING, [0, 0, 0, 0], 0),  # every step in one place: no pair is in order
+        (ORDERING, [True, 2, 3, 4], Fraction(3, 6)),  # a boolean is not a position
         (ORDERING, None, 0),
+        (ORDERING, "0123", 0),
+        # accepted alternative: steps 1, 3, 2, 4 (0-based (0, 2, 1, 3)); the best order counts
+        (ALTERNATIVE, [0, 2, 1, 3], 1),
+        (ALTERNATIVE, [0, 1, 2, 3], 1),
+        (ALTERNATIVE, [1, 0, 2, 3], Fraction(5, 6)),
+        (ALTERNATIVE, [3, 2, 1, 0], Fraction(1, 6)),  # reversed alternative differs by one pair
     ],
 )
 def test_question_scores(question, answer, expected):
@@ -78,8 +98,19 @@ def test_explanations_show_the_arithmetic():
         in score_question(MULTI, ["a", "b", "d"]).explanation
     )
     assert (
-        "1 of 4 steps in their correct place" in score_question(ORDERING, [0, 2, 3, 1]).explanation
+        "4 of 6 pairs of steps in the right relative order: 1 × 4 ÷ 6 → 0.67 of 1"
+        in score_question(ORDERING, [0, 2, 3, 1]).explanation
     )
+    assert "against another accepted order" in score_question(ALTERNATIVE, [0, 2, 1, 3]).explanation
+    assert "another" not in score_question(ALTERNATIVE, [0, 1, 2, 3]).explanation
+
+
+def test_a_sequence_shifted_by_one_step_keeps_most_of_its_credit():
+    five = Question("o3", "ordering", "?", "r", (), ("medication",), steps=tuple("abcde"))
+    shifted = [1, 2, 3, 4, 0]  # the last step put first, everything else one place later
+    assert score_question(five, shifted).points == Fraction(6, 10)
+    assert score_question(five, [0, 1, 2, 4, 3]).points == Fraction(9, 10)
+    assert score_question(five, [4, 3, 2, 1, 0]).points == 0
 
 
 def test_attempt_totals_and_the_pass_mark_edge():
@@ -100,9 +131,9 @@ def test_attempt_totals_and_the_pass_mark_edge():
     at_mark = score_attempt(five, {**right, "s2": "b"}, pass_mark=80)  # 4 of 5 = exactly 80%
     assert (at_mark.percent, at_mark.passed) == (80, True)
     below = score_attempt(
-        five, {**right, "s2": "b", "o1": [0, 1, 2, 2]}, pass_mark=80
-    )  # 3.75 of 5 = 75%
-    assert (below.percent, below.passed) == (75, False)
+        five, {**right, "s2": "b", "o1": [0, 1, 3, 2]}, pass_mark=80
+    )  # ordering 5 of 6 pairs: 3 5/6 of 5 = 76.67%
+    assert (below.percent, below.passed) == (Fraction(230, 3), False)
     just_below = score_attempt(
         [
             *five,

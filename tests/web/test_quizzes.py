@@ -294,3 +294,22 @@ def test_a_trainer_cannot_review_another_cohorts_attempt(app, lms, sample):
     trainer = app.test_client()
     lms.launch(trainer, other, course=LmsCourse("course-x", "Another cohort", "X"))
     assert trainer.get(f"/quizzes/review/{attempt.id}").status_code == 404
+
+
+def test_item_analysis_says_how_many_more_responses_an_item_needs_instead_of_flagging_it(
+    app, lms, sample
+):
+    client, token = practitioner(app, lms)
+    attempt = start(app, client, token)
+    client.post(
+        f"/quizzes/attempts/{attempt.id}",
+        data={**form_for(attempt, right=False), "csrf_token": token, "action": "submit"},
+    )
+    trainer = app.test_client()
+    lms.launch(trainer, TRAINER)
+    page = trainer.get("/quizzes/analysis").get_data(as_text=True)
+    assert "4 more responses needed" in page
+    assert "very hard" not in page
+    csv_text = trainer.get("/quizzes/analysis.csv").get_data(as_text=True)
+    assert "4 more responses needed" in csv_text
+    assert "very hard" not in csv_text
