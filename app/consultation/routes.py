@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
@@ -16,6 +25,7 @@ from app.consultation.forms import (
     WEEKDAYS,
     ApologyForm,
     DecisionForm,
+    FocusForm,
     GroupForm,
     MakeupForm,
     MembersForm,
@@ -24,6 +34,7 @@ from app.consultation.forms import (
 )
 from app.domain.consultation import Mark, ScheduleError, local_wall_time
 from app.domain.roles import Role
+from app.domain.toolkit import Focus
 from app.exports import csv_response
 from app.extensions import db
 from app.forms import options
@@ -55,6 +66,12 @@ def _session(session_id: int) -> ConsultationSession:
     if session is None or session.group.cohort_id != identity().cohort_id:
         abort(404, "That session is not part of your cohort's consultation.")
     return session
+
+
+def _focuses() -> dict[str, Focus]:
+    """The consultation guide's skill focuses by id (none until the guide is in toolkit/)."""
+    guide = current_app.extensions["imr_toolkit"].consultation_guide()
+    return {focus.id: focus for focus in guide.focuses} if guide else {}
 
 
 def _local(group: ConsultationGroup, day, at) -> datetime:
@@ -147,6 +164,8 @@ def _group_page(
         feed=service.feed_for(identity().organisation_id, group_id=group.id),
         plain=FlaskForm(),
         attendance_opens=service.ATTENDANCE_OPENS,
+        focuses=_focuses(),
+        focus_form=FocusForm().offer([(f.id, f.label) for f in _focuses().values()]),
     )
     return make_response(page, status)
 
@@ -311,6 +330,25 @@ def move(session_id: int) -> Response:
     return redirect(url_for("consultation.group", group_id=session.group_id))
 
 
+@bp.post("/sessions/<int:session_id>/focus")
+@role_required(Role.TRAINER)
+def focus(session_id: int) -> Response:
+    """Choose the session's skill focus from the consultation guide, or none."""
+    session = _session(session_id)
+    focuses = _focuses()
+    form = FocusForm().offer([(f.id, f.label) for f in focuses.values()])
+    if not form.validate_on_submit():
+        flash("Choose a focus from the consultation guide's list.", "error")
+    elif session.cancelled or session.starts_at <= utc_now():
+        flash("Only an upcoming session's focus can change.", "error")
+    else:
+        session.focus = form.focus.data or None
+        db.session.commit()
+        chosen = focuses.get(session.focus or "")
+        flash(f"Focus set: {chosen.title}." if chosen else "Focus cleared.", "success")
+    return redirect(url_for("consultation.group", group_id=session.group_id))
+
+
 @bp.post("/apologies/<int:apology_id>")
 @role_required(Role.TRAINER)
 def decide(apology_id: int) -> Response:
@@ -433,6 +471,7 @@ def mine() -> str:
         apology_form=ApologyForm(),
         feed=feed,
         plain=FlaskForm(),
+        focuses=_focuses(),
     )
 
 
@@ -476,7 +515,7 @@ def calendar(token: str) -> Response:
             "This calendar address is not valid any more. Copy the current one from IMR Academy.",
         )
     name = "IMR consultation"
-    response = make_response(calendar_bytes(name, service.feed_sessions(feed)))
+    response = make_response(calendar_bytes(name, service.feed_sessions(feed), _focuses()))
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Cache-Control"] = "private, max-age=300"
     return response

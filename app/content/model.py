@@ -31,6 +31,8 @@ TOPIC_AREAS: dict[str, str] = {
     "coping-with-stress": "Coping with Stress",
     "coping-with-problems": "Coping with Problems and Persistent Symptoms",
     "mental-health-system": "Getting Your Needs Met in the Mental Health System",
+    # The eleventh topic area of later IMR editions.
+    "healthy-lifestyles": "Healthy Lifestyles",
 }
 
 

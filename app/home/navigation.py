@@ -19,7 +19,11 @@ def landing_url(role: Role) -> str:
 
 
 def item_url(item: str | None) -> str | None:
-    """Where a deep-linked LMS item (`training`, `day:N`, `module:id`, `toolkit:id`) opens, if it still exists."""
+    """Where a deep-linked LMS item (`training`, `day:N`, `module:id`, `toolkit:id`, or
+    `toolkit:id@group` for a handout's group version) opens, if it still exists.
+
+    A trainer's guide item opens for trainers and directors; the page itself refuses anyone else.
+    """
     catalog = current_app.extensions["imr_catalog"]
     kind, _, key = (item or "").partition(":")
     if kind == "training" and not key:
@@ -28,6 +32,11 @@ def item_url(item: str | None) -> str | None:
         return url_for("training.day", number=int(key))
     if kind == "module" and catalog.module(key):
         return url_for("training.module", module_id=key)
-    if kind == "toolkit" and current_app.extensions["imr_toolkit"].item(key):
-        return url_for("toolkit.item", item_id=key)
+    if kind == "toolkit":
+        item_id, _, version = key.partition("@")
+        found = current_app.extensions["imr_toolkit"].item(item_id)
+        if found and version == "group" and found.has_group_version:
+            return url_for("toolkit.item", item_id=item_id, version="group")
+        if found and not version:
+            return url_for("toolkit.item", item_id=item_id)
     return None

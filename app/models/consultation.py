@@ -66,6 +66,9 @@ class ConsultationSession(Base):
     )
     moved_from: Mapped[datetime | None]
     location: Mapped[str | None] = mapped_column(String(500))
+    # The id of a skill focus of the consultation guide (toolkit/trainer-guide/consultation.yaml),
+    # chosen from the guide's list: never free text, never anything about a person in recovery.
+    focus: Mapped[str | None] = mapped_column(String(60))
 
     group: Mapped[ConsultationGroup] = relationship(
         back_populates="sessions", foreign_keys=[group_id]

@@ -8,6 +8,7 @@ is reproducible (invariant mode), so the same content version always gives the s
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -30,7 +31,14 @@ from reportlab.platypus import (
 )
 
 from app.content.model import TOPIC_AREAS
-from app.domain.toolkit import SESSION_STAGES, Block, Section, ToolkitItem
+from app.domain.toolkit import (
+    LEAFLET_AUDIENCES,
+    SESSION_STAGES,
+    Block,
+    Focus,
+    Section,
+    ToolkitItem,
+)
 from app.pdf.fonts import BOLD, ITALIC, REGULAR
 
 INK = colors.HexColor("#1b1f24")
@@ -111,9 +119,15 @@ class _Document(BaseDocTemplate):
             self.canv.addOutlineEntry(outline[0], key, outline[1])
 
 
-def render(item: ToolkitItem, organisation_name: str, large: bool = False) -> bytes:
+def render(
+    item: ToolkitItem,
+    organisation_name: str,
+    large: bool = False,
+    module_titles: Mapping[str, str] | None = None,
+) -> bytes:
     """The item's PDF, with the organisation's name in the footer of every page."""
     size = Print.of(large)
+    titles = module_titles or {}
     buffer = io.BytesIO()
     document = _Document(
         buffer,
@@ -132,7 +146,7 @@ def render(item: ToolkitItem, organisation_name: str, large: bool = False) -> by
     frame = Frame(MARGIN, MARGIN + 8 * mm, A4[0] - 2 * MARGIN, A4[1] - 2 * MARGIN - 8 * mm)
     footer = _footer(item, organisation_name, size)
     document.addPageTemplates([PageTemplate("page", [frame], onPage=footer)])
-    document.build(_story(item, size))
+    document.build(_story(item, size, titles))
     return buffer.getvalue()
 
 
@@ -150,7 +164,7 @@ def _footer(item: ToolkitItem, organisation_name: str, size: Print):
     return draw
 
 
-def _story(item: ToolkitItem, size: Print) -> list[Flowable]:
+def _story(item: ToolkitItem, size: Print, titles: Mapping[str, str]) -> list[Flowable]:
     body = size.style("body", spaceAfter=size.body * 0.5)
     story: list[Flowable] = [
         heading(item.title, size.style("title", 1.9, BOLD, spaceAfter=6), 0),
@@ -158,19 +172,47 @@ def _story(item: ToolkitItem, size: Print) -> list[Flowable]:
         Paragraph(escape(item.summary), body),
     ]
     if item.notes_print and item.practitioner_notes:
-        story += [_room(size), heading("For the practitioner", _section_style(size), 1)]
+        reader = "trainer" if item.kind.trainers_only else "practitioner"
+        story += [_room(size), heading(f"For the {reader}", _section_style(size), 1)]
         story += [Paragraph(escape(note), body) for note in item.practitioner_notes]
+    if item.adaptations:
+        story += [_room(size), heading("Adapting this session", _section_style(size), 1)]
+        label = size.style("label", 1.0, BOLD, spaceAfter=2)
+        for adaptation in item.adaptations:
+            story += [
+                Paragraph(escape(adaptation.label), label),
+                Paragraph(escape(adaptation.text), body),
+            ]
+    if item.prework:
+        story += [_room(size), heading("Read before the day", _section_style(size), 1)]
+        story.append(_listing(tuple(titles.get(m, m) for m in item.prework), body, False))
     for section in item.sections:
         story += [_room(size), heading(_section_heading(section), _section_style(size), 1)]
         for block in section.blocks:
-            story += _block(block, size, body)
+            story += _block(block, size, body, titles, _questions_label(item))
+    if item.focuses:
+        story += [
+            _room(size),
+            heading("Skill focuses for the weeks after training", _section_style(size), 1),
+        ]
+        story.append(_focuses(item.focuses, size, body))
     return story
 
 
 def _subtitle(item: ToolkitItem) -> str:
     topics = ", ".join(TOPIC_AREAS[t] for t in item.topic_areas) or "Every topic area"
-    length = f" · about {item.minutes} minutes" if item.minutes else ""
-    return f"{item.kind.label} · {topics}{length}"
+    parts = [item.kind.label + (" (group version)" if item.group_version else ""), topics]
+    if item.session and item.of:
+        parts.append(
+            f"Session {item.session} of {item.of}" + (", group" if item.is_group_plan else "")
+        )
+    if item.minutes:
+        parts.append(f"about {item.minutes} minutes")
+    if item.audience:
+        parts.append(f"For {LEAFLET_AUDIENCES[item.audience].lower()}")
+    if item.day:
+        parts.append(f"Day {item.day}")
+    return " · ".join(parts)
 
 
 def _room(size: Print) -> CondPageBreak:
@@ -195,12 +237,25 @@ def _listing(texts: tuple[str, ...], style: ParagraphStyle, numbered: bool) -> L
     return ListFlowable(items, bulletType="bullet", start="•", bulletFontName=REGULAR)
 
 
-def _block(block: Block, size: Print, body: ParagraphStyle) -> list[Flowable]:
+def _questions_label(item: ToolkitItem) -> str:
+    """A practitioner asks a plan's questions; a handout's reader thinks about its own."""
+    return "Questions to think about" if item.kind.belongs_to_reader else "Questions to ask"
+
+
+def _block(
+    block: Block,
+    size: Print,
+    body: ParagraphStyle,
+    titles: Mapping[str, str],
+    questions_label: str = "Questions to ask",
+) -> list[Flowable]:
     label = size.style("label", 1.0, BOLD, spaceAfter=2)
+    if block.kind == "agenda":
+        return [_agenda(block, size, body, titles), Spacer(1, 4)]
     if block.kind == "text":
         return [Paragraph(escape(block.text), body)]
     if block.kind in {"bullets", "steps", "questions"}:
-        lead = [Paragraph("Questions to ask", label)] if block.kind == "questions" else []
+        lead = [Paragraph(questions_label, label)] if block.kind == "questions" else []
         return [*lead, _listing(block.items, body, block.kind == "steps"), Spacer(1, 3)]
     if block.kind == "practice":
         return [_practice(block, size, body, label)]
@@ -299,4 +354,45 @@ def _rating(block: Block, size: Print, body: ParagraphStyle) -> Table:
     width = A4[0] - 2 * MARGIN
     point = min(22 * mm, width * 0.45 / len(block.scale))
     widths = [width - point * len(block.scale)] + [point] * len(block.scale)
+    return Table([header, *rows], colWidths=widths, repeatRows=1, style=_grid_style())
+
+
+def _agenda(block: Block, size: Print, body: ParagraphStyle, titles: Mapping[str, str]) -> Table:
+    """A timed table: when, how long, what (and its module), how."""
+    th = size.style("th", 0.95, BOLD)
+    small = size.style("small", 0.9)
+    header = [Paragraph(text, th) for text in ("Time", "Min", "Activity", "How")]
+    rows = []
+    for entry in block.agenda:
+        activity = [Paragraph(escape(entry.activity), size.style("activity", 1.0, BOLD))]
+        if entry.module:
+            activity.append(Paragraph(escape(titles.get(entry.module, entry.module)), small))
+        rows.append(
+            [
+                Paragraph(f"{entry.start}–{entry.end}", small),
+                Paragraph(str(entry.minutes), small),
+                activity,
+                Paragraph(escape(entry.how), small),
+            ]
+        )
+    width = A4[0] - 2 * MARGIN
+    widths = [width * 0.17, width * 0.08, width * 0.33, width * 0.42]
+    return Table([header, *rows], colWidths=widths, repeatRows=1, style=_grid_style())
+
+
+def _focuses(focuses: tuple[Focus, ...], size: Print, body: ParagraphStyle) -> Table:
+    th = size.style("th", 0.95, BOLD)
+    small = size.style("small", 0.9)
+    header = [Paragraph(text, th) for text in ("Week", "Focus", "The skill", "What the group does")]
+    rows = [
+        [
+            Paragraph(str(focus.week), small),
+            Paragraph(escape(focus.title), size.style("focus", 0.9, BOLD)),
+            Paragraph(escape(focus.skill), small),
+            Paragraph(escape(focus.activity), small),
+        ]
+        for focus in focuses
+    ]
+    width = A4[0] - 2 * MARGIN
+    widths = [width * 0.09, width * 0.23, width * 0.3, width * 0.38]
     return Table([header, *rows], colWidths=widths, repeatRows=1, style=_grid_style())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import delete, select
 
 from app.domain.toolkit import ToolkitItem
@@ -13,9 +14,13 @@ from app.pdf.toolkit import render
 
 
 def toolkit_pdf(item: ToolkitItem, organisation: Organisation, large_print: bool) -> bytes:
-    """The cached PDF, or a new one (replacing the organisation's copies of older versions)."""
+    """The cached PDF, or a new one (replacing the organisation's copies of older versions).
+
+    A handout's group version is a variant of the same content version, cached under its own key.
+    """
     key = {
-        "item_id": item.id,
+        # a handout's group version is cached beside the handout, not in place of it
+        "item_id": f"{item.id}@group" if item.group_version else item.id,
         "content_version": item.version,
         "organisation_id": organisation.id,
         "large_print": large_print,
@@ -23,10 +28,11 @@ def toolkit_pdf(item: ToolkitItem, organisation: Organisation, large_print: bool
     cached = db.session.scalar(select(ToolkitPdf.pdf).filter_by(**key))
     if cached is not None:
         return cached
-    pdf = render(item, organisation.name, large_print)
+    titles = {m.id: m.title for m in current_app.extensions["imr_catalog"].modules.values()}
+    pdf = render(item, organisation.name, large_print, titles)
     db.session.execute(
         delete(ToolkitPdf).where(
-            ToolkitPdf.item_id == item.id,
+            ToolkitPdf.item_id == key["item_id"],
             ToolkitPdf.organisation_id == organisation.id,
             ToolkitPdf.content_version != item.version,
         )

@@ -1,4 +1,8 @@
-"""Toolkit pages: find the material for this week's session, read it, print it."""
+"""Toolkit pages: find the material for this week's session, read it, print it.
+
+The trainer's guide is for trainers and directors only: practitioners neither find nor open it.
+A handout with group sections has a group version, shown and printed with `?version=group`.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,15 @@ from wtforms import SearchField, SelectField
 from app.auth import identity, role_required
 from app.content.model import TOPIC_AREAS, Strategy
 from app.domain.roles import Role
-from app.domain.toolkit import FORMATS, ItemKind, Toolkit, ToolkitItem, ToolkitQuery
+from app.domain.toolkit import (
+    ADAPTATIONS,
+    FORMATS,
+    LEAFLET_AUDIENCES,
+    ItemKind,
+    Toolkit,
+    ToolkitItem,
+    ToolkitQuery,
+)
 from app.extensions import db
 from app.forms import options
 from app.models.tenancy import Organisation
@@ -39,15 +51,35 @@ class ToolkitSearchForm(FlaskForm):
         choices=options([("", "All strategies")] + [(s.value, s.label) for s in Strategy]),
     )
     format = SelectField("Format", choices=options([("", "Any format"), *FORMATS.items()]))
-    kind = SelectField(
-        "Kind", choices=options([("", "All kinds")] + [(k.value, k.label + "s") for k in ItemKind])
-    )
+    kind = SelectField("Kind", choices=[])
+
+    def offer_kinds(self, trainer: bool) -> None:
+        """Every kind, the trainer's guide only for trainers and directors."""
+        kinds = [k for k in ItemKind if trainer or not k.trainers_only]
+        self.kind.choices = options([("", "All kinds")] + [(k.value, k.plural) for k in kinds])
+
+
+def _trainer() -> bool:
+    return identity().role in (Role.TRAINER, Role.DIRECTOR)
 
 
 def _item_or_404(item_id: str) -> ToolkitItem:
     item = toolkit().item(item_id)
     if item is None:
         abort(404, "There is no toolkit item with that name. Go back to the toolkit and search.")
+    if item.kind.trainers_only and not _trainer():
+        abort(
+            403,
+            "The trainer's guide is for trainers and directors. If your course links to it, "
+            "ask your trainer for the practitioner's materials instead.",
+        )
+    return item
+
+
+def _version(item: ToolkitItem) -> ToolkitItem:
+    """The group version when asked for (`?version=group`) and the handout has one."""
+    if request.args.get("version") == "group" and item.has_group_version:
+        return item.as_group_version()
     return item
 
 
@@ -56,12 +88,14 @@ def _item_or_404(item_id: str) -> ToolkitItem:
 def index() -> str:
     """Every item, narrowed by what the practitioner typed and picked."""
     form = ToolkitSearchForm(request.args)
+    form.offer_kinds(_trainer())
     query = ToolkitQuery(
         words=(form.words.data or "")[:200],
         topic_area=form.topic_area.data if form.topic_area.validate(form) else "",
         strategy=form.strategy.data if form.strategy.validate(form) else "",
         format=form.format.data if form.format.validate(form) else "",
         kind=form.kind.data if form.kind.validate(form) else "",
+        trainer=_trainer(),
     )
     return render_template("toolkit/index.html", form=form, items=toolkit().find(query))
 
@@ -69,22 +103,36 @@ def index() -> str:
 @bp.get("/<item_id>")
 @role_required(*EVERYONE)
 def item(item_id: str) -> str:
-    """An item on screen: read it, then print it or take the PDF."""
+    """An item on screen: read it, then print it or take the PDF; a plan links its sequence."""
     found = _item_or_404(item_id)
+    kit = toolkit()
+    previous, following = kit.neighbours(found)
     return render_template(
-        "toolkit/item.html", item=found, modules=current_app.extensions["imr_catalog"].modules
+        "toolkit/item.html",
+        item=_version(found),
+        modules=current_app.extensions["imr_catalog"].modules,
+        handout=kit.handout_of(found.handout) if found.handout else None,
+        worksheets=[w for w in map(kit.worksheet, found.worksheets) if w],
+        previous=previous,
+        next=following,
+        other_version=kit.other_version(found) if found.session else None,
+        used_by=kit.plans_using(found),
+        adaptations=ADAPTATIONS,
+        audiences=LEAFLET_AUDIENCES,
     )
 
 
 @bp.get("/<item_id>.pdf")
 @role_required(*EVERYONE)
 def pdf(item_id: str) -> Response:
-    """The printable PDF (`?print=large` for large print), with the organisation in the footer."""
-    found = _item_or_404(item_id)
+    """The printable PDF (`?print=large` for large print, `?version=group` for a handout's group
+    version), with the organisation in the footer."""
+    found = _version(_item_or_404(item_id))
     large = request.args.get("print") == "large"
     organisation = db.session.get(Organisation, identity().organisation_id)
     response = Response(toolkit_pdf(found, organisation, large), mimetype="application/pdf")
-    name = f"{found.id}{'-large-print' if large else ''}.pdf"
+    group = "-group" if found.group_version else ""
+    name = f"{found.id}{group}{'-large-print' if large else ''}.pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{name}"'
-    response.headers["ETag"] = f'"{found.version}-{int(large)}"'
+    response.headers["ETag"] = f'"{found.version}{group}-{int(large)}"'
     return response

@@ -298,12 +298,26 @@ def practitioner(person_id: int) -> str:
 
 
 def _deep_link_choices() -> list[tuple[str, str]]:
+    """What a trainer or director may place in the course (only they reach the picker): the
+    training, a day, a module, or a toolkit item, a handout's group version and the trainer's
+    guide among them (the guide opens only for trainers and directors)."""
     choices = [("training", f"The whole training: {catalog().title}")]
     for found in catalog().days:
         choices.append((f"day:{found.number}", f"Day {found.number}: {found.title}"))
         choices += [(f"module:{m.id}", f"Day {found.number} · {m.title}") for m in found.modules]
     for item in current_app.extensions["imr_toolkit"].items:
-        choices.append((f"toolkit:{item.id}", f"Toolkit · {item.kind.label}: {item.title}"))
+        if item.kind.trainers_only:
+            label = f"Trainer's guide (trainers and directors only): {item.title}"
+        else:
+            label = f"Toolkit · {item.kind.label}: {item.title}"
+        choices.append((f"toolkit:{item.id}", label))
+        if item.has_group_version:
+            choices.append(
+                (
+                    f"toolkit:{item.id}@group",
+                    f"Toolkit · {item.kind.label}, group version: {item.title}",
+                )
+            )
     return choices
 
 
@@ -314,7 +328,9 @@ def _title_of(item: str) -> str:
     if kind == "module":
         return catalog().module(key).title  # type: ignore[union-attr]
     if kind == "toolkit":
-        return current_app.extensions["imr_toolkit"].item(key).title
+        item_id, _, version = key.partition("@")
+        title = current_app.extensions["imr_toolkit"].item(item_id).title
+        return f"{title} (group version)" if version == "group" else title
     return catalog().title
 
 

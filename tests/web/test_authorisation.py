@@ -24,6 +24,7 @@ from tests.support.lms import (
     LocalLms,
     csrf_token,
 )
+from tests.support.toolkit import fixture_toolkit
 
 ANON, PRAC, TRAIN, DIR = "anonymous", "practitioner", "trainer", "director"
 HOMES = {PRAC: "/practitioner", TRAIN: "/trainer", DIR: "/director"}
@@ -97,6 +98,11 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
         {ANON: 401, PRAC: 403, TRAIN: 302, DIR: 403},
     ),
     ("POST", "/consultation/sessions/{session}/move", {ANON: 401, PRAC: 403, TRAIN: 302, DIR: 403}),
+    (
+        "POST",
+        "/consultation/sessions/{session}/focus",
+        {ANON: 401, PRAC: 403, TRAIN: 302, DIR: 403},
+    ),
     ("POST", "/consultation/apologies/{apology}", {ANON: 401, PRAC: 403, TRAIN: 400, DIR: 403}),
     ("POST", "/consultation/roster/sync", {ANON: 401, PRAC: 403, TRAIN: 302, DIR: 403}),
     ("GET", "/consultation/mine", {ANON: 401, PRAC: 200, TRAIN: 403, DIR: 403}),
@@ -153,6 +159,10 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("GET", "/toolkit/", {ANON: 401, PRAC: 200, TRAIN: 200, DIR: 200}),
     ("GET", "/toolkit/{toolkit_item}", {ANON: 401, PRAC: 200, TRAIN: 200, DIR: 200}),
     ("GET", "/toolkit/{toolkit_item}.pdf", {ANON: 401, PRAC: 200, TRAIN: 200, DIR: 200}),
+    # the trainer's guide: trainers and directors only
+    ("GET", "/toolkit/{trainer_guide}", {ANON: 401, PRAC: 403, TRAIN: 200, DIR: 200}),
+    ("GET", "/toolkit/{trainer_guide}.pdf", {ANON: 401, PRAC: 403, TRAIN: 200, DIR: 200}),
+    ("GET", "/toolkit/{handout}?version=group", {ANON: 401, PRAC: 200, TRAIN: 200, DIR: 200}),
     ("GET", "/fidelity/", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 200}),
     ("GET", "/fidelity/programs/{program}", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 200}),
     ("POST", "/fidelity/programs/{program}/reviews", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 302}),
@@ -227,6 +237,8 @@ def _fixture_ids(app: Flask) -> dict[str, str]:
             "token": "not-a-real-token",
             "ticket": "not-a-real-ticket",
             "toolkit_item": "coping-plan",
+            "trainer_guide": "trainer-guide-day-1",
+            "handout": "medication-handout",
             "certificate": "999999",
             "issuer": "999999",
             "review": "999999",
@@ -267,9 +279,10 @@ def test_each_route_answers_each_role_as_the_matrix_says(app: Flask, lms: LocalL
     if role != ANON:
         assert lms.launch(client, USERS[role]).status_code == 302
         token = csrf_token(client.get(HOMES[role]))
-    for method, template, expected in MATRIX:
-        url = template.format(**ids)
-        assert _request(client, method, url, token) == expected[role], f"{role} {method} {url}"
+    with fixture_toolkit(app):  # a trainer's guide and a handout, whatever toolkit/ holds yet
+        for method, template, expected in MATRIX:
+            url = template.format(**ids)
+            assert _request(client, method, url, token) == expected[role], f"{role} {method} {url}"
 
 
 @pytest.fixture

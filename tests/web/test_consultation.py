@@ -13,6 +13,7 @@ from flask import Flask
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from app.domain.toolkit import Toolkit
 from app.extensions import db
 from app.models.certification import AuditEntry
 from app.models.consultation import (
@@ -23,6 +24,7 @@ from app.models.consultation import (
 )
 from app.models.people import Enrolment, Person
 from tests.support.lms import PRACTITIONER, PRACTITIONER_2, TRAINER, LocalLms, csrf_token
+from tests.support.toolkit import fixture_toolkit
 
 NEXT_MONDAY = date.today() + timedelta(days=7 - date.today().weekday())
 
@@ -375,3 +377,80 @@ def test_roster_sync_pages_through_the_membership_container(app, lms, httpserver
     again = runner.invoke(args=["lti", "sync-roster"])
     assert again.exit_code == 0
     assert "0 added, 0 updated, 0 marked as left" in again.output
+
+
+# --- Skill focuses from the consultation guide (#20) ---
+
+
+def test_a_trainer_gives_sessions_a_focus_that_members_see_and_their_calendar_shows(app, lms):
+    with fixture_toolkit(app):
+        client, token = _trainer(app, lms)
+        group_id = _create(app, client, token)
+        sessions = _sessions(app, group_id)
+        page = client.get(f"/consultation/groups/{group_id}").get_data(as_text=True)
+        assert f'action="/consultation/sessions/{sessions[0][0]}/focus"' in page
+        assert '<option value="oars">Week 4: Open questions and reflections</option>' in page
+        chosen = client.post(
+            f"/consultation/sessions/{sessions[0][0]}/focus",
+            data={"csrf_token": token, "focus": "oars"},
+        )
+        assert chosen.status_code == 302
+        assert "Focus set: Open questions and reflections." in client.get(chosen.location).get_data(
+            as_text=True
+        )
+        with app.app_context():
+            assert db.session.get(ConsultationSession, sessions[0][0]).focus == "oars"
+            assert db.session.get(ConsultationSession, sessions[1][0]).focus is None
+
+        practitioner = app.test_client()
+        lms.launch(practitioner, PRACTITIONER)
+        mine = practitioner.get("/consultation/mine").get_data(as_text=True)
+        assert "Skill focus: <strong>Open questions and reflections</strong>." in mine
+        url = mine.split('class="feed-url">', 1)[1].split("</code>", 1)[0]
+        feed = app.test_client().get(url.removeprefix("http://localhost"))
+        events = sorted(
+            icalendar.Calendar.from_ical(feed.data).walk("VEVENT"), key=lambda e: e["DTSTART"].dt
+        )
+        assert str(events[0]["DESCRIPTION"]).startswith(
+            "Skill focus: Open questions and reflections. Use open questions and reflections."
+        )
+        assert "DESCRIPTION" not in events[1]
+
+
+def test_a_focus_is_only_ever_one_of_the_guides_never_free_text_nor_a_get(app, lms):
+    with fixture_toolkit(app):
+        client, token = _trainer(app, lms)
+        group_id = _create(app, client, token)
+        session_id = _sessions(app, group_id)[0][0]
+        url = f"/consultation/sessions/{session_id}/focus"
+        typed = client.post(url, data={"csrf_token": token, "focus": "Maya's hard week"})
+        assert "Choose a focus from the consultation guide" in client.get(typed.location).get_data(
+            as_text=True
+        )
+        assert client.post(url, data={"focus": "oars"}).status_code == 400  # no CSRF token
+        assert client.get(url).status_code == 405
+        with app.app_context():
+            assert db.session.get(ConsultationSession, session_id).focus is None
+        client.post(url, data={"csrf_token": token, "focus": "oars"})
+        client.post(url, data={"csrf_token": token, "focus": ""})
+        with app.app_context():
+            assert db.session.get(ConsultationSession, session_id).focus is None
+        _pretend_held(app, group_id, 1)
+        client.post(url, data={"csrf_token": token, "focus": "oars"})
+        with app.app_context():
+            assert db.session.get(ConsultationSession, session_id).focus is None
+
+
+def test_without_a_consultation_guide_no_focus_is_offered(app, lms):
+    real = app.extensions["imr_toolkit"]
+    app.extensions["imr_toolkit"] = Toolkit(
+        tuple(item for item in real.items if item.id != "consultation-guide"), real.sessions
+    )
+    try:
+        client, token = _trainer(app, lms)
+        group_id = _create(app, client, token)
+        page = client.get(f"/consultation/groups/{group_id}").get_data(as_text=True)
+    finally:
+        app.extensions["imr_toolkit"] = real
+    assert "Skill focus" not in page
+    assert "/focus" not in page

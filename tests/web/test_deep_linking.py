@@ -9,7 +9,8 @@ import pytest
 from flask import Flask
 from jwcrypto.jwk import JWK
 
-from tests.support.lms import PRACTITIONER, TRAINER, LocalLms, csrf_token
+from tests.support.lms import DIRECTOR, PRACTITIONER, TRAINER, LocalLms, csrf_token
+from tests.support.toolkit import fixture_toolkit
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
@@ -92,3 +93,63 @@ def test_the_picker_needs_a_deep_linking_launch(app: Flask, lms: LocalLms):
     response = client.get("/training/deep-link")
     assert response.status_code == 400
     assert "starts in your LMS" in response.get_data(as_text=True)
+
+
+def _place(app: Flask, lms: LocalLms, item: str) -> dict:
+    """A trainer picks the item in a deep-linking launch; the custom claims the LMS stores."""
+    trainer = app.test_client()
+    trainer.post(
+        "/lti/launch", data=lms.launch_fields(trainer, TRAINER, claims=_deep_linking_claims())
+    )
+    picker = trainer.get("/training/deep-link")
+    reply = trainer.post(
+        "/training/deep-link", data={"item": item, "csrf_token": csrf_token(picker)}
+    )
+    token = re.search(r'name="JWT" value="([^"]+)"', reply.get_data(as_text=True)).group(1)
+    [content] = jwt.decode(token, options={"verify_signature": False})[DL + "content_items"]
+    return content
+
+
+def test_a_trainer_places_a_handout_its_group_version_and_a_trainers_guide_day(
+    app: Flask, lms: LocalLms
+):
+    with fixture_toolkit(app):
+        trainer = app.test_client()
+        trainer.post(
+            "/lti/launch", data=lms.launch_fields(trainer, TRAINER, claims=_deep_linking_claims())
+        )
+        picker = trainer.get("/training/deep-link").get_data(as_text=True)
+        assert 'value="toolkit:medication-handout"' in picker
+        assert "Toolkit · Handout, group version: Using medication well" in picker
+        assert (
+            "Trainer&#39;s guide (trainers and directors only): Trainer&#39;s guide, day 1"
+            in picker
+        )
+
+        handout = _place(app, lms, "toolkit:medication-handout@group")
+        assert handout["title"] == "Using medication well (group version)"
+        practitioner = app.test_client()
+        placed = lms.launch(practitioner, PRACTITIONER, claims={LTI + "custom": handout["custom"]})
+        assert placed.location == "/toolkit/medication-handout?version=group"
+        assert "A group planning round" in practitioner.get(placed.location).get_data(as_text=True)
+
+        day = _place(app, lms, "toolkit:trainer-guide-day-1")
+        assert day["custom"] == {"imr_item": "toolkit:trainer-guide-day-1"}
+        for user in (TRAINER, DIRECTOR):
+            client = app.test_client()
+            landed = lms.launch(client, user, claims={LTI + "custom": day["custom"]})
+            assert landed.location == "/toolkit/trainer-guide-day-1"
+            assert client.get(landed.location).status_code == 200
+        placed = lms.launch(practitioner, PRACTITIONER, claims={LTI + "custom": day["custom"]})
+        refused = practitioner.get(placed.location)
+        assert refused.status_code == 403
+        assert "for trainers and directors" in refused.get_data(as_text=True)
+
+
+def test_the_picker_is_only_for_trainers_and_directors(app: Flask, lms: LocalLms):
+    practitioner = app.test_client()
+    practitioner.post(
+        "/lti/launch",
+        data=lms.launch_fields(practitioner, PRACTITIONER, claims=_deep_linking_claims()),
+    )
+    assert practitioner.get("/training/deep-link").status_code == 403
