@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from app.content.coverage import completeness_problems, topic_rows
 from app.content.loader import load_catalog
 from app.content.model import TOPIC_AREAS
@@ -14,11 +12,11 @@ from app.content.quizzes import load_quizzes
 from app.content.rubrics import load_rubric
 from app.content.toolkit import load_toolkit
 from config import ROOT_DIR
+from tests.support.settings import configured
 
 VALID = ROOT_DIR / "tests" / "fixtures" / "toolkit-v2" / "valid"
 
 
-@pytest.mark.xfail(strict=True, reason="toolkit content for #20 lands from other branches")
 def test_the_real_content_is_complete(runner):
     catalog = load_catalog(ROOT_DIR / "courses")
     rubric = load_rubric(ROOT_DIR / "rubrics" / "treatment-integrity.yaml")
@@ -34,21 +32,18 @@ def test_the_real_content_is_complete(runner):
 
 
 def test_content_check_prints_coverage_and_readability_and_fails_on_gaps(app, runner):
-    real = app.config["IMR_SETTINGS"]
-    app.config["IMR_SETTINGS"] = real.with_overrides(toolkit_dir=VALID)
-    try:
+    """The fixture toolkit has a little of medication and nothing of the other topics."""
+    with configured(app, toolkit_dir=VALID):
         result = runner.invoke(args=["content", "check"])
-    finally:
-        app.config["IMR_SETTINGS"] = real
     assert result.exit_code == 1
     output = result.output
     assert "No invalid files" in output
     table = output[output.index("topic area") : output.index("Readability")].splitlines()
     lines = {line.split()[0]: line.split() for line in table if line.strip()}
-    assert lines["medication"][:5] == ["medication", "medication-handout", "2/4", "1", "32"]
-    assert lines["healthy-lifestyles"][:5] == ["healthy-lifestyles", "—", "0/4", "0", "0"]
+    assert lines["medication"][:4] == ["medication", "medication-handout", "2/4", "1"]
+    assert lines["healthy-lifestyles"][:4] == ["healthy-lifestyles", "—", "0/4", "0"]
     assert "handout medication-handout: grade 1.7, group version 1.2, 92 words" in output
     assert "leaflet for-supporters: grade 0.9, 31 words" in output
     assert "medication has no individual session plan for session 3, 4 of 4" in output
-    assert "healthy-lifestyles has no training module" in output
+    assert "healthy-lifestyles has no handout" in output
     assert "the thought-record worksheet is missing" not in output

@@ -391,7 +391,6 @@ def test_a_bank_without_cues_passes_quizzes_check(runner):
     assert "FAIL" not in result.output
 
 
-@pytest.mark.xfail(strict=True, reason="banks are being rewritten for #16")
 def test_real_banks_pass_the_cue_thresholds(runner):
     result = runner.invoke(args=["quizzes", "check"])
     assert result.exit_code == 0, result.output
