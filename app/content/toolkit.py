@@ -876,7 +876,13 @@ def _rating(check: _ItemChecker, value: dict[str, Any], rubric: Rubric, *where: 
         check.keys(value, {"rubric"}, {"rubric"}, *where)
         if value["rubric"] != rubric.id:
             check.error(f"the only rubric is `{rubric.id}`", *where, "rubric")
-        lines = tuple(RatingLine(item.title, item.guide) for item in rubric.items)
+        lines = tuple(
+            RatingLine(
+                item.title if item.applies_to("individual") else f"{item.title} (groups only)",
+                item.guide,
+            )
+            for item in rubric.items
+        )
         return Block("rating", rating_lines=lines, scale=("1", "2", "3", "4", "5"))
     check.keys(value, {"items", "scale"}, {"items", "scale"}, *where)
     items = check.texts(value, "items", 2, 20, *where)

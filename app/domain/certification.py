@@ -11,14 +11,26 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from fractions import Fraction
+from typing import NamedTuple
+
+SESSION_FORMATS = ("individual", "group")
 
 
 @dataclass(frozen=True)
 class RubricItem:
+    """One rubric item: the formats it applies to, the lowest rating a pass allows, and what each
+    level 1 to 5 looks like in a session (levels[0] describes 1)."""
+
     id: str
     title: str
     required: bool
     guide: str
+    formats: tuple[str, ...] = SESSION_FORMATS
+    minimum: int | None = None
+    levels: tuple[str, ...] = ()
+
+    def applies_to(self, session_format: str) -> bool:
+        return session_format in self.formats
 
 
 @dataclass(frozen=True)
@@ -35,32 +47,71 @@ class Rubric:
         return [label for start, label in self.bands if mean >= start][-1]
 
 
+class Shortfall(NamedTuple):
+    """A rated item below its minimum: it fails the sign-off whatever the mean."""
+
+    title: str
+    rating: int
+    minimum: int
+
+    def __str__(self) -> str:
+        return f"“{self.title}” rated {self.rating}, below the minimum of {self.minimum}"
+
+
 @dataclass(frozen=True)
 class RubricResult:
     mean: Fraction
     band: str
     passed: bool
     rated: int
+    below_minimum: tuple[Shortfall, ...] = ()
 
 
 class RatingError(ValueError):
     """The ratings do not fit the rubric (the message names the item)."""
 
 
-def score_rubric(rubric: Rubric, ratings: Mapping[str, int | None]) -> RubricResult:
-    """The mean of every required item and of the optional items that were rated (1 to 5 each)."""
-    values = []
+def _rating(item: RubricItem, ratings: Mapping[str, int | None], session_format: str) -> int | None:
+    """The item's rating, None when it is not counted; refuses what a trainer must correct."""
+    rating = ratings.get(item.id)
+    if not item.applies_to(session_format):
+        if rating is not None:
+            only = " and ".join(item.formats)
+            raise RatingError(
+                f"“{item.title}” is rated in {only} sessions only: "
+                f"leave it unrated for {session_format} sessions"
+            )
+        return None
+    if rating is None:
+        if item.required:
+            raise RatingError(f"rate “{item.title}”: it is required")
+        return None
+    if not 1 <= rating <= 5:
+        raise RatingError(f"“{item.title}” must be rated from 1 to 5")
+    return rating
+
+
+def score_rubric(
+    rubric: Rubric, ratings: Mapping[str, int | None], session_format: str
+) -> RubricResult:
+    """The mean of the items that apply to the session's format (required ones, and optional ones
+    that were rated). A pass needs the pass mean and no rated item below its minimum, because a
+    high mean must not hide a core element done badly."""
+    if session_format not in SESSION_FORMATS:
+        raise RatingError(f"the session must be {' or '.join(SESSION_FORMATS)}")
+    values, short = [], []
     for item in rubric.items:
-        rating = ratings.get(item.id)
+        rating = _rating(item, ratings, session_format)
         if rating is None:
-            if item.required:
-                raise RatingError(f"rate “{item.title}”: it is required")
             continue
-        if not 1 <= rating <= 5:
-            raise RatingError(f"“{item.title}” must be rated from 1 to 5")
         values.append(rating)
+        if item.minimum is not None and rating < item.minimum:
+            short.append(Shortfall(item.title, rating, item.minimum))
+    if not values:
+        raise RatingError(f"rate at least one item that applies to {session_format} sessions")
     mean = Fraction(sum(values), len(values))
-    return RubricResult(mean, rubric.band(mean), mean >= rubric.pass_mean, len(values))
+    passed = mean >= rubric.pass_mean and not short
+    return RubricResult(mean, rubric.band(mean), passed, len(values), tuple(short))
 
 
 class Approval(StrEnum):
@@ -154,12 +205,11 @@ def _signoff(e: Evidence, rules: CertificationRules) -> Requirement:
     if e.signoff is None:
         return Requirement("signoff", label, False, "No competency sign-off yet")
     if not e.signoff.passed:
-        return Requirement(
-            "signoff",
-            label,
-            False,
-            f"Latest sign-off rated {float(e.signoff.mean):.2f} ({e.signoff.band}): below the pass mark",
-        )
+        rated = f"Latest sign-off rated {float(e.signoff.mean):.2f} ({e.signoff.band})"
+        if e.signoff.below_minimum:
+            items = "; ".join(str(short) for short in e.signoff.below_minimum)
+            return Requirement("signoff", label, False, f"{rated}, not passed: {items}")
+        return Requirement("signoff", label, False, f"{rated}: below the pass mark")
     return Requirement("signoff", label, True)
 
 

@@ -336,9 +336,11 @@ def record_signoff(
     ratings: dict[str, int | None],
     comments: dict[str, str],
     summary: str,
+    session_format: str = "individual",
 ) -> CompetencySignoff:
-    """A trainer's rubric ratings; raises RatingError for a missing or out-of-range rating."""
-    result = score_rubric(rubric, ratings)
+    """A trainer's rubric ratings of an individual or group session; raises RatingError for a
+    missing or out-of-range rating, or a rating of an item the session's format does not have."""
+    result = score_rubric(rubric, ratings, session_format)
     signoff = CompetencySignoff(
         person_id=person_id,
         organisation_id=organisation_id,

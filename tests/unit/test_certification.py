@@ -75,7 +75,7 @@ RUBRIC = Rubric(
     ],
 )
 def test_rubric_mean_band_and_pass(ratings, mean, band, passed):
-    result = score_rubric(RUBRIC, ratings)
+    result = score_rubric(RUBRIC, ratings, "individual")
     assert (result.mean, result.band, result.passed) == (Fraction(mean), band, passed)
 
 
@@ -85,7 +85,7 @@ def test_rubric_mean_band_and_pass(ratings, mean, band, passed):
 )
 def test_rubric_refuses_incomplete_or_out_of_range_ratings(ratings, message):
     with pytest.raises(RatingError, match=message):
-        score_rubric(RUBRIC, ratings)
+        score_rubric(RUBRIC, ratings, "individual")
 
 
 RULES = CertificationRules(consultation_sessions=12, consultation_rate=75)

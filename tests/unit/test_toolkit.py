@@ -47,7 +47,12 @@ def test_every_module_link_resolves_and_the_self_check_uses_the_rubric():
         assert all(CATALOG.module(module) for module in item.modules), item.id
     self_check = REAL.item("session-fidelity-self-check")
     rating = next(b for s in self_check.sections for b in s.blocks if b.kind == "rating")
-    assert [line.label for line in rating.rating_lines] == [i.title for i in RUBRIC.items]
+    assert [line.label for line in rating.rating_lines] == [
+        i.title + ("" if i.applies_to("individual") else " (groups only)") for i in RUBRIC.items
+    ]
+    assert "Involves every group member (groups only)" in [
+        line.label for line in rating.rating_lines
+    ]
     assert rating.scale == ("1", "2", "3", "4", "5")
 
 
