@@ -4,9 +4,25 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, IntegerField, RadioField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    ValidationError,
+)
 
+from app.domain.certification import SESSION_FORMATS
 from app.forms import options, whole_number
 
 
@@ -20,6 +36,9 @@ class SignoffForm(FlaskForm):
             [("role-play", "A role-played session"), ("recorded session", "A recorded session")]
         ),
         validators=[InputRequired("Say what you observed.")],
+    )
+    session_format = HiddenField(
+        validators=[AnyOf(SESSION_FORMATS, "Say whether it was an individual or a group session.")]
     )
     summary = TextAreaField(
         "Overall comments (about the practitioner's skills only)", validators=[Length(max=2000)]

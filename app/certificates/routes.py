@@ -24,7 +24,7 @@ from app.auth import identity, load_owned, role_required
 from app.certificates import bp
 from app.certificates.dashboard import director_dashboard
 from app.certificates.forms import PolicyForm, RosterForm, SignoffForm, StandingForm
-from app.domain.certification import RatingError
+from app.domain.certification import SESSION_FORMATS, RatingError
 from app.domain.roles import Role
 from app.exports import csv_response
 from app.extensions import db
@@ -96,11 +96,17 @@ def signoff(person_id: int) -> Response:
         abort(404, "That practitioner is not in your cohort.")
     catalog, banks, rubric = _content()
     form, errors, status = SignoffForm(), [], 200
-    ratings = {item.id: request.form.get(f"rating-{item.id}", "") for item in rubric.items}
-    comments = {item.id: request.form.get(f"comment-{item.id}", "")[:500] for item in rubric.items}
+    if not form.is_submitted():
+        form.session_format.data = request.args.get("format", "individual")
+    session_format = (
+        form.session_format.data if form.session_format.data in SESSION_FORMATS else "individual"
+    )
+    items = [item for item in rubric.items if item.applies_to(session_format)]
+    ratings = {item.id: request.form.get(f"rating-{item.id}", "") for item in items}
+    comments = {item.id: request.form.get(f"comment-{item.id}", "")[:500] for item in items}
     if form.validate_on_submit():
         try:
-            titles = {item.id: item.title for item in rubric.items}
+            titles = {item.id: item.title for item in items}
             parsed = {k: posted_rating(titles[k], v) for k, v in ratings.items()}
             service.record_signoff(
                 rubric,
@@ -112,6 +118,7 @@ def signoff(person_id: int) -> Response:
                 parsed,
                 comments,
                 form.summary.data or "",
+                session_format=session_format,
             )
         except RatingError as error:
             errors.append(str(error).capitalize())
@@ -132,6 +139,8 @@ def signoff(person_id: int) -> Response:
         "certificates/signoff.html",
         person=person,
         rubric=rubric,
+        items=items,
+        session_format=session_format,
         form=form,
         errors=errors,
         ratings=ratings,

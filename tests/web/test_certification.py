@@ -40,7 +40,12 @@ def _sign_off(app: Flask, lms: LocalLms, rating: int = 4):
         "observed": "role-play",
         "summary": "Confident structure; keep working on action planning.",
     }
-    data |= {f"rating-{item.id}": str(rating) for item in rubric.items if item.required}
+    data["session_format"] = "individual"
+    data |= {
+        f"rating-{item.id}": str(rating)
+        for item in rubric.items
+        if item.required and item.applies_to("individual")
+    }
     return trainer, trainer.post(f"/certification/signoff/{person_id}", data=data)
 
 
@@ -84,6 +89,7 @@ def test_a_missing_rubric_rating_is_refused(app, lms):
             "csrf_token": csrf_token(page),
             "observed_on": "2026-11-20",
             "observed": "role-play",
+            "session_format": "individual",
             "rating-goal-setting": "4",
         },
     )
