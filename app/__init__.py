@@ -10,11 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.content.fidelity import load_fidelity_scale
-from app.content.loader import load_catalog
-from app.content.quizzes import load_quizzes
-from app.content.rubrics import load_rubric
-from app.content.toolkit import load_toolkit
+from app.content import ContentPaths, load_content
 from app.urls import public_url
 from config import INSTANCE_DIR, Settings, load_settings
 
@@ -104,22 +100,25 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         app.register_blueprint(demo_lms.bp)
 
 
+def content_paths(settings: Settings) -> ContentPaths:
+    """Where the settings say each part of the content lives."""
+    return ContentPaths(
+        courses=settings.courses_dir,
+        quizzes=settings.quizzes_dir,
+        rubric=settings.rubric_file,
+        fidelity_scale=settings.fidelity_scale_file,
+        toolkit=settings.toolkit_dir,
+    )
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app for the given settings (from the environment when none are given)."""
     settings = settings or load_settings()
-    catalog = load_catalog(settings.courses_dir)  # refuses to start on invalid content
-    quizzes = load_quizzes(settings.quizzes_dir, catalog)
-    rubric = load_rubric(settings.rubric_file)
-    fidelity_scale = load_fidelity_scale(settings.fidelity_scale_file, catalog)
-    toolkit = load_toolkit(settings.toolkit_dir, catalog, rubric)
+    content = load_content(content_paths(settings))  # refuses to start on invalid content
     INSTANCE_DIR.mkdir(exist_ok=True)
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_mapping(_flask_config(settings))
-    app.extensions["imr_catalog"] = catalog
-    app.extensions["imr_quizzes"] = quizzes
-    app.extensions["imr_rubric"] = rubric
-    app.extensions["imr_fidelity_scale"] = fidelity_scale
-    app.extensions["imr_toolkit"] = toolkit
+    app.extensions["imr_content"] = content
     if settings.proxy_fix_hops:
         # The client's address (rate limits) and scheme come from the proxies; the host never
         # does: links are built from PUBLIC_URL, and TRUSTED_HOSTS refuses any other Host.

@@ -16,7 +16,7 @@ from flask import Flask, current_app
 from pylti1p3.exception import LtiServiceException
 from sqlalchemy import select
 
-from app.extensions import db
+from app.extensions import content, db
 from app.models.base import utc_now
 from app.models.quizzes import GradeDelivery
 from app.models.tenancy import Cohort
@@ -86,7 +86,7 @@ def purge_expired_launch_state() -> int:
 
 def _quiz_title(delivery_id: int) -> str:
     delivery = db.session.get_one(GradeDelivery, delivery_id)
-    bank = current_app.extensions["imr_quizzes"].get(delivery.attempt.quiz_id)
+    bank = content().quizzes.get(delivery.attempt.quiz_id)
     return bank.title if bank else delivery.attempt.quiz_id
 
 

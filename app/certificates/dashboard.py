@@ -6,12 +6,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from app.domain.certification import Standing
 from app.domain.roles import Role
-from app.extensions import db
+from app.extensions import content, db
 from app.models.base import utc_now
 from app.models.certification import Certificate
 from app.models.people import Enrolment, Person
@@ -80,7 +79,7 @@ def director_dashboard(
     organisation_id: int, query: str = "", standing: str = "", program: str = ""
 ) -> DashboardView:
     """Every practitioner of the organisation with their certification status."""
-    modules_total = len(current_app.extensions["imr_catalog"].modules)
+    modules_total = len(content().catalog.modules)
     enrolments = db.session.execute(
         select(Person, Cohort.title, Program.name)
         .join(Enrolment, Enrolment.person_id == Person.id)

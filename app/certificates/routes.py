@@ -7,7 +7,6 @@ import zipfile
 
 from flask import (
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -27,7 +26,7 @@ from app.certificates.forms import PolicyForm, RosterForm, SignoffForm, Standing
 from app.domain.certification import SESSION_FORMATS, RatingError
 from app.domain.roles import Role
 from app.exports import csv_response
-from app.extensions import db
+from app.extensions import content, db
 from app.forms import posted_rating, whole_number
 from app.models.certification import AuditEntry, Certificate, CertificationPolicy
 from app.models.tenancy import Cohort
@@ -44,20 +43,12 @@ def _verify_url(code: str) -> str:
     return public_url("verify.certificate", code=code)
 
 
-def _content() -> tuple:
-    return (
-        current_app.extensions["imr_catalog"],
-        current_app.extensions["imr_quizzes"],
-        current_app.extensions["imr_rubric"],
-    )
-
-
 @bp.get("/")
 @role_required(Role.PRACTITIONER)
 def mine() -> str:
     """What is left before certification, and the practitioner's certificates."""
     me = identity()
-    catalog, banks, _ = _content()
+    catalog, banks = content().catalog, content().quizzes
     cohort = db.session.get_one(Cohort, me.cohort_id)
     service.issue_if_eligible(catalog, banks, me.person_id, cohort, _verify_url)
     return render_template(
@@ -94,7 +85,7 @@ def signoff(person_id: int) -> Response:
     person = practitioner_in_cohort(me.cohort_id or 0, person_id)
     if person is None:
         abort(404, "That practitioner is not in your cohort.")
-    catalog, banks, rubric = _content()
+    catalog, banks, rubric = content().catalog, content().quizzes, content().rubric
     form, errors, status = SignoffForm(), [], 200
     if not form.is_submitted():
         form.session_format.data = request.args.get("format", "individual")
@@ -177,7 +168,7 @@ def dashboard() -> str:
 @role_required(Role.DIRECTOR)
 def dashboard_csv() -> Response:
     view = _dashboard_view()
-    catalog, banks, _ = _content()
+    catalog, banks = content().catalog, content().quizzes
     hours = ledgers(catalog, banks, identity().organisation_id)
     header = [
         "Practitioner",

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from flask import (
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -36,7 +35,7 @@ from app.domain.consultation import Mark, ScheduleError, local_wall_time
 from app.domain.roles import Role
 from app.domain.toolkit import Focus
 from app.exports import csv_response
-from app.extensions import db
+from app.extensions import content, db
 from app.forms import options
 from app.models.base import utc_now
 from app.models.consultation import PENDING, Apology, ConsultationGroup, ConsultationSession
@@ -68,7 +67,7 @@ def _session(session_id: int) -> ConsultationSession:
 
 def _focuses() -> dict[str, Focus]:
     """The consultation guide's skill focuses by id (none until the guide is in toolkit/)."""
-    guide = current_app.extensions["imr_toolkit"].consultation_guide()
+    guide = content().toolkit.consultation_guide()
     return {focus.id: focus for focus in guide.focuses} if guide else {}
 
 

@@ -6,7 +6,6 @@ from datetime import date
 
 from flask import (
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -18,10 +17,10 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from app.auth import identity, load_owned, role_required
-from app.domain.fidelity import FidelityRatingError, FidelityScale, items_staying_low
+from app.domain.fidelity import FidelityRatingError, items_staying_low
 from app.domain.roles import Role
 from app.exports import csv_response
-from app.extensions import db
+from app.extensions import content, db
 from app.fidelity import bp
 from app.forms import posted_rating
 from app.models.base import utc_now
@@ -29,10 +28,6 @@ from app.models.fidelity import FidelityReview
 from app.models.tenancy import Organisation, Program
 from app.pdf.fidelity import report
 from app.services import fidelity as service
-
-
-def scale() -> FidelityScale:
-    return current_app.extensions["imr_fidelity_scale"]
 
 
 def _review(review_id: int) -> FidelityReview:
@@ -48,7 +43,7 @@ def _checked_form() -> None:
 @role_required(Role.DIRECTOR)
 def index() -> str:
     """Every program with its last review, the next due date, and what is due or overdue."""
-    rows = service.standings(identity().organisation_id, scale(), utc_now().date())
+    rows = service.standings(identity().organisation_id, content().fidelity_scale, utc_now().date())
     return render_template(
         "fidelity/index.html", rows=rows, plain=FlaskForm(), today=utc_now().date()
     )
@@ -60,15 +55,17 @@ def program(program_id: int) -> str:
     """A program's reviews over time, as a chart, and the items that stay low."""
     found = load_owned(Program, program_id)
     reviews = service.current_reviews(found.id)
-    catalog = current_app.extensions["imr_catalog"]
+    catalog = content().catalog
     low = [
-        item for item in scale().items if item.id in items_staying_low([r.ratings for r in reviews])
+        item
+        for item in content().fidelity_scale.items
+        if item.id in items_staying_low([r.ratings for r in reviews])
     ]
     return render_template(
         "fidelity/program.html",
         program=found,
         reviews=reviews,
-        scale=scale(),
+        scale=content().fidelity_scale,
         low=low,
         catalog=catalog,
         plain=FlaskForm(),
@@ -92,10 +89,11 @@ def _posted() -> dict:
         abort(400, "Give the review date as a date (for example 2026-11-24).")
     ratings = {
         item.id: posted_rating(item.title, request.form.get(f"rating-{item.id}", ""))
-        for item in scale().items
+        for item in content().fidelity_scale.items
     }
     evidence = {
-        item.id: request.form.get(f"evidence-{item.id}", "")[:2000] for item in scale().items
+        item.id: request.form.get(f"evidence-{item.id}", "")[:2000]
+        for item in content().fidelity_scale.items
     }
     return {
         "reviewed_on": reviewed_on,
@@ -117,7 +115,7 @@ def review(review_id: int) -> Response:
         try:
             service.save(found, **_posted())
             if request.form.get("action") == "submit":
-                service.submit(found, scale(), identity().person_id)
+                service.submit(found, content().fidelity_scale, identity().person_id)
                 flash(
                     f"Review submitted: mean {float(found.mean):.2f}, {found.classification}.",
                     "success",
@@ -132,7 +130,7 @@ def review(review_id: int) -> Response:
     page = render_template(
         "fidelity/review.html",
         review=found,
-        scale=scale(),
+        scale=content().fidelity_scale,
         errors=errors,
         sources=service.SOURCES,
         program=db.session.get_one(Program, found.program_id),
@@ -165,7 +163,9 @@ def pdf(review_id: int) -> Response:
         abort(400, "Submit the review before printing its report.")
     program_ = db.session.get_one(Program, found.program_id)
     organisation = db.session.get_one(Organisation, found.organisation_id)
-    response = make_response(report(found, scale(), program_.name, organisation.name))
+    response = make_response(
+        report(found, content().fidelity_scale, program_.name, organisation.name)
+    )
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = (
         f'attachment; filename="fidelity-review-{found.id}.pdf"'
@@ -188,7 +188,7 @@ def export() -> Response:
             db.select(Program).filter_by(organisation_id=identity().organisation_id)
         )
     }
-    items = scale().items
+    items = content().fidelity_scale.items
     header = [
         "Program",
         "Reviewed on",

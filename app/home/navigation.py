@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import url_for
 
 from app.domain.roles import Role
+from app.extensions import content
 from app.forms import whole_number
 
 _HOME_ENDPOINT = {
@@ -25,7 +26,7 @@ def item_url(item: str | None) -> str | None:
 
     A trainer's guide item opens for trainers and directors; the page itself refuses anyone else.
     """
-    catalog = current_app.extensions["imr_catalog"]
+    catalog = content().catalog
     kind, _, key = (item or "").partition(":")
     if kind == "training" and not key:
         return url_for("training.overview")
@@ -36,7 +37,7 @@ def item_url(item: str | None) -> str | None:
         return url_for("training.module", module_id=key)
     if kind == "toolkit":
         item_id, _, version = key.partition("@")
-        found = current_app.extensions["imr_toolkit"].item(item_id)
+        found = content().toolkit.item(item_id)
         if found and version == "group" and found.has_group_version:
             return url_for("toolkit.item", item_id=item_id, version="group")
         if found and not version:

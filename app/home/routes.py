@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 
 from app.auth import current_identity, identity, role_required, switch_role
 from app.domain.roles import Role
-from app.extensions import db
+from app.extensions import content, db
 from app.home import bp
 from app.home.forms import SwitchRoleForm
 from app.home.navigation import landing_url
@@ -41,9 +41,9 @@ def practitioner() -> str:
     """The practitioner's home: their cohort and the trainers who lead it."""
     cohort = _cohort()
     trainers = [e for e in cohort_roster(cohort.id, Role.TRAINER) if e.active]
-    catalog = current_app.extensions["imr_catalog"]
+    catalog = content().catalog
     progress = progress_of(catalog, identity().person_id, cohort)
-    banks = current_app.extensions["imr_quizzes"]
+    banks = content().quizzes
     return render_template(
         "home/practitioner.html",
         cohort=cohort,
@@ -67,7 +67,7 @@ def trainer() -> str:
 def director() -> str:
     """The director's home: the organisation's programs and the cohorts in each."""
     overview = organisation_overview(identity().organisation_id)
-    scale = current_app.extensions["imr_fidelity_scale"]
+    scale = content().fidelity_scale
     attention = [
         row
         for row in fidelity.standings(identity().organisation_id, scale, utc_now().date())

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import (
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -24,6 +23,7 @@ from app.dispatch import dispatch
 from app.domain.quizzes import QuizBank
 from app.domain.roles import Role
 from app.exports import csv_response
+from app.extensions import content
 from app.forms import options, whole_number
 from app.models.people import Person
 from app.models.quizzes import SUBMITTED, QuizAttempt
@@ -47,12 +47,8 @@ from app.tasks import send_grade
 COMPETENCY_LABELS = {s.value: f"{s.label} strategies" for s in Strategy} | TOPIC_AREAS
 
 
-def banks() -> dict[str, QuizBank]:
-    return current_app.extensions["imr_quizzes"]
-
-
 def _bank(quiz_id: str) -> QuizBank:
-    bank = banks().get(quiz_id)
+    bank = content().quizzes.get(quiz_id)
     if bank is None:
         abort(404, "There is no such quiz (it may have been renamed or removed).")
     return bank
@@ -125,7 +121,7 @@ def index() -> str:
             [a for a in mine if a.quiz_id == bank.id],
             allowed_attempts(bank, me.person_id, me.organisation_id),
         )
-        for bank in banks().values()
+        for bank in content().quizzes.values()
     ]
     return render_template(
         "quizzes/index.html", rows=rows, profile=competencies(mine), labels=COMPETENCY_LABELS
@@ -210,8 +206,10 @@ def result(attempt_id: int) -> Response | str:
 @role_required(Role.TRAINER)
 def results() -> str:
     """The cohort's quiz results: best score and attempts per practitioner and quiz."""
-    table = quiz_results.cohort_table(identity().cohort_id, list(banks().values()))  # type: ignore[arg-type]
-    return render_template("quizzes/results.html", table=table, banks=list(banks().values()))
+    table = quiz_results.cohort_table(identity().cohort_id, list(content().quizzes.values()))  # type: ignore[arg-type]
+    return render_template(
+        "quizzes/results.html", table=table, banks=list(content().quizzes.values())
+    )
 
 
 def _cohort_practitioner(person_id: int) -> Person:
@@ -228,18 +226,21 @@ def _practitioner_page(person: Person, form: ExtraAttemptForm, status: int = 200
         "quizzes/practitioner.html",
         person=person,
         attempts=attempts,
-        banks=banks(),
+        banks=content().quizzes,
         form=form,
         profile=competencies(attempts),
         labels=COMPETENCY_LABELS,
-        allowed={b.id: allowed_attempts(b, person.id, organisation_id) for b in banks().values()},
+        allowed={
+            b.id: allowed_attempts(b, person.id, organisation_id)
+            for b in content().quizzes.values()
+        },
     )
     return make_response(page, status)
 
 
 def _extra_form() -> ExtraAttemptForm:
     form = ExtraAttemptForm()
-    form.quiz.choices = options((bank.id, bank.title) for bank in banks().values())
+    form.quiz.choices = options((bank.id, bank.title) for bank in content().quizzes.values())
     return form
 
 
@@ -277,7 +278,7 @@ def review_attempt(attempt_id: int) -> str:
     return render_template(
         "quizzes/result.html",
         attempt=found,
-        bank=banks().get(found.quiz_id),
+        bank=content().quizzes.get(found.quiz_id),
         questions=review(found),
         detail=True,
         reviewer=True,
@@ -300,7 +301,7 @@ def resend(attempt_id: int) -> Response:
 @role_required(Role.TRAINER, Role.DIRECTOR)
 def analysis() -> str:
     """Item analysis of every question across the organisation's cohorts, worst first."""
-    report = quiz_results.item_report(identity().organisation_id, banks())
+    report = quiz_results.item_report(identity().organisation_id, content().quizzes)
     return render_template("quizzes/analysis.html", report=report)
 
 
@@ -308,7 +309,7 @@ def analysis() -> str:
 @role_required(Role.TRAINER, Role.DIRECTOR)
 def analysis_csv() -> Response:
     """The item analysis as CSV."""
-    report = quiz_results.item_report(identity().organisation_id, banks())
+    report = quiz_results.item_report(identity().organisation_id, content().quizzes)
     header = [
         "Quiz",
         "Question",

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import delete, select
 
 from app.domain.toolkit import ToolkitItem
-from app.extensions import db
+from app.extensions import content, db
 from app.models.base import insert_for, utc_now
 from app.models.tenancy import Organisation
 from app.models.training import ToolkitPdf
@@ -28,7 +27,7 @@ def toolkit_pdf(item: ToolkitItem, organisation: Organisation, large_print: bool
     cached = db.session.scalar(select(ToolkitPdf.pdf).filter_by(**key))
     if cached is not None:
         return cached
-    titles = {m.id: m.title for m in current_app.extensions["imr_catalog"].modules.values()}
+    titles = {m.id: m.title for m in content().catalog.modules.values()}
     pdf = render(item, organisation.name, large_print, titles)
     db.session.execute(
         delete(ToolkitPdf).where(

@@ -6,7 +6,7 @@ A handout with group sections has a group version, shown and printed with `?vers
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request
+from flask import abort, render_template, request
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import SearchField, SelectField
@@ -19,21 +19,16 @@ from app.domain.toolkit import (
     FORMATS,
     LEAFLET_AUDIENCES,
     ItemKind,
-    Toolkit,
     ToolkitItem,
     ToolkitQuery,
 )
-from app.extensions import db
+from app.extensions import content, db
 from app.forms import options
 from app.models.tenancy import Organisation
 from app.services.toolkit import toolkit_pdf
 from app.toolkit import bp
 
 EVERYONE = (Role.PRACTITIONER, Role.TRAINER, Role.DIRECTOR)
-
-
-def toolkit() -> Toolkit:
-    return current_app.extensions["imr_toolkit"]
 
 
 class ToolkitSearchForm(FlaskForm):
@@ -64,7 +59,7 @@ def _trainer() -> bool:
 
 
 def _item_or_404(item_id: str) -> ToolkitItem:
-    item = toolkit().item(item_id)
+    item = content().toolkit.item(item_id)
     if item is None:
         abort(404, "There is no toolkit item with that name. Go back to the toolkit and search.")
     if item.kind.trainers_only and not _trainer():
@@ -97,7 +92,7 @@ def index() -> str:
         kind=form.kind.data if form.kind.validate(form) else "",
         trainer=_trainer(),
     )
-    return render_template("toolkit/index.html", form=form, items=toolkit().find(query))
+    return render_template("toolkit/index.html", form=form, items=content().toolkit.find(query))
 
 
 @bp.get("/<item_id>")
@@ -105,12 +100,12 @@ def index() -> str:
 def item(item_id: str) -> str:
     """An item on screen: read it, then print it or take the PDF; a plan links its sequence."""
     found = _item_or_404(item_id)
-    kit = toolkit()
+    kit = content().toolkit
     previous, following = kit.neighbours(found)
     return render_template(
         "toolkit/item.html",
         item=_version(found),
-        modules=current_app.extensions["imr_catalog"].modules,
+        modules=content().catalog.modules,
         handout=kit.handout_of(found.handout) if found.handout else None,
         worksheets=[w for w in map(kit.worksheet, found.worksheets) if w],
         previous=previous,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -15,11 +14,11 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from app.auth import identity, role_required
-from app.content.model import ActivityType, Catalog, Module
+from app.content.model import ActivityType, Module
 from app.domain.roles import Role
 from app.domain.training import TrainingProgress
 from app.exports import csv_response
-from app.extensions import db
+from app.extensions import content, db
 from app.forms import options
 from app.lti.tool import deep_linking_response, is_deep_linking
 from app.models.people import Person
@@ -56,10 +55,6 @@ FORMS = {
 }
 
 
-def catalog() -> Catalog:
-    return current_app.extensions["imr_catalog"]
-
-
 def _cohort() -> Cohort:
     cohort_id = identity().cohort_id
     if cohort_id is None:
@@ -71,11 +66,11 @@ def _my_progress() -> TrainingProgress | None:
     """The practitioner's own progress; trainers and directors preview without one."""
     if identity().role is not Role.PRACTITIONER:
         return None
-    return progress_of(catalog(), identity().person_id, _cohort())
+    return progress_of(content().catalog, identity().person_id, _cohort())
 
 
 def _module_or_404(module_id: str) -> Module:
-    module = catalog().module(module_id)
+    module = content().catalog.module(module_id)
     if module is None:
         abort(404, "This module is not part of the training (it may have been renamed or removed).")
     return module
@@ -93,14 +88,16 @@ def _check_day_open(progress: TrainingProgress | None, day: int) -> None:
 @role_required(*EVERYONE)
 def overview() -> str:
     """The five days with their progress (a preview of the outline for trainers and directors)."""
-    return render_template("training/overview.html", catalog=catalog(), progress=_my_progress())
+    return render_template(
+        "training/overview.html", catalog=content().catalog, progress=_my_progress()
+    )
 
 
 @bp.get("/day/<int:number>")
 @role_required(*EVERYONE)
 def day(number: int) -> str:
     """One day's modules and their status."""
-    found = catalog().day(number)
+    found = content().catalog.day(number)
     if found is None:
         abort(404, f"The training has no day {number}.")
     progress = _my_progress()
@@ -150,7 +147,7 @@ def _render_module(
     forms: dict,
     status: int = 200,
 ) -> Response:
-    ordered = catalog().ordered_modules
+    ordered = content().catalog.ordered_modules
     index = ordered.index(found)
     page = render_template(
         "training/module.html",
@@ -158,7 +155,7 @@ def _render_module(
         progress=progress,
         responses=responses,
         forms=forms,
-        materials=current_app.extensions["imr_toolkit"].for_module(found.id),
+        materials=content().toolkit.for_module(found.id),
         previous=ordered[index - 1] if index else None,
         following=ordered[index + 1] if index + 1 < len(ordered) else None,
     )
@@ -216,7 +213,7 @@ def consent() -> Response | str:
             "Your choice about sharing reflections is saved. You can change it at any time.",
             "success",
         )
-        if catalog().module(next_module):
+        if content().catalog.module(next_module):
             return redirect(url_for("training.module", module_id=next_module))
         return redirect(url_for("training.overview"))
     status = 400 if form.is_submitted() else 200
@@ -234,8 +231,8 @@ def cohort() -> str:
     return render_template(
         "training/cohort.html",
         cohort=found,
-        catalog=catalog(),
-        rows=cohort_progress(catalog(), found),
+        catalog=content().catalog,
+        rows=cohort_progress(content().catalog, found),
         settings_form=settings,
     )
 
@@ -258,16 +255,16 @@ def cohort_settings() -> Response:
 def cohort_csv() -> Response:
     """The progress grid as CSV, one row per practitioner."""
     found = _cohort()
-    modules = catalog().ordered_modules
+    modules = content().catalog.ordered_modules
     header = ["Practitioner", "Email", "Overall %"] + [
-        f"Day {d.number} modules complete" for d in catalog().days
+        f"Day {d.number} modules complete" for d in content().catalog.days
     ]
     header += [f"{m.id} (day {m.day})" for m in modules]
     rows = [
         [person.display_name, person.email or "", progress.percent]
         + [f"{day.completed}/{day.total}" for day in progress.days]
         + [progress.status_of(m.id).label for m in modules]
-        for person, progress in cohort_progress(catalog(), found)
+        for person, progress in cohort_progress(content().catalog, found)
     ]
     return csv_response(f"training-progress-{found.context_id}.csv", header, rows)
 
@@ -291,9 +288,9 @@ def practitioner(person_id: int) -> str:
     return render_template(
         "training/practitioner.html",
         person=person,
-        catalog=catalog(),
+        catalog=content().catalog,
         shares=shares,
-        progress=progress_of(catalog(), person.id, found),
+        progress=progress_of(content().catalog, person.id, found),
         responses=responses,
     )
 
@@ -302,11 +299,11 @@ def _deep_link_choices() -> list[tuple[str, str]]:
     """What a trainer or director may place in the course (only they reach the picker): the
     training, a day, a module, or a toolkit item, a handout's group version and the trainer's
     guide among them (the guide opens only for trainers and directors)."""
-    choices = [("training", f"The whole training: {catalog().title}")]
-    for found in catalog().days:
+    choices = [("training", f"The whole training: {content().catalog.title}")]
+    for found in content().catalog.days:
         choices.append((f"day:{found.number}", f"Day {found.number}: {found.title}"))
         choices += [(f"module:{m.id}", f"Day {found.number} · {m.title}") for m in found.modules]
-    for item in current_app.extensions["imr_toolkit"].items:
+    for item in content().toolkit.items:
         if item.kind.trainers_only:
             label = f"Trainer's guide (trainers and directors only): {item.title}"
         else:
@@ -325,14 +322,14 @@ def _deep_link_choices() -> list[tuple[str, str]]:
 def _title_of(item: str) -> str:
     kind, _, key = item.partition(":")
     if kind == "day":
-        return f"IMR training, day {key}: {catalog().day(int(key)).title}"  # type: ignore[union-attr]
+        return f"IMR training, day {key}: {content().catalog.day(int(key)).title}"  # type: ignore[union-attr]
     if kind == "module":
-        return catalog().module(key).title  # type: ignore[union-attr]
+        return content().catalog.module(key).title  # type: ignore[union-attr]
     if kind == "toolkit":
         item_id, _, version = key.partition("@")
-        title = current_app.extensions["imr_toolkit"].item(item_id).title
+        title = content().toolkit.item(item_id).title
         return f"{title} (group version)" if version == "group" else title
-    return catalog().title
+    return content().catalog.title
 
 
 @bp.route("/deep-link", methods=["GET", "POST"])

@@ -20,12 +20,11 @@ from jwcrypto.jwk import JWK
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from app.content.quizzes import load_quizzes
 from app.extensions import db
 from app.lti import keys
 from app.models.quizzes import GradeDelivery
 from tests.support.lms import PRACTITIONER, TRAINER, LocalLms, csrf_token
-from tests.support.quizzes import form_for, start, stored
+from tests.support.quizzes import form_for, sample_bank, start, stored
 
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 SCOPES = [
@@ -143,10 +142,8 @@ class StubGradebook:
 def gradebook(app: Flask, lms: LocalLms, httpserver: HTTPServer) -> Iterator[StubGradebook]:
     stub = StubGradebook(httpserver, app)
     stub.install()
-    bank = load_quizzes(FIXTURES, app.extensions["imr_catalog"])["sample"]
-    app.extensions["imr_quizzes"]["sample"] = bank
-    yield stub
-    app.extensions["imr_quizzes"].pop("sample")
+    with sample_bank(app):
+        yield stub
 
 
 def _ags_launch(app: Flask, lms: LocalLms, stub: StubGradebook, user=PRACTITIONER):

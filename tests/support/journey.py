@@ -15,6 +15,7 @@ from app.models.tenancy import Cohort
 from app.services import consultation as consultation_service
 from app.services.quizzes import start_or_resume, submit
 from app.services.training import save_response
+from tests.support.content import content_of
 from tests.support.quizzes import FormData, form_for
 
 
@@ -37,7 +38,7 @@ def complete_training_and_quizzes(app: Flask, subject: str) -> None:
     """Every required activity of every module, and a correct attempt at every quiz."""
     from app.quizzes.routes import raw_answers
 
-    catalog, banks = app.extensions["imr_catalog"], app.extensions["imr_quizzes"]
+    catalog, banks = content_of(app).catalog, content_of(app).quizzes
     with app.app_context():
         person = db.session.query(Person).filter_by(subject=subject).one()
         cohort = person.enrolments[0].cohort

@@ -13,6 +13,7 @@ from app.content.quizzes import load_quizzes
 from app.domain.quizzes import QuizBank
 from app.extensions import db
 from app.models.quizzes import QuizAttempt
+from tests.support.content import content_of
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "quizzes"
 
@@ -20,12 +21,13 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "quizzes"
 @contextmanager
 def sample_bank(app: Flask) -> Iterator[QuizBank]:
     """The small fixture bank, offered by the app next to the real ones while the block runs."""
-    bank = load_quizzes(FIXTURES, app.extensions["imr_catalog"])["sample"]
-    app.extensions["imr_quizzes"]["sample"] = bank
+    real = content_of(app)
+    bank = load_quizzes(FIXTURES, real.catalog)["sample"]
+    app.extensions["imr_content"] = real.with_quiz(bank)
     try:
         yield bank
     finally:
-        app.extensions["imr_quizzes"].pop("sample")
+        app.extensions["imr_content"] = real
 
 
 def stored(app: Flask, attempt_id: int) -> QuizAttempt:

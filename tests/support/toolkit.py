@@ -15,18 +15,16 @@ from flask import Flask
 from app.content.toolkit import load_toolkit
 from app.domain.toolkit import ItemKind, Toolkit
 from config import ROOT_DIR
+from tests.support.content import content_changed, content_of
 
 VALID = ROOT_DIR / "tests" / "fixtures" / "toolkit-v2" / "valid"
 
 
 @contextmanager
 def fixture_toolkit(app: Flask) -> Iterator[Toolkit]:
-    real: Toolkit = app.extensions["imr_toolkit"]
-    fixture = load_toolkit(VALID, app.extensions["imr_catalog"], app.extensions["imr_rubric"])
-    kept = [i for i in real.items if i.kind in {ItemKind.WORKSHEET, ItemKind.CHECKLIST}]
+    real = content_of(app)
+    fixture = load_toolkit(VALID, real.catalog, real.rubric)
+    kept = [i for i in real.toolkit.items if i.kind in {ItemKind.WORKSHEET, ItemKind.CHECKLIST}]
     items = {item.id: item for item in kept} | {item.id: item for item in fixture.items}
-    app.extensions["imr_toolkit"] = Toolkit(tuple(items.values()), fixture.sessions)
-    try:
-        yield app.extensions["imr_toolkit"]
-    finally:
-        app.extensions["imr_toolkit"] = real
+    with content_changed(app, toolkit=Toolkit(tuple(items.values()), fixture.sessions)) as changed:
+        yield changed.toolkit

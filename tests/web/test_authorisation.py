@@ -21,6 +21,7 @@ from app.models.people import Person
 from app.models.tenancy import Cohort, Organisation, Program
 from app.services.consultation import create_group, record_attendance, send_apology, set_members
 from app.services.quizzes import start_or_resume
+from tests.support.content import content_of
 from tests.support.lms import (
     COURSE,
     DIRECTOR,
@@ -199,7 +200,7 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
 
 def _fixture_ids(app: Flask, organisation: str = "Riverside Mental Health") -> dict[str, str]:
     """Objects of one organisation for the matrix's placeholders (Tom's attempt and apology)."""
-    catalog = app.extensions["imr_catalog"]
+    catalog = content_of(app).catalog
     module = catalog.ordered_modules[0]
     reflection = next(a for a in module.activities if a.type.value == "reflection")
     with app.app_context():
@@ -213,7 +214,7 @@ def _fixture_ids(app: Flask, organisation: str = "Riverside Mental Health") -> d
             .filter_by(subject=PRACTITIONER_2.sub, platform_id=org.platform_id)
             .one()
         )
-        bank = next(iter(app.extensions["imr_quizzes"].values()))
+        bank = next(iter(content_of(app).quizzes.values()))
         # Tom's attempt and apology: other practitioners get 404 for them
         attempt = start_or_resume(bank, person.id, cohort.organisation_id, cohort.id)
         group = create_group(

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.content import content_of
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -117,7 +119,7 @@ def _do_activity(frame, activity) -> None:
 
 def test_practitioner_completes_a_module_and_the_trainer_sees_it(page, live_server: str, app):
 
-    first = app.extensions["imr_catalog"].ordered_modules[0]
+    first = content_of(app).catalog.ordered_modules[0]
     frame = _launch_in_frame(page, live_server, "Alex Rivera")
     day_one = frame.get_by_role("progressbar", name="Day 1")
     expect(day_one).to_have_attribute("value", "0")
@@ -246,7 +248,7 @@ def test_practitioner_is_certified_and_the_director_verifies_it(page, live_serve
     trainer.get_by_role("link", name="Competency sign-off").click()
     trainer.get_by_label("Date of the observed session").fill("2026-11-20")
     trainer.get_by_label("A role-played session").check()
-    for item in app.extensions["imr_rubric"].items:
+    for item in content_of(app).rubric.items:
         if item.required and item.applies_to("individual"):
             trainer.locator(f"[id='rating-{item.id}-4']").check()
     trainer.get_by_role("button", name="Record sign-off").click()
@@ -281,7 +283,7 @@ def test_the_fidelity_chart_renders_in_a_browser(page, live_server: str, app):
     frame.get_by_role("link", name="Fidelity reviews").click()
     frame.get_by_role("button", name="Start a review").click()
     frame.get_by_label("Reviewers (two rate by consensus)").fill("Dana and Eli")
-    for item in app.extensions["imr_fidelity_scale"].items:
+    for item in content_of(app).fidelity_scale.items:
         frame.locator(f"[id='rating-{item.id}-4']").check()
     frame.get_by_role("button", name="Submit review").click()
     chart = frame.locator("figure.chart svg")

@@ -23,6 +23,7 @@ from app.models.certification import AuditEntry, Certificate, CertificationPolic
 from app.models.people import Enrolment, Person
 from app.models.tenancy import Cohort
 from app.services.certification import seal
+from tests.support.content import content_of
 from tests.support.journey import attend_consultation, complete_training_and_quizzes
 from tests.support.lms import DIRECTOR, PRACTITIONER, TRAINER, LocalLms, csrf_token
 
@@ -33,7 +34,7 @@ def _sign_off(app: Flask, lms: LocalLms, rating: int = 4):
     with app.app_context():
         person_id = db.session.query(Person).filter_by(subject=PRACTITIONER.sub).one().id
     page = trainer.get(f"/certification/signoff/{person_id}")
-    rubric = app.extensions["imr_rubric"]
+    rubric = content_of(app).rubric
     data = {
         "csrf_token": csrf_token(page),
         "observed_on": "2026-11-20",

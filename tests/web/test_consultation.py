@@ -23,6 +23,7 @@ from app.models.consultation import (
     ConsultationSession,
 )
 from app.models.people import Enrolment, Person
+from tests.support.content import content_changed, content_of
 from tests.support.lms import PRACTITIONER, PRACTITIONER_2, TRAINER, LocalLms, csrf_token
 from tests.support.toolkit import fixture_toolkit
 
@@ -442,15 +443,13 @@ def test_a_focus_is_only_ever_one_of_the_guides_never_free_text_nor_a_get(app, l
 
 
 def test_without_a_consultation_guide_no_focus_is_offered(app, lms):
-    real = app.extensions["imr_toolkit"]
-    app.extensions["imr_toolkit"] = Toolkit(
+    real = content_of(app).toolkit
+    without = Toolkit(
         tuple(item for item in real.items if item.id != "consultation-guide"), real.sessions
     )
-    try:
+    with content_changed(app, toolkit=without):
         client, token = _trainer(app, lms)
         group_id = _create(app, client, token)
         page = client.get(f"/consultation/groups/{group_id}").get_data(as_text=True)
-    finally:
-        app.extensions["imr_toolkit"] = real
     assert "Skill focus" not in page
     assert "/focus" not in page

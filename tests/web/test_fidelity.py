@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from app.extensions import db
 from app.models.fidelity import FidelityReview
 from app.models.tenancy import Program
+from tests.support.content import content_of
 from tests.support.lms import DIRECTOR, LocalLms, csrf_token
 
 
@@ -26,7 +27,7 @@ def _director(app: Flask, lms: LocalLms):
 
 
 def _form(app: Flask, token: str, rating: int, **extra: str) -> dict[str, str]:
-    items = app.extensions["imr_fidelity_scale"].items
+    items = content_of(app).fidelity_scale.items
     data = {
         "csrf_token": token,
         "reviewed_on": "2026-06-01",

@@ -20,6 +20,7 @@ from app.models.base import utc_now
 from app.models.certification import AuditEntry
 from app.models.quizzes import QuizAttempt
 from app.services.quizzes import submit
+from tests.support.content import content_of
 from tests.support.lms import PRACTITIONER, TRAINER, LocalLms, csrf_token
 from tests.support.quizzes import FIXTURES, FormData, form_for, sample_bank, start, stored
 
@@ -239,9 +240,8 @@ def test_editing_the_bank_later_never_rescores_or_rewrites_an_attempt(app, lms, 
         "{id: b, text: Recite the evidence on adherence., correct: true,",
     )
     (edited_dir / "sample.yaml").write_text(text)
-    app.extensions["imr_quizzes"]["sample"] = load_quizzes(
-        edited_dir, app.extensions["imr_catalog"]
-    )["sample"]
+    edited = load_quizzes(edited_dir, content_of(app).catalog)["sample"]
+    app.extensions["imr_content"] = content_of(app).with_quiz(edited)
     page = client.get(f"/quizzes/attempts/{attempt.id}/result").get_data(as_text=True)
     attempt = stored(app, attempt.id)
     assert attempt.percent == 100
@@ -250,9 +250,8 @@ def test_editing_the_bank_later_never_rescores_or_rewrites_an_attempt(app, lms, 
 
 
 def test_score_only_feedback_hides_the_questions(app, lms, sample):
-    app.extensions["imr_quizzes"]["sample"] = QuizBank(
-        **{**sample.__dict__, "feedback": "score-only"}
-    )
+    score_only = QuizBank(**{**sample.__dict__, "feedback": "score-only"})
+    app.extensions["imr_content"] = content_of(app).with_quiz(score_only)
     client, token = practitioner(app, lms)
     attempt = start(app, client, token)
     client.post(

@@ -15,12 +15,13 @@ from app.domain.toolkit import Toolkit
 from app.extensions import db
 from app.models.training import ToolkitPdf
 from app.pdf.toolkit import render
+from tests.support.content import content_changed, content_of
 from tests.support.lms import DIRECTOR, PRACTITIONER, TRAINER, LocalLms
 from tests.support.toolkit import fixture_toolkit
 
 
 def _toolkit(app: Flask) -> Toolkit:
-    return app.extensions["imr_toolkit"]
+    return content_of(app).toolkit
 
 
 def _words(text: str) -> str:
@@ -102,13 +103,9 @@ def test_a_new_content_version_replaces_the_cached_pdf(
     first = client.get("/toolkit/coping-plan.pdf").data
     toolkit = _toolkit(app)
     edited = replace(toolkit.item("coping-plan"), title="My coping plan (edited)", version="edited")
-    app.extensions["imr_toolkit"] = Toolkit(
-        tuple(edited if i.id == "coping-plan" else i for i in toolkit.items)
-    )
-    try:
+    changed = Toolkit(tuple(edited if i.id == "coping-plan" else i for i in toolkit.items))
+    with content_changed(app, toolkit=changed):
         second = client.get("/toolkit/coping-plan.pdf").data
-    finally:
-        app.extensions["imr_toolkit"] = toolkit
     assert second != first
     assert "My coping plan (edited)" in _pdf_text(second)
     with app.app_context():
@@ -184,7 +181,7 @@ def test_an_unknown_filter_value_is_ignored_and_an_unknown_item_is_404(
 def test_the_self_check_prints_the_competency_rubric(app: Flask, client: FlaskClient, lms):
     lms.launch(client, PRACTITIONER)
     text = _pdf_text(client.get("/toolkit/session-fidelity-self-check.pdf").data)
-    for item in app.extensions["imr_rubric"].items:
+    for item in content_of(app).rubric.items:
         assert _words(item.title) in text
 
 

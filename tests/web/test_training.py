@@ -19,13 +19,14 @@ from app.models.people import Person
 from app.models.training import ActivityResponse, ModuleCompletion
 from app.services.training import progress_of, save_response
 from config import ROOT_DIR
+from tests.support.content import content_of
 from tests.support.journey import complete_module
 from tests.support.lms import COURSE, PRACTITIONER, PRACTITIONER_2, TRAINER, LocalLms, csrf_token
 
 
 @pytest.fixture
 def catalog(app: Flask) -> Catalog:
-    return app.extensions["imr_catalog"]
+    return content_of(app).catalog
 
 
 def _practitioner(

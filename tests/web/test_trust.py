@@ -486,7 +486,7 @@ def test_with_redis_down_pages_say_unavailable_and_a_stored_submission_still_sho
     down = create_app(settings.with_overrides(redis_url="redis://127.0.0.1:9/0"))
     with sample_bank(app) as bank:
         attempt = start(app, client, token)
-    down.extensions["imr_quizzes"][bank.id] = bank
+    down.extensions["imr_content"] = down.extensions["imr_content"].with_quiz(bank)
     broken = down.test_client()
     broken.set_cookie("imr_session", client.get_cookie("imr_session").value)
     submitted = broken.post(
