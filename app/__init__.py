@@ -72,18 +72,18 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask, settings: Settings) -> None:
     from app import (
         certificates,
-        connections,
         consultation,
         fidelity,
         home,
-        lti,
+        launch,
         programs,
         quizzes,
         toolkit,
         training,
     )
 
-    app.register_blueprint(lti.bp)
+    app.register_blueprint(launch.bp)
+    app.register_blueprint(launch.connections_bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(programs.bp)
     app.register_blueprint(training.bp)
@@ -92,7 +92,6 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(certificates.bp)
     app.register_blueprint(certificates.verify_bp)
     app.register_blueprint(fidelity.bp)
-    app.register_blueprint(connections.bp)
     app.register_blueprint(toolkit.bp)
     if settings.demo_lms_enabled:
         from app import demo_lms
@@ -127,7 +126,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     _init_database(app)
     _init_extensions(app)
 
-    from app import cli, dispatch, errors, layout, logs, security, shared_store, tasks
+    from app import commands, dispatch, errors, layout, logs, security, shared_store, tasks
 
     shared_store.init_store(app)
     tasks.init_celery(app)
@@ -135,7 +134,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     _register_blueprints(app, settings)
     errors.init_errors(app)
     layout.init_layout(app)
-    cli.init_cli(app)
+    commands.init_cli(app)
     security.init_security(app)
     logs.mask_werkzeug_log()
     app.add_template_global(public_url)

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from functools import wraps
 from typing import Any, Protocol, TypeVar
 
 from flask import abort, current_app, g, session
 from flask_login import current_user, login_user, logout_user
 
+from app.domain.identity import Identity
 from app.domain.roles import Role, switchable
 from app.extensions import db, login_manager
 from app.models.base import Owner
@@ -42,35 +42,6 @@ class Owned(Protocol):
 
 
 OwnedRow = TypeVar("OwnedRow", bound=Owned)
-
-
-@dataclass(frozen=True)
-class Identity:
-    """The launch that opened this session: person, organisation, cohort and role."""
-
-    person_id: int
-    organisation_id: int
-    cohort_id: int | None
-    role: Role
-    roles: frozenset[Role]
-    launch_id: str
-
-    def to_session(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["role"] = self.role.value
-        data["roles"] = sorted(role.value for role in self.roles)
-        return data
-
-    @classmethod
-    def from_session(cls, data: dict[str, Any]) -> Identity:
-        return cls(
-            person_id=data["person_id"],
-            organisation_id=data["organisation_id"],
-            cohort_id=data["cohort_id"],
-            role=Role(data["role"]),
-            roles=frozenset(Role(role) for role in data["roles"]),
-            launch_id=data["launch_id"],
-        )
 
 
 @login_manager.user_loader

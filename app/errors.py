@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException, SecurityError
 
 from app.auth import current_identity
 from app.lti.errors import LaunchRejected
-from app.lti.problems import record_problem
+from app.services.launch_problems import record_problem
 
 _PAGES: dict[int, tuple[str, str]] = {
     400: ("The request could not be used", "Go back, check what you entered, and try again."),

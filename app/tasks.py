@@ -13,10 +13,10 @@ import requests
 from celery import Celery, Task, shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from flask import Flask, current_app
-from pylti1p3.exception import LtiServiceException
 from sqlalchemy import select
 
 from app.extensions import content, db
+from app.lti import nrps
 from app.models.base import utc_now
 from app.models.quizzes import GradeDelivery
 from app.models.tenancy import Cohort
@@ -129,7 +129,7 @@ def sync_cohort_roster(self: Task, cohort_id: int) -> object:
     """Refresh one cohort's roster from the LMS's Names and Roles service."""
     try:
         result = roster.sync_roster(db.session.get_one(Cohort, cohort_id))
-    except (requests.RequestException, LtiServiceException) as error:
+    except (requests.RequestException, *nrps.REFUSALS) as error:
         db.session.rollback()
         return _retry_later(self, error, ROSTER_RETRIES)
     return f"{result.added} added, {result.updated} updated, {result.left} marked as left"

@@ -6,9 +6,8 @@ from flask import current_app
 
 from app.demo_lms.platform import LIS, LmsCourse, LmsPlatform, LmsUser, new_private_key_pem
 from app.extensions import db
-from app.lti.deployments import find_organisation
-from app.lti.registrations import PlatformUrls, add_platform
-from app.lti.tool import find_platform
+from app.lti.registry import find_organisation, find_platform
+from app.services.registrations import PlatformUrls, add_platform
 from app.urls import public_url
 
 CLIENT_ID = "imr-academy-demo"

@@ -10,7 +10,7 @@ from app.domain.roles import Role
 from app.extensions import content, db
 from app.home import bp
 from app.home.forms import SwitchRoleForm
-from app.home.navigation import landing_url
+from app.launch.navigation import landing_url
 from app.models.base import utc_now
 from app.models.tenancy import Cohort
 from app.services import certification, fidelity

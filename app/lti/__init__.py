@@ -1,7 +1,7 @@
-"""LTI 1.3: OIDC login, launch, the tool's key set, and platform registrations."""
+"""LTI 1.3, the adapter: the only package that knows pylti1p3, claim URLs and LIS role URIs.
 
-from flask import Blueprint
-
-bp = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
-
-from app.lti import routes  # noqa: E402,F401 (routes attach themselves to bp)
+It validates launches (tool.py), describes the tool to LMSs (tool_configuration.py), speaks
+Dynamic Registration, AGS and NRPS, signs deep-linking answers, holds the tool's keys, and bounds
+every outbound call (http.py). The pages LMSs and people open live in app/launch; the use cases
+that store registrations, launches and grades live in app/services.
+"""

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from app.domain.roles import Role, roles_from_lti
+from app.domain.roles import Role
 from app.lti import claims
+from app.lti.roles import roles_from_lti
 
 # What the database keeps of the names an LMS sends; longer ones are cut, not refused.
 NAME_LIMIT, PART_LIMIT, EMAIL_LIMIT, TITLE_LIMIT, LABEL_LIMIT = 300, 150, 320, 300, 120

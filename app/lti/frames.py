@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from app.extensions import db
-from app.lti.tool import find_platform
+from app.lti.registry import find_platform
 from app.models.lti import Platform
 
 MAX_REMEMBERED = 20  # per LMS: schools with several domains, without growing without bound

@@ -15,6 +15,7 @@ import socket
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -170,3 +171,22 @@ def registration_session(*, private_allowed: bool) -> OutboundSession:
     return OutboundSession(
         REGISTRATION_LIMITS, public_only=not private_allowed, follow_redirects=False
     )
+
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+class UnusableUrl(ValueError):
+    """A URL given for an LMS that IMR Academy will not call (the message says why)."""
+
+
+def check_url(label: str, url: str, *, local_http: bool = True) -> str:
+    """An https URL with a host (plain http only for this machine, for the demo and tests)."""
+    parts = urlsplit(url)
+    if not parts.netloc or parts.scheme not in {"https", "http"}:
+        raise UnusableUrl(
+            f"{label} must be a full URL such as https://lms.example.org/…, not {url!r}"
+        )
+    if parts.scheme == "http" and (not local_http or parts.hostname not in LOCAL_HOSTS):
+        raise UnusableUrl(f"{label} must use https (http is only accepted for localhost): {url}")
+    return url

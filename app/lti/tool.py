@@ -40,7 +40,7 @@ from pylti1p3.contrib.flask import (
 from pylti1p3.deep_link import DeepLink
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.deployment import Deployment
-from pylti1p3.exception import LtiException, LtiServiceException
+from pylti1p3.exception import LtiException, LtiServiceException, OIDCException
 from pylti1p3.launch_data_storage.base import LaunchDataStorage
 from pylti1p3.registration import Registration
 from pylti1p3.service_connector import ServiceConnector
@@ -49,12 +49,15 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.lti import claims, keys
-from app.lti.deployments import adopt_new_deployment, find_organisation
 from app.lti.errors import LaunchRejected
 from app.lti.http import lms_session
+from app.lti.registry import find_organisation, find_platform
 from app.models.lti import Platform
 from app.shared_store import SharedStore, current_store
 
+# Called with the platform, a deployment id first seen in a verified launch and a name for it;
+# answers whether the deployment may be used (the registration's policy lives in the services).
+AdoptDeployment = Callable[[Platform, str, str], bool]
 ACCEPTED_ALGORITHM = "RS256"
 CLOCK_LEEWAY_SECONDS = 60
 KEYSET_REFETCH_GUARD_SECONDS = 60
@@ -68,15 +71,6 @@ IDENTIFIER_CLAIMS = {
     "resource link id": (claims.RESOURCE_LINK, "id"),
 }
 IDENTIFIER_LIMIT = 255
-
-
-def find_platform(issuer: str, client_id: str | None) -> Platform | None:
-    """The registration for an issuer and client id; without a client id, the issuer's only one."""
-    query = select(Platform).where(Platform.issuer == issuer)
-    if client_id:
-        return db.session.scalar(query.where(Platform.client_id == client_id))
-    candidates = list(db.session.scalars(query.limit(2)))
-    return candidates[0] if len(candidates) == 1 else None
 
 
 def pylti_registration(platform: Platform) -> Registration:
@@ -249,7 +243,14 @@ def _keyset_cache_key(url: str) -> str:
 class ToolMessageLaunch(FlaskMessageLaunch):
     """A launch validated in full, in an order that only spends the nonce on a genuine message."""
 
-    def __init__(self, request: FlaskRequest, store: SharedStore, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        request: FlaskRequest,
+        store: SharedStore,
+        adopt_deployment: AdoptDeployment | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self._adopt_deployment = adopt_deployment
         self._storage = SharedLaunchDataStorage(store)
         super().__init__(
             request,
@@ -400,10 +401,10 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             body = self._jwt["body"]
             platform = find_platform(self.get_iss(), self.get_client_id())
             deployment_id = body.get(claims.DEPLOYMENT_ID)
-            if platform is None or not deployment_id:
+            if platform is None or not deployment_id or self._adopt_deployment is None:
                 raise
             name = (body.get(claims.TOOL_PLATFORM) or {}).get("name") or platform.name
-            if not adopt_new_deployment(platform, str(deployment_id), str(name)):
+            if not self._adopt_deployment(platform, str(deployment_id), str(name)):
                 raise
         return super().validate_deployment()
 
@@ -451,9 +452,11 @@ def _dig(body: dict[str, Any], path: tuple[str, ...]) -> Any:
     return value
 
 
-def message_launch(store: SharedStore | None = None) -> ToolMessageLaunch:
-    """A launch for the current request."""
-    return ToolMessageLaunch(FlaskRequest(), store or current_store())
+def message_launch(
+    adopt_deployment: AdoptDeployment | None = None, store: SharedStore | None = None
+) -> ToolMessageLaunch:
+    """A launch for the current request; `adopt_deployment` decides about deployments first seen."""
+    return ToolMessageLaunch(FlaskRequest(), store or current_store(), adopt_deployment)
 
 
 def service_connector(platform: Platform, store: SharedStore | None = None) -> ServiceConnector:
@@ -468,9 +471,16 @@ def cookie_service() -> FlaskCookieService:
     return FlaskCookieService(FlaskRequest())
 
 
-def oidc_login(cookies: FlaskCookieService, store: SharedStore | None = None) -> ToolOIDCLogin:
-    """The OIDC login for the current request."""
-    return ToolOIDCLogin(store or current_store(), cookies)
+def authorisation_url(cookies: FlaskCookieService, launch_url: str, facts: dict[str, str]) -> str:
+    """Where the login sends the browser (the LMS's OIDC endpoint), with state and nonce kept.
+
+    An LMS that is not registered gets the `not-registered` refusal, with the facts it sent.
+    """
+    login = ToolOIDCLogin(current_store(), cookies)
+    try:
+        return login.get_redirect_object(launch_url).get_redirect_url()
+    except OIDCException as error:
+        raise LaunchRejected("not-registered", str(error), facts) from error
 
 
 def stored_launch(launch_id: str) -> dict[str, Any] | None:

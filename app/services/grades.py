@@ -1,30 +1,23 @@
 """Quiz grades to the LMS gradebook (LTI Assignment and Grade Services).
 
-The grade is stored locally first (the attempt and a pending delivery); sending it is a Celery
-task retried with backoff, and `flask --app wsgi lti sync-grades` resends whatever is still
-pending or failed. Nothing is lost when the LMS is down.
+The grade is stored locally first (the attempt and a pending delivery: the outbox that
+app.dispatch sends after commit); sending it is a Celery task retried with backoff, and
+`flask --app wsgi lti sync-grades` resends whatever is still pending or failed. Nothing is lost
+when the LMS is down.
 """
 
 from __future__ import annotations
 
-from datetime import UTC
-
 import requests
-from pylti1p3.assignments_grades import AssignmentsGradesService
-from pylti1p3.exception import LtiException, LtiServiceException
-from pylti1p3.grade import Grade
-from pylti1p3.lineitem import LineItem
 from sqlalchemy import select
 
 from app.extensions import db
-from app.lti.tool import service_connector
-from app.lti.tool_configuration import LINEITEM_SCOPE, SCORE_SCOPE
+from app.lti.ags import REFUSALS, Gradebook, GradebookRefused, Score, post_score
+from app.lti.tool_configuration import SCORE_SCOPE
 from app.models.base import utc_now
 from app.models.people import Person
 from app.models.quizzes import DELIVERED, FAILED, PENDING, GradeDelivery, QuizAttempt
 from app.models.tenancy import Cohort, Organisation
-
-RESOURCE_PREFIX = "imr-quiz-"
 
 
 class DeliveryFailed(Exception):
@@ -42,44 +35,22 @@ def queue_delivery(attempt: QuizAttempt) -> GradeDelivery | None:
     return delivery
 
 
-def _lineitem(
-    ags: AssignmentsGradesService, attempt: QuizAttempt, title: str, scopes: list[str]
-) -> LineItem:
-    """The quiz's gradebook column, found by its stable resource id, created if missing."""
-    wanted = (
-        LineItem()
-        .set_resource_id(RESOURCE_PREFIX + attempt.quiz_id)
-        .set_tag("imr-academy")
-        .set_label(title)
-        .set_score_maximum(100)
-    )
-    if LINEITEM_SCOPE not in scopes:
-        raise DeliveryFailed(
-            "the LMS did not grant the line item scope, so the quiz's gradebook column cannot be made"
-        )
-    return ags.find_or_create_lineitem(wanted, find_by="resource_id")
-
-
-def _send(delivery: GradeDelivery, title: str) -> None:
+def _gradebook_and_score(delivery: GradeDelivery, title: str) -> tuple[Gradebook, Score]:
     attempt = delivery.attempt
     cohort = db.session.get_one(Cohort, attempt.cohort_id)
     organisation = db.session.get_one(Organisation, cohort.organisation_id)
     person = db.session.get_one(Person, attempt.person_id)
-    scopes = list(cohort.ags_scopes or [])
-    ags = AssignmentsGradesService(
-        service_connector(organisation.platform),
-        {"scope": scopes, "lineitems": cohort.ags_lineitems_url},
+    gradebook = Gradebook(
+        organisation.platform, cohort.ags_lineitems_url or "", tuple(cohort.ags_scopes or ())
     )
-    grade = (
-        Grade()
-        .set_score_given(float(attempt.percent))
-        .set_score_maximum(100)
-        .set_activity_progress("Completed")
-        .set_grading_progress("FullyGraded")
-        .set_timestamp(attempt.submitted_at.astimezone(UTC).isoformat())
-        .set_user_id(person.subject)
+    score = Score(
+        attempt.quiz_id,
+        title,
+        person.subject,
+        float(attempt.percent or 0),
+        attempt.submitted_at or utc_now(),
     )
-    ags.put_grade(grade, _lineitem(ags, attempt, title, scopes))
+    return gradebook, score
 
 
 def deliver(delivery_id: int, title: str) -> None:
@@ -89,10 +60,10 @@ def deliver(delivery_id: int, title: str) -> None:
         return
     delivery.tries += 1
     delivery.last_tried_at = utc_now()
-    db.session.commit()  # never hold a write transaction (or a row lock) across the LMS's HTTP calls
+    db.session.commit()  # named step: never hold a write transaction across the LMS's HTTP calls
     try:
-        _send(delivery, title)
-    except (LtiServiceException, LtiException, requests.RequestException, DeliveryFailed) as error:
+        post_score(*_gradebook_and_score(delivery, title))
+    except (*REFUSALS, requests.RequestException, GradebookRefused) as error:
         delivery.status, delivery.last_error = FAILED, _describe(error)
         db.session.commit()
         raise DeliveryFailed(delivery.last_error) from error

@@ -6,13 +6,12 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from app.auth import Identity
+from app.domain.identity import Identity
 from app.domain.roles import Role, strongest
 from app.extensions import db
 from app.lti.context import LaunchContext
-from app.lti.deployments import find_organisation
 from app.lti.errors import LaunchRejected
-from app.lti.tool import find_platform
+from app.lti.registry import find_organisation, find_platform
 from app.models.base import insert_for, utc_now
 from app.models.people import Director, Enrolment, Person
 from app.models.tenancy import Cohort, Organisation

@@ -18,7 +18,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug.test import TestResponse
 
 from app.demo_lms.platform import LIS, LmsCourse, LmsPlatform, LmsUser, new_private_key_pem
-from app.lti.registrations import PlatformUrls, add_platform
+from app.services.registrations import PlatformUrls, add_platform
 
 TOOL = "http://localhost"
 LEARNER = f"{LIS}membership#Learner"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.roles import Role, roles_from_lti, strongest, switchable
+from app.domain.roles import Role, strongest, switchable
+from app.lti.roles import roles_from_lti
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 P, T, D = Role.PRACTITIONER, Role.TRAINER, Role.DIRECTOR

@@ -13,7 +13,6 @@ from flask.testing import FlaskClient
 
 from app.domain.consultation import Mark
 from app.extensions import db
-from app.lti.registrations import add_platform
 from app.models.base import utc_now
 from app.models.certification import Certificate
 from app.models.fidelity import FidelityReview
@@ -21,6 +20,7 @@ from app.models.people import Person
 from app.models.tenancy import Cohort, Organisation, Program
 from app.services.consultation import create_group, record_attendance, send_apology, set_members
 from app.services.quizzes import start_or_resume
+from app.services.registrations import add_platform
 from tests.support.content import content_of
 from tests.support.lms import (
     COURSE,

@@ -298,7 +298,7 @@ def test_the_fidelity_chart_renders_in_a_browser(page, live_server: str, app):
 
 def test_dynamic_registration_closes_the_lms_window(page, live_server: str, app, httpserver):
     from app.extensions import db
-    from app.lti.dynamic_registration import create_invitation
+    from app.services.dynamic_registration import create_invitation
     from tests.support.lms import LocalLms
     from tests.support.registration import RegisteringLms
 

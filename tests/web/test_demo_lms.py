@@ -63,7 +63,7 @@ def test_behind_a_proxy_the_login_uses_https_and_iframe_cookies(tmp_path):
     """pylti1p3 marks its state cookie Secure and SameSite=None only on https: ProxyFix tells it."""
     from flask_migrate import upgrade
 
-    from app.lti.registrations import PlatformUrls, add_platform
+    from app.services.registrations import PlatformUrls, add_platform
     from config import load_settings
 
     settings = load_settings(

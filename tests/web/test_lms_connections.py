@@ -17,11 +17,11 @@ from pytest_httpserver import HTTPServer
 from app.demo_lms.platform import LIS
 from app.extensions import db
 from app.lti.claims import DEPLOYMENT_ID, ROLES
-from app.lti.dynamic_registration import create_invitation
 from app.lti.errors import all_causes
 from app.models.certification import AuditEntry
 from app.models.lti import Platform, RegistrationInvitation
 from app.models.tenancy import Organisation
+from app.services.dynamic_registration import create_invitation
 from config import ROOT_DIR
 from tests.support.lms import DIRECTOR, PRACTITIONER, LocalLms
 from tests.support.registration import NRPS, TOOL_CONFIGURATION, RegisteringLms

@@ -21,11 +21,11 @@ from werkzeug import Request, Response
 
 from app.demo_lms.platform import LmsUser, new_private_key_pem
 from app.extensions import db
-from app.lti.dynamic_registration import create_invitation
 from app.models.certification import AuditEntry, IssuerKey
 from app.models.lti import Platform
 from app.models.people import Enrolment, Person
 from app.models.tenancy import Organisation
+from app.services.dynamic_registration import create_invitation
 from config import ROOT_DIR
 from tests.support.lms import (
     COURSE,

@@ -11,9 +11,8 @@ from __future__ import annotations
 from flask import current_app
 
 from app.extensions import db
-from app.lti.deployments import find_organisation
 from app.lti.errors import LaunchRejected
-from app.lti.tool import find_platform
+from app.lti.registry import find_organisation, find_platform
 from app.models.base import utc_now
 
 

@@ -1,4 +1,4 @@
-"""The command-line groups, attached to the app."""
+"""Every command-line group in one place: `lti`, `content`, `quizzes` and `tasks`; each command commits its own work."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app.content.cli import content_cli
-from app.lti.cli import lti_cli
-from app.quizzes.cli import quizzes_cli
+from app.commands.content import content_cli
+from app.commands.lti import lti_cli
+from app.commands.quizzes import quizzes_cli
 from app.tasks import PERIODIC_TASKS
 
 tasks_cli = AppGroup("tasks", help="Background work.")

@@ -11,17 +11,18 @@ from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.auth import identity, role_required, start_session
-from app.connections import bp
 from app.domain.roles import Role
 from app.extensions import csrf, db
-from app.home.navigation import landing_url
-from app.lti import dynamic_registration as registration
+from app.launch import connections_bp as bp
+from app.launch.navigation import landing_url
 from app.lti.context import LaunchContext
-from app.lti.deployments import find_organisation
+from app.lti.dynamic_registration import RegistrationRefused, read_platform_configuration
 from app.lti.frames import origins_for
-from app.lti.tool import find_platform, stored_launch
+from app.lti.registry import find_organisation, find_platform
+from app.lti.tool import stored_launch
 from app.lti.tool_configuration import canvas_configuration, manual_values, tool_urls
 from app.models.tenancy import Organisation
+from app.services import dynamic_registration as registration
 from app.services.audit import audit
 from app.services.launches import record_launch
 from app.shared_store import current_store
@@ -43,8 +44,8 @@ class RegistrationForm(FlaskForm):
     registration_token = HiddenField()
 
 
-@bp.errorhandler(registration.RegistrationRefused)
-def _refused(error: registration.RegistrationRefused) -> tuple[str, int]:
+@bp.errorhandler(RegistrationRefused)
+def _refused(error: RegistrationRefused) -> tuple[str, int]:
     page = render_template(
         "errors/error.html", status=error.status, title=error.title, advice=error.advice
     )
@@ -62,7 +63,7 @@ def register(token: str) -> str:
         form.openid_configuration.data = request.args.get("openid_configuration", "")
         form.registration_token.data = request.args.get("registration_token", "")
         form.organisation_name.data = invitation.organisation_name or ""
-    configuration = registration.read_platform_configuration(
+    configuration = read_platform_configuration(
         form.openid_configuration.data or "", form.registration_token.data or None
     )
     if request.method == "POST" and form.validate():

@@ -1,4 +1,10 @@
-"""Registering an LMS: issuer, client id, its URLs and the deployments (organisations) under it."""
+"""Registering an LMS: issuer, client id, its URLs and the deployments (organisations) under it.
+
+The operator's use cases (`lti add-platform`, `update-platform`, `remove-platform`), and the
+deployments an LMS registered dynamically creates after the fact (Canvas installs the tool after
+the registration window closes: its first signed launch brings a deployment id not seen yet,
+which the registration's policy adopts, holds for approval, or refuses).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,11 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.lti.tool import find_platform
-from app.models.lti import Platform
+from app.lti.http import UnusableUrl, check_url
+from app.lti.registry import find_organisation, find_platform
+from app.models.lti import Platform, RegistrationInvitation
 from app.models.people import Person
 from app.models.tenancy import Cohort, Organisation
-
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
 class RegistrationError(ValueError):
@@ -32,18 +37,12 @@ class PlatformUrls:
     )
 
 
-def check_url(label: str, url: str, *, local_http: bool = True) -> str:
-    """An https URL with a host (plain http only for this machine, for the demo and tests)."""
-    parts = urlsplit(url)
-    if not parts.netloc or parts.scheme not in {"https", "http"}:
-        raise RegistrationError(
-            f"{label} must be a full URL such as https://lms.example.org/…, not {url!r}"
-        )
-    if parts.scheme == "http" and (not local_http or parts.hostname not in LOCAL_HOSTS):
-        raise RegistrationError(
-            f"{label} must use https (http is only accepted for localhost): {url}"
-        )
-    return url
+def _url(label: str, url: str) -> str:
+    """A URL the operator gave, checked; its problem reported as a registration error."""
+    try:
+        return check_url(label, url)
+    except UnusableUrl as unusable:
+        raise RegistrationError(str(unusable)) from None
 
 
 def _new_platform(
@@ -58,9 +57,9 @@ def _new_platform(
         issuer=issuer,
         client_id=client_id,
         name=name or urlsplit(issuer).hostname or issuer,
-        auth_login_url=check_url("--auth-login-url", urls.auth_login_url),
-        auth_token_url=check_url("--auth-token-url", urls.auth_token_url),
-        key_set_url=check_url("--key-set-url", urls.key_set_url),
+        auth_login_url=_url("--auth-login-url", urls.auth_login_url),
+        auth_token_url=_url("--auth-token-url", urls.auth_token_url),
+        key_set_url=_url("--key-set-url", urls.key_set_url),
         auth_audience=urls.auth_audience,
     )
     db.session.add(platform)
@@ -88,7 +87,7 @@ def add_platform(
     organisation_name: str | None = None,
 ) -> Platform:
     """Register an LMS, or add deployments to one already registered; all or nothing."""
-    check_url("--issuer", issuer)
+    _url("--issuer", issuer)
     if not client_id.strip():
         raise RegistrationError("--client-id must not be empty")
     if not deployment_ids or any(not d.strip() for d in deployment_ids):
@@ -123,7 +122,7 @@ def update_platform(platform: Platform, changes: dict[str, str]) -> list[str]:
     described = []
     for field, value in changes.items():
         label = "--" + field.replace("_", "-")
-        new = value if field == "auth_audience" else check_url(label, value)
+        new = value if field == "auth_audience" else _url(label, value)
         old = getattr(platform, field)
         if new != old:
             setattr(platform, field, new)
@@ -170,3 +169,35 @@ def remove_platform(issuer: str, client_id: str, deployment_id: str | None = Non
 def list_platforms() -> list[Platform]:
     """Every registered LMS, oldest first."""
     return list(db.session.scalars(select(Platform).order_by(Platform.id)))
+
+
+def add_deployment(
+    platform: Platform, deployment_id: str, name: str, needs_approval: bool
+) -> Organisation:
+    """The deployment's organisation, created (awaiting approval if asked) when new."""
+    organisation = find_organisation(platform, deployment_id)
+    if organisation is None:
+        organisation = Organisation(
+            platform=platform,
+            deployment_id=deployment_id,
+            name=name,
+            awaiting_approval=needs_approval,
+        )
+        db.session.add(organisation)
+        db.session.flush()
+    return organisation
+
+
+def adopt_new_deployment(platform: Platform, deployment_id: str, fallback_name: str) -> bool:
+    """Create the organisation for a deployment first seen in a verified launch, if allowed."""
+    if platform.new_deployment_policy == "refuse":
+        return False
+    invitation = db.session.scalar(
+        select(RegistrationInvitation).where(RegistrationInvitation.platform_id == platform.id)
+    )
+    name = (invitation.organisation_name if invitation else None) or fallback_name
+    add_deployment(
+        platform, deployment_id, name, platform.new_deployment_policy == "await-approval"
+    )
+    db.session.commit()
+    return True

@@ -5,20 +5,21 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import flash, jsonify, make_response, redirect, render_template, request, url_for
-from pylti1p3.exception import OIDCException
 from werkzeug.wrappers import Response
 
 from app.auth import end_session, start_session
-from app.connections.routes import approval_page
 from app.domain.roles import Role
 from app.extensions import csrf, db
-from app.home.navigation import item_url, landing_url
-from app.lti import bp, keys
+from app.launch import bp
+from app.launch.connections import approval_page
+from app.launch.navigation import item_url, landing_url
+from app.lti import keys
 from app.lti.context import LaunchContext
 from app.lti.errors import LaunchRejected
 from app.lti.frames import origins_for, remember_frame_origin
-from app.lti.tool import cookie_service, message_launch, oidc_login
+from app.lti.tool import authorisation_url, cookie_service, message_launch
 from app.services.launches import record_launch
+from app.services.registrations import adopt_new_deployment
 from app.urls import is_public_url, public_url
 
 NEW_WINDOW_PARAM = "lti1p3_new_window"
@@ -59,12 +60,7 @@ def login() -> Response | str:
     """OIDC third-party initiated login: remember state and nonce, send the browser to the LMS."""
     _check_login_request()
     cookies = cookie_service()
-    try:
-        authorise_url = (
-            oidc_login(cookies).get_redirect_object(public_url("lti.launch")).get_redirect_url()
-        )
-    except OIDCException as error:
-        raise LaunchRejected("not-registered", str(error), _login_facts()) from error
+    authorise_url = authorisation_url(cookies, public_url("lti.launch"), _login_facts())
     if _embedded() and not request.values.get(NEW_WINDOW_PARAM):
         response = make_response(
             render_template(
@@ -84,7 +80,7 @@ def login() -> Response | str:
 def launch() -> Response:
     """Validate the LMS's signed launch, record the person, and open their session."""
     end_session()
-    validated = message_launch().validate()
+    validated = message_launch(adopt_new_deployment).validate()
     context = LaunchContext.from_claims(validated.get_launch_id(), validated.get_launch_data())
     try:
         person, identity = record_launch(context)

@@ -11,9 +11,13 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.lti import keys
-from app.lti.deployments import find_organisation
-from app.lti.dynamic_registration import approve, create_invitation, registration_url
-from app.lti.registrations import (
+from app.lti.registry import find_organisation, find_platform
+from app.models.lti import Platform
+from app.models.tenancy import Cohort, Organisation
+from app.services.audit import audit
+from app.services.dynamic_registration import approve, create_invitation, registration_url
+from app.services.grades import undelivered
+from app.services.registrations import (
     PlatformUrls,
     RegistrationError,
     add_platform,
@@ -21,11 +25,6 @@ from app.lti.registrations import (
     remove_platform,
     update_platform,
 )
-from app.lti.tool import find_platform
-from app.models.lti import Platform
-from app.models.tenancy import Cohort, Organisation
-from app.services.audit import audit
-from app.services.grades import undelivered
 from app.tasks import send_grade, sync_cohort_roster
 
 lti_cli = AppGroup("lti", help="LTI 1.3: LMS registrations and the tool's keys.")
