@@ -19,6 +19,7 @@ DEV := IMR_PROFILE=development PORT=$(PORT)
 
 run: $(INSTALLED)
 	$(DEV) $(BIN)/flask --app wsgi db upgrade
+	$(DEV) $(BIN)/flask --app wsgi demo seed
 	@echo "IMR Academy: open http://127.0.0.1:$(PORT)/demo-lms/ to launch it as a practitioner, trainer or director."
 	$(DEV) $(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT) --debug
 

@@ -126,11 +126,22 @@ def create_app(settings: Settings | None = None) -> Flask:
     _init_database(app)
     _init_extensions(app)
 
-    from app import commands, dispatch, errors, layout, logs, security, shared_store, tasks
+    from app import (
+        boundary,
+        commands,
+        dispatch,
+        errors,
+        layout,
+        logs,
+        security,
+        shared_store,
+        tasks,
+    )
 
     shared_store.init_store(app)
     tasks.init_celery(app)
     dispatch.init_dispatch(app)
+    boundary.init_boundary(app)  # after dispatch: its commit must run before dispatch's hook
     _register_blueprints(app, settings)
     errors.init_errors(app)
     layout.init_layout(app)

@@ -48,9 +48,19 @@ def _after_commit(session: Session) -> None:
         dispatch(send_grade, delivery_id)
 
 
+def own_task(task: Task) -> Task:
+    """The task as the running app's Celery registered it, so it runs in this app's context.
+
+    A shared task otherwise belongs to Celery's default app: the last one made in the process,
+    which is not this one when a process makes two (a test's second app, say).
+    """
+    return current_app.extensions["celery"].tasks[task.name]
+
+
 def dispatch(task: Task, *args: Any) -> None:
     """Run a task in the background: on the broker, or after this response, or now."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    task = own_task(task)
     if not app.config["IMR_SETTINGS"].tasks_in_process:
         try:
             task.delay(*args)

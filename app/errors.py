@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from kombu.exceptions import OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -78,7 +78,7 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
 
 
 def _launch_rejected(error: LaunchRejected) -> tuple[str, int]:
-    record_problem(error)
+    record_problem(error, count_unverified=request.method == "POST")
     return _render(error.status, error.title, error.advice, error.detail)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Flask
@@ -28,6 +29,15 @@ def _layout() -> dict[str, Any]:
     }
 
 
+def longdate(day: date | str | None) -> str:
+    """A date in words, as people read it on a public page: 1 December 2026."""
+    if not day:
+        return ""
+    value = date.fromisoformat(day) if isinstance(day, str) else day
+    return f"{value.day} {value:%B %Y}"
+
+
 def init_layout(app: Flask) -> None:
-    """Give every template the header's facts."""
+    """Give every template the header's facts, and dates in words."""
     app.context_processor(_layout)
+    app.add_template_filter(longdate)

@@ -19,8 +19,8 @@ from app.extensions import content, db
 from app.lti import nrps
 from app.models.base import utc_now
 from app.models.quizzes import GradeDelivery
-from app.models.tenancy import Cohort
-from app.services import grades, reminders, roster
+from app.models.tenancy import Cohort, Organisation
+from app.services import certificates, grades, reminders, roster
 from app.shared_store import current_store
 
 PERIODIC_TASKS: dict[str, dict[str, Any]] = {
@@ -40,6 +40,10 @@ PERIODIC_TASKS: dict[str, dict[str, Any]] = {
         "task": "app.tasks.sync_all_rosters",
         "schedule": 24 * 3600.0,
     },
+    "issue-due-certificates": {
+        "task": "app.tasks.issue_all_due_certificates",
+        "schedule": 24 * 3600.0,
+    },
 }
 GRADE_RETRIES = 8
 ROSTER_RETRIES = 5
@@ -51,9 +55,17 @@ def init_celery(app: Flask) -> Celery:
     settings = app.config["IMR_SETTINGS"]
 
     class FlaskTask(Task):
+        """A task is a boundary of its own: it commits its work when it ends, or rolls it back."""
+
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
             with app.app_context():
-                return self.run(*args, **kwargs)
+                try:
+                    result = self.run(*args, **kwargs)
+                except BaseException:
+                    db.session.rollback()
+                    raise
+                db.session.commit()
+                return result
 
     celery = Celery(app.name, task_cls=FlaskTask)
     celery.conf.update(
@@ -148,3 +160,17 @@ def sync_all_rosters() -> int:
 def renewal_reminders() -> int:
     """Send the renewal reminders that have come due today."""
     return reminders.send_renewal_reminders(current_app.config["IMR_SETTINGS"], utc_now().date())
+
+
+@shared_task(name="app.tasks.issue_due_certificates")
+def issue_due_certificates(organisation_id: int, because: str) -> int:
+    """Issue every certificate that has come due in one organisation."""
+    return certificates.issue_due(organisation_id, because)
+
+
+@shared_task(name="app.tasks.issue_all_due_certificates")
+def issue_all_due_certificates() -> int:
+    """The daily check: issue what has come due in every organisation (evidence that changed
+    without a page, such as a roster, or a missed trigger)."""
+    organisations = db.session.scalars(select(Organisation.id)).all()
+    return sum(certificates.issue_due(org, "the daily check of evidence") for org in organisations)

@@ -22,6 +22,7 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.demo_lms.demo import demo_platform, ensure_registered
 from app.extensions import db
 from config import Settings, load_settings
 from tests.support.lms import LocalLms
@@ -118,6 +119,9 @@ def live_server(app: Flask) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     address = f"http://127.0.0.1:{server.server_port}"
     with configured(app, public_url=address):
+        with app.app_context():
+            ensure_registered(demo_platform())
+            db.session.commit()
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         yield address

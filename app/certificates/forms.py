@@ -1,4 +1,4 @@
-"""Forms for competency sign-off and for changing a certificate's standing."""
+"""Forms for competency sign-off, a certificate's life, the requirements and verification."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.domain.certification import SESSION_FORMATS
+from app.domain.certification import OBSERVED_KINDS, SESSION_FORMATS
 from app.forms import options, whole_number
 
 
@@ -32,9 +32,7 @@ class SignoffForm(FlaskForm):
     )
     observed = RadioField(
         "What you observed",
-        choices=options(
-            [("role-play", "A role-played session"), ("recorded session", "A recorded session")]
-        ),
+        choices=options(OBSERVED_KINDS.items()),
         validators=[InputRequired("Say what you observed.")],
     )
     session_format = HiddenField(
@@ -46,10 +44,14 @@ class SignoffForm(FlaskForm):
 
 
 class StandingForm(FlaskForm):
-    action = RadioField(
+    """Suspend, reinstate or revoke: always with a reason, and confirmed after a preview."""
+
+    move = RadioField(
         "Action",
-        choices=options([("suspend", "Suspend"), ("revoke", "Revoke"), ("reinstate", "Reinstate")]),
-        validators=[InputRequired("Choose suspend, revoke or reinstate.")],
+        choices=options(
+            [("suspend", "Suspend"), ("reinstate", "Reinstate"), ("revoke", "Revoke for good")]
+        ),
+        validators=[InputRequired("Choose suspend, reinstate or revoke.")],
     )
     reason = TextAreaField(
         "Reason (shown on the public verification page)",
@@ -57,6 +59,16 @@ class StandingForm(FlaskForm):
             DataRequired("Give the reason: it is shown publicly and kept in the audit log."),
             Length(max=500),
         ],
+    )
+    confirmed = HiddenField()
+
+
+class ReasonForm(FlaskForm):
+    """A correction or a re-certification: the reason is kept in the audit log."""
+
+    reason = TextAreaField(
+        "Reason (kept in the audit log)",
+        validators=[DataRequired("Give the reason: it is kept in the audit log."), Length(max=500)],
     )
 
 
@@ -76,7 +88,23 @@ class PolicyForm(FlaskForm):
         "Consultation attendance required (% of the period)",
         validators=[InputRequired(), NumberRange(0, 100, "From 0 to 100%%.")],
     )
-    require_signoff = BooleanField("Require a trainer's competency sign-off")
+    require_signoff = BooleanField("Require trainers' competency sign-offs")
+    signoffs_needed = IntegerField(
+        "Passing sign-offs needed",
+        validators=[InputRequired(), NumberRange(1, 6, "From 1 to 6 sign-offs.")],
+    )
+    real_session_needed = BooleanField(
+        "At least one of them must observe a real or recorded session, not only role-plays"
+    )
+    signoff_rule = RadioField(
+        "Which sign-offs count",
+        choices=options(
+            [
+                ("latest", "The latest ones, as many as are needed, must each pass"),
+                ("each", "Every sign-off recorded must pass"),
+            ]
+        ),
+    )
     approval = RadioField(
         "Issuing",
         choices=options(
@@ -122,17 +150,19 @@ class PolicyForm(FlaskForm):
         return sorted({whole_number(part) or 0 for part in self._offset_parts()}, reverse=True)
 
     def process(self, formdata=None, obj=None, data=None, **kwargs) -> None:
+        """Fill from the saved policy in the form the field accepts: `60, 30, 7`, not a list.
+
+        Flask-WTF hands process a placeholder rather than None on a GET, so whether the form
+        was posted is asked directly.
+        """
         super().process(formdata, obj, data, **kwargs)
-        if (
-            formdata is None
-            and obj is not None
-            and isinstance(getattr(obj, "reminder_days", None), list)
-        ):
-            self.reminder_days.data = ", ".join(str(d) for d in obj.reminder_days)
+        saved = getattr(obj, "reminder_days", None)
+        if not self.is_submitted() and isinstance(saved, list):
+            self.reminder_days.data = ", ".join(str(d) for d in saved)
 
 
 class RosterForm(FlaskForm):
     roster = FileField(
-        "CSV of certificate codes (a column named code, or codes in the first column)",
+        "CSV of certificate codes (a column whose first row says code)",
         validators=[FileRequired("Choose the CSV file to check.")],
     )

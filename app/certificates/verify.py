@@ -10,13 +10,13 @@ from werkzeug.wrappers import Response
 
 from app.certificates import verify_bp
 from app.certificates.forms import PdfCheckForm
-from app.domain.codes import normalise
 from app.exports import attachment
 from app.extensions import csrf, db
+from app.models.certification import Certificate
 from app.models.tenancy import Organisation
 from app.services import badges
 from app.services.badges import BadgeUrls
-from app.services.certification import find_certificate, lineage, standing_of
+from app.services.verification import issued, public_view
 from app.shared_store import current_store
 from app.urls import public_url
 
@@ -39,40 +39,9 @@ def form() -> Response | str:
     return render_template("certificates/verify_form.html")
 
 
-def _public(certificate, status) -> dict:
-    reason = certificate.revoked_reason or certificate.suspended_reason
-    return {
-        "code": certificate.code,
-        "status": status.value,
-        "holder": certificate.holder_name,
-        "credential": certificate.credential,
-        "issued_by": certificate.organisation_name,
-        "program": certificate.program_name,
-        "issued_on": certificate.issued_on.isoformat(),
-        "expires_on": certificate.expires_on.isoformat(),
-        "status_reason": reason,
-        "status_changed_on": (certificate.revoked_at or certificate.suspended_at).date().isoformat()
-        if reason
-        else None,
-        "evidence": certificate.evidence,
-        "training_hours": float(certificate.training_hours),
-        "consultation_hours": float(certificate.consultation_hours),
-        "pdf_sha256": certificate.pdf_sha256,
-        "lineage": [
-            {"relation": label, "code": other.code, "status": standing_of(other).value}
-            for label, other in lineage(certificate)
-            if other.pdf_sha256
-        ],
-    }
-
-
-def _lookup(code: str):
+def _lookup(code: str) -> tuple[str | None, Certificate | None]:
     _rate_limited()
-    canonical = normalise(code)
-    certificate = find_certificate(canonical) if canonical else None
-    if certificate is None or certificate.pdf_sha256 is None:
-        return canonical, None
-    return canonical, certificate
+    return issued(code)
 
 
 def _not_found(code: str, canonical: str | None) -> tuple[str, int] | tuple[Response, int]:
@@ -92,10 +61,16 @@ def certificate(code: str) -> Response | str | tuple:
     canonical, found = _lookup(code)
     if found is None:
         return _not_found(code, canonical)
-    data = _public(found, standing_of(found))
+    view = public_view(found)
     if request.accept_mimetypes.best == "application/json":
-        return jsonify(data)
-    return render_template("certificates/verify.html", data=data, form=PdfCheckForm(), match=None)
+        return jsonify(view.as_json())
+    return render_template(
+        "certificates/verify.html",
+        data=view.as_json(),
+        words=view.words,
+        form=PdfCheckForm(),
+        match=None,
+    )
 
 
 @verify_bp.post("/<code>")
@@ -110,9 +85,11 @@ def check_pdf(code: str) -> Response | str | tuple:
     if form.validate_on_submit():
         match = hashlib.sha256(form.pdf.data.read()).hexdigest() == found.pdf_sha256
     status = 200 if match is not None else 400
-    return render_template(
-        "certificates/verify.html", data=_public(found, standing_of(found)), form=form, match=match
-    ), status
+    view = public_view(found)
+    page = render_template(
+        "certificates/verify.html", data=view.as_json(), words=view.words, form=form, match=match
+    )
+    return page, status
 
 
 def badge_urls(code: str, organisation_id: int) -> BadgeUrls:

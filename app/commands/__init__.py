@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app.commands.content import content_cli
+from app.commands.demo import demo_cli
 from app.commands.lti import lti_cli
 from app.commands.quizzes import quizzes_cli
 from app.tasks import PERIODIC_TASKS
@@ -29,3 +30,4 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(tasks_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(quizzes_cli)
+    app.cli.add_command(demo_cli)

@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from app.dispatch import own_task
 from app.extensions import db
 from app.lti import keys
 from app.lti.registry import find_organisation, find_platform
@@ -79,6 +80,7 @@ def add_platform_command(
         )
     except RegistrationError as error:
         raise click.ClickException(str(error)) from None
+    db.session.commit()
     click.echo(
         f"Registered {platform.name}: issuer {issuer}, client id {client_id}, deployments "
         + ", ".join(org.deployment_id for org in platform.organisations)
@@ -270,6 +272,7 @@ def remove_platform_command(issuer: str, client_id: str, deployment_id: str | No
         removed = remove_platform(issuer, client_id, deployment_id)
     except RegistrationError as error:
         raise click.ClickException(str(error)) from None
+    db.session.commit()
     click.echo(f"Removed {removed}.")
 
 
@@ -285,6 +288,7 @@ def list_keys_command() -> None:
 def rotate_key_command() -> None:
     """Add a new signing key; older keys stay published until retired."""
     key = keys.rotate()
+    db.session.commit()
     click.echo(
         f"New signing key {key.kid}. Older keys stay in the JWKS until "
         "`flask --app wsgi lti retire-key KID`; retire them once LMSs have refreshed."
@@ -299,6 +303,7 @@ def retire_key_command(kid: str) -> None:
         keys.retire(kid)
     except keys.ToolKeyError as error:
         raise click.ClickException(str(error)) from None
+    db.session.commit()
     click.echo(f"Retired {kid}: it is no longer in the JWKS.")
 
 
@@ -307,7 +312,7 @@ def sync_grades_command() -> None:
     """Send every quiz grade the LMS has not yet accepted (pending or failed)."""
     pending = undelivered()
     for delivery_id in pending:
-        outcome = send_grade.apply(args=[delivery_id]).get()
+        outcome = own_task(send_grade).apply(args=[delivery_id]).get()
         click.echo(f"grade delivery {delivery_id}: {outcome}")
     click.echo(
         f"{len(pending)} grade(s) were waiting to be sent."
@@ -331,4 +336,6 @@ def sync_roster_command(cohort_id: int | None) -> None:
             "no cohort has a roster service from its LMS yet (it arrives with a launch)"
         )
     for cohort in cohorts:
-        click.echo(f"{cohort.display_name}: {sync_cohort_roster.apply(args=[cohort.id]).get()}")
+        click.echo(
+            f"{cohort.display_name}: {own_task(sync_cohort_roster).apply(args=[cohort.id]).get()}"
+        )

@@ -31,6 +31,7 @@ from app.consultation.forms import (
     MoveForm,
     ReasonForm,
 )
+from app.dispatch import own_task
 from app.domain.consultation import Mark, ScheduleError, local_wall_time
 from app.domain.roles import Role
 from app.domain.toolkit import Focus
@@ -40,6 +41,7 @@ from app.forms import options
 from app.models.base import utc_now
 from app.models.consultation import PENDING, Apology, ConsultationGroup, ConsultationSession
 from app.models.tenancy import Cohort
+from app.services import certificates
 from app.services import consultation as service
 from app.services.people import practitioner_in_cohort
 from app.services.training import cohort_practitioners
@@ -158,7 +160,7 @@ def _group_page(
         reason=ReasonForm(),
         move=MoveForm(),
         weekdays=WEEKDAYS,
-        feed=service.feed_for(identity().organisation_id, group_id=group.id),
+        feed=service.feed_of(identity().organisation_id, group_id=group.id),
         plain=FlaskForm(),
         attendance_opens=service.ATTENDANCE_OPENS,
         focuses=_focuses(),
@@ -182,16 +184,17 @@ def edit(group_id: int) -> Response:
     form = GroupForm()
     if form.validate_on_submit():
         try:
-            service.edit_series(found, **form.rule_fields())
+            service.edit_group(
+                found,
+                name=form.name.data,
+                location=form.location.data,
+                required_rate=form.required_rate.data,
+                excused_allowed=form.excused_allowed.data,
+                **form.rule_fields(),
+            )
         except ScheduleError as error:
             form.form_errors.append(str(error))
         else:
-            found.name, found.location = form.name.data, form.location.data
-            found.required_rate, found.excused_allowed = (
-                form.required_rate.data,
-                form.excused_allowed.data,
-            )
-            db.session.commit()
             flash("The series is updated. Sessions already held keep their attendance.", "success")
             return redirect(url_for("consultation.group", group_id=found.id))
     return _group_page(found, edit=form, status=400)
@@ -240,7 +243,7 @@ def group_feed(group_id: int) -> Response:
     found = _group(group_id)
     if not FlaskForm().validate_on_submit():
         abort(400, "The form expired: reload the page and try again.")
-    service.feed_for(identity().organisation_id, group_id=found.id, reset=True)
+    service.new_feed(identity().organisation_id, group_id=found.id)
     flash("The group's calendar has a new private address; the old one no longer works.", "success")
     return redirect(url_for("consultation.group", group_id=found.id))
 
@@ -272,6 +275,9 @@ def attendance(session_id: int) -> Response:
             changed = service.record_attendance(session, marks, identity().person_id)
         except service.ConsultationRefused as refused:
             abort(400, str(refused))
+        cohort = db.session.get_one(Cohort, session.group.cohort_id)
+        for person_id in marks:
+            certificates.issue_when_eligible(person_id, cohort, "attendance was saved")
         flash(
             f"Attendance saved{f'; {changed} earlier mark(s) changed and kept in the audit trail' if changed else ''}.",
             "success",
@@ -336,13 +342,14 @@ def focus(session_id: int) -> Response:
     form = FocusForm().offer([(f.id, f.label) for f in focuses.values()])
     if not form.validate_on_submit():
         flash("Choose a focus from the consultation guide's list.", "error")
-    elif session.cancelled or session.starts_at <= utc_now():
-        flash("Only an upcoming session's focus can change.", "error")
     else:
-        session.focus = form.focus.data or None
-        db.session.commit()
-        chosen = focuses.get(session.focus or "")
-        flash(f"Focus set: {chosen.title}." if chosen else "Focus cleared.", "success")
+        try:
+            service.choose_focus(session, form.focus.data or None)
+        except service.ConsultationRefused as refused:
+            flash(str(refused), "error")
+        else:
+            chosen = focuses.get(session.focus or "")
+            flash(f"Focus set: {chosen.title}." if chosen else "Focus cleared.", "success")
     return redirect(url_for("consultation.group", group_id=session.group_id))
 
 
@@ -435,7 +442,7 @@ def sync() -> Response:
             "error",
         )
     else:
-        outcome = sync_cohort_roster.delay(cohort.id)
+        outcome = own_task(sync_cohort_roster).delay(cohort.id)
         flash(
             f"Roster refreshed from the LMS: {outcome.get() if outcome.ready() else 'running'}.",
             "success",
@@ -451,7 +458,7 @@ def mine() -> str:
     groups = service.groups_of(me.person_id, me.organisation_id)
     standings = {g.id: service.standing_of(g, me.person_id) for g in groups}
     apologies = service.apologies_of(me.person_id, me.organisation_id)
-    feed = service.feed_for(me.organisation_id, person_id=me.person_id)
+    feed = service.feed_of(me.organisation_id, person_id=me.person_id)
     marks = service.marks_of(me.person_id, me.organisation_id)
     return render_template(
         "consultation/mine.html",
@@ -493,7 +500,7 @@ def reset_feed() -> Response:
     if not FlaskForm().validate_on_submit():
         abort(400, "The form expired: reload the page and try again.")
     me = identity()
-    service.feed_for(me.organisation_id, person_id=me.person_id, reset=True)
+    service.new_feed(me.organisation_id, person_id=me.person_id)
     flash("Your calendar has a new private address; the old one no longer works.", "success")
     return redirect(url_for("consultation.mine"))
 

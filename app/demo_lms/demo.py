@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import current_app
 
 from app.demo_lms.platform import LIS, LmsCourse, LmsPlatform, LmsUser, new_private_key_pem
-from app.extensions import db
 from app.lti.registry import find_organisation, find_platform
 from app.services.registrations import PlatformUrls, add_platform
 from app.urls import public_url
@@ -98,4 +97,3 @@ def ensure_registered(platform: LmsPlatform) -> None:
         name="Demo LMS",
         organisation_name=ORGANISATION,
     )
-    db.session.commit()

@@ -10,15 +10,17 @@ from lti1p3platform.exceptions import LtiException, MissingRequiredClaim, Unsupp
 from werkzeug.wrappers import Response
 
 from app.demo_lms import bp
-from app.demo_lms.demo import COURSE, PERSONAS, RESOURCE_LINK_ID, demo_platform, ensure_registered
+from app.demo_lms.demo import COURSE, PERSONAS, RESOURCE_LINK_ID, demo_platform
 from app.extensions import csrf
 
 
 @bp.get("/")
 def index() -> str:
-    """A course page of the demo LMS with IMR Academy embedded, and a launch button per role."""
-    platform = demo_platform()
-    ensure_registered(platform)
+    """A course page of the demo LMS with IMR Academy embedded, and a launch button per role.
+
+    The demo LMS is registered by `flask --app wsgi demo seed` (run by `make run`), as an
+    operator registers a real one: opening a page registers nothing.
+    """
     return render_template("demo_lms/index.html", personas=PERSONAS, course=COURSE)
 
 

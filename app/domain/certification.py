@@ -1,4 +1,6 @@
-"""Certification: the competency rubric, who is eligible and why not, and a certificate's standing.
+"""Certification: the competency rubric, and who is eligible and why not.
+
+A certificate's own life (its states and standing) is app.domain.certificates.
 
 Everything here takes values and returns values; the date is passed in.
 """
@@ -119,6 +121,22 @@ class Approval(StrEnum):
     DIRECTOR = "director"
 
 
+class SignoffRule(StrEnum):
+    """Which sign-offs count towards certification."""
+
+    LATEST = "latest"  # the latest ones, as many as the policy needs, must each pass
+    EACH = "each"  # every sign-off recorded must pass
+
+
+# What a trainer observed, in the words the sign-off form offers.
+OBSERVED_KINDS = {
+    "real session": "A real session, observed live",
+    "recorded session": "A recorded session",
+    "role-play": "A role-played session",
+}
+REAL_KINDS = frozenset({"real session", "recorded session"})
+
+
 @dataclass(frozen=True)
 class CertificationRules:
     """An organisation's requirements (sensible defaults; directors can change them)."""
@@ -129,17 +147,29 @@ class CertificationRules:
     approval: Approval = Approval.AUTOMATIC
     validity_months: int = 24
     reminder_days: tuple[int, ...] = (60, 30, 7)
+    signoffs_needed: int = 2
+    real_session_needed: bool = True
+    signoff_rule: SignoffRule = SignoffRule.LATEST
+
+
+@dataclass(frozen=True)
+class SignoffRecord:
+    """One recorded sign-off, as certification weighs it."""
+
+    observed_on: date
+    observed: str
+    result: RubricResult
 
 
 @dataclass(frozen=True)
 class Evidence:
-    """What a practitioner has done, as certification needs it."""
+    """What a practitioner has done, as certification needs it (sign-offs oldest first)."""
 
     days_incomplete: tuple[int, ...]
     quizzes_not_passed: tuple[str, ...]
     consultation_credited: int | None
     consultation_rate: Fraction | None
-    signoff: RubricResult | None
+    signoffs: tuple[SignoffRecord, ...] = ()
     quiz_titles: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -200,17 +230,47 @@ def _consultation(e: Evidence, rules: CertificationRules) -> Requirement:
     return Requirement("consultation", label, not gaps, "; ".join(gaps))
 
 
+def _signoff_label(rules: CertificationRules) -> str:
+    needed = rules.signoffs_needed
+    label = (
+        "A trainer's passing competency sign-off after an observed session"
+        if needed == 1
+        else f"{needed} passing competency sign-offs by a trainer, of observed sessions"
+    )
+    return label + (
+        ", at least one a real or recorded session" if rules.real_session_needed else ""
+    )
+
+
+def _not_passed(record: SignoffRecord) -> str:
+    result = record.result
+    rated = f"The sign-off of {record.observed_on:%d %b %Y} rated {float(result.mean):.2f} ({result.band})"
+    if result.below_minimum:
+        return f"{rated}, not passed: " + "; ".join(str(s) for s in result.below_minimum)
+    return f"{rated}: below the pass mark"
+
+
+def counted_signoffs(e: Evidence, rules: CertificationRules) -> tuple[SignoffRecord, ...]:
+    """The sign-offs the rule counts: the latest ones the policy needs, or every one."""
+    if rules.signoff_rule is SignoffRule.EACH:
+        return e.signoffs
+    return e.signoffs[-rules.signoffs_needed :]
+
+
 def _signoff(e: Evidence, rules: CertificationRules) -> Requirement:
-    label = "A trainer's competency sign-off after an observed session"
-    if e.signoff is None:
+    label = _signoff_label(rules)
+    if not e.signoffs:
         return Requirement("signoff", label, False, "No competency sign-off yet")
-    if not e.signoff.passed:
-        rated = f"Latest sign-off rated {float(e.signoff.mean):.2f} ({e.signoff.band})"
-        if e.signoff.below_minimum:
-            items = "; ".join(str(short) for short in e.signoff.below_minimum)
-            return Requirement("signoff", label, False, f"{rated}, not passed: {items}")
-        return Requirement("signoff", label, False, f"{rated}: below the pass mark")
-    return Requirement("signoff", label, True)
+    counted = counted_signoffs(e, rules)
+    gaps = [_not_passed(record) for record in counted if not record.result.passed][-1:]
+    short = rules.signoffs_needed - len(counted)
+    if short > 0:
+        gaps.append(f"{short} more sign-off{'s' if short > 1 else ''} needed")
+    if rules.real_session_needed and not any(r.observed in REAL_KINDS for r in counted):
+        gaps.append(
+            "at least one sign-off must observe a real or recorded session, not a role-play"
+        )
+    return Requirement("signoff", label, not gaps, "; ".join(gaps))
 
 
 def eligibility(evidence: Evidence, rules: CertificationRules) -> Eligibility:
@@ -219,27 +279,6 @@ def eligibility(evidence: Evidence, rules: CertificationRules) -> Eligibility:
     if rules.require_signoff:
         requirements.append(_signoff(evidence, rules))
     return Eligibility(tuple(requirements))
-
-
-class Standing(StrEnum):
-    VALID = "valid"
-    EXPIRED = "expired"
-    SUSPENDED = "suspended"
-    REVOKED = "revoked"
-    REPLACED = "replaced"
-
-
-def standing(
-    expires_on: date, today: date, *, revoked: bool, suspended: bool, replaced: bool
-) -> Standing:
-    """What verification says of a certificate today."""
-    if revoked:
-        return Standing.REVOKED
-    if suspended:
-        return Standing.SUSPENDED
-    if replaced:
-        return Standing.REPLACED
-    return Standing.EXPIRED if today > expires_on else Standing.VALID
 
 
 def add_months(start: date, months: int) -> date:

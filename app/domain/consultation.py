@@ -108,6 +108,7 @@ class SessionRecord:
     duration_minutes: int
     mark: Mark | None
     makeup_for: int | None = None  # the scheduled session a make-up session replaces
+    taken: bool = True  # the trainer has taken this session's attendance
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ class AttendanceSummary:
     excused: int
     forgiven: int
     missed: int
+    not_taken: int  # held sessions whose attendance the trainer has not taken yet
     remaining: int
     required: int
     required_rate: int
@@ -141,9 +143,9 @@ class AttendanceSummary:
 
     @property
     def rate_so_far(self) -> Fraction:
-        """The same share over the sessions held so far."""
-        held = self.held - self.forgiven
-        return Fraction(100) if held <= 0 else Fraction(self.credited * 100, held)
+        """The same share over the held sessions whose attendance has been taken."""
+        taken = self.held - self.not_taken - self.forgiven
+        return Fraction(100) if taken <= 0 else Fraction(self.credited * 100, taken)
 
     @property
     def still_needed(self) -> int:
@@ -156,8 +158,12 @@ class AttendanceSummary:
 
     @property
     def cannot_reach(self) -> bool:
-        """Even attending every remaining session would leave the practitioner short."""
-        return self.credited + self.remaining < self.required
+        """Even attending every remaining session would leave the practitioner short.
+
+        A session whose attendance is not taken yet may still turn out attended, so it counts
+        with the sessions to come: a trainer's late paperwork never flags a practitioner.
+        """
+        return self.credited + self.remaining + self.not_taken < self.required
 
     @property
     def met(self) -> bool:
@@ -179,11 +185,17 @@ def summarise(
     `scheduled` are the period's regular sessions that were not cancelled; `makeups` are make-up
     sessions. Excused absences up to `rules.excused_allowed` are forgiven (they leave the count);
     beyond that they count as missed. An absence made up by attending its make-up is credited.
+    A held session whose attendance has not been taken is neither attended nor missed.
     """
     held = [s for s in scheduled if s.starts_at <= now]
     made_up_ids = {m.makeup_for for m in makeups if m.mark is not None and m.mark.attended}
     attended = [s for s in scheduled if s.mark is not None and s.mark.attended]
-    not_attended = [s for s in held if not (s.mark is not None and s.mark.attended)]
+    not_taken = [s for s in held if not s.taken and s.mark is None]
+    not_attended = [
+        s
+        for s in held
+        if (s.taken or s.mark is not None) and not (s.mark is not None and s.mark.attended)
+    ]
     made_up = [s for s in not_attended if s.session_id in made_up_ids]
     excused = [
         s for s in not_attended if s.mark is Mark.EXCUSED and s.session_id not in made_up_ids
@@ -201,6 +213,7 @@ def summarise(
         excused=len(excused),
         forgiven=forgiven,
         missed=len(not_attended) - len(made_up) - forgiven,
+        not_taken=len(not_taken),
         remaining=len(scheduled) - len(held),
         required=math.ceil(counted * rules.required_rate / 100),
         required_rate=rules.required_rate,

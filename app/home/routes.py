@@ -13,9 +13,9 @@ from app.home.forms import SwitchRoleForm
 from app.launch.navigation import landing_url
 from app.models.base import utc_now
 from app.models.tenancy import Cohort
-from app.services import certification, fidelity
+from app.services import fidelity
+from app.services.evidence import gather
 from app.services.people import cohort_roster, organisation_overview
-from app.services.training import progress_of
 
 
 @bp.get("/")
@@ -41,16 +41,14 @@ def practitioner() -> str:
     """The practitioner's home: their cohort and the trainers who lead it."""
     cohort = _cohort()
     trainers = [e for e in cohort_roster(cohort.id, Role.TRAINER) if e.active]
-    catalog = content().catalog
-    progress = progress_of(catalog, identity().person_id, cohort)
-    banks = content().quizzes
+    gathered = gather(identity().person_id, cohort)
     return render_template(
         "home/practitioner.html",
         cohort=cohort,
         trainers=trainers,
-        catalog=catalog,
-        progress=progress,
-        result=certification.check(catalog, banks, identity().person_id, cohort),
+        catalog=content().catalog,
+        progress=gathered.progress,
+        result=gathered.eligibility(),
     )
 
 

@@ -82,7 +82,6 @@ def register(token: str) -> str:
                     done.platform.issuer,
                     f"by dynamic registration ({invitation.note})",
                 )
-        db.session.commit()
         return render_template("connections/registered.html", done=done, invitation=invitation)
     return render_template(
         "connections/register.html",
@@ -149,7 +148,6 @@ def approve() -> str | Response:
     registration.approve(organisation)
     person, session_identity = record_launch(context)
     audit(organisation.id, person.id, "lms-connection-approved", organisation.deployment_id)
-    db.session.commit()
     start_session(person, session_identity, origins_for(context.issuer, context.client_id))
     return redirect(landing_url(session_identity.role))
 

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from app.auth import end_session, start_session
 from app.domain.roles import Role
-from app.extensions import csrf, db
+from app.extensions import csrf
 from app.launch import bp
 from app.launch.connections import approval_page
 from app.launch.navigation import item_url, landing_url
@@ -89,7 +89,6 @@ def launch() -> Response:
             return approval_page(context.launch_id)
         raise
     remember_frame_origin(context.issuer, context.client_id, request.headers.get("Origin"))
-    db.session.commit()
     start_session(person, identity, origins_for(context.issuer, context.client_id))
     if context.message_type == "LtiDeepLinkingRequest":
         return redirect(url_for("training.deep_link"))

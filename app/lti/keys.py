@@ -34,16 +34,13 @@ class SigningKey:
         return JWK.from_pem(self.private_key_pem.encode()).export_to_pem().decode()
 
 
-def create_key() -> ToolKey:
-    """Generate a key pair whose kid is its RFC 7638 thumbprint (as pylti1p3 derives it)."""
+def _new_key() -> ToolKey:
+    """A key pair whose kid is its RFC 7638 thumbprint (as pylti1p3 derives it)."""
     jwk = JWK.generate(kty="RSA", size=KEY_BITS)
     public = json.loads(jwk.export_public())
     public.update(kid=jwk.thumbprint(), alg="RS256", use="sig")
     pem = jwk.export_to_pem(private_key=True, password=None).decode()
-    key = ToolKey(kid=public["kid"], private_key_pem=pem, public_jwk=json.dumps(public))
-    db.session.add(key)
-    db.session.commit()
-    return key
+    return ToolKey(kid=public["kid"], private_key_pem=pem, public_jwk=json.dumps(public))
 
 
 def _active_keys() -> list[ToolKey]:
@@ -51,23 +48,43 @@ def _active_keys() -> list[ToolKey]:
     return list(db.session.scalars(query))
 
 
+def _first_keys() -> list[ToolKey]:
+    """The tool's first key, made on first need in a short transaction of its own.
+
+    The first login (a GET) or key set request of a new installation needs a key before any
+    command has run; making it is setting the tool up, not a change to any record, so it does
+    not ride on the request's session (which refuses writes on GET).
+    """
+    key = _new_key()
+    with db.engine.begin() as conn:
+        conn.execute(
+            ToolKey.__table__.insert().values(
+                kid=key.kid,
+                private_key_pem=key.private_key_pem,
+                public_jwk=key.public_jwk,
+                created_at=utc_now(),
+            )
+        )
+    return _active_keys()
+
+
 def signing_key() -> SigningKey:
     """The key that signs now, generating the first one if the tool has none yet."""
-    keys = _active_keys()
-    key = keys[0] if keys else create_key()
+    key = (_active_keys() or _first_keys())[0]
     return SigningKey(kid=key.kid, private_key_pem=key.private_key_pem)
 
 
 def published_jwks() -> dict[str, list[dict[str, Any]]]:
     """The JWKS document: every key not yet retired, newest first."""
-    if not _active_keys():
-        create_key()
-    return {"keys": [json.loads(key.public_jwk) for key in _active_keys()]}
+    return {"keys": [json.loads(key.public_jwk) for key in _active_keys() or _first_keys()]}
 
 
 def rotate() -> ToolKey:
-    """Add a new signing key; the previous ones stay published until retired."""
-    return create_key()
+    """Add a new signing key; the previous ones stay published until retired (flushed)."""
+    key = _new_key()
+    db.session.add(key)
+    db.session.flush()
+    return key
 
 
 class ToolKeyError(LookupError):
@@ -86,7 +103,7 @@ def retire(kid: str) -> ToolKey:
     if len(_active_keys()) == 1:
         raise ToolKeyError(f"key {kid} is the only active key: rotate first, then retire it")
     key.retired_at = utc_now()
-    db.session.commit()
+    db.session.flush()
     return key
 
 

@@ -1,4 +1,8 @@
-"""Competency sign-offs, certificates (immutable once issued), certification policies, and the audit log."""
+"""Competency sign-offs, certificates (immutable once issued), certification policies, and the audit log.
+
+A certificate's state changes only through its named moves (`apply`), which refuse an illegal one
+(app.domain.certificates holds the rules).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, LargeBinary, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain.certificates import CertificateState, Transition, after
 from app.models.base import Base, PractitionerOwned, TimestampMixin, utc_now
+
+STATE_TYPE = Enum(
+    CertificateState,
+    native_enum=False,
+    length=20,
+    values_callable=lambda states: [s.value for s in states],
+)
 
 if TYPE_CHECKING:
     from app.models.people import Person
@@ -27,13 +39,18 @@ class CompetencySignoff(PractitionerOwned, TimestampMixin, Base):
     )
     trainer_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     observed_on: Mapped[date]
-    observed: Mapped[str] = mapped_column(String(40))  # "role-play" or "recorded session"
+    observed: Mapped[str] = mapped_column(String(40))  # domain.certification.OBSERVED_KINDS
+    session_format: Mapped[str] = mapped_column(
+        String(20), default="individual", server_default="individual"
+    )
     ratings: Mapped[dict[str, int | None]] = mapped_column(JSON)
     comments: Mapped[dict[str, str]] = mapped_column(JSON)
     summary: Mapped[str | None] = mapped_column(Text)
     mean: Mapped[Decimal] = mapped_column(Numeric(5, 3))
     band: Mapped[str] = mapped_column(String(40))
     passed: Mapped[bool]
+    # Items rated below their minimum, as [title, rating, minimum]: why a high mean did not pass.
+    below_minimum: Mapped[list[list[Any]] | None] = mapped_column(JSON)
     rubric_id: Mapped[str] = mapped_column(String(100))
 
     trainer: Mapped[Person] = relationship(foreign_keys=[trainer_id])
@@ -58,6 +75,9 @@ class CertificationPolicy(Base):
     )
     signatory_name: Mapped[str] = mapped_column(String(200), default="")
     signatory_title: Mapped[str] = mapped_column(String(200), default="Program Director")
+    signoffs_needed: Mapped[int] = mapped_column(default=2, server_default="2")
+    real_session_needed: Mapped[bool] = mapped_column(default=True, server_default="1")
+    signoff_rule: Mapped[str] = mapped_column(String(20), default="latest", server_default="latest")
 
 
 class Certificate(PractitionerOwned, TimestampMixin, Base):
@@ -84,7 +104,7 @@ class Certificate(PractitionerOwned, TimestampMixin, Base):
     signatory_title: Mapped[str] = mapped_column(String(200))
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
-    awaiting_approval: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[CertificateState] = mapped_column(STATE_TYPE, default=CertificateState.ISSUED)
     suspended_at: Mapped[datetime | None]
     suspended_reason: Mapped[str | None] = mapped_column(Text)
     revoked_at: Mapped[datetime | None]
@@ -92,6 +112,34 @@ class Certificate(PractitionerOwned, TimestampMixin, Base):
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
     renews_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
+    replaced_at: Mapped[datetime | None]
+    # The revoked certificate this one re-certifies, after a director decided so explicitly.
+    recertifies_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
+
+    @property
+    def awaiting_approval(self) -> bool:
+        return self.state is CertificateState.AWAITING_APPROVAL
+
+    def apply(self, move: Transition, now: datetime, reason: str | None = None) -> None:
+        """Make one named move of the certificate's life; IllegalTransition when it may not."""
+        self.state = after(self.state, move)
+        if move is Transition.SUSPEND:
+            self.suspended_at, self.suspended_reason = now, reason
+        elif move is Transition.REINSTATE:
+            self.suspended_at = self.suspended_reason = None
+        elif move is Transition.REVOKE:
+            self.revoked_at, self.revoked_reason = now, reason
+        elif move is Transition.REPLACE:
+            self.replaced_at = now
+
+    @property
+    def changed_on(self) -> datetime | None:
+        """When its standing last changed from issued (for the public page)."""
+        return {
+            CertificateState.SUSPENDED: self.suspended_at,
+            CertificateState.REVOKED: self.revoked_at,
+            CertificateState.REPLACED: self.replaced_at,
+        }.get(self.state)
 
 
 class AuditEntry(Base):

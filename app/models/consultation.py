@@ -75,6 +75,9 @@ class ConsultationSession(Base):
     # The id of a skill focus of the consultation guide (toolkit/trainer-guide/consultation.yaml),
     # chosen from the guide's list: never free text, never anything about a person in recovery.
     focus: Mapped[str | None] = mapped_column(String(60))
+    # When the trainer first saved this session's attendance. A held session without it is
+    # "attendance not taken": the trainer's work to do, counted neither attended nor missed.
+    attendance_taken_at: Mapped[datetime | None]
 
     group: Mapped[ConsultationGroup] = relationship(
         back_populates="sessions", foreign_keys=[group_id]
@@ -88,6 +91,14 @@ class ConsultationSession(Base):
     @property
     def cancelled(self) -> bool:
         return self.status == CANCELLED
+
+    @property
+    def attendance_taken(self) -> bool:
+        return self.attendance_taken_at is not None
+
+    def attendance_due(self, now: datetime) -> bool:
+        """Held, not cancelled, and nobody has taken its attendance yet."""
+        return not self.cancelled and self.starts_at <= now and not self.attendance_taken
 
     @property
     def is_makeup(self) -> bool:

@@ -23,13 +23,14 @@ from app.dispatch import dispatch
 from app.domain.quizzes import QuizBank
 from app.domain.roles import Role
 from app.exports import csv_response
-from app.extensions import content
+from app.extensions import content, db
 from app.forms import options, whole_number
 from app.models.people import Person
 from app.models.quizzes import SUBMITTED, QuizAttempt
+from app.models.tenancy import Cohort
 from app.quizzes import bp
 from app.quizzes.forms import ExtraAttemptForm
-from app.services import quiz_results
+from app.services import certificates, quiz_results
 from app.services.people import practitioner_in_cohort
 from app.services.quizzes import (
     QuizRefused,
@@ -180,7 +181,10 @@ def answer(attempt_id: int) -> Response:
             "success",
         )
         return redirect(url_for("quizzes.attempt", attempt_id=found.id))
-    submit(found.id, bank, answers)
+    recorded = submit(found.id, bank, answers)
+    if recorded.passed:
+        cohort = db.session.get_one(Cohort, recorded.cohort_id)
+        certificates.issue_when_eligible(recorded.person_id, cohort, f"{bank.title} was passed")
     return redirect(url_for("quizzes.result", attempt_id=found.id))
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import jwt
 from jwcrypto.jwk import JWK
 
+from app.domain.certificates import CertificateState
 from app.extensions import db
 from app.models.certification import Certificate, IssuerKey
 from app.models.tenancy import Organisation
@@ -146,9 +147,9 @@ def revocation_list(organisation_id: int, urls_for: Any, list_url: str) -> dict[
     revoked = db.session.scalars(
         db.select(Certificate).where(
             Certificate.organisation_id == organisation_id,
-            (Certificate.revoked_at.is_not(None))
-            | (Certificate.suspended_at.is_not(None))
-            | (Certificate.replaced_by_id.is_not(None)),
+            Certificate.state.in_(
+                [CertificateState.SUSPENDED, CertificateState.REVOKED, CertificateState.REPLACED]
+            ),
         )
     )
     return {

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app.domain.consultation import (
     AttendanceRules,
@@ -70,7 +70,7 @@ def create_group(cohort: Cohort, **fields: object) -> ConsultationGroup:
     occurrences(rule_of(group))  # raises ScheduleError before anything is written
     db.session.add(group)
     _schedule(group)
-    db.session.commit()
+    db.session.flush()
     return group
 
 
@@ -83,8 +83,9 @@ def _has_history(session: ConsultationSession, marked: set[int]) -> bool:
     )
 
 
-def edit_series(group: ConsultationGroup, now: datetime | None = None, **fields: object) -> None:
-    """Change the rule; sessions that happened, and any with attendance or changes, are kept."""
+def edit_group(group: ConsultationGroup, now: datetime | None = None, **fields: object) -> None:
+    """Change the group and its rule; sessions that happened, and any with attendance or changes,
+    are kept. All of it in the request's one transaction: a bad rule changes nothing."""
     now = now or utc_now()
     candidate = WeeklyRule(
         **{
@@ -114,12 +115,19 @@ def edit_series(group: ConsultationGroup, now: datetime | None = None, **fields:
                     group=group, starts_at=start, duration_minutes=group.duration_minutes
                 )
             )
-    db.session.commit()
+    db.session.flush()
+
+
+def choose_focus(session: ConsultationSession, focus: str | None) -> None:
+    """The session's skill focus from the consultation guide (an id of its list), or none."""
+    if session.cancelled or session.starts_at <= utc_now():
+        raise ConsultationRefused("Only an upcoming session's focus can change.")
+    session.focus = focus
 
 
 def cancel_session(session: ConsultationSession, reason: str) -> None:
     session.status, session.cancel_reason = CANCELLED, reason.strip()
-    db.session.commit()
+    db.session.flush()
 
 
 def move_session(session: ConsultationSession, starts_at: datetime) -> None:
@@ -129,7 +137,7 @@ def move_session(session: ConsultationSession, starts_at: datetime) -> None:
         )
     session.moved_from = session.moved_from or session.starts_at
     session.starts_at = starts_at
-    db.session.commit()
+    db.session.flush()
 
 
 def add_makeup(
@@ -144,7 +152,7 @@ def add_makeup(
         group=group, starts_at=starts_at, duration_minutes=duration, makeup_for_id=replaces.id
     )
     db.session.add(session)
-    db.session.commit()
+    db.session.flush()
     return session
 
 
@@ -157,7 +165,7 @@ def set_members(group: ConsultationGroup, practitioners: Iterable[Person]) -> No
     present = {m.person_id for m in group.members}
     for person_id in wanted - present:
         db.session.add(GroupMember(group=group, person_id=person_id))
-    db.session.commit()
+    db.session.flush()
 
 
 def marks_of(person_id: int, organisation_id: int) -> dict[int, Mark]:
@@ -199,6 +207,7 @@ def record_attendance(
     if not attendance_open(session, now):
         raise ConsultationRefused("Attendance can be taken from an hour before the session starts.")
     existing, changed = marks_for(session), 0
+    session.attendance_taken_at = session.attendance_taken_at or utc_now()
     for person_id, (mark, note) in marks.items():
         note = (note or "").strip() or None
         previous = existing.get(person_id)
@@ -232,7 +241,7 @@ def record_attendance(
                 utc_now(),
             )
             changed += 1
-    db.session.commit()
+    db.session.flush()
     return changed
 
 
@@ -257,7 +266,7 @@ def send_apology(
     apology = apology or Apology(session_id=session.id, person_id=person_id, reason="")
     apology.reason, apology.decision, apology.sent_at = reason.strip(), "pending", utc_now()
     db.session.add(apology)
-    db.session.commit()
+    db.session.flush()
     return apology
 
 
@@ -278,7 +287,7 @@ def decide_apology(apology: Apology, accept: bool, by: int) -> None:
                 recorded_by_id=by,
             )
         )
-    db.session.commit()
+    db.session.flush()
 
 
 @dataclass(frozen=True)
@@ -295,7 +304,12 @@ def _records(
         if s.cancelled:
             continue
         record = SessionRecord(
-            s.id, s.starts_at, s.duration_minutes, marks.get((s.id, person_id)), s.makeup_for_id
+            s.id,
+            s.starts_at,
+            s.duration_minutes,
+            marks.get((s.id, person_id)),
+            s.makeup_for_id,
+            taken=s.attendance_taken,
         )
         (makeups if s.is_makeup else scheduled).append(record)
     return scheduled, makeups
@@ -356,20 +370,21 @@ def standing_of(
     return next(s.summary for s in group_standings(group, now) if s.person.id == person_id)
 
 
-def feed_for(
-    organisation_id: int,
-    *,
-    person_id: int | None = None,
-    group_id: int | None = None,
-    reset: bool = False,
-) -> CalendarFeed:
-    """The live private feed of a practitioner or group, made on first use or replaced on reset."""
+def feed_of(
+    organisation_id: int, *, person_id: int | None = None, group_id: int | None = None
+) -> CalendarFeed | None:
+    """The live private feed of a practitioner or group, if one has been made."""
     query = select(CalendarFeed).filter_by(
         organisation_id=organisation_id, person_id=person_id, group_id=group_id, revoked_at=None
     )
-    current = db.session.scalar(query)
-    if current is not None and not reset:
-        return current
+    return db.session.scalar(query)
+
+
+def new_feed(
+    organisation_id: int, *, person_id: int | None = None, group_id: int | None = None
+) -> CalendarFeed:
+    """A new private address for a practitioner's or group's calendar; the old one stops working."""
+    current = feed_of(organisation_id, person_id=person_id, group_id=group_id)
     if current is not None:
         current.revoked_at = utc_now()
     feed = CalendarFeed(
@@ -379,13 +394,13 @@ def feed_for(
         group_id=group_id,
     )
     db.session.add(feed)
-    db.session.commit()
+    db.session.flush()
     return feed
 
 
 def revoke_feed(feed: CalendarFeed) -> None:
     feed.revoked_at = utc_now()
-    db.session.commit()
+    db.session.flush()
 
 
 def live_feed(token: str) -> CalendarFeed | None:
@@ -400,6 +415,23 @@ def feed_sessions(feed: CalendarFeed) -> list[ConsultationSession]:
         else groups_of(feed.person_id or 0, feed.organisation_id)
     )
     return sorted((s for g in groups for s in g.sessions), key=lambda s: s.starts_at)
+
+
+def attendance_to_take(cohort_id: int, now: datetime | None = None) -> list[ConsultationSession]:
+    """The cohort's held sessions whose attendance nobody has taken: the trainer's work to do."""
+    query = (
+        select(ConsultationSession)
+        .join(ConsultationGroup, ConsultationGroup.id == ConsultationSession.group_id)
+        .options(contains_eager(ConsultationSession.group))
+        .where(
+            ConsultationGroup.cohort_id == cohort_id,
+            ConsultationSession.status != CANCELLED,
+            ConsultationSession.starts_at <= (now or utc_now()),
+            ConsultationSession.attendance_taken_at.is_(None),
+        )
+        .order_by(ConsultationSession.starts_at)
+    )
+    return list(db.session.scalars(query))
 
 
 def default_end(start: datetime, minutes: int) -> datetime:

@@ -34,7 +34,7 @@ def draft(program: Program, created_by: int, reviewed_on: date) -> FidelityRevie
         created_by_id=created_by,
     )
     db.session.add(review)
-    db.session.commit()
+    db.session.flush()
     return review
 
 
@@ -57,7 +57,7 @@ def save(
         ratings,
         {k: v.strip() for k, v in evidence.items() if v.strip()},
     )
-    db.session.commit()
+    db.session.flush()
 
 
 def submit(review: FidelityReview, scale: FidelityScale, by: int) -> None:
@@ -77,7 +77,7 @@ def submit(review: FidelityReview, scale: FidelityScale, by: int) -> None:
         f"{program.name}, {review.reviewed_on:%d %b %Y}",
         f"mean {float(result.mean):.2f}, {result.label}",
     )
-    db.session.commit()
+    db.session.flush()
 
 
 def correct(review: FidelityReview, reason: str, by: int) -> FidelityReview:
@@ -107,7 +107,7 @@ def correct(review: FidelityReview, reason: str, by: int) -> FidelityReview:
         f"review {review.id}, version {new.version}",
         reason,
     )
-    db.session.commit()
+    db.session.flush()
     return new
 
 

@@ -16,8 +16,13 @@ from app.lti.registry import find_organisation, find_platform
 from app.models.base import utc_now
 
 
-def record_problem(rejection: LaunchRejected) -> None:
-    """Store the rejection's cause on its organisation, or on its LMS when no deployment matched."""
+def record_problem(rejection: LaunchRejected, *, count_unverified: bool) -> None:
+    """Store the rejection's cause on its organisation, or on its LMS when no deployment matched.
+
+    Its own committed step: the request itself fails (and rolls back), yet the cause must stay
+    for the administrator. `count_unverified` is false for a login, which carries no signature
+    to count and is a GET that must not write.
+    """
     db.session.rollback()
     facts = rejection.facts
     issuer = facts.get("issuer", "?")
@@ -27,8 +32,9 @@ def record_problem(rejection: LaunchRejected) -> None:
     if platform is None:
         return
     if not rejection.verified:
-        platform.unverified_launches = (platform.unverified_launches or 0) + 1
-        db.session.commit()
+        if count_unverified:
+            platform.unverified_launches = (platform.unverified_launches or 0) + 1
+            db.session.commit()
         return
     deployment_id = facts.get("deployment_id", "?")
     organisation = find_organisation(platform, deployment_id)

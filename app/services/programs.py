@@ -28,7 +28,7 @@ def create_program(organisation_id: int, name: str) -> Program:
     _check_free(organisation_id, name)
     program = Program(organisation_id=organisation_id, name=name)
     db.session.add(program)
-    db.session.commit()
+    db.session.flush()
     return program
 
 
@@ -37,7 +37,7 @@ def rename_program(program: Program, name: str) -> Program:
     name = name.strip()
     _check_free(program.organisation_id, name, except_id=program.id)
     program.name = name
-    db.session.commit()
+    db.session.flush()
     return program
 
 
@@ -46,5 +46,5 @@ def assign_cohort(cohort: Cohort, program: Program | None) -> Cohort:
     if program is not None and program.organisation_id != cohort.organisation_id:
         raise ValueError("a cohort can only join a program of its own organisation")
     cohort.program_id = program.id if program else None
-    db.session.commit()
+    db.session.flush()
     return cohort

@@ -93,6 +93,8 @@ def start_or_resume(
     )
     db.session.add(attempt)
     try:
+        # Named step: the attempt number is claimed now, so a second tab that starts the same
+        # quiz a moment later meets the unique constraint and resumes this attempt instead.
         db.session.commit()
     except IntegrityError:  # a second tab started the same attempt number a moment earlier
         db.session.rollback()
@@ -105,7 +107,7 @@ def save_answers(attempt: QuizAttempt, raw: Mapping[str, Any], now: datetime | N
     if attempt.status != IN_PROGRESS or _expired(attempt, now or utc_now()):
         raise QuizRefused("This attempt is closed: its answers can no longer change.")
     attempt.answers = dict(raw)
-    db.session.commit()
+    db.session.flush()
 
 
 def _decimal(value: Fraction, places: int) -> Decimal:
@@ -155,7 +157,7 @@ def submit(
     attempt.percent, attempt.passed = _decimal(scored.percent, 3), scored.passed
     attempt.results = _results(scored)
     queue_delivery(attempt)  # the pending row is the outbox: sent after commit (app.dispatch)
-    db.session.commit()
+    db.session.flush()
     return attempt
 
 
@@ -223,5 +225,5 @@ def grant_extra_attempt(
         reason=reason.strip(),
     )
     db.session.add(grant)
-    db.session.commit()
+    db.session.flush()
     return grant

@@ -113,7 +113,7 @@ def add_platform(
                 name=organisation_name or platform.name,
             )
         )
-    db.session.commit()
+    db.session.flush()
     return platform
 
 
@@ -162,7 +162,7 @@ def remove_platform(issuer: str, client_id: str, deployment_id: str | None = Non
     if organisation is None:
         for org in platform.organisations:
             db.session.delete(org)
-    db.session.commit()
+    db.session.flush()
     return f"deployment {deployment_id}" if deployment_id else f"platform {platform.name}"
 
 
@@ -199,5 +199,7 @@ def adopt_new_deployment(platform: Platform, deployment_id: str, fallback_name: 
     add_deployment(
         platform, deployment_id, name, platform.new_deployment_policy == "await-approval"
     )
+    # Named step: the adopted organisation is kept even when this launch is then refused (a
+    # connection awaiting approval), so the director's approval finds it.
     db.session.commit()
     return True

@@ -6,19 +6,19 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from app.domain.certificates import CertificateState
 from app.extensions import db
 from app.mail import send_mail
 from app.models.certification import Certificate, RenewalReminder
 from app.models.people import Director, Person
-from app.services.certification import policy_of, renewal_gap
+from app.services.certificates import renewal_gap
+from app.services.policies import policy_of
 from config import Settings
 
 
 def _live(today: date) -> list[Certificate]:
     query = select(Certificate).where(
-        Certificate.pdf_sha256.is_not(None),
-        Certificate.revoked_at.is_(None),
-        Certificate.replaced_by_id.is_(None),
+        Certificate.state == CertificateState.ISSUED,
         Certificate.expires_on >= today,
     )
     renewed = set(
@@ -86,6 +86,8 @@ def send_renewal_reminders(settings: Settings, today: date) -> int:
                         emailed_to=", ".join(recipients) if emailed and skipped == offset else None,
                     )
                 )
+        # Named step: kept as soon as the e-mail has gone, so a failure later in the run never
+        # sends the same reminder twice.
         db.session.commit()
         sent_count += 1
     return sent_count
@@ -99,8 +101,7 @@ def reminders_for(person_id: int, organisation_id: int) -> list[tuple[Certificat
         .where(
             Certificate.person_id == person_id,
             Certificate.organisation_id == organisation_id,
-            Certificate.replaced_by_id.is_(None),
-            Certificate.revoked_at.is_(None),
+            Certificate.state == CertificateState.ISSUED,
         )
         .group_by(Certificate.id)
     )

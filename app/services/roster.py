@@ -71,5 +71,5 @@ def sync_roster(cohort: Cohort) -> RosterResult:
     for enrolment in left:
         enrolment.active = False
     cohort.roster_synced_at = utc_now()
-    db.session.commit()
+    db.session.flush()
     return RosterResult(added, updated, len(left))

@@ -1,4 +1,10 @@
-"""Toolkit PDFs: built once per item, content version, organisation and print size, then reused."""
+"""Toolkit PDFs: built once per item, content version, organisation and print size, then reused.
+
+The cache lives in the database so every worker serves the same file. Filling it is not a change
+to any record (the PDF follows from the content and the organisation's name), so it is written
+in a short transaction of its own rather than through the request's session, which refuses
+writes on GET.
+"""
 
 from __future__ import annotations
 
@@ -29,18 +35,22 @@ def toolkit_pdf(item: ToolkitItem, organisation: Organisation, large_print: bool
         return cached
     titles = {m.id: m.title for m in content().catalog.modules.values()}
     pdf = render(item, organisation.name, large_print, titles)
-    db.session.execute(
-        delete(ToolkitPdf).where(
-            ToolkitPdf.item_id == key["item_id"],
-            ToolkitPdf.organisation_id == organisation.id,
-            ToolkitPdf.content_version != item.version,
-        )
-    )
-    insert = insert_for(db.session.get_bind().dialect.name)(ToolkitPdf)
-    db.session.execute(
-        insert.values(**key, pdf=pdf, created_at=utc_now()).on_conflict_do_nothing(
-            index_elements=list(key)
-        )
-    )
-    db.session.commit()
+    _keep(key, pdf)
     return pdf
+
+
+def _keep(key: dict[str, object], pdf: bytes) -> None:
+    """Store the new PDF and drop the organisation's copies of older versions, in one go."""
+    stale = delete(ToolkitPdf).where(
+        ToolkitPdf.item_id == key["item_id"],
+        ToolkitPdf.organisation_id == key["organisation_id"],
+        ToolkitPdf.content_version != key["content_version"],
+    )
+    fresh = (
+        insert_for(db.engine.dialect.name)(ToolkitPdf)
+        .values(**key, pdf=pdf, created_at=utc_now())
+        .on_conflict_do_nothing(index_elements=list(key))
+    )
+    with db.engine.begin() as conn:
+        conn.execute(stale)
+        conn.execute(fresh)

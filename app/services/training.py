@@ -203,7 +203,7 @@ def save_response(
     response.updated_at = utc_now()
     db.session.flush()
     complete = _complete_if_done(person_id, organisation_id, module)
-    db.session.commit()
+    db.session.flush()
     return complete
 
 
@@ -223,11 +223,11 @@ def record_consent(person_id: int, organisation_id: int, shares: bool) -> Reflec
         )
         db.session.add(consent)
     consent.shares_with_trainers, consent.decided_at = shares, utc_now()
-    db.session.commit()
+    db.session.flush()
     return consent
 
 
 def set_day_unlocking(cohort: Cohort, in_order: bool) -> None:
     """A trainer's cohort setting: days open one after another, or all at once."""
     cohort.days_unlock_in_order = in_order
-    db.session.commit()
+    db.session.flush()

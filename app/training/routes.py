@@ -23,6 +23,7 @@ from app.forms import options
 from app.lti.tool import deep_linking_response, is_deep_linking
 from app.models.people import Person
 from app.models.tenancy import Cohort
+from app.services import certificates
 from app.services.people import practitioner_in_cohort
 from app.services.training import (
     ResponseRefused,
@@ -190,6 +191,10 @@ def save_activity(module_id: str, activity_id: str) -> Response:
         except ResponseRefused as refused:
             form.form_errors.append(str(refused))
         else:
+            if complete:
+                certificates.issue_when_eligible(
+                    me.person_id, _cohort(), f"the module {found.title} was completed"
+                )
             flash("Module complete. Well done." if complete else "Saved.", "success")
             return redirect(
                 url_for("training.module", module_id=found.id, _anchor=f"activity-{activity.id}")

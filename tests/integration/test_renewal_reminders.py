@@ -12,8 +12,10 @@ from app.extensions import db
 from app.models.base import utc_now
 from app.models.certification import Certificate, RenewalReminder
 from app.services.reminders import send_renewal_reminders
+from tests.support.journey import certificate_of as _certificate
+from tests.support.journey import everything as _everything
+from tests.support.journey import sign_off as _sign_off
 from tests.support.lms import DIRECTOR, PRACTITIONER
-from tests.web.test_certification import _certificate, _everything, _sign_off
 
 
 class Inbox:

@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from app.content.model import Module
 from app.domain.consultation import Mark
 from app.extensions import db
+from app.models.certification import Certificate
 from app.models.consultation import ConsultationGroup
 from app.models.people import Person
 from app.models.tenancy import Cohort
@@ -16,6 +20,7 @@ from app.services import consultation as consultation_service
 from app.services.quizzes import start_or_resume, submit
 from app.services.training import save_response
 from tests.support.content import content_of
+from tests.support.lms import PRACTITIONER, TRAINER, LocalLms, csrf_token
 from tests.support.quizzes import FormData, form_for
 
 
@@ -47,6 +52,7 @@ def complete_training_and_quizzes(app: Flask, subject: str) -> None:
         for bank in banks.values():
             attempt = start_or_resume(bank, person.id, cohort.organisation_id, cohort.id)
             submit(attempt.id, bank, raw_answers(attempt, FormData(form_for(attempt))))
+        db.session.commit()
 
 
 def attend_consultation(app: Flask, subject: str, trainer_subject: str, sessions: int = 12) -> None:
@@ -76,3 +82,54 @@ def attend_consultation(app: Flask, subject: str, trainer_subject: str, sessions
             consultation_service.record_attendance(
                 session, {person.id: (Mark.PRESENT, None)}, trainer.id
             )
+        db.session.commit()
+
+
+def sign_off(
+    app: Flask,
+    lms: LocalLms,
+    rating: int = 4,
+    observed: tuple[str, ...] = ("role-play", "real session"),
+) -> tuple[FlaskClient, TestResponse]:
+    """A trainer signs the practitioner off once per observed session given (two by default,
+    one of them a real session, as the default policy asks); the last response is returned."""
+    trainer = app.test_client()
+    lms.launch(trainer, TRAINER)
+    with app.app_context():
+        person_id = db.session.scalars(select(Person).filter_by(subject=PRACTITIONER.sub)).one().id
+    rubric = content_of(app).rubric
+    ratings = {
+        f"rating-{item.id}": str(rating)
+        for item in rubric.items
+        if item.required and item.applies_to("individual")
+    }
+    for kind in observed:
+        page = trainer.get(f"/certification/signoff/{person_id}")
+        data = {
+            "csrf_token": csrf_token(page),
+            "observed_on": "2026-11-20",
+            "observed": kind,
+            "session_format": "individual",
+            "summary": "Confident structure; keep working on action planning.",
+            **ratings,
+        }
+        response = trainer.post(f"/certification/signoff/{person_id}", data=data)
+    return trainer, response
+
+
+def everything(app: Flask, lms: LocalLms) -> FlaskClient:
+    """Maya has done the training, passed every quiz and attended consultation (not signed off)."""
+    practitioner = app.test_client()
+    lms.launch(practitioner, PRACTITIONER)
+    lms.launch(app.test_client(), TRAINER)
+    complete_training_and_quizzes(app, PRACTITIONER.sub)
+    attend_consultation(app, PRACTITIONER.sub, TRAINER.sub)
+    return practitioner
+
+
+def certificate_of(app: Flask) -> Certificate:
+    """The one certificate there is, read in its own app context."""
+    with app.app_context():
+        certificate = db.session.scalars(select(Certificate)).one()
+        db.session.expunge(certificate)
+        return certificate

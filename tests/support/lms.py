@@ -18,6 +18,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug.test import TestResponse
 
 from app.demo_lms.platform import LIS, LmsCourse, LmsPlatform, LmsUser, new_private_key_pem
+from app.extensions import db
 from app.services.registrations import PlatformUrls, add_platform
 
 TOOL = "http://localhost"
@@ -92,6 +93,7 @@ class LocalLms:
             name=self.name,
             organisation_name=organisation,
         )
+        db.session.commit()
 
     def begin(self, client: FlaskClient, user: LmsUser) -> dict[str, str]:
         """The OIDC login: returns the tool's authorisation request to the LMS."""

@@ -15,11 +15,12 @@ from app.domain.certification import (
     Rubric,
     RubricItem,
     RubricResult,
-    Standing,
+    Shortfall,
+    SignoffRecord,
+    SignoffRule,
     add_months,
     eligibility,
     score_rubric,
-    standing,
 )
 from app.domain.codes import new_code, normalise
 
@@ -90,7 +91,12 @@ def test_rubric_refuses_incomplete_or_out_of_range_ratings(ratings, message):
 
 RULES = CertificationRules(consultation_sessions=12, consultation_rate=75)
 PASSED = RubricResult(Fraction(7, 2), "Satisfactory", True, 13)
-COMPLETE = Evidence((), (), 12, Fraction(80), PASSED, {"day-3": "Day 3 quiz"})
+ROLE_PLAY = SignoffRecord(date(2026, 10, 1), "role-play", PASSED)
+REAL = SignoffRecord(date(2026, 11, 1), "real session", PASSED)
+COMPLETE = Evidence((), (), 12, Fraction(80), (ROLE_PLAY, REAL), {"day-3": "Day 3 quiz"})
+FAILED_ON_MINIMUM = RubricResult(
+    Fraction(19, 5), "Satisfactory", False, 11, (Shortfall("Agrees a weekly action plan", 2, 3),)
+)
 
 
 def test_everything_done_is_eligible():
@@ -115,11 +121,37 @@ def test_everything_done_is_eligible():
             "consultation",
             "Not yet in a consultation group",
         ),
-        ({"signoff": None}, "signoff", "No competency sign-off yet"),
+        ({"signoffs": ()}, "signoff", "No competency sign-off yet"),
+        ({"signoffs": (REAL,)}, "signoff", "1 more sign-off needed"),
         (
-            {"signoff": RubricResult(Fraction(5, 2), "Needs improvement", False, 13)},
+            {"signoffs": (ROLE_PLAY, ROLE_PLAY)},
             "signoff",
-            "Latest sign-off rated 2.50 (Needs improvement): below the pass mark",
+            "at least one sign-off must observe a real or recorded session, not a role-play",
+        ),
+        (
+            {
+                "signoffs": (
+                    ROLE_PLAY,
+                    SignoffRecord(
+                        date(2026, 11, 20),
+                        "real session",
+                        RubricResult(Fraction(5, 2), "Needs improvement", False, 13),
+                    ),
+                )
+            },
+            "signoff",
+            "The sign-off of 20 Nov 2026 rated 2.50 (Needs improvement): below the pass mark",
+        ),
+        (
+            {
+                "signoffs": (
+                    ROLE_PLAY,
+                    SignoffRecord(date(2026, 11, 20), "real session", FAILED_ON_MINIMUM),
+                )
+            },
+            "signoff",
+            "The sign-off of 20 Nov 2026 rated 3.80 (Satisfactory), not passed: "
+            "“Agrees a weekly action plan” rated 2, below the minimum of 3",
         ),
     ],
 )
@@ -135,7 +167,7 @@ def test_every_combination_of_gaps_is_reported_together():
         "days_incomplete": (5,),
         "quizzes_not_passed": ("final",),
         "consultation_credited": 3,
-        "signoff": None,
+        "signoffs": (),
     }
     for size in range(1, len(gaps) + 1):
         for chosen in itertools.combinations(gaps, size):
@@ -147,23 +179,24 @@ def test_every_combination_of_gaps_is_reported_together():
 
 def test_a_policy_without_signoff_skips_that_requirement():
     rules = CertificationRules(require_signoff=False)
-    assert eligibility(Evidence(**{**COMPLETE.__dict__, "signoff": None}), rules).eligible
+    assert eligibility(Evidence(**{**COMPLETE.__dict__, "signoffs": ()}), rules).eligible
 
 
-@pytest.mark.parametrize(
-    ("today", "flags", "expected"),
-    [
-        (date(2027, 1, 1), {}, Standing.VALID),
-        (date(2028, 6, 2), {}, Standing.EXPIRED),
-        (date(2028, 6, 1), {}, Standing.VALID),  # valid through its expiry date
-        (date(2027, 1, 1), {"revoked": True}, Standing.REVOKED),
-        (date(2027, 1, 1), {"suspended": True}, Standing.SUSPENDED),
-        (date(2027, 1, 1), {"replaced": True}, Standing.REPLACED),
-    ],
-)
-def test_standing(today, flags, expected):
-    arguments = {"revoked": False, "suspended": False, "replaced": False, **flags}
-    assert standing(date(2028, 6, 1), today, **arguments) is expected
+FAILED = SignoffRecord(date(2026, 9, 1), "real session", FAILED_ON_MINIMUM)
+
+
+def test_the_latest_sign_offs_count_by_default_so_an_early_failure_is_overtaken():
+    later = Evidence(**{**COMPLETE.__dict__, "signoffs": (FAILED, ROLE_PLAY, REAL)})
+    assert eligibility(later, RULES).eligible
+    each = CertificationRules(signoff_rule=SignoffRule.EACH)
+    assert not eligibility(later, each).eligible
+
+
+def test_one_sign_off_and_role_plays_are_enough_where_the_policy_says_so():
+    relaxed = CertificationRules(signoffs_needed=1, real_session_needed=False)
+    one = Evidence(**{**COMPLETE.__dict__, "signoffs": (ROLE_PLAY,)})
+    assert eligibility(one, relaxed).eligible
+    assert not eligibility(one, RULES).eligible
 
 
 def test_validity_months_land_on_real_dates():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -144,3 +145,25 @@ def test_flags_below_minimum_and_cannot_reach():
 def test_unmarked_past_sessions_count_as_not_attended():
     summary = summarise(sessions([None, P]), [], RULES, NOW)
     assert (summary.attended, summary.missed) == (1, 1)
+
+
+def _not_taken(records: list[SessionRecord], *indexes: int) -> list[SessionRecord]:
+    return [replace(r, taken=False) if i in indexes else r for i, r in enumerate(records)]
+
+
+def test_a_session_whose_attendance_is_not_taken_is_neither_attended_nor_missed():
+    # 10 scheduled, 6 held: 2 present, 2 absent, 2 not taken yet; required 8
+    records = _not_taken(sessions([P, A, None, P, A, None], future=4), 2, 5)
+    summary = summarise(records, [], RULES, NOW)
+    assert (summary.attended, summary.missed, summary.not_taken) == (2, 2, 2)
+    assert summary.rate_so_far == 50  # 2 of the 4 taken sessions, not 2 of 6
+    assert summary.still_needed == 6
+    # 2 credited + 4 to come + 2 not taken = 8: still reachable, so no flag for late paperwork
+    assert not summary.cannot_reach
+    counted_as_missed = summarise(sessions([P, A, None, P, A, None], future=4), [], RULES, NOW)
+    assert counted_as_missed.cannot_reach  # the same marks with attendance taken
+
+
+def test_an_accepted_apology_still_excuses_a_session_not_taken():
+    summary = summarise(_not_taken(sessions([P, E, P]), 1), [], RULES, NOW)
+    assert (summary.excused, summary.forgiven, summary.not_taken, summary.missed) == (1, 1, 0, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from fractions import Fraction
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from app.domain.certification import (
     CertificationRules,
     Evidence,
     RatingError,
+    SignoffRecord,
     eligibility,
     score_rubric,
 )
@@ -85,10 +87,11 @@ def test_one_item_below_its_minimum_fails_a_mean_of_3_8_and_is_named():
     assert result.mean >= RUBRIC.pass_mean
     assert not result.passed
     assert [tuple(s) for s in result.below_minimum] == [("Agrees a weekly action plan", 2, 3)]
-    evidence = Evidence((), (), 12, Fraction(80), result)
-    [signoff] = [
-        r for r in eligibility(evidence, CertificationRules()).requirements if r.key == "signoff"
-    ]
+    evidence = Evidence(
+        (), (), 12, Fraction(80), (SignoffRecord(date(2026, 11, 20), "real session", result),)
+    )
+    rules = CertificationRules(signoffs_needed=1)
+    [signoff] = [r for r in eligibility(evidence, rules).requirements if r.key == "signoff"]
     assert not signoff.met
     assert "“Agrees a weekly action plan” rated 2, below the minimum of 3" in signoff.missing
 

@@ -10,6 +10,7 @@ from datetime import date, time, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from app.domain.consultation import Mark
 from app.extensions import db
@@ -19,9 +20,12 @@ from app.models.fidelity import FidelityReview
 from app.models.people import Person
 from app.models.tenancy import Cohort, Organisation, Program
 from app.services.consultation import create_group, record_attendance, send_apology, set_members
+from app.services.evidence import gather
 from app.services.quizzes import start_or_resume
 from app.services.registrations import add_platform
+from app.services.signoffs import record_signoff
 from tests.support.content import content_of
+from tests.support.journey import everything
 from tests.support.lms import (
     COURSE,
     DIRECTOR,
@@ -155,6 +159,16 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
         "/certification/certificates/{certificate}/renew",
         {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 404},
     ),
+    (
+        "POST",
+        "/certification/certificates/{certificate}/recertify",
+        {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 404},
+    ),
+    (
+        "GET",
+        "/certification/certificates/{certificate}",
+        {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 404},
+    ),
     ("GET", "/certification/audit", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 200}),
     ("GET", "/verify/", {ANON: 200, PRAC: 200, TRAIN: 200, DIR: 200}),
     ("GET", "/verify/{code}", {ANON: 404, PRAC: 404, TRAIN: 404, DIR: 404}),
@@ -233,6 +247,7 @@ def _fixture_ids(app: Flask, organisation: str = "Riverside Mental Health") -> d
         )
         session = group.sessions[0]
         apology = send_apology(session, person.id, "A clash with a hospital appointment")
+        db.session.commit()
         return {
             "program": str(program.id),
             "cohort": str(cohort.id),
@@ -475,6 +490,7 @@ def riverside_east(app: Flask, lms: LocalLms) -> LocalLms:
             None,
             organisation_name="Riverside East",
         )
+        db.session.commit()
     east = replace(lms.platform, deployment_id="deployment-2")
     return LocalLms(platform=east, server=lms.server, key_pem=lms.key_pem)
 
@@ -532,3 +548,62 @@ def test_one_person_in_two_organisations_sees_and_counts_only_the_one_launched_i
         data={"reason": "A hospital appointment", "csrf_token": token},
     )
     assert apology.status_code == 404
+
+
+def _sign_off_outside_a_request(app: Flask) -> None:
+    """Two passing sign-offs written straight through the service: no request, so no issuing."""
+    rubric = content_of(app).rubric
+    ratings = {i.id: 4 for i in rubric.items if i.required and i.applies_to("individual")}
+    with app.app_context():
+        person = db.session.scalars(select(Person).filter_by(subject=PRACTITIONER.sub)).one()
+        trainer = db.session.scalars(select(Person).filter_by(subject=TRAINER.sub)).one()
+        cohort = person.enrolments[0].cohort
+        for observed in ("role-play", "real session"):
+            record_signoff(
+                rubric,
+                person.id,
+                cohort.organisation_id,
+                trainer.id,
+                date(2026, 11, 20),
+                observed,
+                ratings,
+                {},
+                "",
+            )
+        db.session.commit()
+        assert gather(person.id, cohort).eligibility().eligible
+
+
+# Caches, not records: the shared store (rate-limit counters, in the embedded default) and
+# rendered toolkit PDFs, both rebuilt from nothing if emptied.
+CACHES = {"store_entry", "toolkit_pdf"}
+
+
+def _row_counts(app: Flask) -> dict[str, int]:
+    with app.app_context():
+        return {
+            table.name: db.session.scalar(select(func.count()).select_from(table))
+            for table in db.metadata.sorted_tables
+            if table.name not in CACHES
+        }
+
+
+def test_opening_every_page_as_anyone_writes_nothing(app: Flask, lms: LocalLms):
+    """Maya is eligible and not yet certified: no GET, by her, her trainer or her director,
+    issues her certificate or writes anything else (it happens when evidence changes)."""
+    everything(app, lms)
+    _sign_off_outside_a_request(app)
+    lms.launch(app.test_client(), PRACTITIONER_2)
+    ids = _fixture_ids(app)
+    clients = {role: app.test_client() for role in (PRAC, TRAIN, DIR)}
+    for role, client in clients.items():
+        assert lms.launch(client, USERS[role]).status_code == 302
+    before = _row_counts(app)
+    with fixture_toolkit(app):
+        for role, client in clients.items():
+            for method, template, expected in MATRIX:
+                if method == "GET":
+                    url = template.format(**ids)
+                    assert client.get(url).status_code == expected[role], f"{role} GET {url}"
+    assert _row_counts(app) == before
+    assert before["certificate"] == 0

@@ -246,12 +246,16 @@ def test_practitioner_is_certified_and_the_director_verifies_it(page, live_serve
     trainer.get_by_role("link", name="Training progress of the cohort").click()
     trainer.get_by_role("link", name="Alex Rivera").click()
     trainer.get_by_role("link", name="Competency sign-off").click()
-    trainer.get_by_label("Date of the observed session").fill("2026-11-20")
-    trainer.get_by_label("A role-played session").check()
-    for item in content_of(app).rubric.items:
-        if item.required and item.applies_to("individual"):
-            trainer.locator(f"[id='rating-{item.id}-4']").check()
-    trainer.get_by_role("button", name="Record sign-off").click()
+    for observed_on, kind in (("2026-11-13", "A role-played session"), ("2026-11-20", None)):
+        trainer.get_by_label("Date of the observed session").fill(observed_on)
+        trainer.get_by_label(kind or "A real session, observed live").check()
+        for item in content_of(app).rubric.items:
+            if item.required and item.applies_to("individual"):
+                trainer.locator(f"[id='rating-{item.id}-4']").check()
+        trainer.get_by_role("button", name="Record sign-off").click()
+        if kind:  # a role-play alone is not enough: the policy asks for a real session too
+            trainer.get_by_text("Sign-off recorded.").wait_for()
+            expect(trainer.get_by_text("the certificate is issued")).to_have_count(0)
     trainer.get_by_text("the certificate is issued").wait_for()
 
     mine = _launch_in_frame(page, live_server, "Alex Rivera")
@@ -266,11 +270,45 @@ def test_practitioner_is_certified_and_the_director_verifies_it(page, live_serve
     director.get_by_role("link", name="Certification dashboard").click()
     row = director.get_by_role("row").filter(has_text="Alex Rivera")
     expect(row).to_contain_text("certified")
-    row.get_by_role("link").first.click()
-    director.get_by_text("Valid", exact=True).wait_for()
-    assert digest in director.locator("main").inner_text()
+    row.get_by_role("link", name="Open Alex Rivera's certificate").click()
+    director.get_by_role("heading", name="Standing: issued").wait_for()
+    revoked = director.get_by_role("link", name="public verification page").get_attribute("href")
+    _director_suspends_reinstates_revokes_and_recertifies(director)
+    successor = director.get_by_role("link", name="public verification page").get_attribute("href")
+
+    page.goto(live_server + revoked)
+    expect(page.locator("main")).to_contain_text("was revoked on")
+    assert digest in page.locator("main").inner_text()
+    page.goto(live_server + successor)
+    expect(page.locator("main")).to_contain_text("re-certifies")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "verification.png"), full_page=True)
+
+
+def _change_standing(director, move: str, reason: str, public_words: str) -> None:
+    """Choose the move, preview what the public will read, confirm."""
+    director.get_by_label(move).check()
+    director.get_by_label("Reason (shown on the public verification page)").fill(reason)
+    director.get_by_role("button", name="Preview the change").click()
+    expect(director.locator("blockquote.public-preview")).to_contain_text(public_words)
+    director.get_by_role("button", name="Confirm and").click()
+
+
+def _director_suspends_reinstates_revokes_and_recertifies(director) -> None:
+    _change_standing(director, "Suspend", "a complaint under review", "was suspended on")
+    director.get_by_role("heading", name="Standing: suspended").wait_for()
+    _change_standing(director, "Reinstate", "the complaint was not upheld", "holds")
+    director.get_by_role("heading", name="Standing: issued").wait_for()
+    _change_standing(director, "Revoke for good", "practice outside the model", "was revoked on")
+    director.get_by_role("heading", name="Standing: revoked").wait_for()
+    expect(director.get_by_label("Suspend")).to_have_count(0)  # a revoked certificate stays so
+    director.get_by_label("Reason for re-certifying (kept in the audit log)").fill(
+        "retrained and observed again by the program's trainer"
+    )
+    director.get_by_role("button", name="Re-certify").click()
+    director.get_by_text("Re-certified: certificate").wait_for()
+    director.get_by_role("heading", name="Standing: issued").wait_for()
+    expect(director.locator("dl.facts")).to_contain_text("revoked")
 
 
 def test_the_fidelity_chart_renders_in_a_browser(page, live_server: str, app):

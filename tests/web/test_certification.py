@@ -16,54 +16,18 @@ import zxingcpp
 from flask import Flask
 from jwcrypto.jwk import JWK
 from pypdf import PdfReader
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from app.extensions import db
 from app.models.certification import AuditEntry, Certificate, CertificationPolicy
 from app.models.people import Enrolment, Person
 from app.models.tenancy import Cohort
-from app.services.certification import seal
-from tests.support.content import content_of
-from tests.support.journey import attend_consultation, complete_training_and_quizzes
-from tests.support.lms import DIRECTOR, PRACTITIONER, TRAINER, LocalLms, csrf_token
-
-
-def _sign_off(app: Flask, lms: LocalLms, rating: int = 4):
-    trainer = app.test_client()
-    lms.launch(trainer, TRAINER)
-    with app.app_context():
-        person_id = db.session.query(Person).filter_by(subject=PRACTITIONER.sub).one().id
-    page = trainer.get(f"/certification/signoff/{person_id}")
-    rubric = content_of(app).rubric
-    data = {
-        "csrf_token": csrf_token(page),
-        "observed_on": "2026-11-20",
-        "observed": "role-play",
-        "summary": "Confident structure; keep working on action planning.",
-    }
-    data["session_format"] = "individual"
-    data |= {
-        f"rating-{item.id}": str(rating)
-        for item in rubric.items
-        if item.required and item.applies_to("individual")
-    }
-    return trainer, trainer.post(f"/certification/signoff/{person_id}", data=data)
-
-
-def _everything(app: Flask, lms: LocalLms) -> tuple:
-    practitioner = app.test_client()
-    lms.launch(practitioner, PRACTITIONER)
-    lms.launch(app.test_client(), TRAINER)
-    complete_training_and_quizzes(app, PRACTITIONER.sub)
-    attend_consultation(app, PRACTITIONER.sub, TRAINER.sub)
-    return practitioner
-
-
-def _certificate(app: Flask) -> Certificate:
-    with app.app_context():
-        certificate = db.session.query(Certificate).one()
-        db.session.expunge(certificate)
-        return certificate
+from app.services.certificates import seal
+from tests.support.forms import form_fields
+from tests.support.journey import certificate_of as _certificate
+from tests.support.journey import everything as _everything
+from tests.support.journey import sign_off as _sign_off
+from tests.support.lms import DIRECTOR, PRACTITIONER, TRAINER, csrf_token
 
 
 def test_the_checklist_says_what_is_missing(app, lms):
@@ -123,10 +87,14 @@ def test_completing_everything_issues_a_sealed_verifiable_certificate(app, lms):
     assert qr.text == f"http://localhost/verify/{certificate.code}"
     with app.app_context():
         again = db.session.get_one(Certificate, certificate.id)
-        seal(again, qr.text)
+        seal(again)
         assert again.pdf == pdf.data, "the same certificate renders to identical bytes"
         db.session.rollback()
-        assert db.session.query(AuditEntry).filter_by(action="certificate issued").count() == 1
+        entry = db.session.scalars(
+            select(AuditEntry).filter_by(action="certificate issued automatically")
+        ).one()
+        assert entry.actor_id is None, "issued by the product, not by the trainer who signed off"
+        assert entry.reason == "after a competency sign-off was recorded"
 
 
 def test_public_verification_valid_revoked_unknown_malformed_and_altered(app, lms):
@@ -166,7 +134,8 @@ def test_public_verification_valid_revoked_unknown_malformed_and_altered(app, lm
         f"/certification/certificates/{certificate.id}/standing",
         data={
             "csrf_token": token,
-            "action": "revoke",
+            "move": "revoke",
+            "confirmed": "yes",
             "reason": "Issued in error: sign-off was for another person",
         },
     )
@@ -324,6 +293,8 @@ def test_the_director_sets_requirements_and_bad_values_are_explained(app, lms):
         "validity_months": "36",
         "signatory_name": "Omar Haddad",
         "signatory_title": "Director of IMR Programs",
+        "signoffs_needed": "1",
+        "signoff_rule": "latest",
     }
     bad = director.post("/certification/policy", data={**form, "consultation_rate": "150"})
     assert bad.status_code == 400
@@ -340,6 +311,20 @@ def test_the_director_sets_requirements_and_bad_values_are_explained(app, lms):
             db.session.query(AuditEntry).filter_by(action="certification policy changed").count()
             == 1
         )
+
+
+def test_the_requirements_form_shows_what_it_accepts_and_saves_unchanged(app, lms):
+    director = app.test_client()
+    lms.launch(director, DIRECTOR)
+    page = director.get("/certification/policy").get_data(as_text=True)
+    fields = form_fields(page)
+    assert fields["reminder_days"] == "60, 30, 7"
+    assert fields["signatory_name"] == DIRECTOR.name  # the director who opens it, to start with
+    assert (fields["signoffs_needed"], fields["signoff_rule"]) == ("2", "latest")
+    assert director.post("/certification/policy", data=fields).status_code == 302
+    saved = form_fields(director.get("/certification/policy").get_data(as_text=True))
+    assert saved == {**fields, "csrf_token": saved["csrf_token"]}
+    assert "Agrees a weekly action plan" in page  # what the rubric requires is shown too
 
 
 def test_a_director_verifies_a_roster_and_exports_hours(app, lms):
@@ -459,7 +444,8 @@ def test_the_open_badge_verifies_with_the_issuers_key_and_is_revocable(app, lms)
         f"/certification/certificates/{certificate.id}/standing",
         data={
             "csrf_token": csrf_token(director.get("/certification/dashboard")),
-            "action": "revoke",
+            "move": "revoke",
+            "confirmed": "yes",
             "reason": "Fraud",
         },
     )

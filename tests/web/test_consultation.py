@@ -263,6 +263,10 @@ def test_calendar_feeds_parse_with_two_parsers_and_die_when_replaced(app, lms):
     )
     practitioner = app.test_client()
     lms.launch(practitioner, PRACTITIONER)
+    assert 'class="feed-url"' not in practitioner.get("/consultation/mine").get_data(as_text=True)
+    practitioner.post(
+        "/consultation/feed", data={"csrf_token": csrf_token(practitioner.get("/practitioner"))}
+    )
     page = practitioner.get("/consultation/mine").get_data(as_text=True)
     url = page.split('class="feed-url">', 1)[1].split("</code>", 1)[0]
     path = url.removeprefix("http://localhost")
@@ -405,6 +409,10 @@ def test_a_trainer_gives_sessions_a_focus_that_members_see_and_their_calendar_sh
 
         practitioner = app.test_client()
         lms.launch(practitioner, PRACTITIONER)
+        practitioner.post(
+            "/consultation/feed",
+            data={"csrf_token": csrf_token(practitioner.get("/practitioner"))},
+        )
         mine = practitioner.get("/consultation/mine").get_data(as_text=True)
         assert "Skill focus: <strong>Open questions and reflections</strong>." in mine
         url = mine.split('class="feed-url">', 1)[1].split("</code>", 1)[0]

@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from app import create_app
+from app.extensions import db
 
 
 def _follow_launch(base: str, persona: str) -> requests.Response:
@@ -84,6 +85,7 @@ def test_behind_a_proxy_the_login_uses_https_and_iframe_cookies(tmp_path):
             ["d1"],
             PlatformUrls(issuer + "/auth", issuer + "/token", issuer + "/jwks"),
         )
+        db.session.commit()
     assert app.config["SESSION_COOKIE_SAMESITE"] == "None"
     assert app.config["SESSION_COOKIE_SECURE"] is True
     login = {

@@ -162,6 +162,7 @@ def test_a_content_edit_keeps_earlier_completions(app, lms, catalog, tmp_path: P
                 practised=True,
                 checked=list(range(len(activity.items))),
             )
+        db.session.commit()
         edited = tmp_path / "courses"
         shutil.copytree(ROOT_DIR / "courses", edited)
         source = edited / first.source.removeprefix("courses/")

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from app.domain.certification import Standing
+from app.domain.certificates import CertificateState, Standing
 from app.domain.roles import Role
 from app.extensions import content, db
 from app.models.base import utc_now
@@ -16,18 +16,8 @@ from app.models.certification import Certificate
 from app.models.people import Enrolment, Person
 from app.models.tenancy import Cohort, Program
 from app.models.training import ModuleCompletion
-from app.services.certification import standing_of
-
-STATUSES = (
-    "in training",
-    "in consultation",
-    "awaiting approval",
-    "certified",
-    "expiring within 60 days",
-    "expired",
-    "suspended",
-    "revoked",
-)
+from app.services.certificates import standing_of
+from app.services.hours import Ledger
 
 
 @dataclass(frozen=True)
@@ -103,7 +93,8 @@ def director_dashboard(
         db.session.scalars(
             select(Certificate)
             .where(
-                Certificate.organisation_id == organisation_id, Certificate.replaced_by_id.is_(None)
+                Certificate.organisation_id == organisation_id,
+                Certificate.state != CertificateState.REPLACED,
             )
             .order_by(Certificate.id)
         )
@@ -135,3 +126,40 @@ def director_dashboard(
         and (not program or (r.program or "No program") == program)
     ]
     return view
+
+
+CSV_HEADER = [
+    "Practitioner",
+    "Email",
+    "Program",
+    "Cohort",
+    "Status",
+    "Certificate code",
+    "Issued",
+    "Expires",
+    "Training hours",
+    "Consultation hours",
+]
+
+
+def csv_rows(view: DashboardView, hours: dict[int, Ledger]) -> list[list[object]]:
+    """The dashboard's rows as the CSV export writes them, with each practitioner's hours."""
+    rows: list[list[object]] = []
+    for row in view.rows:
+        ledger = hours.get(row.person.id, Ledger())
+        certificate = row.certificate
+        rows.append(
+            [
+                row.person.display_name,
+                row.person.email or "",
+                row.program or "",
+                row.cohort,
+                row.status,
+                certificate.code if certificate else "",
+                certificate.issued_on if certificate else "",
+                certificate.expires_on if certificate else "",
+                f"{float(ledger.training_hours):.2f}",
+                f"{float(ledger.consultation_hours):.2f}",
+            ]
+        )
+    return rows

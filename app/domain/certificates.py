@@ -1,0 +1,153 @@
+"""A certificate's life: its states, the moves between them, and what verification says of it.
+
+A certificate is issued (at once, or after a director's approval), may be suspended and
+reinstated, revoked for good, or replaced by a correction; a renewal is a new certificate linked
+to the one it renews. Every move is named, and an illegal one is refused in words: a revoked
+certificate cannot be suspended or reinstated, a replaced one cannot be revoked again (its
+replacement can). Dates are passed in; nothing here reads the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+
+class CertificateState(StrEnum):
+    """Where a certificate is in its life."""
+
+    AWAITING_APPROVAL = "awaiting-approval"
+    ISSUED = "issued"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    REPLACED = "replaced"
+
+    @property
+    def words(self) -> str:
+        return {
+            CertificateState.AWAITING_APPROVAL: "awaiting approval",
+            CertificateState.REPLACED: "replaced by a correction",
+        }.get(self, self.value)
+
+
+class Transition(StrEnum):
+    """The named moves of a certificate's life."""
+
+    APPROVE = "approve"
+    SUSPEND = "suspend"
+    REINSTATE = "reinstate"
+    REVOKE = "revoke"
+    REPLACE = "replace"
+    RENEW = "renew"
+    RECERTIFY = "recertify"
+
+    @property
+    def verb(self) -> str:
+        return {
+            Transition.APPROVE: "approved",
+            Transition.SUSPEND: "suspended",
+            Transition.REINSTATE: "reinstated",
+            Transition.REVOKE: "revoked",
+            Transition.REPLACE: "corrected",
+            Transition.RENEW: "renewed",
+            Transition.RECERTIFY: "re-certified",
+        }[self]
+
+
+S = CertificateState
+# Each move: the states it may start from, and the state it leaves the certificate in. Renewing
+# and re-certifying issue a new certificate and leave this one as it was.
+MOVES: dict[Transition, tuple[frozenset[CertificateState], CertificateState]] = {
+    Transition.APPROVE: (frozenset({S.AWAITING_APPROVAL}), S.ISSUED),
+    Transition.SUSPEND: (frozenset({S.ISSUED}), S.SUSPENDED),
+    Transition.REINSTATE: (frozenset({S.SUSPENDED}), S.ISSUED),
+    Transition.REVOKE: (frozenset({S.ISSUED, S.SUSPENDED}), S.REVOKED),
+    Transition.REPLACE: (frozenset({S.ISSUED}), S.REPLACED),
+    Transition.RENEW: (frozenset({S.ISSUED}), S.ISSUED),
+    Transition.RECERTIFY: (frozenset({S.REVOKED}), S.REVOKED),
+}
+
+
+class IllegalTransition(ValueError):
+    """The move is not open to a certificate in this state (the message says so in words)."""
+
+
+def after(state: CertificateState, move: Transition) -> CertificateState:
+    """The state a move leaves a certificate in; IllegalTransition when it may not be made."""
+    starts, ends = MOVES[move]
+    if state not in starts:
+        raise IllegalTransition(_refusal(state, move))
+    return ends
+
+
+def allowed_moves(state: CertificateState) -> tuple[Transition, ...]:
+    """The moves a director may make on a certificate in this state, in the order shown."""
+    return tuple(move for move, (starts, _) in MOVES.items() if state in starts)
+
+
+def _refusal(state: CertificateState, move: Transition) -> str:
+    if state is S.REPLACED:
+        return (
+            f"A certificate replaced by a correction cannot be {move.verb}: act on its replacement."
+        )
+    if state is S.REVOKED:
+        return f"A revoked certificate cannot be {move.verb}: re-certify the practitioner instead."
+    if move is Transition.RECERTIFY:
+        return "Only a revoked certificate leads to a re-certification."
+    return f"A certificate that is {state.words} cannot be {move.verb}."
+
+
+class Standing(StrEnum):
+    """What verification says of a certificate today."""
+
+    VALID = "valid"
+    EXPIRED = "expired"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    REPLACED = "replaced"
+    AWAITING_APPROVAL = "awaiting-approval"
+
+
+def standing(state: CertificateState, expires_on: date, today: date) -> Standing:
+    """An issued certificate is valid until it expires; every other state speaks for itself."""
+    if state is S.ISSUED:
+        return Standing.EXPIRED if today > expires_on else Standing.VALID
+    return Standing(state.value)
+
+
+@dataclass(frozen=True)
+class PublicStanding:
+    """A certificate's standing in the words the public verification page shows."""
+
+    standing: Standing
+    sentence: str
+    changed_on: date | None = None
+    reason: str | None = None
+    successor: str | None = None
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def public_standing(
+    standing_now: Standing,
+    holder: str,
+    credential: str,
+    expires_on: date,
+    changed_on: date | None = None,
+    reason: str | None = None,
+    successor: str | None = None,
+) -> PublicStanding:
+    """The sentence that fits the standing: holds, held until, suspended, revoked, replaced."""
+    why = f" for {reason}" if reason else ""
+    sentences = {
+        Standing.VALID: f"{holder} holds {credential}, valid until {_day(expires_on)}.",
+        Standing.EXPIRED: f"{holder} held {credential} until {_day(expires_on)}; it has expired.",
+        Standing.SUSPENDED: f"This certificate was suspended on {_day(changed_on or expires_on)}{why}.",
+        Standing.REVOKED: f"This certificate was revoked on {_day(changed_on or expires_on)}{why}.",
+        Standing.REPLACED: f"This certificate was replaced on {_day(changed_on or expires_on)} by {successor}.",
+        Standing.AWAITING_APPROVAL: "This certificate has not been issued yet.",
+    }
+    return PublicStanding(standing_now, sentences[standing_now], changed_on, reason, successor)

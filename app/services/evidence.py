@@ -1,0 +1,133 @@
+"""A practitioner's evidence for certification, read once per decision and passed on.
+
+Eligibility, the certificate's evidence snapshot and the checklist pages all read the same
+`Gathered` record, so one issuing decision reads the training, quizzes, consultation and
+sign-offs once, whichever of them it then needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import select
+
+from app.domain.certification import (
+    CertificationRules,
+    Eligibility,
+    Evidence,
+    counted_signoffs,
+    eligibility,
+)
+from app.domain.training import TrainingProgress
+from app.extensions import content, db
+from app.models.certification import CertificationPolicy, CompetencySignoff
+from app.models.quizzes import SUBMITTED, QuizAttempt
+from app.models.tenancy import Cohort
+from app.services.consultation import group_standings, groups_of
+from app.services.policies import policy_of, rules_of
+from app.services.signoffs import as_record, signoffs_of
+from app.services.training import progress_of
+
+
+@dataclass(frozen=True)
+class Gathered:
+    """Everything certification looks at for one practitioner of one cohort."""
+
+    person_id: int
+    cohort: Cohort
+    policy: CertificationPolicy
+    progress: TrainingProgress
+    passed: tuple[QuizAttempt, ...]
+    consultation: tuple[int, Fraction] | None
+    signoffs: tuple[CompetencySignoff, ...]
+
+    @property
+    def rules(self) -> CertificationRules:
+        return rules_of(self.policy)
+
+    def evidence(self) -> Evidence:
+        banks = content().quizzes
+        passed = {attempt.quiz_id for attempt in self.passed}
+        credited, rate = self.consultation or (None, None)
+        return Evidence(
+            days_incomplete=tuple(d.number for d in self.progress.days if not d.complete),
+            quizzes_not_passed=tuple(quiz for quiz in banks if quiz not in passed),
+            consultation_credited=credited,
+            consultation_rate=rate,
+            signoffs=tuple(as_record(signoff) for signoff in self.signoffs),
+            quiz_titles={quiz: bank.title for quiz, bank in banks.items()},
+        )
+
+    def eligibility(self) -> Eligibility:
+        return eligibility(self.evidence(), self.rules)
+
+    def snapshot(self) -> dict[str, Any]:
+        """What a certificate keeps of its evidence, for verification to show later."""
+        banks = content().quizzes
+        quizzes: dict[str, Any] = {}
+        for attempt in self.passed:
+            title = banks[attempt.quiz_id].title if attempt.quiz_id in banks else attempt.quiz_id
+            quizzes.setdefault(
+                title,
+                {
+                    "passed_on": (attempt.submitted_at or attempt.started_at).date().isoformat(),
+                    "percent": float(attempt.percent or 0),
+                },
+            )
+        credited, rate = self.consultation or (0, Fraction(0))
+        counted = counted_signoffs(self.evidence(), self.rules)
+        return {
+            "training_completed": [d.number for d in self.progress.days if d.complete],
+            "quizzes_passed": quizzes,
+            "consultation_sessions": credited,
+            "consultation_rate": round(float(rate), 1),
+            "signoffs": [
+                {
+                    "observed_on": record.observed_on.isoformat(),
+                    "observed": record.observed,
+                    "mean": float(record.result.mean),
+                    "band": record.result.band,
+                }
+                for record in counted
+            ],
+        }
+
+
+def _passed_attempts(person_id: int, organisation_id: int) -> tuple[QuizAttempt, ...]:
+    query = (
+        select(QuizAttempt)
+        .where(
+            QuizAttempt.person_id == person_id,
+            QuizAttempt.organisation_id == organisation_id,
+            QuizAttempt.status == SUBMITTED,
+            QuizAttempt.passed.is_(True),
+        )
+        .order_by(QuizAttempt.submitted_at)
+    )
+    return tuple(db.session.scalars(query))
+
+
+def _consultation(person_id: int, organisation_id: int) -> tuple[int, Fraction] | None:
+    """The best standing among the person's groups in this organisation: only its evidence counts."""
+    best = None
+    for group in groups_of(person_id, organisation_id):
+        summary = next(s.summary for s in group_standings(group) if s.person.id == person_id)
+        if best is None or summary.credited > best.credited:
+            best = summary
+    return (best.credited, best.rate) if best else None
+
+
+def gather(person_id: int, cohort: Cohort) -> Gathered:
+    """Read a practitioner's evidence once."""
+    organisation_id = cohort.organisation_id
+    return Gathered(
+        person_id=person_id,
+        cohort=cohort,
+        policy=policy_of(organisation_id),
+        progress=progress_of(content().catalog, person_id, cohort),
+        passed=_passed_attempts(person_id, organisation_id),
+        consultation=_consultation(person_id, organisation_id),
+        signoffs=tuple(signoffs_of(person_id, organisation_id)),
+    )

@@ -1,0 +1,49 @@
+"""Reading a page's form as a browser would submit it: every named field with its current value."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+
+class _FormReader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {key: value or "" for key, value in attrs}
+        name = found.get("name")
+        if tag == "input" and name:
+            kind = found.get("type", "text")
+            if kind in {"checkbox", "radio"}:
+                if "checked" in found:
+                    self.fields[name] = found.get("value", "on")
+            elif kind not in {"submit", "button", "file"}:
+                self.fields[name] = found.get("value", "")
+        elif tag == "textarea" and name:
+            self._textarea, self.fields[name] = name, ""
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in found:
+            self.fields[self._select] = found.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.fields[self._textarea] += data
+
+
+def form_fields(html: str) -> dict[str, str]:
+    """The fields a browser would post from the page, unchanged (textareas without their newline)."""
+    reader = _FormReader()
+    reader.feed(html)
+    return {
+        name: value.removeprefix("\r\n").removeprefix("\n") for name, value in reader.fields.items()
+    }

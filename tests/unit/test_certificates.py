@@ -1,0 +1,107 @@
+"""A certificate's life: every named move from every state, allowed or refused in words."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.domain.certificates import (
+    CertificateState,
+    IllegalTransition,
+    Standing,
+    Transition,
+    after,
+    allowed_moves,
+    public_standing,
+    standing,
+)
+
+S, T = CertificateState, Transition
+# Every move from every state: the state it leaves, or None where it must be refused.
+TABLE = {
+    S.AWAITING_APPROVAL: {T.APPROVE: S.ISSUED},
+    S.ISSUED: {
+        T.SUSPEND: S.SUSPENDED,
+        T.REVOKE: S.REVOKED,
+        T.REPLACE: S.REPLACED,
+        T.RENEW: S.ISSUED,
+    },
+    S.SUSPENDED: {T.REINSTATE: S.ISSUED, T.REVOKE: S.REVOKED},
+    S.REVOKED: {T.RECERTIFY: S.REVOKED},
+    S.REPLACED: {},
+}
+CASES = [(state, move, TABLE[state].get(move)) for state in S for move in T]
+
+
+@pytest.mark.parametrize(("state", "move", "expected"), [c for c in CASES if c[2] is not None])
+def test_each_allowed_move_leaves_the_certificate_where_it_should(state, move, expected):
+    assert after(state, move) is expected
+    assert move in allowed_moves(state)
+
+
+@pytest.mark.parametrize(("state", "move", "expected"), [c for c in CASES if c[2] is None])
+def test_each_illegal_move_is_refused_in_words(state, move, expected):
+    with pytest.raises(IllegalTransition) as refused:
+        after(state, move)
+    assert move not in allowed_moves(state)
+    message = str(refused.value)
+    assert move.verb in message or "re-certification" in message
+
+
+def test_the_refusals_say_what_to_do_instead():
+    with pytest.raises(IllegalTransition, match="re-certify the practitioner instead"):
+        after(S.REVOKED, T.SUSPEND)
+    with pytest.raises(IllegalTransition, match="act on its replacement"):
+        after(S.REPLACED, T.REVOKE)
+    with pytest.raises(IllegalTransition, match="cannot be reinstated"):
+        after(S.REVOKED, T.REINSTATE)
+
+
+@pytest.mark.parametrize(
+    ("state", "today", "expected"),
+    [
+        (S.ISSUED, date(2027, 1, 1), Standing.VALID),
+        (S.ISSUED, date(2028, 6, 1), Standing.VALID),  # valid through its expiry date
+        (S.ISSUED, date(2028, 6, 2), Standing.EXPIRED),
+        (S.SUSPENDED, date(2027, 1, 1), Standing.SUSPENDED),
+        (S.REVOKED, date(2027, 1, 1), Standing.REVOKED),
+        (S.REPLACED, date(2027, 1, 1), Standing.REPLACED),
+        (S.AWAITING_APPROVAL, date(2027, 1, 1), Standing.AWAITING_APPROVAL),
+    ],
+)
+def test_standing_follows_the_state_and_the_date(state, today, expected):
+    assert standing(state, date(2028, 6, 1), today) is expected
+
+
+@pytest.mark.parametrize(
+    ("standing_now", "extra", "sentence"),
+    [
+        (Standing.VALID, {}, "Maya Chen holds IMR Practitioner, valid until 1 June 2028."),
+        (
+            Standing.EXPIRED,
+            {},
+            "Maya Chen held IMR Practitioner until 1 June 2028; it has expired.",
+        ),
+        (
+            Standing.SUSPENDED,
+            {"changed_on": date(2027, 3, 4), "reason": "a complaint under review"},
+            "This certificate was suspended on 4 March 2027 for a complaint under review.",
+        ),
+        (
+            Standing.REVOKED,
+            {"changed_on": date(2027, 3, 4), "reason": "issued in error"},
+            "This certificate was revoked on 4 March 2027 for issued in error.",
+        ),
+        (
+            Standing.REPLACED,
+            {"changed_on": date(2027, 3, 4), "successor": "7K3Q-9XMD-2RPA-W4HN-T"},
+            "This certificate was replaced on 4 March 2027 by 7K3Q-9XMD-2RPA-W4HN-T.",
+        ),
+    ],
+)
+def test_verification_states_the_standing_in_words_that_fit_it(standing_now, extra, sentence):
+    words = public_standing(
+        standing_now, "Maya Chen", "IMR Practitioner", date(2028, 6, 1), **extra
+    )
+    assert words.sentence == sentence
