@@ -39,7 +39,7 @@ from app.exports import csv_response
 from app.extensions import content, db
 from app.forms import options
 from app.models.base import utc_now
-from app.models.consultation import PENDING, Apology, ConsultationGroup, ConsultationSession
+from app.models.consultation import Apology, ConsultationGroup, ConsultationSession
 from app.models.tenancy import Cohort
 from app.services import certificates
 from app.services import consultation as service
@@ -140,13 +140,6 @@ def _group_page(
         for s in group.sessions
         if not s.is_makeup
     )
-    pending = list(
-        db.session.scalars(
-            db.select(Apology)
-            .join(ConsultationSession)
-            .where(ConsultationSession.group_id == group.id, Apology.decision == PENDING)
-        )
-    )
     page = render_template(
         "consultation/group.html",
         group=group,
@@ -155,7 +148,7 @@ def _group_page(
         edit=edit or GroupForm(obj=group, ends="weeks" if group.weeks else "date"),
         members=members,
         makeup=makeup,
-        pending=pending,
+        pending=service.apologies_waiting(group.cohort_id, group.id),
         decision=DecisionForm(),
         reason=ReasonForm(),
         move=MoveForm(),
@@ -283,10 +276,7 @@ def attendance(session_id: int) -> Response:
             "success",
         )
         return redirect(url_for("consultation.group", group_id=session.group_id))
-    apologies = {
-        a.person_id: a
-        for a in db.session.scalars(db.select(Apology).filter_by(session_id=session.id))
-    }
+    apologies = service.apologies_for(session)
     return make_response(
         render_template(
             "consultation/attendance.html",

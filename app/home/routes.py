@@ -13,7 +13,7 @@ from app.home.forms import SwitchRoleForm
 from app.launch.navigation import landing_url
 from app.models.base import utc_now
 from app.models.tenancy import Cohort
-from app.services import fidelity
+from app.services import consultation, fidelity
 from app.services.evidence import gather
 from app.services.people import cohort_roster, organisation_overview
 
@@ -55,9 +55,16 @@ def practitioner() -> str:
 @bp.get("/trainer")
 @role_required(Role.TRAINER)
 def trainer() -> str:
-    """The trainer's home: who is in the cohort and when each last opened IMR Academy."""
+    """The trainer's home: the work waiting (attendance to take, apologies to decide), then
+    who is in the cohort and when each last opened IMR Academy."""
     cohort = _cohort()
-    return render_template("home/trainer.html", cohort=cohort, roster=cohort_roster(cohort.id))
+    return render_template(
+        "home/trainer.html",
+        cohort=cohort,
+        roster=cohort_roster(cohort.id),
+        attendance_to_take=consultation.attendance_to_take(cohort.id),
+        apologies_waiting=consultation.apologies_waiting(cohort.id),
+    )
 
 
 @bp.get("/director")

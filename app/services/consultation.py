@@ -25,6 +25,7 @@ from app.models.consultation import (
     ACCEPTED,
     CANCELLED,
     DECLINED,
+    PENDING,
     Apology,
     AttendanceChange,
     AttendanceMark,
@@ -431,6 +432,30 @@ def attendance_to_take(cohort_id: int, now: datetime | None = None) -> list[Cons
         )
         .order_by(ConsultationSession.starts_at)
     )
+    return list(db.session.scalars(query))
+
+
+def apologies_for(session: ConsultationSession) -> dict[int, Apology]:
+    """Each member's apology for this session, by person, for the attendance form."""
+    found = db.session.scalars(select(Apology).filter_by(session_id=session.id))
+    return {apology.person_id: apology for apology in found}
+
+
+def apologies_waiting(cohort_id: int, group_id: int | None = None) -> list[Apology]:
+    """Apologies nobody has decided yet, oldest session first: the trainer's work to do."""
+    query = (
+        select(Apology)
+        .join(ConsultationSession, ConsultationSession.id == Apology.session_id)
+        .join(ConsultationGroup, ConsultationGroup.id == ConsultationSession.group_id)
+        .options(
+            contains_eager(Apology.session).contains_eager(ConsultationSession.group),
+            joinedload(Apology.person),
+        )
+        .where(ConsultationGroup.cohort_id == cohort_id, Apology.decision == PENDING)
+        .order_by(ConsultationSession.starts_at, Apology.id)
+    )
+    if group_id is not None:
+        query = query.where(ConsultationGroup.id == group_id)
     return list(db.session.scalars(query))
 
 

@@ -173,6 +173,43 @@ def test_attendance_defaults_to_present_keeps_an_audit_trail_and_feeds_rates(app
     assert by_name["Tom Baker"]["Can no longer reach the minimum"] == "yes"
 
 
+def test_a_held_session_without_attendance_is_work_to_do_not_a_missed_session(app, lms):
+    client, token = _trainer(app, lms)
+    group_id = _create(app, client, token)
+    _pretend_held(app, group_id, 3)
+    people = _people(app)
+    maya, tom = people["Maya Chen"], people["Tom Baker"]
+    first, second, third = [sid for sid, _ in _sessions(app, group_id)][:3]
+    for sid in (first, second):
+        client.post(
+            f"/consultation/sessions/{sid}",
+            data={"csrf_token": token, f"mark-{maya}": "present", f"mark-{tom}": "absent"},
+        )
+    home = client.get("/trainer").get_data(as_text=True)
+    assert "Attendance to take (1)" in home
+    assert f'href="/consultation/sessions/{third}"' in home
+    group = client.get(f"/consultation/groups/{group_id}").get_data(as_text=True)
+    assert group.count("Attendance not taken</span>") == 1
+    # Tom missed two of three held; the third is not taken, so he can still reach 6 of 8.
+    assert "Can no longer reach the minimum" not in group
+    assert 'aria-label="Attended 2 of 6 sessions needed"' in group
+    practitioner = app.test_client()
+    lms.launch(practitioner, PRACTITIONER)
+    mine = practitioner.get("/consultation/mine").get_data(as_text=True)
+    assert "You have attended 2 of the 6 sessions certification needs" in mine
+    assert "has not yet taken attendance for 1 session" in mine
+    client.post(
+        f"/consultation/sessions/{third}",
+        data={"csrf_token": token, f"mark-{maya}": "present", f"mark-{tom}": "absent"},
+    )
+    home = client.get("/trainer").get_data(as_text=True)
+    assert "Attendance to take" not in home
+    assert "Nothing is waiting" in home
+    group = client.get(f"/consultation/groups/{group_id}").get_data(as_text=True)
+    assert "Attendance not taken</span>" not in group
+    assert "Can no longer reach the minimum" in group  # now 0 of 3, 5 to come, needs 6
+
+
 def test_editing_the_series_keeps_past_sessions_and_their_attendance(app, lms):
     client, token = _trainer(app, lms)
     group_id = _create(app, client, token)
