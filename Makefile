@@ -24,18 +24,20 @@ run: $(INSTALLED)
 	$(DEV) $(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT) --debug
 
 # SQLite always; then PostgreSQL as well when TEST_DATABASE_URL names one.
-test: $(INSTALLED)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test: lint
 	env -u TEST_DATABASE_URL $(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== the same suite on $$TEST_DATABASE_URL =="; \
 		$(BIN)/pytest; \
 	fi
 
+# Style, the import contracts, and types: strictly for the domain, content and services.
+TYPED := app/domain app/content app/services
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy --follow-imports=silent $(TYPED)
 
 fmt: $(INSTALLED)
 	$(BIN)/ruff check --fix .

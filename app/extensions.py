@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import current_app
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from sqlalchemy import CursorResult, Executable
 
 from app.models.base import Base
 
@@ -19,6 +20,11 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+def rows_changed(statement: Executable) -> int:
+    """How many rows a conditional UPDATE changed: who won a claim that two requests raced for."""
+    return cast(CursorResult[Any], db.session.execute(statement)).rowcount
 
 
 def content() -> Content:

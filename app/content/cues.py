@@ -452,7 +452,8 @@ def alike_stems(banks: Iterable[QuizBank]) -> list[tuple[_Stem, _Stem, float]]:
 
 def stem_checks(bank: QuizBank, pairs: Sequence[tuple[_Stem, _Stem, float]]) -> tuple[Check, Check]:
     """Alike stems in this bank, and between this bank and another: a reused stem is recalled."""
-    within, across = [], []
+    within: list[Finding] = []
+    across: list[Finding] = []
     for first, second, score in pairs:
         if bank.id not in (first.bank.id, second.bank.id):
             continue

@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from app.content.model import (
     TOPIC_AREAS,
@@ -38,6 +39,8 @@ ACTIVITY_FIELDS: dict[ActivityType, set[str]] = {
     ActivityType.CHECKLIST: {"items"},
 }
 SPEAKERS = {"practitioner", "person", "supporter"}
+
+Loaded = TypeVar("Loaded")
 
 
 def _version(path: Path) -> str:
@@ -187,7 +190,7 @@ def _module(
     if not isinstance(minutes, int) or isinstance(minutes, bool) or not 10 <= minutes <= 240:
         check.error("`minutes` must be a whole number from 10 to 240", "minutes")
     errors.extend(_body_errors(file, source.body, source.body_first_line))
-    links = {}
+    links: dict[str, int] = {}
     for number, line in enumerate(source.body.splitlines(), start=source.body_first_line):
         for target in MODULE_LINK.findall(line):
             links.setdefault(target, number)
@@ -231,7 +234,7 @@ def _day(
     parsed = [
         m
         for path in sorted(folder.glob("*.md"))
-        if (m := _guard(errors, lambda p=path: _module(p, root, number, errors)))
+        if (m := _guard(errors, partial(_module, path, root, number, errors)))
     ]
     if loaded is None:
         return None
@@ -244,7 +247,7 @@ def _day(
     return Day(number, check.text(data, "title"), check.text(data, "summary"), modules), parsed
 
 
-def _guard(errors: list[ContentError], load: Callable[[], Any]) -> Any:
+def _guard(errors: list[ContentError], load: Callable[[], Loaded]) -> Loaded | None:
     """Run one file's loader; its fatal errors (unreadable YAML) join the list."""
     try:
         return load()
@@ -316,9 +319,7 @@ def load_catalog(root: Path) -> Catalog:
     )
     if not folders:
         errors.append(ContentError(root.name, 0, "no day folders (day-1, day-2, …) found"))
-    days = [
-        d for folder in folders if (d := _guard(errors, lambda f=folder: _day(f, root, errors)))
-    ]
+    days = [d for folder in folders if (d := _guard(errors, partial(_day, folder, root, errors)))]
     numbers = [day.number for day, _ in days]
     if numbers and numbers != list(range(1, len(numbers) + 1)):
         errors.append(

@@ -134,9 +134,8 @@ class Catalog:
 
     def coverage(self) -> dict[str, dict[int, int]]:
         """For each strategy and topic area: how many modules of each day teach it."""
-        rows: dict[str, dict[int, int]] = {s.value: {} for s in Strategy} | {
-            t: {} for t in TOPIC_AREAS
-        }
+        keys = [*(s.value for s in Strategy), *TOPIC_AREAS]
+        rows: dict[str, dict[int, int]] = {key: {} for key in keys}
         for module in self.ordered_modules:
             for key in [s.value for s in module.strategies] + list(module.topic_areas):
                 rows[key][module.day] = rows[key].get(module.day, 0) + 1

@@ -60,7 +60,7 @@ class _BankReader:
         tags = raw.get("tags")
         if not self.check.keys(
             tags, {"strategies", "topic_areas"}, {"strategies", "topic_areas"}, *path, "tags"
-        ):
+        ) or not isinstance(tags, dict):
             return (), ()
         found = []
         for key, allowed in (("strategies", STRATEGIES), ("topic_areas", set(TOPIC_AREAS))):

@@ -127,9 +127,9 @@ def _drawn_question(question: Question, rng: random.Random) -> dict[str, Any]:
         rng.shuffle(order)
         drawn["choices"] = [[_token(rng), choice.id] for choice in order]
     if question.steps:
-        order = list(range(len(question.steps)))
-        rng.shuffle(order)
-        drawn["steps"] = [[_token(rng), index] for index in order]
+        steps = list(range(len(question.steps)))
+        rng.shuffle(steps)
+        drawn["steps"] = [[_token(rng), index] for index in steps]
     return drawn
 
 

@@ -136,7 +136,7 @@ def _continue(
     ids = [m.id for m in outline]
     start = ids.index(last_touched) if last_touched in ids else 0
     after = [module_id for module_id in open_ids if ids.index(module_id) >= start]
-    return (after or open_ids or [None])[0]
+    return next(iter(after or open_ids), None)
 
 
 def training_progress(

@@ -34,11 +34,6 @@ def _review(review_id: int) -> FidelityReview:
     return load_owned(FidelityReview, review_id)
 
 
-def _checked_form() -> None:
-    if not FlaskForm().validate_on_submit():
-        abort(400, "The form expired: reload the page and try again.")
-
-
 @bp.get("/")
 @role_required(Role.DIRECTOR)
 def index() -> str:
@@ -77,7 +72,6 @@ def program(program_id: int) -> str:
 def start(program_id: int) -> Response:
     """Start a draft review of a program."""
     found = load_owned(Program, program_id)
-    _checked_form()
     review = service.draft(found, identity().person_id, utc_now().date())
     return redirect(url_for("fidelity.review", review_id=review.id))
 
@@ -111,7 +105,6 @@ def review(review_id: int) -> Response:
     found = _review(review_id)
     errors: list[str] = []
     if request.method == "POST":
-        _checked_form()
         try:
             service.save(found, **_posted())
             if request.form.get("action") == "submit":
@@ -143,7 +136,6 @@ def review(review_id: int) -> Response:
 @role_required(Role.DIRECTOR)
 def correct(review_id: int) -> Response:
     found = _review(review_id)
-    _checked_form()
     reason = request.form.get("reason", "").strip()
     if not reason:
         flash("Give the reason for the correction: it is kept with the new version.", "error")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -44,6 +43,3 @@ class FidelityReview(OrganisationOwned, TimestampMixin, Base):
     @property
     def editable(self) -> bool:
         return self.status == DRAFT
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"ratings": self.ratings, "evidence": self.evidence}

@@ -300,7 +300,8 @@ class MemberStanding:
 def _records(
     sessions: list[ConsultationSession], marks: dict[tuple[int, int], Mark], person_id: int
 ) -> tuple[list[SessionRecord], list[SessionRecord]]:
-    scheduled, makeups = [], []
+    scheduled: list[SessionRecord] = []
+    makeups: list[SessionRecord] = []
     for s in sessions:
         if s.cancelled:
             continue
@@ -397,11 +398,6 @@ def new_feed(
     db.session.add(feed)
     db.session.flush()
     return feed
-
-
-def revoke_feed(feed: CalendarFeed) -> None:
-    feed.revoked_at = utc_now()
-    db.session.flush()
 
 
 def live_feed(token: str) -> CalendarFeed | None:

@@ -24,7 +24,7 @@ from flask import current_app
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import select, update
 
-from app.extensions import db
+from app.extensions import db, rows_changed
 from app.lti.dynamic_registration import (
     PlatformConfiguration,
     RegistrationRefused,
@@ -140,13 +140,13 @@ def _claim(invitation: RegistrationInvitation) -> bool:
     Committed here, as a named step, before the LMS is called: no transaction is ever held open
     across the LMS's HTTP call, and a second window sees the link taken at once.
     """
-    claimed = db.session.execute(
+    claimed = rows_changed(
         update(RegistrationInvitation)
         .where(RegistrationInvitation.id == invitation.id, RegistrationInvitation.used_at.is_(None))
         .values(used_at=utc_now())
     )
     db.session.commit()
-    return claimed.rowcount == 1  # type: ignore[attr-defined]
+    return claimed == 1
 
 
 def _release(invitation_id: int) -> None:

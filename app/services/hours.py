@@ -7,6 +7,7 @@ a whole organisation (or one person).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -44,7 +45,10 @@ class Ledger:
 
 
 def ledgers(
-    catalog: Catalog, banks: dict[str, QuizBank], organisation_id: int, person_id: int | None = None
+    catalog: Catalog,
+    banks: Mapping[str, QuizBank],
+    organisation_id: int,
+    person_id: int | None = None,
 ) -> dict[int, Ledger]:
     """Every practitioner's ledger in the organisation (or just one person's)."""
     totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
 
@@ -16,8 +16,10 @@ from app.models.base import insert_for, utc_now
 from app.models.people import Director, Enrolment, Person
 from app.models.tenancy import Cohort, Organisation
 
+Row = TypeVar("Row")
 
-def _ensure_row(model: type[Any], keys: dict[str, Any], defaults: dict[str, Any]) -> Any:
+
+def _ensure_row(model: type[Row], keys: dict[str, Any], defaults: dict[str, Any]) -> Row:
     """The row with these key values, inserted if missing; a concurrent first launch is harmless.
 
     INSERT … ON CONFLICT DO NOTHING lets two workers record the same person at once without

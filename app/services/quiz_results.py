@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from sqlalchemy import select
 
@@ -66,8 +67,11 @@ class ItemReport:
     choices: list[tuple[str, int]]
 
 
-def _responses(attempts: list[QuizAttempt]) -> tuple[list[Response], dict[str, tuple[str, dict]]]:
-    responses, seen = [], {}
+def _responses(
+    attempts: list[QuizAttempt],
+) -> tuple[list[Response], dict[str, tuple[str, dict[str, Any]]]]:
+    responses: list[Response] = []
+    seen: dict[str, tuple[str, dict[str, Any]]] = {}
     for attempt in attempts:
         answers = answers_from_form(attempt.draw, attempt.answers)
         scores = {

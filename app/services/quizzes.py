@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from app.domain.competency import CompetencyResult, competency_profile
 from app.domain.quizzes import QuizBank, answers_from_form, draw_attempt, drawn_questions
 from app.domain.scoring import AttemptScore, Question, QuestionScore, score_attempt
-from app.extensions import db
+from app.extensions import db, rows_changed
 from app.models.base import utc_now
 from app.models.people import Person
 from app.models.quizzes import IN_PROGRESS, SUBMITTED, ExtraAttempt, QuizAttempt
@@ -136,11 +136,11 @@ def submit(
     Answers arriving after the time limit (plus a short grace) are ignored: the saved ones count.
     """
     now = now or utc_now()
-    claimed = db.session.execute(
+    claimed = rows_changed(
         update(QuizAttempt)
         .where(QuizAttempt.id == attempt_id, QuizAttempt.status == IN_PROGRESS)
         .values(status=SUBMITTED, submitted_at=now)
-    ).rowcount
+    )
     attempt = db.session.get_one(QuizAttempt, attempt_id)
     if not claimed:
         db.session.rollback()

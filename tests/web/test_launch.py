@@ -370,10 +370,9 @@ def test_in_an_iframe_login_checks_cookies_and_offers_a_new_window(
 def test_with_redis_configured_launch_state_lives_in_redis(settings, lms: LocalLms):
     from app import create_app
     from app.shared_store import RedisStore
-    from tests.integration.test_shared_store import REDIS_URL, _redis_available
+    from tests.support.services import REDIS_URL, require_redis
 
-    if not _redis_available():
-        pytest.skip(f"no Redis at {REDIS_URL}")
+    require_redis()
     redis_app = create_app(settings.with_overrides(redis_url=REDIS_URL))
     assert isinstance(redis_app.extensions["imr_store"], RedisStore)
     client = redis_app.test_client()
