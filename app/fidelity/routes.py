@@ -25,7 +25,7 @@ from app.fidelity import bp
 from app.forms import posted_rating
 from app.models.base import utc_now
 from app.models.fidelity import FidelityReview
-from app.models.tenancy import Organisation, Program
+from app.models.tenancy import Program
 from app.pdf.fidelity import report
 from app.services import fidelity as service
 
@@ -153,11 +153,7 @@ def pdf(review_id: int) -> Response:
     found = _review(review_id)
     if found.editable:
         abort(400, "Submit the review before printing its report.")
-    program_ = db.session.get_one(Program, found.program_id)
-    organisation = db.session.get_one(Organisation, found.organisation_id)
-    response = make_response(
-        report(found, content().fidelity_scale, program_.name, organisation.name)
-    )
+    response = make_response(report(service.report_of(found, content().fidelity_scale)))
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = (
         f'attachment; filename="fidelity-review-{found.id}.pdf"'

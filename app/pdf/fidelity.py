@@ -3,71 +3,81 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
+from datetime import date
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.styles import StyleSheet1, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-from app.domain.fidelity import FidelityScale
-from app.models.fidelity import FidelityReview
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 
-def report(
-    review: FidelityReview, scale: FidelityScale, program_name: str, organisation_name: str
-) -> bytes:
+@dataclass(frozen=True)
+class ReviewReport:
+    """What the printed review says, as plain values: the renderer never reads a database row."""
+
+    program: str
+    organisation: str
+    reviewed_on: date
+    version: int
+    reviewers: str
+    sources: tuple[str, ...]
+    mean: float
+    classification: str
+    correction_reason: str | None
+    items: tuple[tuple[str, str, str], ...]  # each item's title, rating and evidence
+
+
+def report(review: ReviewReport) -> bytes:
     """The review's PDF: who reviewed what, from which sources, each item's rating and evidence."""
     buffer = io.BytesIO()
-    styles = getSampleStyleSheet()
     document = SimpleDocTemplate(
         buffer,
         pagesize=A4,
-        title=f"Fidelity review: {program_name}",
-        author=organisation_name,
+        title=f"Fidelity review: {review.program}",
+        author=review.organisation,
         leftMargin=18 * mm,
         rightMargin=18 * mm,
         invariant=1,
     )
-    story = [
-        Paragraph(escape(f"IMR Fidelity Review: {program_name}"), styles["Title"]),
+    styles = getSampleStyleSheet()
+    document.build([*_heading(review, styles), _items(review, styles)])
+    return buffer.getvalue()
+
+
+def _heading(review: ReviewReport, styles: StyleSheet1) -> list[Flowable]:
+    sources = ", ".join(review.sources) or "not recorded"
+    heading: list[Flowable] = [
+        Paragraph(escape(f"IMR Fidelity Review: {review.program}"), styles["Title"]),
         Paragraph(
             escape(
-                f"{organisation_name} · reviewed {review.reviewed_on:%d %B %Y} · "
+                f"{review.organisation} · reviewed {review.reviewed_on:%d %B %Y} · "
                 f"version {review.version}"
             ),
             styles["Normal"],
         ),
-        Paragraph(
-            escape(
-                f"Reviewers: {review.reviewers}. "
-                f"Sources: {', '.join(review.sources) or 'not recorded'}."
-            ),
-            styles["Normal"],
-        ),
+        Paragraph(escape(f"Reviewers: {review.reviewers}. Sources: {sources}."), styles["Normal"]),
         Spacer(1, 4 * mm),
         Paragraph(
-            f"Mean score {float(review.mean or 0):.2f} of 5: {review.classification}",
+            f"Mean score {review.mean:.2f} of 5: {escape(review.classification)}",
             styles["Heading2"],
         ),
     ]
     if review.correction_reason:
-        story.append(
-            Paragraph(
-                escape(f"Correction of an earlier version: {review.correction_reason}"),
-                styles["Italic"],
-            )
-        )
-    rows = [["Item", "Rating", "Evidence"]]
-    for item in scale.items:
-        rows.append(
-            [
-                Paragraph(escape(item.title), styles["BodyText"]),
-                str(review.ratings.get(item.id, "")),
-                Paragraph(escape(review.evidence.get(item.id, "")), styles["BodyText"]),
-            ]
-        )
+        correction = f"Correction of an earlier version: {review.correction_reason}"
+        heading.append(Paragraph(escape(correction), styles["Italic"]))
+    return heading
+
+
+def _items(review: ReviewReport, styles: StyleSheet1) -> Table:
+    body = styles["BodyText"]
+    rows: list[list[str | Paragraph]] = [["Item", "Rating", "Evidence"]]
+    rows += [
+        [Paragraph(escape(title), body), rating, Paragraph(escape(evidence), body)]
+        for title, rating, evidence in review.items
+    ]
     table = Table(rows, colWidths=[62 * mm, 16 * mm, 96 * mm], repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -78,6 +88,4 @@ def report(
             ]
         )
     )
-    story.append(table)
-    document.build(story)
-    return buffer.getvalue()
+    return table

@@ -12,7 +12,8 @@ from app.domain.fidelity import FidelityScale, next_review, review_status, score
 from app.extensions import db
 from app.models.base import utc_now
 from app.models.fidelity import DRAFT, SUBMITTED, FidelityReview
-from app.models.tenancy import Program
+from app.models.tenancy import Organisation, Program
+from app.pdf.fidelity import ReviewReport
 from app.services.audit import audit
 
 SOURCES = ("interviews", "an observed session", "records")
@@ -109,6 +110,27 @@ def correct(review: FidelityReview, reason: str, by: int) -> FidelityReview:
     )
     db.session.flush()
     return new
+
+
+def report_of(review: FidelityReview, scale: FidelityScale) -> ReviewReport:
+    """The submitted review as the values its printed report shows, item by item in scale order."""
+    program = db.session.get_one(Program, review.program_id)
+    organisation = db.session.get_one(Organisation, review.organisation_id)
+    return ReviewReport(
+        program=program.name,
+        organisation=organisation.name,
+        reviewed_on=review.reviewed_on,
+        version=review.version,
+        reviewers=review.reviewers,
+        sources=tuple(review.sources),
+        mean=float(review.mean or 0),
+        classification=review.classification or "",
+        correction_reason=review.correction_reason,
+        items=tuple(
+            (item.title, str(review.ratings.get(item.id) or ""), review.evidence.get(item.id, ""))
+            for item in scale.items
+        ),
+    )
 
 
 def current_reviews(program_id: int) -> list[FidelityReview]:
