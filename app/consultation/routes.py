@@ -295,11 +295,15 @@ def cancel(session_id: int) -> Response:
     if not form.validate_on_submit():
         flash("Give a reason for cancelling: members see it.", "error")
     else:
-        service.cancel_session(session, form.reason.data or "")
-        flash(
-            "Session cancelled; members see the reason and their calendars show it cancelled.",
-            "success",
-        )
+        try:
+            service.cancel_session(session, form.reason.data or "")
+        except service.ConsultationRefused as refused:
+            flash(str(refused), "error")
+        else:
+            flash(
+                "Session cancelled; members see the reason and their calendars show it cancelled.",
+                "success",
+            )
     return redirect(url_for("consultation.group", group_id=session.group_id))
 
 
@@ -346,13 +350,13 @@ def decide(apology_id: int) -> Response:
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400, "Accept or decline the apology.")
-    service.decide_apology(apology, form.decision.data == "accept", identity().person_id)
-    flash(
-        "Apology accepted: marked excused."
-        if form.decision.data == "accept"
-        else "Apology declined.",
-        "success",
-    )
+    accept = form.decision.data == "accept"
+    try:
+        service.decide_apology(apology, accept, identity().person_id)
+    except service.ConsultationRefused as refused:
+        flash(str(refused), "error")
+    else:
+        flash("Apology accepted: marked excused." if accept else "Apology declined.", "success")
     return redirect(url_for("consultation.group", group_id=apology.session.group_id))
 
 

@@ -80,6 +80,40 @@ def local_wall_time(moment: datetime, timezone: str) -> datetime:
     return moment.astimezone(ZoneInfo(timezone))
 
 
+class ConsultationRefused(ValueError):
+    """A change that cannot be made (the message says why, in the trainer's or practitioner's terms)."""
+
+
+class SessionStatus(StrEnum):
+    """A consultation session goes ahead as scheduled unless the trainer cancels it beforehand."""
+
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+    def cancelled(self, held: bool) -> SessionStatus:
+        """Cancel an upcoming session; a held one keeps its attendance, so it cannot be."""
+        if self is SessionStatus.CANCELLED:
+            raise ConsultationRefused("That session is already cancelled.")
+        if held:
+            raise ConsultationRefused(
+                "A session already held cannot be cancelled: take its attendance instead."
+            )
+        return SessionStatus.CANCELLED
+
+
+class ApologyDecision(StrEnum):
+    """A practitioner's apology waits for the trainer, who accepts (excused) or declines it once."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+    def decided(self, accept: bool) -> ApologyDecision:
+        if self is not ApologyDecision.PENDING:
+            raise ConsultationRefused(f"That apology was already {self.value}.")
+        return ApologyDecision.ACCEPTED if accept else ApologyDecision.DECLINED
+
+
 class Mark(StrEnum):
     PRESENT = "present"
     LATE = "late"

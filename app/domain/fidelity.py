@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 from fractions import Fraction
 
 from app.domain.certification import add_months
@@ -40,6 +41,22 @@ class FidelityScale:
 class FidelityResult:
     mean: Fraction
     label: str
+
+
+class ReviewLocked(ValueError):
+    """A submitted review is read-only: corrections are new versions."""
+
+
+class ReviewStatus(StrEnum):
+    """A fidelity review is a draft the reviewers edit until they submit it, once, for good."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+    def submitted(self) -> ReviewStatus:
+        if self is ReviewStatus.SUBMITTED:
+            raise ReviewLocked("This review was already submitted.")
+        return ReviewStatus.SUBMITTED
 
 
 class FidelityRatingError(ValueError):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.domain.consultation import Mark
+from app.domain.consultation import ApologyDecision, Mark, SessionStatus
 from app.models.base import Base, Owner, TimestampMixin, utc_now
 
 if TYPE_CHECKING:
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 MARK_TYPE = Enum(
     Mark, native_enum=False, length=20, values_callable=lambda marks: [m.value for m in marks]
 )
-SCHEDULED, CANCELLED = "scheduled", "cancelled"
 
 
 class ConsultationGroup(TimestampMixin, Base):
@@ -65,7 +64,7 @@ class ConsultationSession(Base):
     )
     starts_at: Mapped[datetime]
     duration_minutes: Mapped[int]
-    status: Mapped[str] = mapped_column(String(20), default=SCHEDULED)
+    status: Mapped[str] = mapped_column(String(20), default=SessionStatus.SCHEDULED)
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
     makeup_for_id: Mapped[int | None] = mapped_column(
         ForeignKey("consultation_session.id", ondelete="SET NULL")
@@ -90,7 +89,7 @@ class ConsultationSession(Base):
 
     @property
     def cancelled(self) -> bool:
-        return self.status == CANCELLED
+        return self.status == SessionStatus.CANCELLED
 
     @property
     def attendance_taken(self) -> bool:
@@ -161,9 +160,6 @@ class AttendanceChange(Base):
     changed_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
-PENDING, ACCEPTED, DECLINED = "pending", "accepted", "declined"
-
-
 class Apology(Base):
     """A practitioner's apology ahead of a session; the trainer accepts it as excused or not."""
 
@@ -177,7 +173,7 @@ class Apology(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     reason: Mapped[str] = mapped_column(Text)
     sent_at: Mapped[datetime] = mapped_column(default=utc_now)
-    decision: Mapped[str] = mapped_column(String(20), default=PENDING)
+    decision: Mapped[str] = mapped_column(String(20), default=ApologyDecision.PENDING)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     decided_at: Mapped[datetime | None]
 

@@ -8,9 +8,8 @@ from decimal import Decimal
 from sqlalchemy import JSON, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.domain.fidelity import ReviewStatus
 from app.models.base import Base, OrganisationOwned, TimestampMixin
-
-DRAFT, SUBMITTED = "draft", "submitted"
 
 
 class FidelityReview(OrganisationOwned, TimestampMixin, Base):
@@ -25,7 +24,7 @@ class FidelityReview(OrganisationOwned, TimestampMixin, Base):
     program_id: Mapped[int] = mapped_column(
         ForeignKey("program.id", ondelete="CASCADE"), index=True
     )
-    status: Mapped[str] = mapped_column(String(20), default=DRAFT)
+    status: Mapped[str] = mapped_column(String(20), default=ReviewStatus.DRAFT)
     reviewed_on: Mapped[date]
     reviewers: Mapped[str] = mapped_column(String(300))
     sources: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -42,4 +41,4 @@ class FidelityReview(OrganisationOwned, TimestampMixin, Base):
 
     @property
     def editable(self) -> bool:
-        return self.status == DRAFT
+        return self.status == ReviewStatus.DRAFT

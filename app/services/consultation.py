@@ -11,21 +11,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app.domain.consultation import (
+    ApologyDecision,
     AttendanceRules,
     AttendanceSummary,
     Mark,
     SessionRecord,
+    SessionStatus,
     WeeklyRule,
     occurrences,
     summarise,
 )
+from app.domain.consultation import (
+    ConsultationRefused as ConsultationRefused,  # the service's refusal, for its callers
+)
 from app.extensions import db
 from app.models.base import utc_now
 from app.models.consultation import (
-    ACCEPTED,
-    CANCELLED,
-    DECLINED,
-    PENDING,
     Apology,
     AttendanceChange,
     AttendanceMark,
@@ -37,10 +38,6 @@ from app.models.consultation import (
 from app.models.people import Person
 from app.models.tenancy import Cohort
 from app.services.audit import audit
-
-
-class ConsultationRefused(ValueError):
-    """The change cannot be made (the message says why, in the trainer's or practitioner's terms)."""
 
 
 def rule_of(group: ConsultationGroup) -> WeeklyRule:
@@ -127,7 +124,10 @@ def choose_focus(session: ConsultationSession, focus: str | None) -> None:
 
 
 def cancel_session(session: ConsultationSession, reason: str) -> None:
-    session.status, session.cancel_reason = CANCELLED, reason.strip()
+    """Cancel an upcoming session with the reason members see; refused once it is held."""
+    held = session.starts_at <= utc_now()
+    session.status = SessionStatus(session.status).cancelled(held)
+    session.cancel_reason = reason.strip()
     db.session.flush()
 
 
@@ -265,7 +265,8 @@ def send_apology(
         select(Apology).filter_by(session_id=session.id, person_id=person_id)
     )
     apology = apology or Apology(session_id=session.id, person_id=person_id, reason="")
-    apology.reason, apology.decision, apology.sent_at = reason.strip(), "pending", utc_now()
+    apology.reason, apology.sent_at = reason.strip(), utc_now()
+    apology.decision = ApologyDecision.PENDING  # a new reason asks the trainer to decide again
     db.session.add(apology)
     db.session.flush()
     return apology
@@ -273,11 +274,8 @@ def send_apology(
 
 def decide_apology(apology: Apology, accept: bool, by: int) -> None:
     """Accepted apologies mark the practitioner excused (unless attendance says they came)."""
-    apology.decision, apology.decided_by_id, apology.decided_at = (
-        (ACCEPTED if accept else DECLINED),
-        by,
-        utc_now(),
-    )
+    apology.decision = ApologyDecision(apology.decision).decided(accept)
+    apology.decided_by_id, apology.decided_at = by, utc_now()
     if accept and apology.person_id not in marks_for(apology.session):
         db.session.add(
             AttendanceMark(
@@ -422,7 +420,7 @@ def attendance_to_take(cohort_id: int, now: datetime | None = None) -> list[Cons
         .options(contains_eager(ConsultationSession.group))
         .where(
             ConsultationGroup.cohort_id == cohort_id,
-            ConsultationSession.status != CANCELLED,
+            ConsultationSession.status != SessionStatus.CANCELLED,
             ConsultationSession.starts_at <= (now or utc_now()),
             ConsultationSession.attendance_taken_at.is_(None),
         )
@@ -447,7 +445,9 @@ def apologies_waiting(cohort_id: int, group_id: int | None = None) -> list[Apolo
             contains_eager(Apology.session).contains_eager(ConsultationSession.group),
             joinedload(Apology.person),
         )
-        .where(ConsultationGroup.cohort_id == cohort_id, Apology.decision == PENDING)
+        .where(
+            ConsultationGroup.cohort_id == cohort_id, Apology.decision == ApologyDecision.PENDING
+        )
         .order_by(ConsultationSession.starts_at, Apology.id)
     )
     if group_id is not None:
@@ -470,7 +470,7 @@ def sessions_attended_since(person_id: int, organisation_id: int, since: date) -
             AttendanceMark.person_id == person_id,
             Cohort.organisation_id == organisation_id,
             AttendanceMark.mark.in_([Mark.PRESENT, Mark.LATE]),
-            ConsultationSession.status != CANCELLED,
+            ConsultationSession.status != SessionStatus.CANCELLED,
             ConsultationSession.starts_at
             >= datetime.combine(since, datetime.min.time(), tzinfo=UTC),
         )

@@ -8,19 +8,24 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from app.domain.fidelity import FidelityScale, next_review, review_status, score
+from app.domain.fidelity import (
+    FidelityScale,
+    ReviewStatus,
+    next_review,
+    review_status,
+    score,
+)
+from app.domain.fidelity import (
+    ReviewLocked as ReviewLocked,  # the service's refusal, for its callers
+)
 from app.extensions import db
 from app.models.base import utc_now
-from app.models.fidelity import DRAFT, SUBMITTED, FidelityReview
+from app.models.fidelity import FidelityReview
 from app.models.tenancy import Organisation, Program
 from app.pdf.fidelity import ReviewReport
 from app.services.audit import audit
 
 SOURCES = ("interviews", "an observed session", "records")
-
-
-class ReviewLocked(ValueError):
-    """A submitted review is read-only: corrections are new versions."""
 
 
 def draft(program: Program, created_by: int, reviewed_on: date) -> FidelityReview:
@@ -63,13 +68,12 @@ def save(
 
 def submit(review: FidelityReview, scale: FidelityScale, by: int) -> None:
     """Score and lock the review; raises FidelityRatingError when an item is unrated."""
-    if not review.editable:
-        raise ReviewLocked("This review was already submitted.")
+    status = ReviewStatus(review.status).submitted()
     if not review.reviewers:
         raise ValueError("Name the reviewers (two reviewers rate by consensus).")
     result = score(scale, review.ratings)
     review.mean = round(Decimal(result.mean.numerator) / Decimal(result.mean.denominator), 3)
-    review.classification, review.status, review.submitted_at = result.label, SUBMITTED, utc_now()
+    review.classification, review.status, review.submitted_at = result.label, status, utc_now()
     program = db.session.get_one(Program, review.program_id)
     audit(
         review.organisation_id,
@@ -137,7 +141,7 @@ def current_reviews(program_id: int) -> list[FidelityReview]:
     """Submitted reviews not replaced by a correction, oldest first."""
     query = select(FidelityReview).where(
         FidelityReview.program_id == program_id,
-        FidelityReview.status == SUBMITTED,
+        FidelityReview.status == ReviewStatus.SUBMITTED,
         FidelityReview.corrected_by_id.is_(None),
     )
     return list(db.session.scalars(query.order_by(FidelityReview.reviewed_on)))
@@ -166,7 +170,7 @@ def standings(organisation_id: int, scale: FidelityScale, today: date) -> list[P
     for program in programs:
         mine = [r for r in reviews if r.program_id == program.id]
         submitted = sorted(
-            (r for r in mine if r.status == SUBMITTED and r.corrected_by_id is None),
+            (r for r in mine if r.status == ReviewStatus.SUBMITTED and r.corrected_by_id is None),
             key=lambda r: r.reviewed_on,
         )
         last = submitted[-1] if submitted else None
@@ -177,7 +181,7 @@ def standings(organisation_id: int, scale: FidelityScale, today: date) -> list[P
                 last,
                 due,
                 review_status(due, today, last is not None),
-                sum(1 for r in mine if r.status == DRAFT),
+                sum(1 for r in mine if r.status == ReviewStatus.DRAFT),
             )
         )
     return result

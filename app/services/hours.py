@@ -14,11 +14,10 @@ from fractions import Fraction
 from sqlalchemy import select
 
 from app.content.model import Catalog
-from app.domain.consultation import Mark
+from app.domain.consultation import Mark, SessionStatus
 from app.domain.quizzes import QuizBank
 from app.extensions import db
 from app.models.consultation import (
-    CANCELLED,
     AttendanceMark,
     ConsultationGroup,
     ConsultationSession,
@@ -71,7 +70,7 @@ def ledgers(
         .join(Cohort)
         .where(
             Cohort.organisation_id == organisation_id,
-            ConsultationSession.status != CANCELLED,
+            ConsultationSession.status != SessionStatus.CANCELLED,
             AttendanceMark.mark.in_([Mark.PRESENT, Mark.LATE]),
         )
     )

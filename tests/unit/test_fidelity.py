@@ -12,6 +12,8 @@ from app.content.fidelity import load_fidelity_scale
 from app.content.loader import load_catalog
 from app.domain.fidelity import (
     FidelityRatingError,
+    ReviewLocked,
+    ReviewStatus,
     items_staying_low,
     next_review,
     review_status,
@@ -145,3 +147,9 @@ def test_a_broken_scale_file_is_reported_with_file_and_line(tmp_path):
     assert [str(e) for e in raised.value.errors] == [
         f"rubrics/fidelity-scale.yaml:{line}: `criterion` must be non-empty text"
     ]
+
+
+def test_a_review_is_submitted_once_and_then_locked():
+    assert ReviewStatus.DRAFT.submitted() is ReviewStatus.SUBMITTED
+    with pytest.raises(ReviewLocked, match="already submitted"):
+        ReviewStatus.SUBMITTED.submitted()

@@ -288,6 +288,22 @@ def test_cancel_move_makeup_and_an_apology(app, lms):
             db.session.query(AttendanceMark).filter_by(session_id=sessions[3][0]).one().mark.value
             == "excused"
         )
+    again = client.post(
+        f"/consultation/apologies/{apology.id}",
+        data={"csrf_token": token, "decision": "decline"},
+        follow_redirects=True,
+    )
+    assert "That apology was already accepted." in again.get_data(as_text=True)
+    _pretend_held(app, group_id, 1)
+    held = client.post(
+        f"/consultation/sessions/{sessions[0][0]}/cancel",
+        data={"csrf_token": token, "reason": "Too late"},
+        follow_redirects=True,
+    )
+    assert "A session already held cannot be cancelled" in held.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get_one(Apology, apology.id).decision == "accepted"
+        assert not db.session.get_one(ConsultationSession, sessions[0][0]).cancelled
 
 
 def test_calendar_feeds_parse_with_two_parsers_and_die_when_replaced(app, lms):
