@@ -27,6 +27,7 @@ from app.services import dynamic_registration as registration
 from app.services.audit import audit
 from app.services.launches import record_launch
 from app.shared_store import current_store
+from app.urls import public_url
 
 APPROVAL_TICKET_SECONDS = 15 * 60
 
@@ -101,6 +102,29 @@ def _kept_name(updating: Platform | None) -> str:
         return ""
     names = ", ".join(o.name for o in updating.organisations)
     return (names or updating.name or updating.issuer)[:200]
+
+
+@bp.before_app_request
+def _registration_opened_at_the_wrong_url() -> tuple[str, int] | None:
+    """An LMS opened some other IMR Academy URL to start a dynamic registration.
+
+    Moodle opens whatever its administrator pasted into the "Tool URL" registration box, with
+    `openid_configuration` (and `registration_token`) added; pasting the tool's base URL or its
+    launch URL there is a common slip. It gets a page saying what to paste instead, not a
+    generic error (a GET to the launch URL would otherwise be "not available here").
+    """
+    if "openid_configuration" not in request.args or request.endpoint == "connections.register":
+        return None
+    if request.method != "GET":
+        return None
+    base = public_url("home.index").rstrip("/")
+    page = render_template(
+        "connections/not_a_registration_url.html",
+        base=base,
+        opened=base + request.path,
+        launch_url=public_url("lti.launch"),
+    )
+    return page, 400
 
 
 @bp.get("/lti/setup")

@@ -308,3 +308,36 @@ def test_a_new_registration_meeting_an_existing_connection_says_what_to_do(
     assert "Register as a new external tool" in page
     with app.app_context():
         assert [o.name for o in db.session.query(Organisation)] == ["Riverside Recovery"]
+
+
+# --- The tool's own address pasted into Moodle's "Tool URL" registration box -------------
+
+
+@pytest.mark.parametrize("pasted", ["/", "/lti/launch"])
+def test_moodle_opening_the_base_or_launch_url_to_register_gets_told_what_to_paste(
+    app: Flask, client: FlaskClient, pasted: str
+):
+    """Moodle adds its configuration address and a registration token to whatever was pasted."""
+    opened = client.get(
+        pasted,
+        query_string={
+            "openid_configuration": "https://moodle.example.org/mod/lti/openid-configuration.php",
+            "registration_token": "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.e30.c2lnbmF0dXJl",
+        },
+    )
+    assert opened.status_code == 400
+    page = opened.get_data(as_text=True)
+    assert "This is not a registration URL" in page
+    assert f"<code>http://localhost{pasted}</code>" in page
+    assert "openid_configuration" in page
+    assert "http://localhost/lti/register/…" in page
+    assert "lti registration-url" in page
+    assert "Add LTI Advantage" in page
+    assert "eyJ0eXAi" not in page, "the registration token is not echoed"
+    with app.app_context():
+        assert db.session.query(Platform).count() == 0
+
+
+def test_without_a_registration_parameter_those_urls_behave_as_before(client: FlaskClient):
+    assert client.get("/").status_code == 200
+    assert client.get("/lti/launch").status_code == 405
