@@ -199,7 +199,7 @@ def _already_connected(issuer: str, client_id: str) -> RegistrationRefused:
         "changed. If you chose Update in Moodle (or meant to update that connection), ask "
         "your IMR Academy operator for an update link for this connection, paste it into the "
         "LMS's Tool URL box and choose Update again. To connect a new organisation instead, "
-        "start again with this link and choose \"Register as a new external tool\" (in other "
+        'start again with this link and choose "Register as a new external tool" (in other '
         "LMSs, register IMR Academy as a new tool).",
         409,
     )
