@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
 from celery import Celery, Task, shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from flask import Flask, current_app
 from sqlalchemy import select
 
 from app.extensions import content, db
-from app.lti import nrps
 from app.models.base import utc_now
 from app.models.quizzes import GradeDelivery
 from app.models.tenancy import Cohort, Organisation
@@ -138,13 +136,18 @@ def resend_undelivered_grades() -> int:
 
 @shared_task(bind=True, name="app.tasks.sync_cohort_roster", max_retries=ROSTER_RETRIES)
 def sync_cohort_roster(self: Task, cohort_id: int) -> object:
-    """Refresh one cohort's roster from the LMS's Names and Roles service."""
+    """Refresh one cohort's roster from the LMS's Names and Roles service.
+
+    Ends with a RosterOutcome whose line is short whatever the LMS answered (its error page
+    is in the log), or, on a worker, raises Retry until the tries are used up.
+    """
     try:
         result = roster.sync_roster(db.session.get_one(Cohort, cohort_id))
-    except (requests.RequestException, *nrps.REFUSALS) as error:
+    except roster.RosterRefused as refused:
         db.session.rollback()
-        return _retry_later(self, error, ROSTER_RETRIES)
-    return f"{result.added} added, {result.updated} updated, {result.left} marked as left"
+        retried = _retry_later(self, refused, ROSTER_RETRIES)
+        return roster.RosterOutcome(False, retried) if isinstance(retried, str) else retried
+    return roster.RosterOutcome(True, result.summary)
 
 
 @shared_task(name="app.tasks.sync_all_rosters")

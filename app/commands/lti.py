@@ -335,7 +335,22 @@ def sync_roster_command(cohort_id: int | None) -> None:
         raise click.ClickException(
             "no cohort has a roster service from its LMS yet (it arrives with a launch)"
         )
+    failed = 0
     for cohort in cohorts:
-        click.echo(
-            f"{cohort.display_name}: {own_task(sync_cohort_roster).apply(args=[cohort.id]).get()}"
+        outcome = own_task(sync_cohort_roster).apply(args=[cohort.id]).get()
+        failed += not outcome.succeeded
+        click.echo(f"{_cohort_line(cohort)}: {outcome.line}")
+    if failed:
+        raise click.ClickException(
+            f"{failed} of {len(cohorts)} roster(s) could not be refreshed (the log has the "
+            "LMS's full answers); run the command again later"
         )
+
+
+def _cohort_line(cohort: Cohort) -> str:
+    """Which course of which organisation and deployment, as an operator tells them apart."""
+    organisation = db.session.get_one(Organisation, cohort.organisation_id)
+    return (
+        f"{organisation.name} (deployment {organisation.deployment_id}), "
+        f"cohort {cohort.id} {cohort.display_name}"
+    )

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import (
     abort,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -31,7 +32,7 @@ from app.consultation.forms import (
     MoveForm,
     ReasonForm,
 )
-from app.dispatch import own_task
+from app.dispatch import dispatch, own_task
 from app.domain.consultation import Mark, ScheduleError, local_wall_time
 from app.domain.roles import Role
 from app.domain.toolkit import Focus
@@ -432,12 +433,29 @@ def sync() -> Response:
             "error",
         )
     else:
-        outcome = own_task(sync_cohort_roster).delay(cohort.id)
-        flash(
-            f"Roster refreshed from the LMS: {outcome.get() if outcome.ready() else 'running'}.",
-            "success",
-        )
+        _refresh_roster(cohort.id)
     return redirect(url_for("consultation.index"))
+
+
+def _refresh_roster(cohort_id: int) -> None:
+    """Refresh now where tasks run in this process, and say how it went; else hand it to a worker.
+
+    The message is short whatever the LMS answered: a flash travels in the session cookie, and
+    an LMS's whole error page there makes the browser drop the cookie (the detail is logged).
+    """
+    if not current_app.config["IMR_SETTINGS"].tasks_in_process:
+        dispatch(sync_cohort_roster, cohort_id)
+        flash("The roster refresh has started: reload this page in a minute to see it.", "info")
+        return
+    outcome = own_task(sync_cohort_roster).apply(args=[cohort_id]).get()
+    if outcome.succeeded:
+        flash(f"Roster refreshed from the LMS: {outcome.line}.", "success")
+        return
+    flash(
+        f"The roster could not be refreshed: {outcome.line}. Try again later; if it keeps "
+        "failing, tell your LMS administrator.",
+        "error",
+    )
 
 
 @bp.get("/mine")

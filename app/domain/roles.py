@@ -44,3 +44,24 @@ def switchable(held: Iterable[Role], current: Role, *, in_course: bool) -> list[
     """
     others = (role for role in held if role != current and (in_course or role not in COURSE_ROLES))
     return sorted(others, key=lambda role: role.rank, reverse=True)
+
+
+def after_roster(held: Role, listed: Role, *, launched: bool) -> Role:
+    """The role an enrolment keeps when the LMS's course roster lists the person as `listed`.
+
+    A launch carries every role the person holds at that moment; a roster lists course
+    membership only (Moodle lists a manager who launched as an administrator as a mere
+    Instructor). So a roster may raise a role a launch granted but never lower it: the person's
+    next launch sets it again, up or down. An enrolment no launch ever made follows the roster.
+    """
+    return max(held, listed, key=lambda role: role.rank) if launched else listed
+
+
+def held_outside_the_course(role: Role) -> bool:
+    """Whether this place in a cohort comes from the organisation rather than the course.
+
+    Only administrator roles (institution, system) make a director, and a director oversees
+    every cohort of the organisation, enrolled in the course or not (Moodle's site
+    administrator). A course roster that does not list them says nothing about their access.
+    """
+    return role is Role.DIRECTOR

@@ -21,11 +21,13 @@ from app.lti.frames import origins_for
 from app.lti.registry import find_organisation, find_platform
 from app.lti.tool import stored_launch
 from app.lti.tool_configuration import canvas_configuration, manual_values, tool_urls
+from app.models.lti import Platform
 from app.models.tenancy import Organisation
 from app.services import dynamic_registration as registration
 from app.services.audit import audit
 from app.services.launches import record_launch
 from app.shared_store import current_store
+from app.urls import public_url
 
 APPROVAL_TICKET_SECONDS = 15 * 60
 
@@ -58,11 +60,12 @@ def register(token: str) -> str:
     """LTI Dynamic Registration: confirm, then register with the LMS and close its window."""
     invitation = registration.open_invitation(token)
     registration.note_opening(invitation)
+    updating = registration.updated_connection(invitation)
     form = RegistrationForm(request.form if request.method == "POST" else None)
     if request.method == "GET":
         form.openid_configuration.data = request.args.get("openid_configuration", "")
         form.registration_token.data = request.args.get("registration_token", "")
-        form.organisation_name.data = invitation.organisation_name or ""
+        form.organisation_name.data = invitation.organisation_name or _kept_name(updating)
     configuration = read_platform_configuration(
         form.openid_configuration.data or "", form.registration_token.data or None
     )
@@ -82,14 +85,46 @@ def register(token: str) -> str:
                     done.platform.issuer,
                     f"by dynamic registration ({invitation.note})",
                 )
-        return render_template("connections/registered.html", done=done, invitation=invitation)
+        return render_template("connections/registered.html", done=done)
     return render_template(
         "connections/register.html",
         form=form,
         configuration=configuration,
         token=token,
-        invitation=invitation,
+        updating=updating,
+        awaiting_approval=registration.awaits_approval(invitation, updating),
     )
+
+
+def _kept_name(updating: Platform | None) -> str:
+    """An update keeps its organisations: their name stands in for the one a new link asks."""
+    if updating is None:
+        return ""
+    names = ", ".join(o.name for o in updating.organisations)
+    return (names or updating.name or updating.issuer)[:200]
+
+
+@bp.before_app_request
+def _registration_opened_at_the_wrong_url() -> tuple[str, int] | None:
+    """An LMS opened some other IMR Academy URL to start a dynamic registration.
+
+    Moodle opens whatever its administrator pasted into the "Tool URL" registration box, with
+    `openid_configuration` (and `registration_token`) added; pasting the tool's base URL or its
+    launch URL there is a common slip. It gets a page saying what to paste instead, not a
+    generic error (a GET to the launch URL would otherwise be "not available here").
+    """
+    if "openid_configuration" not in request.args or request.endpoint == "connections.register":
+        return None
+    if request.method != "GET":
+        return None
+    base = public_url("home.index").rstrip("/")
+    page = render_template(
+        "connections/not_a_registration_url.html",
+        base=base,
+        opened=base + request.path,
+        launch_url=public_url("lti.launch"),
+    )
+    return page, 400
 
 
 @bp.get("/lti/setup")

@@ -167,6 +167,28 @@ class Registered:
     platform: Platform
     organisation: Organisation | None
     awaiting_approval: bool
+    updated: bool
+
+
+def updated_connection(invitation: RegistrationInvitation) -> Platform | None:
+    """The connection an update link refreshes, or None for a link that makes a new one."""
+    if invitation.updates_platform_id is None:
+        return None
+    return db.session.get_one(Platform, invitation.updates_platform_id)
+
+
+def awaits_approval(invitation: RegistrationInvitation, platform: Platform | None) -> bool:
+    """Whether people must wait for an approval before they can launch, as things stand.
+
+    A new connection waits if its link says so. An update leaves approval as it was: it waits
+    only if one of its organisations is still waiting, or (with none yet, Canvas-like) if new
+    deployments wait.
+    """
+    if platform is None:
+        return invitation.needs_approval
+    if platform.organisations:
+        return any(organisation.awaiting_approval for organisation in platform.organisations)
+    return platform.new_deployment_policy == "await-approval"
 
 
 def _already_connected(issuer: str, client_id: str) -> RegistrationRefused:
@@ -174,9 +196,11 @@ def _already_connected(issuer: str, client_id: str) -> RegistrationRefused:
         "This LMS is already connected to IMR Academy",
         f"IMR Academy already has a connection for issuer {issuer} with client id {client_id}, "
         "and a registration link never changes a connection it did not make: nothing was "
-        "changed. If you meant to update that connection, ask your IMR Academy operator for an "
-        "update link for it. Otherwise remove the new registration in your LMS and register "
-        "IMR Academy as a new tool.",
+        "changed. If you chose Update in Moodle (or meant to update that connection), ask "
+        "your IMR Academy operator for an update link for this connection, paste it into the "
+        "LMS's Tool URL box and choose Update again. To connect a new organisation instead, "
+        'start again with this link and choose "Register as a new external tool" (in other '
+        "LMSs, register IMR Academy as a new tool).",
         409,
     )
 
@@ -260,7 +284,8 @@ def register(
     except Exception:
         _release(invitation_id)
         raise
-    return Registered(platform, organisation, invitation.needs_approval)
+    updated = invitation.updates_platform_id is not None
+    return Registered(platform, organisation, awaits_approval(invitation, platform), updated)
 
 
 def approve(organisation: Organisation) -> None:

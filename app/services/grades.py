@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.lti.ags import REFUSALS, Gradebook, GradebookRefused, Score, post_score
+from app.lti.refusals import describe
 from app.lti.tool_configuration import SCORE_SCOPE
 from app.models.base import utc_now
 from app.models.people import Person
@@ -64,20 +65,11 @@ def deliver(delivery_id: int, title: str) -> None:
     try:
         post_score(*_gradebook_and_score(delivery, title))
     except (*REFUSALS, requests.RequestException, GradebookRefused) as error:
-        delivery.status, delivery.last_error = FAILED, _describe(error)
+        delivery.status, delivery.last_error = FAILED, describe(error)
         db.session.commit()
         raise DeliveryFailed(delivery.last_error) from error
     delivery.status, delivery.delivered_at, delivery.last_error = DELIVERED, utc_now(), None
     db.session.commit()
-
-
-def _describe(error: Exception) -> str:
-    status = getattr(
-        getattr(error, "response", None), "status_code", None
-    )  # a 500 Response is falsy
-    if status is not None:
-        return f"the LMS answered HTTP {status}"
-    return str(error) or type(error).__name__
 
 
 def undelivered() -> list[int]:

@@ -211,7 +211,7 @@ def test_when_the_lms_stays_down_nothing_is_lost_and_sync_grades_resends(
     )
     failed = _delivery(app, attempt_id)
     assert failed.status == "failed"
-    assert failed.last_error == "the LMS answered HTTP 500"
+    assert failed.last_error == "the LMS answered HTTP 500 (LMS temporarily unavailable)"
     trainer = app.test_client()
     lms.launch(trainer, TRAINER)
     page = trainer.get(f"/quizzes/results/{stored(app, attempt_id).person_id}").get_data(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.roles import Role, strongest, switchable
+from app.domain.roles import Role, after_roster, held_outside_the_course, strongest, switchable
 from app.lti.roles import roles_from_lti
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
@@ -46,3 +46,20 @@ def test_switching_offers_the_other_granted_roles_strongest_first():
 
 def test_course_roles_need_a_course():
     assert switchable({P, T, D}, D, in_course=False) == []
+
+
+@pytest.mark.parametrize(
+    ("held", "listed", "launched", "kept"),
+    [
+        (Role.DIRECTOR, Role.TRAINER, True, Role.DIRECTOR),  # Moodle lists a manager as Instructor
+        (Role.TRAINER, Role.PRACTITIONER, True, Role.TRAINER),
+        (Role.PRACTITIONER, Role.TRAINER, True, Role.TRAINER),  # a roster may raise
+        (Role.TRAINER, Role.PRACTITIONER, False, Role.PRACTITIONER),  # never launched: the roster
+    ],
+)
+def test_a_roster_never_lowers_a_role_a_launch_granted(held, listed, launched, kept):
+    assert after_roster(held, listed, launched=launched) is kept
+
+
+def test_only_a_directors_place_is_held_outside_the_course():
+    assert [r for r in Role if held_outside_the_course(r)] == [Role.DIRECTOR]
