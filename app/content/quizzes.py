@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from enum import StrEnum
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from app.content.loader import ID_PATTERN
 from app.content.model import TOPIC_AREAS, Catalog, Strategy
 from app.content.source import Checker, ContentError, ContentInvalid, parse_yaml
-from app.domain.quizzes import DrawRule, Item, Pool, QuizBank
+from app.domain.quizzes import DrawRule, GradingMethod, Item, Pool, QuestionReview, QuizBank
 from app.domain.scoring import Choice, Question
 
 TOP_KEYS = {
@@ -20,7 +21,8 @@ TOP_KEYS = {
     "pass_mark",
     "attempts_allowed",
     "time_limit_minutes",
-    "feedback",
+    "grading",
+    "question_review",
     "draw",
     "pools",
 }
@@ -32,7 +34,9 @@ TYPE_KEYS = {
     "ordering": {"steps"},
 }
 OPTIONAL_KEYS = {"ordering": {"orders"}}
+OPTIONAL_TOP_KEYS = {"time_limit_minutes", "grading", "question_review"}
 STRATEGIES = {s.value for s in Strategy}
+E = TypeVar("E", bound=StrEnum)
 
 
 class _BankReader:
@@ -292,8 +296,6 @@ def _settings(
             not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high
         ):
             check.error(f"`{key}` must be a whole number from {low} to {high}", key)
-    if data.get("feedback") not in ("full", "score-only"):
-        check.error("`feedback` must be `full` or `score-only`", "feedback")
     assesses = data.get("assesses")
     if not check.keys(assesses, {"days", "modules"}, set(), "assesses") or not assesses:
         check.error("`assesses` names `days` or `modules`", "assesses")
@@ -311,6 +313,19 @@ def _settings(
     return days, modules
 
 
+def _setting(check: Checker, data: dict[str, Any], key: str, default: E) -> E:
+    """An optional top-level setting naming one of its enum's values; the default when absent."""
+    if key not in data:
+        return default
+    kind = type(default)
+    try:
+        return kind(data[key])
+    except ValueError:
+        allowed = ", ".join(f"`{value}`" for value in kind)
+        check.error(f"`{key}` must be one of {allowed} (default `{default}`)", key)
+        return default
+
+
 def _bank(
     path: Path, catalog: Catalog, seen: dict[str, str], errors: list[ContentError]
 ) -> QuizBank | None:
@@ -318,7 +333,7 @@ def _bank(
     located = parse_yaml(path.read_text(encoding="utf-8"), file)
     check = Checker(file, located, errors)
     data = located.data
-    if not check.keys(data, TOP_KEYS, TOP_KEYS - {"time_limit_minutes"}):
+    if not check.keys(data, TOP_KEYS, TOP_KEYS - OPTIONAL_TOP_KEYS):
         return None
     reader = _BankReader(check, seen)
     if not isinstance(data.get("id"), str) or not ID_PATTERN.match(data["id"]):
@@ -333,7 +348,10 @@ def _bank(
         pass_mark=data.get("pass_mark", 80),
         attempts_allowed=data.get("attempts_allowed", 1),
         time_limit_minutes=data.get("time_limit_minutes"),
-        feedback=str(data.get("feedback")),
+        grading=_setting(check, data, "grading", GradingMethod.HIGHEST),
+        question_review=_setting(
+            check, data, "question_review", QuestionReview.AFTER_LAST_ATTEMPT_OR_PASSED
+        ),
         draws=reader.draws(data.get("draw"), pools),
         pools=pools,
         version=hashlib.sha256(path.read_bytes()).hexdigest()[:16],

@@ -3,6 +3,10 @@
 A draw is plain JSON, stored with the attempt, so the attempt can be shown and reviewed exactly
 as it was seen. Choices and steps are shown under random per-attempt tokens: neither their ids
 nor their positions in the bank can tell the browser which answer is right.
+
+Each bank also owns two settings, as Moodle's quizzes do: its grading method (which attempt's
+score is the quiz grade, shown and sent to the gradebook alike) and when a practitioner may
+review their attempts question by question.
 """
 
 from __future__ import annotations
@@ -10,8 +14,11 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
 from fractions import Fraction
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from app.domain.scoring import Choice, Question
 
@@ -38,6 +45,97 @@ class DrawRule:
     count: int
 
 
+class GradingMethod(StrEnum):
+    """Which attempt's score is the quiz grade (Moodle's grading method)."""
+
+    HIGHEST = "highest"
+    LAST = "last"
+
+
+class QuestionReview(StrEnum):
+    """When a practitioner may see their attempts question by question, right or wrong and why.
+
+    The score, pass or fail and the competencies of an attempt are always shown; the per-question
+    key is what a candidate could learn and carry into the next attempt, so it opens only when no
+    attempt is left to carry it into, or once the quiz is passed, as the bank chooses.
+    """
+
+    AFTER_LAST_ATTEMPT = "after-last-attempt"
+    ONCE_PASSED = "once-passed"
+    AFTER_LAST_ATTEMPT_OR_PASSED = "after-last-attempt-or-passed"
+    NEVER = "never"
+
+
+def review_open(setting: QuestionReview, used: int, allowed: int, passed: bool) -> bool:
+    """Whether a practitioner may review their attempts question by question now.
+
+    `used` counts submitted attempts and `allowed` the attempts they may make (extra ones
+    granted included), so an extra attempt closes the review again until it too is used.
+    """
+    last_used = used >= allowed
+    return {
+        QuestionReview.AFTER_LAST_ATTEMPT: last_used,
+        QuestionReview.ONCE_PASSED: passed,
+        QuestionReview.AFTER_LAST_ATTEMPT_OR_PASSED: last_used or passed,
+        QuestionReview.NEVER: False,
+    }[setting]
+
+
+class Graded(Protocol):
+    """What grading reads of a submitted attempt."""
+
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def percent(self) -> Decimal | None: ...
+
+    @property
+    def passed(self) -> bool | None: ...
+
+    @property
+    def submitted_at(self) -> datetime | None: ...
+
+
+A = TypeVar("A", bound=Graded)
+
+
+@dataclass(frozen=True)
+class QuizGrade(Generic[A]):
+    """A person's grade on one quiz: what the product shows and the LMS gradebook receives."""
+
+    attempt: A  # the attempt whose score is the grade
+    percent: Decimal
+    graded_at: datetime  # the latest submission: the gradebook's timestamp for this grade
+    passed: bool  # some attempt reached the pass mark: competence shown once stays shown
+
+
+def quiz_grade(method: GradingMethod, submitted: Sequence[A]) -> QuizGrade[A] | None:
+    """The quiz grade over a person's submitted attempts; None before any is scored.
+
+    Highest: the best score (the earliest attempt reaching it). Last: the latest submission's.
+    The timestamp is always the latest submission, whichever attempt the grade comes from, so
+    resending the grade later sends exactly the same score and time.
+    """
+    scored = sorted(
+        (
+            (a.submitted_at, a.number, a.percent, a)
+            for a in submitted
+            if a.percent is not None and a.submitted_at is not None
+        ),
+        key=lambda entry: entry[:2],
+    )
+    if not scored:
+        return None
+    graded_at = scored[-1][0]
+    _, _, percent, chosen = (
+        scored[-1]
+        if method is GradingMethod.LAST
+        else max(scored, key=lambda entry: entry[2])  # the first of equal bests: the earliest
+    )
+    return QuizGrade(chosen, percent, graded_at, any(entry[3].passed for entry in scored))
+
+
 @dataclass(frozen=True)
 class QuizBank:
     """One competency quiz as its file defines it, at one version."""
@@ -49,7 +147,8 @@ class QuizBank:
     pass_mark: int
     attempts_allowed: int
     time_limit_minutes: int | None
-    feedback: str
+    grading: GradingMethod
+    question_review: QuestionReview
     draws: tuple[DrawRule, ...]
     pools: tuple[Pool, ...]
     version: str
@@ -69,11 +168,6 @@ class QuizBank:
     @property
     def items(self) -> dict[str, Item]:
         return {item.id: item for pool in self.pools for item in pool.items}
-
-    @property
-    def shows_detail(self) -> bool:
-        """Whether practitioners see per-question results and rationales after submitting."""
-        return self.feedback == "full"
 
 
 def _token(rng: random.Random) -> str:

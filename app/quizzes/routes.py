@@ -31,6 +31,7 @@ from app.models.tenancy import Cohort
 from app.quizzes import bp
 from app.quizzes.forms import ExtraAttemptForm
 from app.services import certificates, quiz_results
+from app.services.grades import grade_of
 from app.services.people import practitioner_in_cohort
 from app.services.quizzes import (
     QuizRefused,
@@ -38,6 +39,7 @@ from app.services.quizzes import (
     attempts_of,
     competencies,
     grant_extra_attempt,
+    question_review_open,
     review,
     save_answers,
     start_or_resume,
@@ -113,17 +115,14 @@ def raw_answers(attempt: QuizAttempt, form: Mapping[str, Any]) -> dict[str, Any]
 @bp.get("/")
 @role_required(Role.PRACTITIONER)
 def index() -> str:
-    """Every competency quiz with the practitioner's attempts, best result and what is left."""
+    """Every competency quiz with the practitioner's attempts, quiz grade and what is left."""
     me = identity()
     mine = attempts_of(me.person_id, me.organisation_id)
-    rows = [
-        (
-            bank,
-            [a for a in mine if a.quiz_id == bank.id],
-            allowed_attempts(bank, me.person_id, me.organisation_id),
-        )
-        for bank in content().quizzes.values()
-    ]
+    rows = []
+    for bank in content().quizzes.values():
+        attempts = [a for a in mine if a.quiz_id == bank.id]
+        allowed = allowed_attempts(bank, me.person_id, me.organisation_id)
+        rows.append((bank, attempts, allowed, grade_of(bank.grading, attempts)))
     return render_template(
         "quizzes/index.html", rows=rows, profile=competencies(mine), labels=COMPETENCY_LABELS
     )
@@ -191,7 +190,7 @@ def answer(attempt_id: int) -> Response:
 @bp.get("/attempts/<int:attempt_id>/result")
 @role_required(Role.PRACTITIONER)
 def result(attempt_id: int) -> Response | str:
-    """Score, pass or fail, and per-question feedback when the quiz allows it."""
+    """Score, pass or fail and competencies; the questions once the quiz's review setting opens."""
     found = _own_attempt(attempt_id)
     if found.status != SUBMITTED:
         return redirect(url_for("quizzes.attempt", attempt_id=found.id))
@@ -201,15 +200,17 @@ def result(attempt_id: int) -> Response | str:
         attempt=found,
         bank=bank,
         questions=review(found),
-        detail=bank.shows_detail,
+        detail=question_review_open(bank, found.person_id, found.organisation_id),
         reviewer=False,
+        profile=competencies([found]),
+        labels=COMPETENCY_LABELS,
     )
 
 
 @bp.get("/results")
 @role_required(Role.TRAINER)
 def results() -> str:
-    """The cohort's quiz results: best score and attempts per practitioner and quiz."""
+    """The cohort's quiz results: quiz grade and attempts per practitioner and quiz."""
     table = quiz_results.cohort_table(identity().cohort_id, list(content().quizzes.values()))  # type: ignore[arg-type]
     return render_template(
         "quizzes/results.html", table=table, banks=list(content().quizzes.values())
@@ -277,7 +278,10 @@ def extra(person_id: int) -> Response:
 @bp.get("/review/<int:attempt_id>")
 @role_required(Role.TRAINER)
 def review_attempt(attempt_id: int) -> str:
-    """A practitioner's attempt exactly as they saw it, with their answers and the key."""
+    """A practitioner's attempt exactly as they saw it, with their answers and the key.
+
+    A trainer always sees the key, whatever the quiz lets the practitioner review.
+    """
     found = _cohort_attempt(attempt_id)
     return render_template(
         "quizzes/result.html",
@@ -286,6 +290,8 @@ def review_attempt(attempt_id: int) -> str:
         questions=review(found),
         detail=True,
         reviewer=True,
+        profile=competencies([found]),
+        labels=COMPETENCY_LABELS,
     )
 
 

@@ -9,27 +9,25 @@ from typing import Any
 from sqlalchemy import select
 
 from app.domain.item_analysis import ItemStatistics, Response, analyse
-from app.domain.quizzes import QuizBank, answers_from_form
+from app.domain.quizzes import QuizBank, QuizGrade, answers_from_form
 from app.domain.roles import Role
 from app.extensions import db
 from app.models.people import Enrolment, Person
 from app.models.quizzes import SUBMITTED, QuizAttempt
+from app.models.tenancy import Cohort
+from app.services.grades import grade_of
 
 
 @dataclass(frozen=True)
 class QuizCell:
-    """A practitioner's standing on one quiz."""
+    """A practitioner's standing on one quiz: the grade they see and the gradebook receives."""
 
     attempts: int
-    best: QuizAttempt | None
-
-    @property
-    def passed(self) -> bool:
-        return bool(self.best and self.best.passed)
+    grade: QuizGrade[QuizAttempt] | None
 
 
 def cohort_table(cohort_id: int, banks: list[QuizBank]) -> list[tuple[Person, dict[str, QuizCell]]]:
-    """Each practitioner of the cohort with their attempts and best attempt per quiz."""
+    """Each practitioner of the cohort with their attempts and quiz grade per quiz."""
     people = list(
         db.session.scalars(
             select(Person)
@@ -38,10 +36,12 @@ def cohort_table(cohort_id: int, banks: list[QuizBank]) -> list[tuple[Person, di
             .order_by(Person.name)
         )
     )
+    # every attempt in the organisation, as the practitioner's own page and the gradebook count
+    organisation = select(Cohort.organisation_id).where(Cohort.id == cohort_id).scalar_subquery()
     attempts = list(
         db.session.scalars(
             select(QuizAttempt).where(
-                QuizAttempt.cohort_id == cohort_id,
+                QuizAttempt.organisation_id == organisation,
                 QuizAttempt.person_id.in_([p.id for p in people]),
             )
         )
@@ -51,10 +51,7 @@ def cohort_table(cohort_id: int, banks: list[QuizBank]) -> list[tuple[Person, di
         cells = {}
         for bank in banks:
             mine = [a for a in attempts if a.person_id == person.id and a.quiz_id == bank.id]
-            scored = [a for a in mine if a.status == SUBMITTED]
-            cells[bank.id] = QuizCell(
-                len(mine), max(scored, key=lambda a: a.percent or 0, default=None)
-            )
+            cells[bank.id] = QuizCell(len(mine), grade_of(bank.grading, mine))
         table.append((person, cells))
     return table
 

@@ -1,4 +1,4 @@
-"""Quiz attempts: start or resume, save, submit exactly once, score, and grant extra attempts."""
+"""Quiz attempts: start or resume, save, submit exactly once, score, review, grant extra attempts."""
 
 from __future__ import annotations
 
@@ -14,7 +14,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.domain.competency import CompetencyResult, competency_profile
-from app.domain.quizzes import QuizBank, answers_from_form, draw_attempt, drawn_questions
+from app.domain.quizzes import (
+    QuizBank,
+    answers_from_form,
+    draw_attempt,
+    drawn_questions,
+    review_open,
+)
 from app.domain.scoring import AttemptScore, Question, QuestionScore, score_attempt
 from app.extensions import db, rows_changed
 from app.models.base import utc_now
@@ -52,6 +58,19 @@ def extra_attempts(person_id: int, organisation_id: int, quiz_id: str) -> int:
 
 def allowed_attempts(bank: QuizBank, person_id: int, organisation_id: int) -> int:
     return bank.attempts_allowed + extra_attempts(person_id, organisation_id, bank.id)
+
+
+def question_review_open(bank: QuizBank, person_id: int, organisation_id: int) -> bool:
+    """Whether the bank's review setting lets this practitioner see their attempts' keys now."""
+    submitted = [
+        a for a in attempts_of(person_id, organisation_id, bank.id) if a.status == SUBMITTED
+    ]
+    return review_open(
+        bank.question_review,
+        used=len(submitted),
+        allowed=allowed_attempts(bank, person_id, organisation_id),
+        passed=any(a.passed for a in submitted),
+    )
 
 
 def _expired(attempt: QuizAttempt, now: datetime) -> bool:

@@ -8,8 +8,9 @@ the media types, the line item and the score payloads.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -20,9 +21,11 @@ from jwcrypto.jwk import JWK
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from app.domain.quizzes import GradingMethod
 from app.extensions import db
 from app.lti import keys
 from app.models.quizzes import GradeDelivery
+from tests.support.content import content_of
 from tests.support.lms import PRACTITIONER, TRAINER, LocalLms, csrf_token
 from tests.support.quizzes import form_for, sample_bank, start, stored
 
@@ -248,3 +251,67 @@ def test_without_grade_services_the_attempt_has_no_delivery(app, lms, gradebook)
     with app.app_context():
         assert db.session.query(GradeDelivery).filter_by(attempt_id=attempt_id).count() == 0
     assert gradebook.scores == []
+
+
+def _shown_grade(client) -> float:
+    """The grade the practitioner's quizzes page shows for the fixture quiz."""
+    page = client.get("/quizzes/").get_data(as_text=True)
+    row = re.search(r"Sample quiz</th>(.*?)</tr>", page, re.DOTALL)
+    assert row, page
+    shown = re.search(r">([\d.]+)%</a>", row.group(1))
+    assert shown, row.group(1)
+    return float(shown.group(1))
+
+
+def _trainers_grade(app: Flask, lms: LocalLms) -> float:
+    trainer = app.test_client()
+    lms.launch(trainer, TRAINER)
+    page = trainer.get("/quizzes/results").get_data(as_text=True)
+    shown = re.search(r'href="/quizzes/review/\d+">([\d.]+)%</a>', page)
+    assert shown, page
+    return float(shown.group(1))
+
+
+def _graded_by(app: Flask, method: GradingMethod) -> None:
+    """The fixture quiz graded by this method, with three attempts, for the rest of the test."""
+    bank = content_of(app).quizzes["sample"]
+    changed = replace(bank, grading=method, attempts_allowed=3)
+    app.extensions["imr_content"] = content_of(app).with_quiz(changed)
+
+
+@pytest.mark.parametrize(
+    ("method", "expected"), [(GradingMethod.HIGHEST, 100.0), (GradingMethod.LAST, 0.0)]
+)
+def test_the_gradebook_keeps_the_grade_the_product_shows(app, lms, gradebook, method, expected):
+    _graded_by(app, method)
+    client, token = _ags_launch(app, lms, gradebook)
+    for right in (False, True, False):
+        _submit(app, client, token, right=right)
+    assert _shown_grade(client) == expected
+    assert gradebook.scores[-1]["scoreGiven"] == expected
+    assert _trainers_grade(app, lms) == expected
+    sent = [s["scoreGiven"] for s in gradebook.scores]
+    assert sent == ([0.0, 100.0, 100.0] if method is GradingMethod.HIGHEST else [0.0, 100.0, 0.0])
+
+
+@pytest.mark.parametrize(
+    ("method", "expected"), [(GradingMethod.HIGHEST, 100.0), (GradingMethod.LAST, 0.0)]
+)
+def test_resending_older_attempts_sends_the_same_grade_and_time(
+    app, lms, gradebook, runner, method, expected
+):
+    _graded_by(app, method)
+    gradebook.failures_left = 99
+    client, token = _ags_launch(app, lms, gradebook)
+    attempts = [_submit(app, client, token, right=right) for right in (False, True, False)]
+    assert gradebook.scores == []
+    assert all(_delivery(app, a).status == "failed" for a in attempts)
+    gradebook.failures_left = 0
+    assert runner.invoke(args=["lti", "sync-grades"]).exit_code == 0
+    assert [s["scoreGiven"] for s in gradebook.scores] == [expected] * 3
+    latest = stored(app, attempts[-1]).submitted_at
+    assert latest is not None
+    assert {
+        datetime.fromisoformat(s["timestamp"]).replace(tzinfo=None) for s in gradebook.scores
+    } == {latest.replace(tzinfo=None)}
+    assert _shown_grade(client) == expected

@@ -13,7 +13,14 @@ from app.content.loader import load_catalog
 from app.content.model import TOPIC_AREAS, Strategy
 from app.content.quizzes import load_quizzes
 from app.content.source import ContentInvalid
-from app.domain.quizzes import draw_attempt, drawn_questions, from_snapshot, snapshot
+from app.domain.quizzes import (
+    GradingMethod,
+    QuestionReview,
+    draw_attempt,
+    drawn_questions,
+    from_snapshot,
+    snapshot,
+)
 from app.domain.scoring import score_question
 from config import ROOT_DIR
 
@@ -156,6 +163,28 @@ BROKEN = {
         "unknown key `orders`",
         None,
     ),
+    "a grading method that does not exist": (
+        "pass_mark: 80",
+        "pass_mark: 80\ngrading: average",
+        "grading: average",
+        "`grading` must be one of `highest`, `last` (default `highest`)",
+        None,
+    ),
+    "a question review setting that does not exist": (
+        "question_review: after-last-attempt-or-passed",
+        "question_review: always",
+        "question_review: always",
+        "`question_review` must be one of `after-last-attempt`, `once-passed`, "
+        "`after-last-attempt-or-passed`, `never`",
+        None,
+    ),
+    "the retired feedback key": (
+        "question_review: after-last-attempt-or-passed",
+        "feedback: full",
+        "feedback: full",
+        "unknown key `feedback`",
+        None,
+    ),
     "unknown key": (
         "pass_mark: 80",
         "pass_mark: 80\npassmark: 70",
@@ -220,3 +249,23 @@ def test_accepted_orders_load_score_and_survive_the_snapshot(tmp_path: Path, cat
     old = {key: value for key, value in snapshot(question).items() if key != "orders"}
     assert from_snapshot(old).orders == ()
     assert score_question(from_snapshot(old), [0, 2, 1, 3, 4]).points == Fraction(9, 10)
+
+
+def test_grading_and_question_review_load_and_default(tmp_path: Path, catalog):
+    folder = _copy(tmp_path)
+    bank = folder / "sample.yaml"
+    original = bank.read_text()
+    bank.write_text(original.replace("question_review: after-last-attempt-or-passed\n", ""))
+    defaults = load_quizzes(folder, catalog)["sample"]
+    assert (defaults.grading, defaults.question_review) == (
+        GradingMethod.HIGHEST,
+        QuestionReview.AFTER_LAST_ATTEMPT_OR_PASSED,
+    )
+    bank.write_text(
+        original.replace(
+            "question_review: after-last-attempt-or-passed",
+            "grading: last\nquestion_review: never",
+        )
+    )
+    chosen = load_quizzes(folder, catalog)["sample"]
+    assert (chosen.grading, chosen.question_review) == (GradingMethod.LAST, QuestionReview.NEVER)

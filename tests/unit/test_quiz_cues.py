@@ -10,7 +10,7 @@ import pytest
 from app.content import cues
 from app.content.cues import ModuleText, cue_report, module_text, seen_share
 from app.content.model import Activity, ActivityType, Module, Turn
-from app.domain.quizzes import DrawRule, Item, Pool, QuizBank
+from app.domain.quizzes import DrawRule, GradingMethod, Item, Pool, QuestionReview, QuizBank
 from app.domain.scoring import Choice, Question
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "cues"
@@ -59,7 +59,8 @@ def _bank(
         pass_mark=80,
         attempts_allowed=attempts,
         time_limit_minutes=None,
-        feedback="full",
+        grading=GradingMethod.HIGHEST,
+        question_review=QuestionReview.AFTER_LAST_ATTEMPT_OR_PASSED,
         draws=(DrawRule("main", count),),
         pools=(pool,),
         version="v",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from markupsafe import escape
 
 from app.content.quizzes import load_quizzes
 from app.demo_lms.platform import LmsCourse, LmsUser
-from app.domain.quizzes import QuizBank
+from app.domain.quizzes import QuestionReview, QuizBank
 from app.extensions import db
 from app.models.base import utc_now
 from app.models.certification import AuditEntry
@@ -251,19 +252,135 @@ def test_editing_the_bank_later_never_rescores_or_rewrites_an_attempt(app, lms, 
     assert "100.0%" in page
 
 
-def test_score_only_feedback_hides_the_questions(app, lms, sample):
-    score_only = QuizBank(**{**sample.__dict__, "feedback": "score-only"})
-    app.extensions["imr_content"] = content_of(app).with_quiz(score_only)
-    client, token = practitioner(app, lms)
+def _with_review(app: Flask, bank: QuizBank, setting: QuestionReview) -> QuizBank:
+    """The fixture bank under another question review setting, served for the rest of the test."""
+    changed = replace(bank, question_review=setting)
+    app.extensions["imr_content"] = content_of(app).with_quiz(changed)
+    return changed
+
+
+def _take(app: Flask, client: FlaskClient, token: str, right: bool) -> QuizAttempt:
+    """Start, answer (all right or all wrong) and submit one attempt; the attempt as stored."""
     attempt = start(app, client, token)
     client.post(
         f"/quizzes/attempts/{attempt.id}",
-        data={**form_for(attempt), "csrf_token": token, "action": "submit"},
+        data={**form_for(attempt, right), "csrf_token": token, "action": "submit"},
     )
-    page = client.get(f"/quizzes/attempts/{attempt.id}/result").get_data(as_text=True)
-    assert "100.0%" in page
-    assert "shows your score only" in page
-    assert not any(q.rationale in page for q in sample.questions.values())
+    return stored(app, attempt.id)
+
+
+def _shows_the_key(page: str, attempt: QuizAttempt) -> bool:
+    drawn = [q["question"] for item in attempt.draw for q in item["questions"]]
+    return any(str(escape(q["rationale"])) in page for q in drawn) or "correct answer" in page
+
+
+def _result(client: FlaskClient, attempt: QuizAttempt) -> str:
+    return client.get(f"/quizzes/attempts/{attempt.id}/result").get_data(as_text=True)
+
+
+def test_a_failed_first_attempt_shows_score_and_competencies_but_not_the_key(app, lms, sample):
+    client, token = practitioner(app, lms)
+    first = _take(app, client, token, right=False)
+    page = _result(client, first)
+    assert "0.0%" in page
+    assert "Not passed" in page
+    assert "Competencies in this attempt" in page
+    assert not _shows_the_key(page, first)
+    assert "Question-by-question review opens after your last attempt or once you pass." in page
+
+
+def test_by_default_the_review_opens_after_the_last_attempt(app, lms, sample):
+    client, token = practitioner(app, lms)
+    first = _take(app, client, token, right=False)
+    last = _take(app, client, token, right=False)
+    assert last.number == sample.attempts_allowed
+    assert _shows_the_key(_result(client, last), last)
+    assert _shows_the_key(_result(client, first), first), "every attempt opens with the last"
+
+
+def test_by_default_the_review_opens_once_passed(app, lms, sample):
+    client, token = practitioner(app, lms)
+    first = _take(app, client, token, right=False)
+    passed = _take(app, client, token, right=True)
+    assert passed.passed
+    assert _shows_the_key(_result(client, passed), passed)
+    assert _shows_the_key(_result(client, first), first)
+
+
+def test_once_passed_keeps_the_review_closed_after_the_last_failed_attempt(app, lms, sample):
+    _with_review(app, sample, QuestionReview.ONCE_PASSED)
+    client, token = practitioner(app, lms)
+    _take(app, client, token, right=False)
+    last = _take(app, client, token, right=False)
+    page = _result(client, last)
+    assert not _shows_the_key(page, last)
+    assert "Question-by-question review opens once you pass." in page
+
+
+def test_after_last_attempt_keeps_a_passed_attempt_closed_while_attempts_remain(app, lms, sample):
+    _with_review(app, sample, QuestionReview.AFTER_LAST_ATTEMPT)
+    client, token = practitioner(app, lms)
+    passed = _take(app, client, token, right=True)
+    page = _result(client, passed)
+    assert "Passed" in page
+    assert not _shows_the_key(page, passed)
+    assert "Question-by-question review opens after your last attempt." in page
+    last = _take(app, client, token, right=False)
+    assert _shows_the_key(_result(client, passed), passed)
+    assert _shows_the_key(_result(client, last), last)
+
+
+def test_an_extra_attempt_closes_the_review_until_it_is_used(app, lms, sample):
+    _with_review(app, sample, QuestionReview.AFTER_LAST_ATTEMPT)
+    client, token = practitioner(app, lms)
+    _take(app, client, token, right=False)
+    last = _take(app, client, token, right=False)
+    assert _shows_the_key(_result(client, last), last)
+    trainer = app.test_client()
+    lms.launch(trainer, TRAINER)
+    trainer.post(
+        f"/quizzes/results/{last.person_id}/extra",
+        data={
+            "quiz": "sample",
+            "reason": "Missed a day",
+            "csrf_token": csrf_token(trainer.get("/quizzes/results")),
+        },
+    )
+    assert not _shows_the_key(_result(client, last), last)
+
+
+def test_a_quiz_that_never_opens_its_review_still_opens_it_to_the_trainer(app, lms, sample):
+    _with_review(app, sample, QuestionReview.NEVER)
+    client, token = practitioner(app, lms)
+    _take(app, client, token, right=True)
+    last = _take(app, client, token, right=False)
+    page = _result(client, last)
+    assert "100.0%" not in page
+    assert "0.0%" in page
+    assert not _shows_the_key(page, last)
+    assert "This quiz never opens a question-by-question review." in page
+    trainer = app.test_client()
+    lms.launch(trainer, TRAINER)
+    attempts = trainer.get(f"/quizzes/results/{last.person_id}").get_data(as_text=True)
+    assert f'href="/quizzes/review/{last.id}"' in attempts
+    review = trainer.get(f"/quizzes/review/{last.id}").get_data(as_text=True)
+    assert _shows_the_key(review, last)
+    assert "Competencies in this attempt" in review
+
+
+def test_a_practitioner_of_another_cohort_cannot_see_an_attempt_or_its_review(app, lms, sample):
+    client, token = practitioner(app, lms)
+    first = _take(app, client, token, right=False)
+    _take(app, client, token, right=False)
+    stranger = app.test_client()
+    other = LmsUser(
+        "user-practitioner-9", "Other Practitioner", "p9@example.org", PRACTITIONER.roles
+    )
+    lms.launch(stranger, other, course=LmsCourse("course-x", "Another cohort", "X"))
+    refused = stranger.get(f"/quizzes/attempts/{first.id}/result")
+    assert refused.status_code == 404
+    assert not _shows_the_key(refused.get_data(as_text=True), first)
+    assert stranger.get(f"/quizzes/review/{first.id}").status_code == 403
 
 
 def test_the_trainer_reviews_results_competencies_and_item_analysis(app, lms, sample):
@@ -277,7 +394,7 @@ def test_the_trainer_reviews_results_competencies_and_item_analysis(app, lms, sa
     lms.launch(trainer, TRAINER)
     results = trainer.get("/quizzes/results").get_data(as_text=True)
     assert "Maya Chen" in results
-    assert "100% <span" in results
+    assert "100.0%</a>" in results
     detail = trainer.get(f"/quizzes/results/{attempt.person_id}").get_data(as_text=True)
     assert "Strengths and gaps by competency" in detail
     review = trainer.get(f"/quizzes/review/{attempt.id}").get_data(as_text=True)
