@@ -18,7 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Protocol
 
 from app.domain.scoring import Choice, Question
 
@@ -82,7 +82,10 @@ def review_open(setting: QuestionReview, used: int, allowed: int, passed: bool) 
 
 
 class Graded(Protocol):
-    """What grading reads of a submitted attempt."""
+    """What grading reads of a submitted attempt (its id, so pages can link to it)."""
+
+    @property
+    def id(self) -> int: ...
 
     @property
     def number(self) -> int: ...
@@ -97,20 +100,17 @@ class Graded(Protocol):
     def submitted_at(self) -> datetime | None: ...
 
 
-A = TypeVar("A", bound=Graded)
-
-
 @dataclass(frozen=True)
-class QuizGrade(Generic[A]):
+class QuizGrade:
     """A person's grade on one quiz: what the product shows and the LMS gradebook receives."""
 
-    attempt: A  # the attempt whose score is the grade
+    attempt: Graded  # the attempt whose score is the grade
     percent: Decimal
     graded_at: datetime  # the latest submission: the gradebook's timestamp for this grade
     passed: bool  # some attempt reached the pass mark: competence shown once stays shown
 
 
-def quiz_grade(method: GradingMethod, submitted: Sequence[A]) -> QuizGrade[A] | None:
+def quiz_grade(method: GradingMethod, submitted: Sequence[Graded]) -> QuizGrade | None:
     """The quiz grade over a person's submitted attempts; None before any is scored.
 
     Highest: the best score (the earliest attempt reaching it). Last: the latest submission's.

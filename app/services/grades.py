@@ -44,14 +44,12 @@ def queue_delivery(attempt: QuizAttempt) -> GradeDelivery | None:
     return delivery
 
 
-def grade_of(
-    grading: GradingMethod, attempts: Iterable[QuizAttempt]
-) -> QuizGrade[QuizAttempt] | None:
+def grade_of(grading: GradingMethod, attempts: Iterable[QuizAttempt]) -> QuizGrade | None:
     """The quiz grade the pages show and the gradebook receives, over the submitted attempts."""
     return quiz_grade(grading, [a for a in attempts if a.status == SUBMITTED])
 
 
-def _grade_to_send(attempt: QuizAttempt) -> QuizGrade[QuizAttempt]:
+def _grade_to_send(attempt: QuizAttempt) -> QuizGrade:
     bank = content().quizzes.get(attempt.quiz_id)
     attempts = db.session.scalars(
         select(QuizAttempt).where(

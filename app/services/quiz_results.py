@@ -23,7 +23,7 @@ class QuizCell:
     """A practitioner's standing on one quiz: the grade they see and the gradebook receives."""
 
     attempts: int
-    grade: QuizGrade[QuizAttempt] | None
+    grade: QuizGrade | None
 
 
 def cohort_table(cohort_id: int, banks: list[QuizBank]) -> list[tuple[Person, dict[str, QuizCell]]]:
