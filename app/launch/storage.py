@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, abort, render_template, request, session
+from flask import Flask, abort, current_app, render_template, request, session
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.wrappers import Response
 
@@ -84,7 +84,7 @@ def _token_for(accepted: Accepted) -> str:
         "target": accepted.target,
         "notice": accepted.notice,
     }
-    return issue_launch_token(current_store(), launch)
+    return issue_launch_token(current_app.config["SECRET_KEY"], launch)
 
 
 @bp.post("/launch/storage")
@@ -113,7 +113,8 @@ def _accepted(launch: dict[str, Any]) -> Accepted:
 def exchange_launch_token() -> Response:
     """Exchange a launch token, once, for a session cookie that works in the LMS's frame."""
     _from_our_own_page()
-    launch = redeem_launch_token(current_store(), request.form.get("token", ""))
+    token = request.form.get("token", "")
+    launch = redeem_launch_token(current_store(), current_app.config["SECRET_KEY"], token)
     if launch is None:
         raise LaunchRejected("replayed", "the launch token was used already or has expired")
     response = open_session(_accepted(launch))

@@ -13,7 +13,7 @@ window that began it.
 What this module keeps on the server, in the shared store (every worker sees it):
 - a marker per login state, saying that this login used platform storage and where it lives
   (the frame name and the LMS's origin); it is taken (single use) when the launch is verified;
-- the launch token that carries a verified launch into a session (see app/launch/storage.py).
+- which launch tokens were spent (the token itself is signed: see issue_launch_token).
 
 Everything here is plain values and the store; the pages and routes are in app/launch.
 """
@@ -26,6 +26,8 @@ import secrets
 from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 from app.lti.frames import origin_of
 from app.shared_store import SharedStore
@@ -116,17 +118,26 @@ def take_storage(store: SharedStore, state: str) -> PlatformStorage | None:
     return _storage(store.take(_marker_key(state))) if state else None
 
 
-def _token_key(token: str) -> str:
-    return "launch-token-" + hashlib.sha256(token.encode()).hexdigest()
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="imr-launch-token")
 
 
-def issue_launch_token(store: SharedStore, launch: dict[str, Any]) -> str:
-    """A random, single-use token for one verified launch, valid for a minute."""
-    token = secrets.token_urlsafe(32)
-    store.set(_token_key(token), launch, LAUNCH_TOKEN_SECONDS)
-    return token
+def issue_launch_token(secret_key: str, launch: dict[str, Any]) -> str:
+    """A signed token for one verified launch, good for one exchange within a minute.
+
+    Signed rather than stored: the launch has already written its records in the request's
+    transaction, and the embedded store (SQLite) cannot take a second writer until it commits.
+    """
+    return _serializer(secret_key).dumps({"launch": launch, "id": secrets.token_urlsafe(16)})
 
 
-def redeem_launch_token(store: SharedStore, token: str) -> dict[str, Any] | None:
+def redeem_launch_token(store: SharedStore, secret_key: str, token: str) -> dict[str, Any] | None:
     """The launch a token was issued for, once: a second exchange, or a late one, gets None."""
-    return store.take(_token_key(token)) if token else None
+    try:
+        body = _serializer(secret_key).loads(token, max_age=LAUNCH_TOKEN_SECONDS)
+    except BadData:
+        return None
+    spent = "launch-token-spent-" + hashlib.sha256(body["id"].encode()).hexdigest()
+    if store.increment(spent, 2 * LAUNCH_TOKEN_SECONDS) != 1:
+        return None
+    return body["launch"]
