@@ -1,4 +1,7 @@
-"""The three endpoints an LMS talks to: login initiation, launch, and the tool's public keys."""
+"""The endpoints an LMS talks to: login initiation, launch, and the tool's public keys.
+
+A launch through the LMS's platform storage has two more steps, in app/launch/storage.py.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from flask import flash, jsonify, make_response, redirect, render_template, request, url_for
-from pylti1p3.contrib.flask import FlaskCookieService
 from werkzeug.wrappers import Response
 
 from app.auth import end_session, start_session
@@ -78,29 +80,21 @@ def _new_window_url() -> str:
     return public_url("lti.login") + "?" + urlencode(params)
 
 
-def _login_page(cookies: FlaskCookieService, authorise_url: str) -> Response:
-    """The login's answer: platform storage when the LMS offers it, else the cookie route."""
+def _login_page(authorise_url: str) -> Response:
+    """The login's answer: platform storage when the LMS offers it, else the cookie route.
+
+    A new window opened from the fallback page is first-party: its cookies work, so it skips
+    the storage even though its URL still names the target.
+    """
     new_window = bool(request.values.get(NEW_WINDOW_PARAM))
     target = storage_target(request.values.get("lti_storage_target"))
     stored = stored_login(authorise_url, target) if target and not new_window else None
+    pages = {"authorise_url": authorise_url, "new_window_url": _new_window_url()}
     if stored is not None:
         platform_storage.remember(current_store(), stored.state, stored.storage)
-        return make_response(
-            render_template(
-                "lti/storage_login.html",
-                stored=stored,
-                authorise_url=authorise_url,
-                new_window_url=_new_window_url(),
-            )
-        )
+        return make_response(render_template("lti/storage_login.html", stored=stored, **pages))
     if _embedded() and not new_window:
-        return make_response(
-            render_template(
-                "lti/cookie_check.html",
-                authorise_url=authorise_url,
-                new_window_url=_new_window_url(),
-            )
-        )
+        return make_response(render_template("lti/cookie_check.html", **pages))
     return redirect(authorise_url)
 
 
@@ -111,7 +105,7 @@ def login() -> Response:
     _check_login_request()
     cookies = cookie_service()
     authorise_url = authorisation_url(cookies, public_url("lti.launch"), _login_facts())
-    response = _login_page(cookies, authorise_url)
+    response = _login_page(authorise_url)
     cookies.update_response(response)
     return response
 

@@ -4,10 +4,10 @@ The launch arrives without cookies (app.lti.platform_storage says why), so its p
 state and nonce back from the LMS's window and posts them here with the id_token. A verified
 launch then needs a session that works in the same cross-site frame. The choice, and why:
 
-- A launch token exchanged for a partitioned cookie. The check answers with a single-use token
-  (random, 60 seconds, naming this launch's person, role and landing page) in a form; the tool's
-  page posts it to `/lti/session`, whose answer sets the session cookie with `SameSite=None;
-  Secure; Partitioned` (CHIPS). Chromium and Firefox keep a partitioned cookie in a cross-site
+- A launch token exchanged for a partitioned cookie. The check answers with a launch token
+  (signed by the tool, good for 60 seconds and one exchange, naming this launch's person, role
+  and landing page) in a form; the tool's page posts it to `/lti/session`, whose answer sets the
+  session cookie with `SameSite=None; Secure; Partitioned` (CHIPS). Chromium and Firefox keep a partitioned cookie in a cross-site
   frame when they block third-party cookies, keyed to the LMS's site, so no other site sees it.
   The token travels in the form body, never in a URL that history, logs and Referer headers keep.
 - Where the browser refuses even a partitioned cookie, the page says so and offers the same

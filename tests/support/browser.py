@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,3 +36,12 @@ def chromium(*extra_args: str) -> Iterator[object]:
         )
         yield launched
         launched.close()
+
+
+def fresh_page(browser: Any, width: int, height: int) -> Iterator[Any]:
+    """A page in a context of its own (no cookies from other tests), for a fixture to yield."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    opened = context.new_page()
+    opened.set_default_timeout(15_000)
+    yield opened
+    context.close()

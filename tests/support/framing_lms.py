@@ -27,10 +27,10 @@ from tests.support.lms import COURSE, LINK, LocalLms
 STORAGE_FRAME = "post_message_forwarding"
 
 # The platform's side of the postMessages; `received` keeps what arrived, for the test to read.
+# With `tamper` set (by the page that runs it), it answers get_data with another login's value.
 STORAGE_SCRIPT = """
 var stored = {};
 var received = [];
-var tamper = new URLSearchParams(location.search).get("tamper") === "1";
 window.addEventListener("message", function (event) {
   var data = event.data;
   if (!data || typeof data !== "object" || typeof data.subject !== "string") { return; }
@@ -103,21 +103,28 @@ class FramingLms:
         server.expect_request(_path(base, "/auth")).respond_with_handler(framing._authorise)
         return framing
 
-    def course_url(self, user: LmsUser, storage: bool = True, tamper: bool = False) -> str:
-        """The course page that launches the tool for `user`."""
-        query = {"user": user.sub, "storage": int(storage), "tamper": int(tamper)}
+    def course_url(self, user: LmsUser, storage: str = STORAGE_FRAME, tamper: bool = False) -> str:
+        """The course page that launches the tool for `user`.
+
+        `storage` is the `lti_storage_target` it sends: its hidden storage frame's name,
+        `_parent` (the course page itself answers), or "" for an LMS without platform storage.
+        """
+        query = {"user": user.sub, "storage": storage, "tamper": int(tamper)}
         return f"{self.lms.platform.issuer}/course?{urlencode(query)}"
 
     def _course(self, request: Request) -> Response:
         user = self.users[request.args["user"]]
         login = self.lms.platform.login_initiation(user, LINK)
-        storage = ""
-        opener = "openTool();"
-        if request.args.get("storage") == "1":
-            login["lti_storage_target"] = STORAGE_FRAME
+        target = request.args.get("storage", "")
+        tamper = "true" if request.args.get("tamper") == "1" else "false"
+        storage, opener = "", "openTool();"
+        if target == STORAGE_FRAME:
             src = f"storage?tamper={request.args.get('tamper', '0')}"
-            storage = STORAGE_IFRAME.format(name=STORAGE_FRAME, src=src)
-            opener = ""
+            storage, opener = STORAGE_IFRAME.format(name=STORAGE_FRAME, src=src), ""
+        elif target == "_parent":
+            opener = f"var tamper = {tamper};{STORAGE_SCRIPT}openTool();"
+        if target:
+            login["lti_storage_target"] = target
         login_url = f"{self.lms.platform.tool_login_url}?{urlencode(login)}"
         page = COURSE_PAGE.format(storage=storage, login_url=json.dumps(login_url), opener=opener)
         return Response(page, content_type="text/html")
@@ -138,5 +145,7 @@ def _path(issuer: str, tail: str) -> str:
 
 
 def _storage_frame(request: Request) -> Response:
-    page = f'<!doctype html><html lang="en"><title>storage</title><script>{STORAGE_SCRIPT}</script>'
+    tamper = "true" if request.args.get("tamper") == "1" else "false"
+    script = f"var tamper = {tamper};{STORAGE_SCRIPT}"
+    page = f'<!doctype html><html lang="en"><title>storage</title><script>{script}</script>'
     return Response(page, content_type="text/html")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import chromium
+from tests.support.browser import chromium, fresh_page
 from tests.support.content import content_of
 
 pytestmark = pytest.mark.browser
@@ -25,11 +25,7 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1200, "height": 1100})
-    opened = context.new_page()
-    opened.set_default_timeout(15_000)
-    yield opened
-    context.close()
+    yield from fresh_page(browser, 1200, 1100)
 
 
 def _launch_in_frame(page, live_server: str, who: str):
