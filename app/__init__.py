@@ -143,6 +143,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     dispatch.init_dispatch(app)
     boundary.init_boundary(app)  # after dispatch: its commit must run before dispatch's hook
     _register_blueprints(app, settings)
+    from app.launch.storage import PartitionedSessionInterface
+
+    # Sessions begun through an LMS's platform storage get a partitioned cookie (see there).
+    app.session_interface = PartitionedSessionInterface()
     errors.init_errors(app)
     layout.init_layout(app)
     commands.init_cli(app)

@@ -9,4 +9,4 @@ from flask import Blueprint
 bp = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
 connections_bp = Blueprint("connections", __name__, template_folder="templates")
 
-from app.launch import connections, routes  # noqa: E402,F401 (routes attach themselves)
+from app.launch import connections, routes, storage  # noqa: E402,F401 (routes attach themselves)

@@ -56,6 +56,20 @@ _REASONS: dict[str, tuple[int, str, str, str]] = {
         "this site.",
         "the browser did not send back the sign-in cookie: it blocks cookies inside the LMS frame",
     ),
+    "storage": (
+        401,
+        "Your LMS page could not confirm this sign-in",
+        "Open IMR Academy again from your course. If this keeps happening, open the activity in "
+        "a new window.",
+        "the sign-in state or nonce kept in the LMS page's storage did not come back, or did not "
+        "match the launch",
+    ),
+    "not-from-tool": (
+        403,
+        "This sign-in was not finished by IMR Academy's own page",
+        "Open IMR Academy from your course's activity link, not from a link someone sent you.",
+        "a sign-in through the LMS's storage was finished by a request another site sent",
+    ),
     "malformed": (
         400,
         "The LMS sent an incomplete launch",

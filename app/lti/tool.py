@@ -51,6 +51,7 @@ from app.extensions import db
 from app.lti import claims, keys
 from app.lti.errors import LaunchRejected
 from app.lti.http import lms_session
+from app.lti.platform_storage import take_storage
 from app.lti.registry import find_organisation, find_platform
 from app.models.lti import Platform
 from app.shared_store import SharedStore, current_store
@@ -432,6 +433,35 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         return CachingServiceConnector(self._registration, self._store, self._requests_session)
 
 
+class StorageMessageLaunch(ToolMessageLaunch):
+    """A launch whose state and nonce came back from the LMS's storage instead of a cookie.
+
+    The tool's launch page read `state_<state>` and `nonce_<nonce>` back from the LMS's window
+    and posted them with the id_token. Both must match, and the login's platform-storage marker
+    is spent here; the binding of nonce to state and the nonce itself are still taken on the
+    server exactly as in a cookie launch, so each works once.
+    """
+
+    posted_from: str | None = None
+
+    def validate_state(self) -> ToolMessageLaunch:
+        state = self._get_request_param("state")
+        if not state:
+            raise LtiException("The launch has no state parameter")
+        storage = take_storage(self._store, state)
+        if storage is None:
+            raise self._rejected("replayed", "no platform-storage login with this state")
+        self.posted_from = storage.posted_from
+        if self._get_request_param("stored_state") != state:
+            raise self._rejected("storage", "the state read from the LMS page did not match")
+        return self
+
+    def _check_browser_binding(self) -> None:
+        super()._check_browser_binding()
+        if self._get_request_param("stored_nonce") != self._jwt["body"].get("nonce"):
+            raise self._rejected("storage", "the nonce read from the LMS page did not match")
+
+
 def _strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
     """Every string in a claim set, with where it sits (for naming a bad one)."""
     if isinstance(value, str):
@@ -457,6 +487,28 @@ def message_launch(
 ) -> ToolMessageLaunch:
     """A launch for the current request; `adopt_deployment` decides about deployments first seen."""
     return ToolMessageLaunch(FlaskRequest(), store or current_store(), adopt_deployment)
+
+
+def storage_message_launch(
+    adopt_deployment: AdoptDeployment | None = None,
+) -> StorageMessageLaunch:
+    """A launch for the current request, verified against the LMS's platform storage."""
+    return StorageMessageLaunch(FlaskRequest(), current_store(), adopt_deployment)
+
+
+def state_cookie_returned(state: str) -> bool:
+    """Whether the browser sent back the state cookie the login set (it may block cookies)."""
+    return bool(state) and cookie_service().get_cookie(state) == state
+
+
+def unverified_nonce(id_token: str) -> str | None:
+    """The nonce an id_token names, unverified: only to ask the LMS's storage for its key."""
+    try:
+        body = jwt.decode(id_token, options={"verify_signature": False})
+    except jwt.InvalidTokenError:
+        return None
+    nonce = body.get("nonce") if isinstance(body, dict) else None
+    return nonce if isinstance(nonce, str) else None
 
 
 def service_connector(platform: Platform, store: SharedStore | None = None) -> ServiceConnector:
