@@ -291,7 +291,8 @@ def rotate_key_command() -> None:
     db.session.commit()
     click.echo(
         f"New signing key {key.kid}. Older keys stay in the JWKS until "
-        "`flask --app wsgi lti retire-key KID`; retire them once LMSs have refreshed."
+        "`flask --app wsgi lti retire-key -- KID` (the `--` lets a kid begin with a dash); "
+        "retire them once LMSs have refreshed."
     )
 
 

@@ -148,9 +148,9 @@ def test_rotate_keeps_the_old_key_published_until_retired(
     assert first in kids
     new = next(kid for kid in kids if kid != first)
     assert new in rotated.output
-    assert runner.invoke(args=["lti", "retire-key", first]).exit_code == 0
+    assert runner.invoke(args=["lti", "retire-key", "--", first]).exit_code == 0
     assert [key["kid"] for key in client.get("/lti/jwks").get_json()["keys"]] == [new]
-    last = runner.invoke(args=["lti", "retire-key", new])
+    last = runner.invoke(args=["lti", "retire-key", "--", new])
     assert last.exit_code != 0
     assert "only active key" in last.output
     assert "retired" in runner.invoke(args=["lti", "list-keys"]).output
