@@ -80,23 +80,6 @@ def test_name_and_email_follow_the_lms(app: Flask, client: FlaskClient, lms: Loc
         assert (person.name, person.email) == ("Maya Chen-Okoro", "maya@new.example.org")
 
 
-def test_a_launch_that_withholds_name_and_email_keeps_the_ones_we_have(
-    app: Flask, client: FlaskClient, lms: LocalLms
-):
-    lms.launch(client, PRACTITIONER)
-
-    def withhold(payload: dict) -> None:
-        for claim in ("name", "given_name", "family_name", "email"):
-            payload.pop(claim, None)
-
-    browser = app.test_client()
-    fields = lms.tampered(lms.launch_fields(browser, PRACTITIONER), withhold)
-    assert browser.post("/lti/launch", data=fields).status_code == 302
-    with app.app_context():
-        person = db.session.query(Person).one()
-        assert (person.name, person.email) == ("Maya Chen", "maya.chen@example.org")
-
-
 def test_several_roles_land_on_the_strongest_and_can_switch(client: FlaskClient, lms: LocalLms):
     both = TRAINER.__class__("user-multi", "Lee Park", "lee@example.org", (LEARNER, INSTRUCTOR))
     assert lms.launch(client, both).location == "/trainer"
