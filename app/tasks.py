@@ -119,12 +119,16 @@ def _retry_later(task: Task, error: Exception, limit: int) -> object:
 
 @shared_task(bind=True, name="app.tasks.send_grade", max_retries=GRADE_RETRIES)
 def send_grade(self: Task, delivery_id: int) -> object:
-    """Post one quiz grade to the LMS, retrying with backoff while the LMS refuses it."""
+    """Post one quiz grade to the LMS, retrying with backoff while the LMS refuses it.
+
+    Safe to run twice for one grade (a resend, a message the broker hands out again): the
+    delivery's claim (app.services.grades) lets only one run post it.
+    """
     try:
-        grades.deliver(delivery_id, _quiz_title(delivery_id))
+        sent = grades.deliver(delivery_id, _quiz_title(delivery_id))
     except grades.DeliveryFailed as error:
         return _retry_later(self, error, GRADE_RETRIES)
-    return "delivered"
+    return "delivered" if sent else "not sent: already delivered, or being sent by another worker"
 
 
 @shared_task(name="app.tasks.resend_undelivered_grades")
