@@ -22,16 +22,15 @@ from app.models.quizzes import GradeDelivery
 from app.models.tenancy import Cohort, Organisation
 from app.services import certificates, grades, reminders, roster
 from app.shared_store import current_store
+from config import Settings
 
 PERIODIC_TASKS: dict[str, dict[str, Any]] = {
     "purge-expired-launch-state": {
         "task": "app.tasks.purge_expired_launch_state",
         "schedule": 3600.0,
     },
-    "resend-undelivered-grades": {
-        "task": "app.tasks.resend_undelivered_grades",
-        "schedule": 900.0,
-    },
+    # Its schedule is the settings' grade_resend_seconds (beat_schedule).
+    "resend-undelivered-grades": {"task": "app.tasks.resend_undelivered_grades"},
     "renewal-reminders": {
         "task": "app.tasks.renewal_reminders",
         "schedule": 24 * 3600.0,
@@ -48,6 +47,13 @@ PERIODIC_TASKS: dict[str, dict[str, Any]] = {
 GRADE_RETRIES = 8
 ROSTER_RETRIES = 5
 RETRIES_IN_PROCESS = 2  # eager retries run inside the request: keep them few
+
+
+def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    """PERIODIC_TASKS as beat runs them, resending undelivered grades as often as configured."""
+    resend = "resend-undelivered-grades"
+    every = float(settings.grade_resend_seconds)
+    return {**PERIODIC_TASKS, resend: {**PERIODIC_TASKS[resend], "schedule": every}}
 
 
 def init_celery(app: Flask) -> Celery:
@@ -82,7 +88,7 @@ def init_celery(app: Flask) -> Celery:
         broker_connection_timeout=3,
         broker_transport_options={"socket_connect_timeout": 3, "socket_timeout": 5},
         task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5},
-        beat_schedule=PERIODIC_TASKS,
+        beat_schedule=beat_schedule(settings),
         timezone="UTC",
     )
     celery.set_default()
