@@ -92,7 +92,8 @@ def deliver(delivery_id: int, title: str) -> bool:
     """Send one grade if this sender wins its claim; record the outcome, which releases it.
 
     False when there was nothing to send: the grade is delivered, or another sender holds it.
-    Raises DeliveryFailed so the task can retry.
+    Raises DeliveryFailed when the LMS did not take it, so the task can retry. Any other error
+    (the shared store down, a bug) ends the claim too, and the periodic resend tries again.
     """
     if not _claim(delivery_id):
         return False
@@ -100,12 +101,23 @@ def deliver(delivery_id: int, title: str) -> bool:
     try:
         post_score(*_gradebook_and_score(delivery, title))
     except (*REFUSALS, requests.RequestException, GradebookRefused) as error:
-        delivery.status, delivery.last_error = FAILED, _describe(error)
-        db.session.commit()
-        raise DeliveryFailed(delivery.last_error) from error
+        raise DeliveryFailed(_failed(delivery_id, error)) from error
+    except Exception as error:
+        _failed(delivery_id, error)
+        raise
     delivery.status, delivery.delivered_at, delivery.last_error = DELIVERED, utc_now(), None
     db.session.commit()
     return True
+
+
+def _failed(delivery_id: int, error: Exception) -> str:
+    """Record a try that failed, which releases its claim; the description recorded."""
+    db.session.rollback()  # the error may have come from the database itself
+    description = _describe(error)
+    delivery = db.session.get_one(GradeDelivery, delivery_id)
+    delivery.status, delivery.last_error = FAILED, description
+    db.session.commit()
+    return description
 
 
 def _describe(error: Exception) -> str:
