@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from celery.result import EagerResult
 from flask import (
     abort,
     flash,
@@ -443,10 +444,9 @@ def sync() -> Response:
         )
     else:
         outcome = own_task(sync_cohort_roster).delay(cohort.id)
-        flash(
-            f"Roster refreshed from the LMS: {outcome.get() if outcome.ready() else 'running'}.",
-            "success",
-        )
+        # Only an in-process run has its result here: a worker's has no result backend to ask.
+        done = outcome.get() if isinstance(outcome, EagerResult) else "running"
+        flash(f"Roster refreshed from the LMS: {done}.", "success")
     return redirect(url_for("consultation.index"))
 
 
