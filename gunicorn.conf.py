@@ -27,7 +27,11 @@ from app.logs import SecretMaskingFilter, mask_secrets
 
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name, "")
-    return int(raw) if raw else default
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise SystemExit(f"{name} must be a whole number, not {raw!r}")
+    return int(raw)
 
 
 bind = f"{os.environ.get('GUNICORN_HOST') or '0.0.0.0'}:{_int('PORT', 8000)}"  # noqa: S104 (behind the proxy, which connects from outside the container)
