@@ -1,9 +1,10 @@
-# IMR Academy: `make run` starts the app with the demo LMS; `make test` runs the whole suite.
+# IMR Academy: `make run` starts the app with the demo LMS; `make test` runs the whole suite;
+# `make stack` runs the production process list (Procfile) on this machine's PostgreSQL and Redis.
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint fmt install bench
+.PHONY: run stack test lint fmt install bench
 
 $(INSTALLED): pyproject.toml
 	python3 -m venv $(VENV)
@@ -22,6 +23,19 @@ run: $(INSTALLED)
 	$(DEV) $(BIN)/flask --app wsgi demo seed
 	@echo "IMR Academy: open http://127.0.0.1:$(PORT)/demo-lms/ to launch it as a practitioner, trainer or director."
 	$(DEV) $(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT) --debug
+
+# The Procfile through honcho, as production runs it but in the development profile (plain http,
+# the demo LMS): the release step (migrations) first, then web, worker and beat; Ctrl-C stops all.
+STACK_DB ?= imr_stack
+STACK_REDIS ?= redis://127.0.0.1:6379/1
+STACK := PATH=$(CURDIR)/$(BIN):$$PATH IMR_PROFILE=development PORT=$(PORT) GUNICORN_HOST=127.0.0.1 \
+	DATABASE_URL=postgresql://postgres@127.0.0.1:5432/$(STACK_DB) REDIS_URL=$(STACK_REDIS)
+
+stack: $(INSTALLED)
+	@createdb -h 127.0.0.1 -U postgres $(STACK_DB) 2>/dev/null || true
+	$(STACK) $(BIN)/honcho start release
+	@echo "IMR Academy's production stack: http://127.0.0.1:$(PORT)/ (web, worker and beat; Ctrl-C stops them)."
+	$(STACK) $(BIN)/honcho start web worker beat
 
 # SQLite always; then PostgreSQL as well when TEST_DATABASE_URL names one.
 test: lint

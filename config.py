@@ -63,6 +63,9 @@ class Settings:
     # Outbound calls may reach loopback and private addresses only on a developer's machine, so
     # a registration URL cannot be used to probe the servers' own network.
     private_outbound_allowed: bool = False
+    # How often Celery beat resends grades still undelivered (a broker that was down when the
+    # quiz was submitted, a worker that died while sending).
+    grade_resend_seconds: int = 900
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -192,4 +195,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         session_absolute_hours=_int(env, "SESSION_ABSOLUTE_HOURS", 24),
         private_outbound_allowed=not production
         and _flag(env, "PRIVATE_OUTBOUND_ALLOWED", profile == "development"),
+        grade_resend_seconds=_int(env, "GRADE_RESEND_SECONDS", 900),
     )

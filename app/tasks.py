@@ -20,16 +20,15 @@ from app.models.quizzes import GradeDelivery
 from app.models.tenancy import Cohort, Organisation
 from app.services import certificates, grades, reminders, roster
 from app.shared_store import current_store
+from config import Settings
 
 PERIODIC_TASKS: dict[str, dict[str, Any]] = {
     "purge-expired-launch-state": {
         "task": "app.tasks.purge_expired_launch_state",
         "schedule": 3600.0,
     },
-    "resend-undelivered-grades": {
-        "task": "app.tasks.resend_undelivered_grades",
-        "schedule": 900.0,
-    },
+    # Its schedule is the settings' grade_resend_seconds (beat_schedule).
+    "resend-undelivered-grades": {"task": "app.tasks.resend_undelivered_grades"},
     "renewal-reminders": {
         "task": "app.tasks.renewal_reminders",
         "schedule": 24 * 3600.0,
@@ -46,6 +45,13 @@ PERIODIC_TASKS: dict[str, dict[str, Any]] = {
 GRADE_RETRIES = 8
 ROSTER_RETRIES = 5
 RETRIES_IN_PROCESS = 2  # eager retries run inside the request: keep them few
+
+
+def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    """PERIODIC_TASKS as beat runs them, resending undelivered grades as often as configured."""
+    resend = "resend-undelivered-grades"
+    every = float(settings.grade_resend_seconds)
+    return {**PERIODIC_TASKS, resend: {**PERIODIC_TASKS[resend], "schedule": every}}
 
 
 def init_celery(app: Flask) -> Celery:
@@ -80,7 +86,7 @@ def init_celery(app: Flask) -> Celery:
         broker_connection_timeout=3,
         broker_transport_options={"socket_connect_timeout": 3, "socket_timeout": 5},
         task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5},
-        beat_schedule=PERIODIC_TASKS,
+        beat_schedule=beat_schedule(settings),
         timezone="UTC",
     )
     celery.set_default()
@@ -117,12 +123,16 @@ def _retry_later(task: Task, error: Exception, limit: int) -> object:
 
 @shared_task(bind=True, name="app.tasks.send_grade", max_retries=GRADE_RETRIES)
 def send_grade(self: Task, delivery_id: int) -> object:
-    """Post one quiz grade to the LMS, retrying with backoff while the LMS refuses it."""
+    """Post one quiz grade to the LMS, retrying with backoff while the LMS refuses it.
+
+    Safe to run twice for one grade (a resend, a message the broker hands out again): the
+    delivery's claim (app.services.grades) lets only one run post it.
+    """
     try:
-        grades.deliver(delivery_id, _quiz_title(delivery_id))
+        sent = grades.deliver(delivery_id, _quiz_title(delivery_id))
     except grades.DeliveryFailed as error:
         return _retry_later(self, error, GRADE_RETRIES)
-    return "delivered"
+    return "delivered" if sent else "not sent: already delivered, or being sent by another worker"
 
 
 @shared_task(name="app.tasks.resend_undelivered_grades")

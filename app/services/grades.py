@@ -9,17 +9,23 @@ What is sent is the quiz grade, never one attempt's score on its own: the bank's
 over all the person's submitted attempts at that quiz, read when the grade is sent, which is the
 grade the product's pages show. So a retry or a resend of an older attempt's delivery sends the
 same score and timestamp as the newest one, and the gradebook cannot fall back to a stale score.
+
+A grade may be handed to two workers at once: the periodic resend queues a delivery that is
+still waiting in the queue, and the broker hands a message out again when the worker that had it
+lost its connection before acknowledging it. So a sender first claims the row in the database,
+in one UPDATE that only one of them can win, and the grade is posted once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from app.domain.quizzes import GradingMethod, QuizGrade, quiz_grade
-from app.extensions import content, db
+from app.extensions import content, db, rows_changed
 from app.lti.ags import REFUSALS, Gradebook, GradebookRefused, Score, post_score
 from app.lti.refusals import describe
 from app.lti.tool_configuration import SCORE_SCOPE
@@ -27,6 +33,10 @@ from app.models.base import utc_now
 from app.models.people import Person
 from app.models.quizzes import DELIVERED, FAILED, PENDING, SUBMITTED, GradeDelivery, QuizAttempt
 from app.models.tenancy import Cohort, Organisation
+
+# How long a claim holds: longer than one delivery's calls to the LMS (token, line items, score,
+# each with a 15-second timeout). A worker that died while sending leaves its claim to expire.
+SENDING_CLAIM_SECONDS = 300
 
 
 class DeliveryFailed(Exception):
@@ -78,22 +88,60 @@ def _gradebook_and_score(delivery: GradeDelivery, title: str) -> tuple[Gradebook
     )
 
 
-def deliver(delivery_id: int, title: str) -> None:
-    """Send one grade; record the outcome; raise DeliveryFailed so the task can retry."""
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    """Failed, or pending without a try begun within SENDING_CLAIM_SECONDS.
+
+    A pending row whose try began less than that ago is being sent: its claim holds. A claim
+    sets the row back to pending, which is what the practitioner sees ("being sent").
+    """
+    expired = now - timedelta(seconds=SENDING_CLAIM_SECONDS)
+    unclaimed = or_(GradeDelivery.last_tried_at.is_(None), GradeDelivery.last_tried_at < expired)
+    return or_(GradeDelivery.status == FAILED, and_(GradeDelivery.status == PENDING, unclaimed))
+
+
+def _claim(delivery_id: int) -> bool:
+    """Take the delivery for this sender, unless it is delivered or another sender holds it."""
+    now = utc_now()
+    claimed = rows_changed(
+        update(GradeDelivery)
+        .where(GradeDelivery.id == delivery_id, _claimable(now))
+        .values(status=PENDING, tries=GradeDelivery.tries + 1, last_tried_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()  # named step: the claim must be visible before the LMS is called
+    return claimed == 1
+
+
+def deliver(delivery_id: int, title: str) -> bool:
+    """Send one grade if this sender wins its claim; record the outcome, which releases it.
+
+    False when there was nothing to send: the grade is delivered, or another sender holds it.
+    Raises DeliveryFailed when the LMS did not take it, so the task can retry. Any other error
+    (the shared store down, a bug) ends the claim too, and the periodic resend tries again.
+    """
+    if not _claim(delivery_id):
+        return False
     delivery = db.session.get_one(GradeDelivery, delivery_id)
-    if delivery.status == DELIVERED:
-        return
-    delivery.tries += 1
-    delivery.last_tried_at = utc_now()
-    db.session.commit()  # named step: never hold a write transaction across the LMS's HTTP calls
     try:
         post_score(*_gradebook_and_score(delivery, title))
     except (*REFUSALS, requests.RequestException, GradebookRefused) as error:
-        delivery.status, delivery.last_error = FAILED, describe(error)
-        db.session.commit()
-        raise DeliveryFailed(delivery.last_error) from error
+        raise DeliveryFailed(_failed(delivery_id, error)) from error
+    except Exception as error:
+        _failed(delivery_id, error)
+        raise
     delivery.status, delivery.delivered_at, delivery.last_error = DELIVERED, utc_now(), None
     db.session.commit()
+    return True
+
+
+def _failed(delivery_id: int, error: Exception) -> str:
+    """Record a try that failed, which releases its claim; the description recorded."""
+    db.session.rollback()  # the error may have come from the database itself
+    description = describe(error)
+    delivery = db.session.get_one(GradeDelivery, delivery_id)
+    delivery.status, delivery.last_error = FAILED, description
+    db.session.commit()
+    return description
 
 
 def undelivered() -> list[int]:
