@@ -33,6 +33,7 @@ from app.consultation.forms import (
 )
 from app.dispatch import own_task
 from app.domain.consultation import Mark, ScheduleError, local_wall_time
+from app.domain.paging import PageRequest
 from app.domain.roles import Role
 from app.domain.toolkit import Focus
 from app.exports import csv_response
@@ -140,6 +141,8 @@ def _group_page(
         for s in group.sessions
         if not s.is_makeup
     )
+    asked = PageRequest.from_args(request.args, service.MEMBER_SORTS, "name")
+    page, standings = service.standings_page(group, asked)
     pending = list(
         db.session.scalars(
             db.select(Apology)
@@ -150,7 +153,8 @@ def _group_page(
     page = render_template(
         "consultation/group.html",
         group=group,
-        standings=service.group_standings(group),
+        page=page,
+        standings=standings,
         now=utc_now(),
         edit=edit or GroupForm(obj=group, ends="weeks" if group.weeks else "date"),
         members=members,

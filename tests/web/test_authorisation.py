@@ -187,6 +187,7 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("GET", "/fidelity/", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 200}),
     ("GET", "/fidelity/programs/{program}", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 200}),
     ("POST", "/fidelity/programs/{program}/reviews", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 302}),
+    ("POST", "/fidelity/reviews", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 302}),
     ("GET", "/fidelity/reviews/{review}", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 404}),
     ("POST", "/fidelity/reviews/{review}", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 404}),
     ("POST", "/fidelity/reviews/{review}/correct", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 404}),
