@@ -7,7 +7,7 @@ grow with it.
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from flask import Flask
@@ -23,31 +23,15 @@ from app.models.people import Enrolment, Person
 from app.models.quizzes import QuizAttempt
 from app.models.tenancy import Cohort, Program
 from app.models.training import ModuleCompletion
-from app.services import consultation
 from app.services.quizzes import start_or_resume, submit
 from tests.support.content import content_of
+from tests.support.journey import weekly_group
 from tests.support.quizzes import FormData, form_for
 
 
 def _group(cohort: Cohort) -> ConsultationGroup:
     found = db.session.scalar(select(ConsultationGroup).filter_by(cohort_id=cohort.id))
-    if found is not None:
-        return found
-    start = date.today() - timedelta(weeks=3)
-    return consultation.create_group(
-        cohort,
-        name="Tuesday consultation",
-        location="Room 1",
-        required_rate=75,
-        excused_allowed=2,
-        weekday=start.weekday(),
-        local_time=time(10),
-        timezone="UTC",
-        duration_minutes=60,
-        first_date=start,
-        weeks=12,
-        end_date=None,
-    )
+    return found or weekly_group(cohort, weeks_ago=3, sessions=12)
 
 
 def _template_attempts(app: Flask, person_id: int, cohort: Cohort) -> list[QuizAttempt]:
@@ -179,4 +163,13 @@ def grow(app: Flask, count: int, start: int, trainer: str, director: str) -> Non
         _certificates(ids, cohort)
         _attempts(templates, ids)
         _programs(cohort, count, start, staff[director].id)
+        db.session.commit()
+
+
+def add_practitioners(app: Flask, count: int, platform_of: str) -> None:
+    """Only the roster: `count` practitioners in the only cohort, on the platform of a subject."""
+    with app.app_context():
+        cohort = db.session.scalars(select(Cohort)).one()
+        platform_id = db.session.scalars(select(Person.platform_id).filter_by(subject=platform_of))
+        _people(platform_id.one(), cohort, count, 0)
         db.session.commit()
