@@ -119,3 +119,45 @@ def test_a_column_header_sorts_both_ways_and_says_so(app, staff, who, page, key)
     assert 'aria-sort="descending"' in falling
     assert f"sort=-{key}" in rising  # the sorted header links to the other direction
     assert _body(rising) != _body(falling)
+
+
+def test_the_dashboard_filters_each_status_as_verification_would_name_it(app, staff):
+    from datetime import date, timedelta
+
+    from sqlalchemy import update
+
+    from app.domain.certificates import CertificateState
+    from app.models.certification import Certificate
+
+    grow(app, 18, 0, TRAINER.sub, DIRECTOR.sub)  # a certificate for every third: six of them
+    today = date.today()
+    changes = {
+        "IMR-BULK-a": ("revoked", CertificateState.REVOKED, today + timedelta(days=400)),
+        "IMR-BULK-b": ("suspended", CertificateState.SUSPENDED, today + timedelta(days=400)),
+        "IMR-BULK-c": ("awaiting approval", CertificateState.AWAITING_APPROVAL, today),
+        "IMR-BULK-d": ("expired", CertificateState.ISSUED, today - timedelta(days=1)),
+        "IMR-BULK-e": ("expiring within 60 days", CertificateState.ISSUED, today),
+        "IMR-BULK-f": ("certified", CertificateState.ISSUED, today + timedelta(days=61)),
+    }
+    with app.app_context():
+        ids = list(db.session.scalars(select(Certificate.id).order_by(Certificate.id)))
+        for certificate_id, (code, (_, state, expires)) in zip(ids, changes.items(), strict=True):
+            db.session.execute(
+                update(Certificate)
+                .where(Certificate.id == certificate_id)
+                .values(code=code, state=state, expires_on=expires)
+            )
+        db.session.commit()
+    director = staff["director"]
+    for code, (status, _, _) in changes.items():
+        html = director.get("/certification/dashboard", query_string={"standing": status})
+        text = html.get_data(as_text=True)
+        assert "Showing 1–1 of 1" in text, status
+        assert code in text or status == "awaiting approval", status
+    in_training = director.get("/certification/dashboard?standing=in+training").get_data(
+        as_text=True
+    )
+    assert "Showing 1–12 of 12" in in_training
+    refused = director.get("/certification/dashboard?standing=lost")
+    assert refused.status_code == 400
+    assert "choose one of" in refused.get_data(as_text=True)
