@@ -355,7 +355,8 @@ def test_the_fidelity_chart_renders_in_a_browser(page, live_server: str, app):
     frame.get_by_text("Added the Supported housing program.").wait_for()
     frame.get_by_role("link", name="IMR Academy").click()
     frame.get_by_role("link", name="Fidelity reviews").click()
-    frame.get_by_role("button", name="Start a review").click()
+    frame.get_by_label("Start a review of Supported housing").check()
+    frame.get_by_role("button", name="Start a review of each selected program").click()
     frame.get_by_label("Reviewers (two rate by consensus)").fill("Dana and Eli")
     for item in content_of(app).fidelity_scale.items:
         frame.locator(f"[id='rating-{item.id}-4']").check()
