@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request, url_for
 
 from app.auth import current_identity
+from app.domain.paging import SIZES
 from app.domain.roles import switchable
 from app.extensions import db
 from app.home.forms import SwitchRoleForm
@@ -37,7 +38,15 @@ def longdate(day: date | str | None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def page_url(**changes: object) -> str:
+    """This page's own URL with some query parameters changed, for pagers and sortable headers."""
+    args = {**request.args.to_dict(), **changes}
+    return url_for(request.endpoint or "", **(request.view_args or {}), **args)
+
+
 def init_layout(app: Flask) -> None:
-    """Give every template the header's facts, and dates in words."""
+    """Give every template the header's facts, dates in words, and links to its other pages."""
     app.context_processor(_layout)
     app.add_template_filter(longdate)
+    app.add_template_global(page_url)
+    app.add_template_global(SIZES, "page_sizes")

@@ -25,6 +25,7 @@ from app.certificates import bp
 from app.certificates.forms import PolicyForm, ReasonForm, RosterForm, StandingForm
 from app.dispatch import dispatch
 from app.domain.certificates import IllegalTransition, Transition, allowed_moves
+from app.domain.paging import PageRequest
 from app.domain.roles import Role
 from app.exports import csv_response
 from app.extensions import content, db
@@ -32,36 +33,49 @@ from app.forms import whole_number
 from app.models.certification import Certificate
 from app.models.people import Person
 from app.services import certificates
-from app.services.audit import audit_actions, audit_entries
-from app.services.dashboard import CSV_HEADER, csv_rows, director_dashboard
+from app.services.audit import AUDIT_SORTS, audit_actions, audit_entries, audit_page
+from app.services.dashboard import (
+    CSV_HEADER,
+    SORTS,
+    STATUSES,
+    Filters,
+    csv_rows,
+    dashboard_rows,
+    director_dashboard,
+)
 from app.services.hours import ledgers
 from app.services.policies import PolicyChange, policy_of, save_policy
 from app.services.verification import public_standing_after, roster_results
 from app.tasks import issue_due_certificates
 
 
-def _dashboard_view():
+def _filters() -> Filters:
+    """The search and filters from the URL; an unknown status is refused with what is offered."""
     args = request.args
-    return director_dashboard(
-        identity().organisation_id,
-        args.get("q", ""),
-        args.get("standing", ""),
-        args.get("program", ""),
-    )
+    standing = args.get("standing", "")
+    if standing and standing not in STATUSES:
+        abort(400, f"There is no status “{standing}”: choose one of {', '.join(STATUSES)}.")
+    return Filters(args.get("q", "")[:200], standing, args.get("program", "")[:200])
 
 
 @bp.get("/dashboard")
 @role_required(Role.DIRECTOR)
 def dashboard() -> str:
-    """Every program's certification status, with search and filters."""
-    return render_template("certificates/dashboard.html", view=_dashboard_view(), plain=FlaskForm())
+    """Every program's certification status, with search and filters, a page at a time."""
+    asked = PageRequest.from_args(request.args, SORTS, "name")
+    view = director_dashboard(identity().organisation_id, _filters(), asked)
+    return render_template(
+        "certificates/dashboard.html", view=view, statuses=STATUSES, plain=FlaskForm()
+    )
 
 
 @bp.get("/dashboard.csv")
 @role_required(Role.DIRECTOR)
 def dashboard_csv() -> Response:
+    """Every row the filters match (not only one page), with each practitioner's hours."""
     hours = ledgers(content().catalog, content().quizzes, identity().organisation_id)
-    return csv_response("certification-status.csv", CSV_HEADER, csv_rows(_dashboard_view(), hours))
+    found = dashboard_rows(identity().organisation_id, _filters())
+    return csv_response("certification-status.csv", CSV_HEADER, csv_rows(found, hours))
 
 
 @bp.post("/dashboard.zip")
@@ -206,8 +220,8 @@ def renew(certificate_id: int) -> Response:
 def audit_log() -> Response | str:
     """The audit log, filterable by action, exportable for an accreditor."""
     organisation_id, action = identity().organisation_id, request.args.get("action", "")
-    entries = audit_entries(organisation_id, action)
     if request.args.get("format") == "csv":
+        entries = audit_entries(organisation_id, action)
         rows = [
             [
                 e.at.isoformat(),
@@ -221,8 +235,12 @@ def audit_log() -> Response | str:
         return csv_response(
             "audit-log.csv", ["When (UTC)", "Who", "What", "Concerning", "Why"], rows
         )
+    page, entries = audit_page(
+        organisation_id, action, PageRequest.from_args(request.args, AUDIT_SORTS, "-at")
+    )
     return render_template(
         "certificates/audit.html",
+        page=page,
         entries=entries,
         actions=audit_actions(organisation_id),
         chosen=action,

@@ -34,6 +34,7 @@ from app.consultation.forms import (
 )
 from app.dispatch import dispatch, own_task
 from app.domain.consultation import Mark, ScheduleError, local_wall_time
+from app.domain.paging import PageRequest
 from app.domain.roles import Role
 from app.domain.toolkit import Focus
 from app.exports import csv_response
@@ -141,10 +142,13 @@ def _group_page(
         for s in group.sessions
         if not s.is_makeup
     )
-    page = render_template(
+    asked = PageRequest.from_args(request.args, service.MEMBER_SORTS, "name")
+    members_page, standings = service.standings_page(group, asked)
+    html = render_template(
         "consultation/group.html",
         group=group,
-        standings=service.group_standings(group),
+        page=members_page,
+        standings=standings,
         now=utc_now(),
         edit=edit or GroupForm(obj=group, ends="weeks" if group.weeks else "date"),
         members=members,
@@ -160,7 +164,7 @@ def _group_page(
         focuses=_focuses(),
         focus_form=FocusForm().offer([(f.id, f.label) for f in _focuses().values()]),
     )
-    return make_response(page, status)
+    return make_response(html, status)
 
 
 @bp.get("/groups/<int:group_id>")

@@ -18,11 +18,12 @@ from werkzeug.wrappers import Response
 
 from app.auth import identity, load_owned, role_required
 from app.domain.fidelity import FidelityRatingError, items_staying_low
+from app.domain.paging import PageRequest
 from app.domain.roles import Role
 from app.exports import csv_response
 from app.extensions import content, db
 from app.fidelity import bp
-from app.forms import posted_rating
+from app.forms import posted_rating, whole_number
 from app.models.base import utc_now
 from app.models.fidelity import FidelityReview
 from app.models.tenancy import Program
@@ -37,11 +38,34 @@ def _review(review_id: int) -> FidelityReview:
 @bp.get("/")
 @role_required(Role.DIRECTOR)
 def index() -> str:
-    """Every program with its last review, the next due date, and what is due or overdue."""
+    """Every program with its last review, the next due date, and what is due or overdue, in pages."""
     rows = service.standings(identity().organisation_id, content().fidelity_scale, utc_now().date())
+    asked = PageRequest.from_args(request.args, service.STANDING_SORTS, "program")
+    page, shown = service.standings_page(rows, asked)
     return render_template(
-        "fidelity/index.html", rows=rows, plain=FlaskForm(), today=utc_now().date()
+        "fidelity/index.html",
+        attention=[r for r in rows if r.status in service.NEEDS_ATTENTION],
+        page=page,
+        rows=shown,
+        plain=FlaskForm(),
+        today=utc_now().date(),
     )
+
+
+@bp.post("/reviews")
+@role_required(Role.DIRECTOR)
+def start_selected() -> Response:
+    """Start a draft review of each program chosen on the index: one action for the selection."""
+    ids = [whole_number(i) for i in request.form.getlist("program")]
+    if not ids or None in ids:
+        flash("Tick the programs to review first, then start their reviews.", "error")
+        return redirect(url_for("fidelity.index"))
+    programs = [load_owned(Program, i) for i in dict.fromkeys(ids)]
+    drafts = [service.draft(p, identity().person_id, utc_now().date()) for p in programs]
+    if len(drafts) == 1:
+        return redirect(url_for("fidelity.review", review_id=drafts[0].id))
+    flash(f"Started {len(drafts)} draft reviews: each program lists its draft.", "success")
+    return redirect(url_for("fidelity.index"))
 
 
 @bp.get("/programs/<int:program_id>")

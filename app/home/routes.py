@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template
+from flask import abort, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from app.auth import current_identity, identity, role_required, switch_role
+from app.domain.paging import PageRequest
 from app.domain.roles import Role
 from app.extensions import content, db
 from app.home import bp
@@ -15,7 +16,7 @@ from app.models.base import utc_now
 from app.models.tenancy import Cohort
 from app.services import consultation, fidelity
 from app.services.evidence import gather
-from app.services.people import cohort_roster, organisation_overview
+from app.services.people import ROSTER_SORTS, cohort_roster, organisation_overview, roster_page
 
 
 @bp.get("/")
@@ -55,13 +56,15 @@ def practitioner() -> str:
 @bp.get("/trainer")
 @role_required(Role.TRAINER)
 def trainer() -> str:
-    """The trainer's home: the work waiting (attendance to take, apologies to decide), then
-    who is in the cohort and when each last opened IMR Academy."""
+    """The trainer's home: the work waiting (attendance to take, apologies to decide), then who
+    is in the cohort and when each last opened IMR Academy, a page at a time."""
     cohort = _cohort()
+    page, roster = roster_page(cohort.id, PageRequest.from_args(request.args, ROSTER_SORTS, "name"))
     return render_template(
         "home/trainer.html",
         cohort=cohort,
-        roster=cohort_roster(cohort.id),
+        roster=roster,
+        page=page,
         attendance_to_take=consultation.attendance_to_take(cohort.id),
         apologies_waiting=consultation.apologies_waiting(cohort.id),
     )

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 from app.auth import identity, load_owned, role_required
 from app.content.model import TOPIC_AREAS, Strategy
 from app.dispatch import dispatch
+from app.domain.paging import PageRequest
 from app.domain.quizzes import QuizBank
 from app.domain.roles import Role
 from app.exports import csv_response
@@ -210,11 +211,11 @@ def result(attempt_id: int) -> Response | str:
 @bp.get("/results")
 @role_required(Role.TRAINER)
 def results() -> str:
-    """The cohort's quiz results: quiz grade and attempts per practitioner and quiz."""
-    table = quiz_results.cohort_table(identity().cohort_id, list(content().quizzes.values()))  # type: ignore[arg-type]
-    return render_template(
-        "quizzes/results.html", table=table, banks=list(content().quizzes.values())
-    )
+    """The cohort's quiz results, a page at a time: quiz grade and attempts per practitioner and quiz."""
+    banks = list(content().quizzes.values())
+    asked = PageRequest.from_args(request.args, ["name", *(b.id for b in banks)], "name")
+    page, table = quiz_results.cohort_table(identity().cohort_id, banks, asked)  # type: ignore[arg-type]
+    return render_template("quizzes/results.html", table=table, banks=banks, page=page)
 
 
 def _cohort_practitioner(person_id: int) -> Person:
@@ -310,9 +311,11 @@ def resend(attempt_id: int) -> Response:
 @bp.get("/analysis")
 @role_required(Role.TRAINER, Role.DIRECTOR)
 def analysis() -> str:
-    """Item analysis of every question across the organisation's cohorts, worst first."""
+    """Item analysis of every question across the organisation's cohorts, worst first, in pages."""
     report = quiz_results.item_report(identity().organisation_id, content().quizzes)
-    return render_template("quizzes/analysis.html", report=report)
+    asked = PageRequest.from_args(request.args, quiz_results.ITEM_SORTS, "concerns")
+    page, rows = quiz_results.item_page(report, asked)
+    return render_template("quizzes/analysis.html", report=rows, page=page)
 
 
 @bp.get("/analysis.csv")

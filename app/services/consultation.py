@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
@@ -24,6 +25,7 @@ from app.domain.consultation import (
 from app.domain.consultation import (
     ConsultationRefused as ConsultationRefused,  # the service's refusal, for its callers
 )
+from app.domain.paging import Page, PageRequest, page_in_python
 from app.extensions import db
 from app.models.base import utc_now
 from app.models.consultation import (
@@ -339,6 +341,27 @@ def group_standings(group: ConsultationGroup, now: datetime | None = None) -> li
         MemberStanding(m.person, summarise(*_records(sessions, marks, m.person_id), rules, now))
         for m in members
     ]
+
+
+MEMBER_SORTS = ("name", "attended", "made_up", "excused", "missed", "not_taken")
+
+
+def standings_page(
+    group: ConsultationGroup, request: PageRequest, now: datetime | None = None
+) -> tuple[Page, list[MemberStanding]]:
+    """One page of the members' attendance, sorted by name or by any of its counts.
+
+    A group's rates are computed from all its marks, which the page reads in one query anyway.
+    """
+    keys: dict[str, Callable[[MemberStanding], Any]] = {
+        "name": lambda s: s.person.display_name.casefold(),
+        "attended": lambda s: s.summary.credited,
+        "made_up": lambda s: s.summary.made_up,
+        "excused": lambda s: s.summary.excused,
+        "missed": lambda s: s.summary.missed,
+        "not_taken": lambda s: s.summary.not_taken,
+    }
+    return page_in_python(group_standings(group, now), request, keys)
 
 
 def apologies_of(person_id: int, organisation_id: int) -> dict[int, Apology]:

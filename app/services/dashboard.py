@@ -1,14 +1,17 @@
-"""The director's view over all programs, in a fixed number of queries however many people there are."""
+"""The director's view over all programs: a page of rows and GROUP BY counts, however many people."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, Subquery, case, func, or_, select
+from sqlalchemy.orm import aliased, defer
 
 from app.domain.certificates import CertificateState, Standing
+from app.domain.paging import Page, PageRequest
 from app.domain.roles import Role
 from app.extensions import content, db
 from app.models.base import utc_now
@@ -16,8 +19,20 @@ from app.models.certification import Certificate
 from app.models.people import Enrolment, Person
 from app.models.tenancy import Cohort, Program
 from app.models.training import ModuleCompletion
-from app.services.certificates import standing_of
 from app.services.hours import Ledger
+from app.services.listing import ordered, paged
+
+STATUSES = (
+    "in training",
+    "in consultation",
+    "awaiting approval",
+    "certified",
+    "expiring within 60 days",
+    "expired",
+    "suspended",
+    "revoked",
+)
+EXPIRING_WITHIN = timedelta(days=60)
 
 
 @dataclass(frozen=True)
@@ -29,103 +44,202 @@ class Row:
     certificate: Certificate | None
 
 
-@dataclass
-class DashboardView:
-    rows: list[Row]
-    by_program: dict[str, Counter[str]] = field(default_factory=dict)
-    monthly: list[tuple[str, int]] = field(default_factory=list)
-    programs: list[str] = field(default_factory=list)
+@dataclass(frozen=True)
+class Filters:
+    """What the director searched for: a name, email or code, a status, a program."""
+
     query: str = ""
     standing: str = ""
     program: str = ""
 
 
-def _status(certificate: Certificate | None, trained: bool, today: date) -> str:
-    if certificate is None:
-        return "in consultation" if trained else "in training"
-    if certificate.awaiting_approval:
-        return "awaiting approval"
-    current = standing_of(certificate, today)
-    if current is Standing.VALID:
-        return (
-            "expiring within 60 days"
-            if certificate.expires_on <= today + timedelta(days=60)
-            else "certified"
-        )
-    return current.value
+@dataclass
+class DashboardView:
+    rows: list[Row]
+    page: Page
+    filters: Filters
+    by_program: dict[str, Counter[str]] = field(default_factory=dict)
+    monthly: list[tuple[str, int]] = field(default_factory=list)
+    programs: list[str] = field(default_factory=list)
 
 
-def _monthly(certificates: list[Certificate], today: date) -> list[tuple[str, int]]:
-    counts = Counter(c.issued_on.strftime("%Y-%m") for c in certificates if not c.awaiting_approval)
-    months = []
-    year, month = today.year, today.month
-    for _ in range(12):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return [(m, counts.get(m, 0)) for m in reversed(months)]
+def _status(certificate: Any, modules_done: Any, modules_total: int, today: date) -> Any:
+    """The dashboard's status in SQL, as the domain's standing would name it (see `standing`)."""
+    issued = certificate.state == CertificateState.ISSUED
+    return case(
+        (
+            certificate.id.is_(None) & (func.coalesce(modules_done, 0) >= modules_total),
+            "in consultation",
+        ),
+        (certificate.id.is_(None), "in training"),
+        (certificate.state == CertificateState.AWAITING_APPROVAL, "awaiting approval"),
+        (issued & (certificate.expires_on < today), Standing.EXPIRED.value),
+        (issued & (certificate.expires_on <= today + EXPIRING_WITHIN), "expiring within 60 days"),
+        (issued, "certified"),
+        (certificate.state == CertificateState.SUSPENDED, Standing.SUSPENDED.value),
+        else_=Standing.REVOKED.value,
+    )
 
 
-def director_dashboard(
-    organisation_id: int, query: str = "", standing: str = "", program: str = ""
-) -> DashboardView:
-    """Every practitioner of the organisation with their certification status."""
-    modules_total = len(content().catalog.modules)
-    enrolments = db.session.execute(
-        select(Person, Cohort.title, Program.name)
-        .join(Enrolment, Enrolment.person_id == Person.id)
+def _practitioners(organisation_id: int, today: date) -> Subquery:
+    """One row per active practitioner: their first cohort, program, latest certificate and status."""
+    placed = (
+        select(Enrolment.person_id, func.min(Enrolment.cohort_id).label("cohort_id"))
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .outerjoin(Program, Program.id == Cohort.program_id)
         .where(
             Cohort.organisation_id == organisation_id,
             Enrolment.role == Role.PRACTITIONER,
             Enrolment.active.is_(True),
         )
-        .order_by(Person.name)
-    ).all()
-    completed = dict(
-        db.session.execute(
-            select(ModuleCompletion.person_id, func.count())
-            .where(ModuleCompletion.organisation_id == organisation_id)
-            .group_by(ModuleCompletion.person_id)
-        ).all()
+        .group_by(Enrolment.person_id)
+        .subquery()
     )
-    certificates = list(
-        db.session.scalars(
-            select(Certificate)
-            .where(
-                Certificate.organisation_id == organisation_id,
-                Certificate.state != CertificateState.REPLACED,
+    latest = (
+        select(Certificate.person_id, func.max(Certificate.id).label("certificate_id"))
+        .where(
+            Certificate.organisation_id == organisation_id,
+            Certificate.state != CertificateState.REPLACED,
+        )
+        .group_by(Certificate.person_id)
+        .subquery()
+    )
+    done = (
+        select(ModuleCompletion.person_id, func.count().label("modules"))
+        .where(ModuleCompletion.organisation_id == organisation_id)
+        .group_by(ModuleCompletion.person_id)
+        .subquery()
+    )
+    shown = aliased(Certificate)
+    modules_total = len(content().catalog.modules)
+    return (
+        select(
+            placed.c.person_id,
+            Cohort.title.label("cohort"),
+            func.coalesce(Program.name, "No program").label("program"),
+            latest.c.certificate_id,
+            shown.code,
+            shown.expires_on,
+            _status(shown, done.c.modules, modules_total, today).label("status"),
+        )
+        .join(Cohort, Cohort.id == placed.c.cohort_id)
+        .outerjoin(Program, Program.id == Cohort.program_id)
+        .outerjoin(latest, latest.c.person_id == placed.c.person_id)
+        .outerjoin(shown, shown.id == latest.c.certificate_id)
+        .outerjoin(done, done.c.person_id == placed.c.person_id)
+        .subquery()
+    )
+
+
+def _by_program(rows: Subquery) -> dict[str, Counter[str]]:
+    counts: dict[str, Counter[str]] = {}
+    for program, status, count in db.session.execute(
+        select(rows.c.program, rows.c.status, func.count()).group_by(rows.c.program, rows.c.status)
+    ):
+        counts.setdefault(program, Counter())[status] = count
+    return counts
+
+
+def _months(today: date) -> list[str]:
+    months, year, month = [], today.year, today.month
+    for _ in range(12):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return list(reversed(months))
+
+
+def _monthly(organisation_id: int, today: date) -> list[tuple[str, int]]:
+    """Certificates issued in each of the last twelve months, counted by day in SQL."""
+    months = _months(today)
+    counts: Counter[str] = Counter()
+    for day, count in db.session.execute(
+        select(Certificate.issued_on, func.count())
+        .where(
+            Certificate.organisation_id == organisation_id,
+            Certificate.state.not_in(
+                [CertificateState.REPLACED, CertificateState.AWAITING_APPROVAL]
+            ),
+            Certificate.issued_on >= date.fromisoformat(f"{months[0]}-01"),
+        )
+        .group_by(Certificate.issued_on)
+    ):
+        counts[day.strftime("%Y-%m")] += count
+    return [(m, counts.get(m, 0)) for m in months]
+
+
+def _matching(rows: Subquery, filters: Filters) -> Select[Any]:
+    """The dashboard's rows that match the filters, each with its person and certificate."""
+    query = (
+        select(Person, rows.c.cohort, rows.c.program, rows.c.status, Certificate)
+        .join(rows, rows.c.person_id == Person.id)
+        .outerjoin(Certificate, Certificate.id == rows.c.certificate_id)
+        .options(defer(Certificate.pdf), defer(Certificate.evidence))
+    )
+    needle = filters.query.strip().lower()
+    if needle:
+        query = query.where(
+            or_(
+                *(
+                    func.lower(column).contains(needle, autoescape=True)
+                    for column in (Person.name, Person.given_name, Person.family_name, Person.email)
+                ),
+                func.lower(rows.c.code).contains(needle, autoescape=True),
             )
-            .order_by(Certificate.id)
         )
-    )
-    latest = {c.person_id: c for c in certificates}
-    today = utc_now().date()
-    seen, rows = set(), []
-    for person, cohort_title, program_name in enrolments:
-        if person.id in seen:
-            continue
-        seen.add(person.id)
-        status = _status(latest.get(person.id), completed.get(person.id, 0) >= modules_total, today)
-        rows.append(Row(person, program_name, cohort_title, status, latest.get(person.id)))
-    view = DashboardView(rows=[], query=query, standing=standing, program=program)
-    for row in rows:
-        view.by_program.setdefault(row.program or "No program", Counter())[row.status] += 1
-    view.programs = sorted(view.by_program)
-    view.monthly = _monthly(certificates, today)
-    needle = query.strip().lower()
-    view.rows = [
-        r
-        for r in rows
-        if (
-            not needle
-            or needle in r.person.display_name.lower()
-            or (r.certificate and needle in r.certificate.code.lower())
-        )
-        and (not standing or r.status == standing)
-        and (not program or (r.program or "No program") == program)
+    if filters.standing:
+        query = query.where(rows.c.status == filters.standing)
+    if filters.program:
+        query = query.where(rows.c.program == filters.program)
+    return query
+
+
+SORTS = ("name", "program", "cohort", "status", "expires")
+
+
+def _orders(rows: Subquery) -> dict[str, list[Any]]:
+    return {
+        "name": [Person.name, Person.id],
+        "program": [rows.c.program, Person.name, Person.id],
+        "cohort": [rows.c.cohort, Person.name, Person.id],
+        "status": [rows.c.status, Person.name, Person.id],
+        "expires": [rows.c.expires_on, Person.name, Person.id],
+    }
+
+
+def _rows(result: Any) -> list[Row]:
+    return [
+        Row(person, None if program == "No program" else program, cohort, status, certificate)
+        for person, cohort, program, status, certificate in result
     ]
-    return view
+
+
+def director_dashboard(
+    organisation_id: int, filters: Filters, request: PageRequest
+) -> DashboardView:
+    """One page of the organisation's practitioners with their certification status.
+
+    Four statements at any size: counts by program and status, the monthly chart (both GROUP
+    BY), the number of matching rows, and the page's rows. Certificates' PDFs stay unloaded.
+    """
+    today = utc_now().date()
+    rows = _practitioners(organisation_id, today)
+    by_program = _by_program(rows)
+    query = ordered(_matching(rows, filters), request, _orders(rows))
+    page, shown = paged(query, request)
+    return DashboardView(
+        rows=_rows(db.session.execute(shown)),
+        page=page,
+        filters=filters,
+        by_program=by_program,
+        monthly=_monthly(organisation_id, today),
+        programs=sorted(by_program),
+    )
+
+
+def dashboard_rows(organisation_id: int, filters: Filters) -> list[Row]:
+    """Every matching row, by name, for the CSV export (a download, not a page)."""
+    rows = _practitioners(organisation_id, utc_now().date())
+    query = _matching(rows, filters).order_by(Person.name, Person.id)
+    return _rows(db.session.execute(query))
 
 
 CSV_HEADER = [
@@ -142,10 +256,10 @@ CSV_HEADER = [
 ]
 
 
-def csv_rows(view: DashboardView, hours: dict[int, Ledger]) -> list[list[object]]:
+def csv_rows(found: list[Row], hours: dict[int, Ledger]) -> list[list[object]]:
     """The dashboard's rows as the CSV export writes them, with each practitioner's hours."""
     rows: list[list[object]] = []
-    for row in view.rows:
+    for row in found:
         ledger = hours.get(row.person.id, Ledger())
         certificate = row.certificate
         rows.append(

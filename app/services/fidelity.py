@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 
@@ -18,6 +20,7 @@ from app.domain.fidelity import (
 from app.domain.fidelity import (
     ReviewLocked as ReviewLocked,  # the service's refusal, for its callers
 )
+from app.domain.paging import Page, PageRequest, page_in_python
 from app.extensions import db
 from app.models.base import utc_now
 from app.models.fidelity import FidelityReview
@@ -185,3 +188,20 @@ def standings(organisation_id: int, scale: FidelityScale, today: date) -> list[P
             )
         )
     return result
+
+
+NEEDS_ATTENTION = ("overdue", "never reviewed", "due within 30 days")
+STANDING_SORTS = ("program", "last", "due", "status")
+
+
+def standings_page(
+    rows: list[ProgramStanding], request: PageRequest
+) -> tuple[Page, list[ProgramStanding]]:
+    """One page of the programs' standings, by name, last review, due date or status."""
+    keys: dict[str, Callable[[ProgramStanding], Any]] = {
+        "program": lambda r: r.program.name.casefold(),
+        "last": lambda r: r.last.reviewed_on if r.last else None,
+        "due": lambda r: r.due,
+        "status": lambda r: r.status,
+    }
+    return page_in_python(rows, request, keys)

@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from app.domain.paging import Page, PageRequest
 from app.domain.roles import Role
 from app.extensions import db
 from app.models.people import Director, Enrolment, Person
 from app.models.tenancy import Cohort, Organisation, Program
+from app.services.listing import Orders, ordered, paged
 
 
 def cohort_roster(cohort_id: int, role: Role | None = None) -> list[Enrolment]:
@@ -26,6 +28,27 @@ def cohort_roster(cohort_id: int, role: Role | None = None) -> list[Enrolment]:
     if role is not None:
         query = query.where(Enrolment.role == role)
     return list(db.session.scalars(query))
+
+
+ROSTER_SORTS: Orders = {
+    "name": [Person.name, Person.id],
+    "role": [Enrolment.role, Person.name, Person.id],
+    "email": [Person.email, Person.name, Person.id],
+    "last": [Enrolment.last_launch_at, Person.name, Person.id],
+}
+
+
+def roster_page(cohort_id: int, request: PageRequest) -> tuple[Page, list[Enrolment]]:
+    """One page of a cohort's roster, people still in the course before those who left."""
+    query = (
+        select(Enrolment)
+        .join(Enrolment.person)
+        .options(joinedload(Enrolment.person))
+        .where(Enrolment.cohort_id == cohort_id)
+        .order_by(Enrolment.active.desc())
+    )
+    page, rows = paged(ordered(query, request, ROSTER_SORTS), request)
+    return page, list(db.session.scalars(rows))
 
 
 @dataclass

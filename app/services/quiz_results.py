@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.domain.item_analysis import ItemStatistics, Response, analyse
+from app.domain.paging import Page, PageRequest, page_in_python
 from app.domain.quizzes import QuizBank, QuizGrade, answers_from_form
 from app.domain.roles import Role
 from app.extensions import db
@@ -16,6 +20,7 @@ from app.models.people import Enrolment, Person
 from app.models.quizzes import SUBMITTED, QuizAttempt
 from app.models.tenancy import Cohort
 from app.services.grades import grade_of
+from app.services.listing import ordered, paged
 
 
 @dataclass(frozen=True)
@@ -26,34 +31,64 @@ class QuizCell:
     grade: QuizGrade | None
 
 
-def cohort_table(cohort_id: int, banks: list[QuizBank]) -> list[tuple[Person, dict[str, QuizCell]]]:
-    """Each practitioner of the cohort with their attempts and quiz grade per quiz."""
-    people = list(
-        db.session.scalars(
-            select(Person)
-            .join(Enrolment, Enrolment.person_id == Person.id)
-            .where(Enrolment.cohort_id == cohort_id, Enrolment.role == Role.PRACTITIONER)
-            .order_by(Person.name)
-        )
-    )
-    # every attempt in the organisation, as the practitioner's own page and the gradebook count
+def _cells(
+    people: list[Person], cohort_id: int, banks: list[QuizBank]
+) -> list[tuple[Person, dict[str, QuizCell]]]:
+    """Each person's attempts and quiz grade per quiz, from one query.
+
+    Every attempt in the organisation counts, as the practitioner's own page and the gradebook
+    count them.
+    """
     organisation = select(Cohort.organisation_id).where(Cohort.id == cohort_id).scalar_subquery()
-    attempts = list(
-        db.session.scalars(
-            select(QuizAttempt).where(
-                QuizAttempt.organisation_id == organisation,
-                QuizAttempt.person_id.in_([p.id for p in people]),
-            )
+    attempts: dict[tuple[int, str], list[QuizAttempt]] = defaultdict(list)
+    for attempt in db.session.scalars(
+        select(QuizAttempt).where(
+            QuizAttempt.organisation_id == organisation,
+            QuizAttempt.person_id.in_([p.id for p in people]),
         )
-    )
+    ):
+        attempts[attempt.person_id, attempt.quiz_id].append(attempt)
     table = []
     for person in people:
         cells = {}
         for bank in banks:
-            mine = [a for a in attempts if a.person_id == person.id and a.quiz_id == bank.id]
+            mine = attempts[person.id, bank.id]
             cells[bank.id] = QuizCell(len(mine), grade_of(bank.grading, mine))
         table.append((person, cells))
     return table
+
+
+def cohort_table(
+    cohort_id: int, banks: list[QuizBank], request: PageRequest
+) -> tuple[Page, list[tuple[Person, dict[str, QuizCell]]]]:
+    """One page of the cohort's practitioners with their attempts and quiz grade per quiz.
+
+    The page sorts by name or by the best submitted score at one quiz (its id is the sort key):
+    under either grading method, who has reached the highest score is what a trainer scans for.
+    """
+    query = (
+        select(Person)
+        .join(Enrolment, Enrolment.person_id == Person.id)
+        .where(Enrolment.cohort_id == cohort_id, Enrolment.role == Role.PRACTITIONER)
+    )
+    orders: dict[str, list[ColumnElement[Any] | InstrumentedAttribute[Any]]] = {
+        "name": [Person.name, Person.id]
+    }
+    if request.sort != "name":
+        best = (
+            select(QuizAttempt.person_id, func.max(QuizAttempt.percent).label("best"))
+            .where(
+                QuizAttempt.cohort_id == cohort_id,
+                QuizAttempt.quiz_id == request.sort,
+                QuizAttempt.status == SUBMITTED,
+            )
+            .group_by(QuizAttempt.person_id)
+            .subquery()
+        )
+        query = query.outerjoin(best, best.c.person_id == Person.id)
+        orders[request.sort] = [best.c.best, Person.name, Person.id]
+    page, rows = paged(ordered(query, request, orders), request)
+    return page, _cells(list(db.session.scalars(rows)), cohort_id, banks)
 
 
 @dataclass(frozen=True)
@@ -125,3 +160,23 @@ def item_report(organisation_id: int, banks: dict[str, QuizBank]) -> list[ItemRe
             )
         )
     return report
+
+
+ITEM_SORTS = ("question", "responses", "facility", "discrimination", "point_biserial", "concerns")
+
+
+def item_page(report: list[ItemReport], request: PageRequest) -> tuple[Page, list[ItemReport]]:
+    """One page of the item analysis in the order asked for; `concerns` is the worst-first order.
+
+    The statistics need every attempt, so the report is computed whole and only shown in pages.
+    """
+    rank = {id(row): position for position, row in enumerate(report)}
+    keys: dict[str, Callable[[ItemReport], Any]] = {
+        "question": lambda r: (r.quiz_title, r.stats.question_id),
+        "responses": lambda r: r.stats.responses,
+        "facility": lambda r: r.stats.facility,
+        "discrimination": lambda r: r.stats.discrimination,
+        "point_biserial": lambda r: r.stats.point_biserial,
+        "concerns": lambda r: rank[id(r)],
+    }
+    return page_in_python(report, request, keys)

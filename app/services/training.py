@@ -6,9 +6,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.content.model import Activity, ActivityType, Catalog, Module
+from app.domain.paging import Page, PageRequest
 from app.domain.roles import Role
 from app.domain.training import ModuleOutline, TrainingProgress, module_done, training_progress
 from app.extensions import db
@@ -16,6 +17,7 @@ from app.models.base import insert_for, utc_now
 from app.models.people import Enrolment, Person
 from app.models.tenancy import Cohort
 from app.models.training import ActivityResponse, ModuleCompletion, ReflectionConsent
+from app.services.listing import Orders, ordered, paged
 
 REFLECTION_LIMIT = 5000
 
@@ -97,6 +99,41 @@ def cohort_progress(catalog: Catalog, cohort: Cohort) -> list[tuple[Person, Trai
     people = cohort_practitioners(cohort)
     records = _records([p.id for p in people], cohort.organisation_id)
     return [
+        (person, _progress(catalog, records[person.id], cohort.days_unlock_in_order))
+        for person in people
+    ]
+
+
+GRID_SORTS = ("name", "progress")
+
+
+def cohort_progress_page(
+    catalog: Catalog, cohort: Cohort, request: PageRequest
+) -> tuple[Page, list[tuple[Person, TrainingProgress]]]:
+    """One page of the cohort's progress grid, by name or by modules completed, in four queries."""
+    completed = (
+        select(ModuleCompletion.person_id, func.count().label("modules"))
+        .where(
+            ModuleCompletion.organisation_id == cohort.organisation_id,
+            ModuleCompletion.module_id.in_([m.id for m in catalog.ordered_modules]),
+        )
+        .group_by(ModuleCompletion.person_id)
+        .subquery()
+    )
+    query = (
+        select(Person)
+        .join(Enrolment, Enrolment.person_id == Person.id)
+        .outerjoin(completed, completed.c.person_id == Person.id)
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.role == Role.PRACTITIONER)
+    )
+    orders: Orders = {
+        "name": [Person.name, Person.id],
+        "progress": [func.coalesce(completed.c.modules, 0), Person.name, Person.id],
+    }
+    page, rows = paged(ordered(query, request, orders), request)
+    people = list(db.session.scalars(rows))
+    records = _records([p.id for p in people], cohort.organisation_id)
+    return page, [
         (person, _progress(catalog, records[person.id], cohort.days_unlock_in_order))
         for person in people
     ]

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from app.auth import identity, role_required
 from app.content.model import ActivityType, Module
+from app.domain.paging import PageRequest
 from app.domain.roles import Role
 from app.domain.training import TrainingProgress
 from app.exports import csv_response
@@ -26,8 +27,10 @@ from app.models.tenancy import Cohort
 from app.services import certificates
 from app.services.people import practitioner_in_cohort
 from app.services.training import (
+    GRID_SORTS,
     ResponseRefused,
     cohort_progress,
+    cohort_progress_page,
     consent_of,
     progress_of,
     record_consent,
@@ -233,11 +236,14 @@ def cohort() -> str:
     """The cohort's progress as a grid of practitioners by days and modules."""
     found = _cohort()
     settings = CohortSettingsForm(unlock="in-order" if found.days_unlock_in_order else "all-open")
+    asked = PageRequest.from_args(request.args, GRID_SORTS, "name")
+    page, rows = cohort_progress_page(content().catalog, found, asked)
     return render_template(
         "training/cohort.html",
         cohort=found,
         catalog=content().catalog,
-        rows=cohort_progress(content().catalog, found),
+        page=page,
+        rows=rows,
         settings_form=settings,
     )
 

@@ -55,27 +55,38 @@ def complete_training_and_quizzes(app: Flask, subject: str) -> None:
         db.session.commit()
 
 
+def weekly_group(
+    cohort: Cohort,
+    weeks_ago: int,
+    sessions: int,
+    name: str = "Consultation",
+    location: str = "Room 1",
+) -> ConsultationGroup:
+    """A weekly group at 10:00 UTC whose first session was `weeks_ago` weeks ago."""
+    start = date.today() - timedelta(weeks=weeks_ago)
+    return consultation_service.create_group(
+        cohort,
+        name=name,
+        location=location,
+        required_rate=75,
+        excused_allowed=2,
+        weekday=start.weekday(),
+        local_time=time(10),
+        timezone="UTC",
+        duration_minutes=60,
+        first_date=start,
+        weeks=sessions,
+        end_date=None,
+    )
+
+
 def attend_consultation(app: Flask, subject: str, trainer_subject: str, sessions: int = 12) -> None:
     """A group whose every session has already happened, each attended."""
     with app.app_context():
         person = db.session.query(Person).filter_by(subject=subject).one()
         trainer = db.session.query(Person).filter_by(subject=trainer_subject).one()
         cohort: Cohort = person.enrolments[0].cohort
-        start = date.today() - timedelta(weeks=sessions + 1)
-        group = consultation_service.create_group(
-            cohort,
-            name="Consultation",
-            location="Room 1",
-            required_rate=75,
-            excused_allowed=2,
-            weekday=start.weekday(),
-            local_time=time(10),
-            timezone="UTC",
-            duration_minutes=60,
-            first_date=start,
-            weeks=sessions,
-            end_date=None,
-        )
+        group = weekly_group(cohort, sessions + 1, sessions)
         consultation_service.set_members(group, [person])
         group = db.session.get_one(ConsultationGroup, group.id)
         for session in group.sessions:

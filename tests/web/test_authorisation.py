@@ -25,7 +25,7 @@ from app.services.quizzes import start_or_resume
 from app.services.registrations import add_platform
 from app.services.signoffs import record_signoff
 from tests.support.content import content_of
-from tests.support.journey import everything
+from tests.support.journey import everything, weekly_group
 from tests.support.lms import (
     COURSE,
     DIRECTOR,
@@ -187,6 +187,7 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("GET", "/fidelity/", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 200}),
     ("GET", "/fidelity/programs/{program}", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 200}),
     ("POST", "/fidelity/programs/{program}/reviews", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 302}),
+    ("POST", "/fidelity/reviews", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 302}),
     ("GET", "/fidelity/reviews/{review}", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 404}),
     ("POST", "/fidelity/reviews/{review}", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 404}),
     ("POST", "/fidelity/reviews/{review}/correct", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 404}),
@@ -504,21 +505,7 @@ def _east_consultation(app: Flask) -> int:
         maya = db.session.query(Person).filter_by(subject=PRACTITIONER.sub).one()
         trainer = db.session.query(Person).filter_by(subject=TRAINER.sub).one()
         cohort = db.session.query(Cohort).filter_by(context_id=EAST_COURSE.id).one()
-        start = date.today() - timedelta(weeks=13)
-        group = create_group(
-            cohort,
-            name="East Thursday group",
-            location="East Room",
-            required_rate=75,
-            excused_allowed=2,
-            weekday=start.weekday(),
-            local_time=time(10),
-            timezone="UTC",
-            duration_minutes=60,
-            first_date=start,
-            weeks=16,
-            end_date=None,
-        )
+        group = weekly_group(cohort, 13, 16, name="East Thursday group", location="East Room")
         set_members(group, [maya])
         past = [s for s in group.sessions if s.starts_at < utc_now()]
         for session in past:

@@ -63,6 +63,42 @@ def test_director_sees_the_organisation_and_switches_to_trainer(page, live_serve
     page.screenshot(path=str(ARTIFACTS / "director-as-trainer.png"), full_page=True)
 
 
+_BOXES = """(selector) => {
+  const box = document.querySelector('.table-scroll');
+  box.scrollTop = 400; box.scrollLeft = 300;
+  const frame = box.getBoundingClientRect();
+  const header = box.querySelector('thead th').getBoundingClientRect();
+  const first = box.querySelector(selector).getBoundingClientRect();
+  return {scrolls: box.scrollHeight > box.clientHeight, pageWide: document.documentElement.scrollWidth,
+          view: window.innerWidth, boxTop: frame.top, headerTop: header.top,
+          boxLeft: frame.left, firstLeft: first.left};
+}"""
+
+
+def test_a_long_table_scrolls_in_its_box_keeping_its_header_and_first_column(
+    page, live_server: str, app
+):
+    from tests.support.bulk import add_practitioners
+
+    _launch_in_frame(page, live_server, "Sam Okafor").get_by_role(
+        "heading", name="People in this cohort"
+    ).wait_for()
+    add_practitioners(app, 80, "demo-sam-okafor")
+    tool = page.frame(name="tool-frame")
+    tool.goto(f"{live_server}/training/cohort?size=50")
+    tool.get_by_text("Showing 1–50 of 80").wait_for()
+    boxes = tool.evaluate(_BOXES, "tbody tr:nth-child(20) th")
+    assert boxes["scrolls"]
+    assert abs(boxes["headerTop"] - boxes["boxTop"]) < 2
+    assert abs(boxes["firstLeft"] - boxes["boxLeft"]) < 2
+    assert boxes["pageWide"] <= boxes["view"]
+    tool.get_by_role("link", name="Page 2").click()
+    tool.get_by_text("Showing 51–80 of 80").wait_for()
+    expect(tool.locator('a[aria-current="page"]')).to_have_text("Page 2")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "cohort-grid-page-2.png"), full_page=True)
+
+
 def test_keyboard_user_can_skip_to_the_content(page, live_server: str):
     frame = _launch_in_frame(page, live_server, "Alex Rivera")
     frame.get_by_role("heading", name="Welcome, Alex Rivera").wait_for()
@@ -295,7 +331,8 @@ def test_the_fidelity_chart_renders_in_a_browser(page, live_server: str, app):
     frame.get_by_text("Added the Supported housing program.").wait_for()
     frame.get_by_role("link", name="IMR Academy").click()
     frame.get_by_role("link", name="Fidelity reviews").click()
-    frame.get_by_role("button", name="Start a review").click()
+    frame.get_by_label("Start a review of Supported housing").check()
+    frame.get_by_role("button", name="Start a review of each selected program").click()
     frame.get_by_label("Reviewers (two rate by consensus)").fill("Dana and Eli")
     for item in content_of(app).fidelity_scale.items:
         frame.locator(f"[id='rating-{item.id}-4']").check()
