@@ -142,7 +142,7 @@ def test_practitioner_passes_a_quiz_and_the_trainer_sees_it(page, live_server: s
     page.screenshot(path=str(ARTIFACTS / "quiz-result.png"), full_page=True)
 
     trainer = _launch_in_frame(page, live_server, "Sam Okafor")
-    trainer.get_by_role("link", name="Quiz results").click()
+    trainer.get_by_role("main").get_by_role("link", name="Quiz results").click()
     # The trainer's home lists Priya too: wait for the results table's own row.
     expect(trainer.get_by_role("row").filter(has_text="Priya Nair")).to_contain_text("100% passed")
 
@@ -340,7 +340,7 @@ def test_practitioner_finds_a_worksheet_in_the_toolkit(page, live_server: str):
 
 def test_director_checks_the_lms_connection_and_copies_a_value(page, live_server: str):
     frame = _launch_in_frame(page, live_server, "Jordan Lee")
-    frame.get_by_role("link", name="LMS connection").click()
+    frame.get_by_role("main").get_by_role("link", name="LMS connection").click()
     frame.get_by_role("heading", name="Your LMS connection").wait_for()
     assert "active" in frame.locator(".facts").nth(1).inner_text()
     copy = frame.get_by_role("button", name="Copy Public keyset URL (JWKS)")
