@@ -47,6 +47,23 @@ _PAGES: dict[int, tuple[str, str]] = {
 }
 
 
+class NotOpenYet(Exception):
+    """Something the person may use later, not never: the page says when it opens.
+
+    A locked training day or its quiz belongs to the person's role, so the role refusal (403's
+    "not part of your role") would mislead them.
+    """
+
+    def __init__(self, heading: str, reason: str) -> None:
+        super().__init__(reason)
+        self.heading = heading
+        self.reason = reason
+
+
+def _not_open_yet(error: NotOpenYet) -> tuple[str, int]:
+    return render_template("errors/not_open.html", heading=error.heading, reason=error.reason), 403
+
+
 def _render(status: int, title: str, advice: str, detail: str = "") -> tuple[str, int]:
     page = render_template(
         "errors/error.html", status=status, title=title, advice=advice, detail=detail
@@ -105,4 +122,5 @@ def init_errors(app: Flask) -> None:
     app.register_error_handler(SecurityError, _untrusted_host)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(LaunchRejected, _launch_rejected)
+    app.register_error_handler(NotOpenYet, _not_open_yet)
     app.register_error_handler(HTTPException, _http_error)

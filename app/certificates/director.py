@@ -271,6 +271,8 @@ def _change(form: PolicyForm) -> PolicyChange:
         signoffs_needed=form.signoffs_needed.data,
         real_session_needed=form.real_session_needed.data,
         signoff_rule=form.signoff_rule.data,
+        timezone=form.timezone.data,
+        quizzes_wait_for_day=form.quizzes_wait_for_day.data,
     )
 
 

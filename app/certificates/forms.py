@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import available_timezones
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -10,6 +12,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
+    SelectField,
     StringField,
     TextAreaField,
 )
@@ -132,6 +135,13 @@ class PolicyForm(FlaskForm):
     signatory_title = StringField(
         "Signatory's title",
         validators=[DataRequired("Give the signatory's title."), Length(max=200)],
+    )
+    timezone = SelectField(
+        "Your organisation's time zone (every time in IMR Academy is shown in it)",
+        choices=options([("", "UTC"), *((zone, zone) for zone in sorted(available_timezones()))]),
+    )
+    quizzes_wait_for_day = BooleanField(
+        "A day's quiz can be started only once that day of the training is open", default=True
     )
 
     def _offset_parts(self) -> list[str]:

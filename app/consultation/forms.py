@@ -116,9 +116,13 @@ class MoveForm(FlaskForm):
 
 
 class MakeupForm(MoveForm):
-    replaces = SelectField("Makes up for", coerce=int, choices=[])
+    # Its own ids: the group page also holds the series form, with a duration_minutes too.
+    replaces = SelectField("Makes up for", coerce=int, choices=[], id="makeup-replaces")
     duration_minutes = IntegerField(
-        "Length in minutes", default=60, validators=[InputRequired(), NumberRange(15, 240)]
+        "Length in minutes",
+        default=60,
+        validators=[InputRequired(), NumberRange(15, 240)],
+        id="makeup-duration_minutes",
     )
 
 

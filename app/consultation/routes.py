@@ -33,13 +33,14 @@ from app.consultation.forms import (
     ReasonForm,
 )
 from app.dispatch import dispatch, own_task
-from app.domain.consultation import Mark, ScheduleError, local_wall_time
+from app.domain.consultation import Mark, ScheduleError
 from app.domain.paging import PageRequest
 from app.domain.roles import Role
 from app.domain.toolkit import Focus
 from app.exports import csv_response
 from app.extensions import content, db
 from app.forms import options
+from app.layout import local
 from app.models.base import utc_now
 from app.models.consultation import Apology, ConsultationGroup, ConsultationSession
 from app.models.tenancy import Cohort
@@ -77,11 +78,6 @@ def _focuses() -> dict[str, Focus]:
 
 def _local(group: ConsultationGroup, day, at) -> datetime:
     return datetime.combine(day, at).replace(tzinfo=ZoneInfo(group.timezone))
-
-
-@bp.app_template_filter("local")
-def _local_filter(moment: datetime, timezone: str) -> str:
-    return local_wall_time(moment, timezone).strftime("%a %d %b %Y, %H:%M %Z")
 
 
 @bp.get("/")
@@ -138,9 +134,7 @@ def _group_page(
     members.members.choices = options((p.id, p.display_name) for p in practitioners)
     makeup = MakeupForm(duration_minutes=group.duration_minutes)
     makeup.replaces.choices = options(
-        (s.id, _local_filter(s.starts_at, group.timezone))
-        for s in group.sessions
-        if not s.is_makeup
+        (s.id, local(s.starts_at, group.timezone)) for s in group.sessions if not s.is_makeup
     )
     asked = PageRequest.from_args(request.args, service.MEMBER_SORTS, "name")
     members_page, standings = service.standings_page(group, asked)

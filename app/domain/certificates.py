@@ -127,7 +127,8 @@ class PublicStanding:
     successor: str | None = None
 
 
-def _day(day: date) -> str:
+def date_in_words(day: date) -> str:
+    """A date as people read it, in words: 1 December 2026 (the one spelling the app uses)."""
     return f"{day.day} {day:%B %Y}"
 
 
@@ -143,11 +144,11 @@ def public_standing(
     """The sentence that fits the standing: holds, held until, suspended, revoked, replaced."""
     why = f" for {reason}" if reason else ""
     sentences = {
-        Standing.VALID: f"{holder} holds {credential}, valid until {_day(expires_on)}.",
-        Standing.EXPIRED: f"{holder} held {credential} until {_day(expires_on)}; it has expired.",
-        Standing.SUSPENDED: f"This certificate was suspended on {_day(changed_on or expires_on)}{why}.",
-        Standing.REVOKED: f"This certificate was revoked on {_day(changed_on or expires_on)}{why}.",
-        Standing.REPLACED: f"This certificate was replaced on {_day(changed_on or expires_on)} by {successor}.",
+        Standing.VALID: f"{holder} holds {credential}, valid until {date_in_words(expires_on)}.",
+        Standing.EXPIRED: f"{holder} held {credential} until {date_in_words(expires_on)}; it has expired.",
+        Standing.SUSPENDED: f"This certificate was suspended on {date_in_words(changed_on or expires_on)}{why}.",
+        Standing.REVOKED: f"This certificate was revoked on {date_in_words(changed_on or expires_on)}{why}.",
+        Standing.REPLACED: f"This certificate was replaced on {date_in_words(changed_on or expires_on)} by {successor}.",
         Standing.AWAITING_APPROVAL: "This certificate has not been issued yet.",
     }
     return PublicStanding(standing_now, sentences[standing_now], changed_on, reason, successor)

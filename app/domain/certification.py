@@ -15,6 +15,8 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import NamedTuple
 
+from app.domain.certificates import date_in_words
+
 SESSION_FORMATS = ("individual", "group")
 
 
@@ -244,7 +246,7 @@ def _signoff_label(rules: CertificationRules) -> str:
 
 def _not_passed(record: SignoffRecord) -> str:
     result = record.result
-    rated = f"The sign-off of {record.observed_on:%d %b %Y} rated {float(result.mean):.2f} ({result.band})"
+    rated = f"The sign-off of {date_in_words(record.observed_on)} rated {float(result.mean):.2f} ({result.band})"
     if result.below_minimum:
         return f"{rated}, not passed: " + "; ".join(str(s) for s in result.below_minimum)
     return f"{rated}: below the pass mark"

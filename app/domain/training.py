@@ -7,7 +7,7 @@ its current modules is.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -86,6 +86,29 @@ class TrainingProgress:
 
     def day_unlocked(self, number: int) -> bool:
         return any(day.unlocked for day in self.days if day.number == number)
+
+    def opens_when(self, number: int) -> str | None:
+        """Why a day is still locked, in the words its page shows; None once it is open.
+
+        Naming the earlier days that are not yet complete tells the practitioner what to do,
+        which a bare refusal does not.
+        """
+        if self.day_unlocked(number):
+            return None
+        waiting = [day.number for day in self.days if day.number < number and not day.complete]
+        return f"Day {number} opens when {_days_phrase(waiting)} complete."
+
+    def first_locked(self, numbers: Iterable[int]) -> int | None:
+        """The first of these days that is still locked (what a quiz on them waits for)."""
+        return next((n for n in sorted(numbers) if not self.day_unlocked(n)), None)
+
+
+def _days_phrase(numbers: Sequence[int]) -> str:
+    """`Day 2 is`, `Day 1 and Day 2 are`, `Day 1, Day 2 and Day 3 are`."""
+    names = [f"Day {number}" for number in numbers]
+    if len(names) == 1:
+        return f"{names[0]} is"
+    return f"{', '.join(names[:-1])} and {names[-1]} are"
 
 
 def percent(part: int, whole: int) -> int:

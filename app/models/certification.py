@@ -78,6 +78,10 @@ class CertificationPolicy(Base):
     signoffs_needed: Mapped[int] = mapped_column(default=2, server_default="2")
     real_session_needed: Mapped[bool] = mapped_column(default=True, server_default="1")
     signoff_rule: Mapped[str] = mapped_column(String(20), default="latest", server_default="latest")
+    # The organisation's clocks ("" for UTC), for every time the app shows its people.
+    timezone: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # A day's quiz may be started only once the day is open to the practitioner.
+    quizzes_wait_for_day: Mapped[bool] = mapped_column(default=True, server_default="1")
 
 
 class Certificate(PractitionerOwned, TimestampMixin, Base):

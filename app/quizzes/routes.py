@@ -23,6 +23,7 @@ from app.dispatch import dispatch
 from app.domain.paging import PageRequest
 from app.domain.quizzes import QuizBank
 from app.domain.roles import Role
+from app.errors import NotOpenYet
 from app.exports import csv_response
 from app.extensions import content, db
 from app.forms import options, whole_number
@@ -46,6 +47,7 @@ from app.services.quizzes import (
     start_or_resume,
     submit,
 )
+from app.services.training import quiz_opens_when
 from app.tasks import send_grade
 
 COMPETENCY_LABELS = {s.value: f"{s.label} strategies" for s in Strategy} | TOPIC_AREAS
@@ -137,6 +139,10 @@ def start(quiz_id: str) -> Response:
     if not FlaskForm().validate_on_submit():
         abort(400, "The form expired: go back to the quizzes and start again.")
     me = identity()
+    cohort = db.session.get_one(Cohort, me.cohort_id)
+    waiting = quiz_opens_when(content().catalog, bank.days, me.person_id, cohort)
+    if waiting:
+        raise NotOpenYet(f"{bank.title} is not open yet", waiting)
     try:
         attempt = start_or_resume(bank, me.person_id, me.organisation_id, me.cohort_id)  # type: ignore[arg-type]
     except QuizRefused as refused:

@@ -29,6 +29,8 @@ def policy_of(organisation_id: int) -> CertificationPolicy:
         signoffs_needed=DEFAULTS.signoffs_needed,
         real_session_needed=DEFAULTS.real_session_needed,
         signoff_rule=DEFAULTS.signoff_rule.value,
+        timezone="",
+        quizzes_wait_for_day=True,
     )
 
 
@@ -63,6 +65,8 @@ class PolicyChange:
     signoffs_needed: int
     real_session_needed: bool
     signoff_rule: str
+    timezone: str
+    quizzes_wait_for_day: bool
 
 
 def save_policy(

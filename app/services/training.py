@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +19,7 @@ from app.models.people import Enrolment, Person
 from app.models.tenancy import Cohort
 from app.models.training import ActivityResponse, ModuleCompletion, ReflectionConsent
 from app.services.listing import Orders, ordered, paged
+from app.services.policies import policy_of
 
 REFLECTION_LIMIT = 5000
 
@@ -81,6 +83,21 @@ def progress_of(catalog: Catalog, person_id: int, cohort: Cohort) -> TrainingPro
     """One practitioner's progress, with their cohort's day-unlocking rule."""
     record = _records([person_id], cohort.organisation_id)[person_id]
     return _progress(catalog, record, cohort.days_unlock_in_order)
+
+
+def quiz_opens_when(
+    catalog: Catalog, days: Iterable[int], person_id: int, cohort: Cohort
+) -> str | None:
+    """Why a quiz on these days cannot be started yet, or None when it can.
+
+    The organisation decides (on by default) whether a day's quiz waits for its day to open, so
+    nobody is examined on modules they could not yet read.
+    """
+    if not policy_of(cohort.organisation_id).quizzes_wait_for_day:
+        return None
+    progress = progress_of(catalog, person_id, cohort)
+    locked = progress.first_locked(days)
+    return None if locked is None else progress.opens_when(locked)
 
 
 def cohort_practitioners(cohort: Cohort) -> list[Person]:

@@ -18,6 +18,7 @@ from app.content.model import ActivityType, Module
 from app.domain.paging import PageRequest
 from app.domain.roles import Role
 from app.domain.training import TrainingProgress
+from app.errors import NotOpenYet
 from app.exports import csv_response
 from app.extensions import content, db
 from app.forms import options
@@ -81,11 +82,9 @@ def _module_or_404(module_id: str) -> Module:
 
 
 def _check_day_open(progress: TrainingProgress | None, day: int) -> None:
-    if progress is not None and not progress.day_unlocked(day):
-        abort(
-            403,
-            f"Day {day} opens when you have completed Day {day - 1}. Your trainer can open all days at once.",
-        )
+    reason = progress and progress.opens_when(day)
+    if reason:
+        raise NotOpenYet(f"Day {day} is not open yet", reason)
 
 
 @bp.get("/")

@@ -1,16 +1,20 @@
-"""Debian's chromium driven by Playwright, for the browser tests (skipped without it, outside CI)."""
+"""Driving Debian's chromium with Playwright: where it is, how it starts, and the page checks
+every page must pass (no sideways scrolling, unique ids, axe-core's WCAG A/AA rules)."""
 
 from __future__ import annotations
 
 import os
 import shutil
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+AXE = Path(__file__).resolve().parent / "axe" / "axe.min.js"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -20,6 +24,64 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+PHONE = {"width": 390, "height": 844}
+
+_DUPLICATE_IDS = """() => {
+  const seen = {};
+  document.querySelectorAll("[id]").forEach((el) => { seen[el.id] = (seen[el.id] || 0) + 1; });
+  return Object.keys(seen).filter((id) => seen[id] > 1);
+}"""
+_SIDEWAYS = """() => {
+  const over = document.documentElement.scrollWidth - document.documentElement.clientWidth;
+  if (over <= 0) { return null; }
+  const scrolls = (el) => ["auto", "scroll", "hidden"].includes(getComputedStyle(el).overflowX);
+  const clipped = (el) => { for (let up = el.parentElement; up; up = up.parentElement) {
+    if (scrolls(up)) { return true; } } return false; };
+  const widest = Array.from(document.querySelectorAll("main *, header *"))
+    .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth)
+    .filter((el) => !clipped(el))
+    .map((el) => el.tagName.toLowerCase() + (el.className ? "." + el.className : ""));
+  return over + "px (" + widest.slice(0, 3).join(", ") + ")";
+}"""
+_FRAME_REPLACING_LINKS = """() => Array.from(document.querySelectorAll("a[href]"))
+  .filter((a) => /\\.(pdf|csv|zip)(\\?|$)/.test(new URL(a.href).pathname + new URL(a.href).search)
+    && !a.hasAttribute("download") && a.target !== "_blank")
+  .map((a) => a.getAttribute("href"))"""
+_AXE_RUN = """(tags) => axe.run(document, { runOnly: { type: "tag", values: tags } }).then((r) =>
+  r.violations.map((v) => v.id + ": " + v.help + " at " +
+    v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")))"""
+
+
+@cache
+def _axe_source() -> str:
+    return AXE.read_text(encoding="utf-8")
+
+
+def launch_in_frame(page: Any, live_server: str, who: str) -> Any:
+    """Open the demo LMS's course page and launch IMR Academy in its frame as `who`."""
+    page.goto(f"{live_server}/demo-lms/")
+    page.get_by_role("link", name=who).click()
+    return page.frame_locator("iframe[name=tool-frame]")
+
+
+def page_problems(page: Any) -> list[str]:
+    """What is wrong with the page on screen, each in a line; empty when it passes.
+
+    axe-core is evaluated through the DevTools protocol, which the page's CSP does not govern,
+    so the page is checked under the very policy people get.
+    """
+    problems = [f"duplicate id {found!r}" for found in page.evaluate(_DUPLICATE_IDS)]
+    sideways = page.evaluate(_SIDEWAYS)
+    if sideways:
+        problems.append(f"scrolls sideways by {sideways} at {page.viewport_size['width']}px")
+    problems += [
+        f"{href} would replace the app in the frame"
+        for href in page.evaluate(_FRAME_REPLACING_LINKS)
+    ]
+    page.evaluate(_axe_source())
+    problems += page.evaluate(_AXE_RUN, WCAG_A_AA)
+    return problems
 
 
 def chromium(*extra_args: str) -> Iterator[object]:

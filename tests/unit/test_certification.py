@@ -140,7 +140,7 @@ def test_everything_done_is_eligible():
                 )
             },
             "signoff",
-            "The sign-off of 20 Nov 2026 rated 2.50 (Needs improvement): below the pass mark",
+            "The sign-off of 20 November 2026 rated 2.50 (Needs improvement): below the pass mark",
         ),
         (
             {
@@ -150,7 +150,7 @@ def test_everything_done_is_eligible():
                 )
             },
             "signoff",
-            "The sign-off of 20 Nov 2026 rated 3.80 (Satisfactory), not passed: "
+            "The sign-off of 20 November 2026 rated 3.80 (Satisfactory), not passed: "
             "“Agrees a weekly action plan” rated 2, below the minimum of 3",
         ),
     ],

@@ -81,3 +81,19 @@ def test_a_module_added_later_reopens_its_day_but_keeps_completions():
 def test_percent_never_rounds_up_to_done():
     assert percent(199, 200) == 99
     assert percent(0, 0) == 0
+
+
+def test_a_locked_day_says_which_earlier_days_it_waits_for():
+    nothing = training_progress(OUTLINE, frozenset(), {})
+    assert nothing.opens_when(1) is None
+    assert nothing.opens_when(2) == "Day 2 opens when Day 1 is complete."
+    assert nothing.opens_when(3) == "Day 3 opens when Day 1 and Day 2 are complete."
+    day_one_done = training_progress(OUTLINE, frozenset({"a1", "a2"}), {})
+    assert day_one_done.opens_when(3) == "Day 3 opens when Day 2 is complete."
+
+
+def test_the_first_locked_day_of_a_quiz():
+    day_one_done = training_progress(OUTLINE, frozenset({"a1", "a2"}), {})
+    assert day_one_done.first_locked([1]) is None
+    assert day_one_done.first_locked([3, 1, 2]) == 3
+    assert training_progress(OUTLINE, frozenset(), {}, in_order=False).first_locked([3]) is None

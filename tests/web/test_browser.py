@@ -3,35 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import chromium, fresh_page
+from tests.support.browser import ARTIFACTS
+from tests.support.browser import launch_in_frame as _launch_in_frame
 from tests.support.content import content_of
 
 pytestmark = pytest.mark.browser
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    yield from chromium()
-
-
-@pytest.fixture
-def page(browser) -> Iterator[object]:
-    yield from fresh_page(browser, 1200, 1100)
-
-
-def _launch_in_frame(page, live_server: str, who: str):
-    page.goto(f"{live_server}/demo-lms/")
-    page.get_by_role("link", name=who).click()
-    return page.frame_locator("iframe[name=tool-frame]")
 
 
 def test_practitioner_launches_inside_the_lms_iframe(page, live_server: str):
@@ -197,7 +178,7 @@ def test_practitioner_passes_a_quiz_and_the_trainer_sees_it(page, live_server: s
     page.screenshot(path=str(ARTIFACTS / "quiz-result.png"), full_page=True)
 
     trainer = _launch_in_frame(page, live_server, "Sam Okafor")
-    trainer.get_by_role("link", name="Quiz results").click()
+    trainer.get_by_role("main").get_by_role("link", name="Quiz results").click()
     # The trainer's home lists Priya too: wait for the results table's own row.
     expect(trainer.get_by_role("row").filter(has_text="Priya Nair")).to_contain_text(
         "100.0% (highest) passed"
@@ -398,7 +379,7 @@ def test_practitioner_finds_a_worksheet_in_the_toolkit(page, live_server: str):
 
 def test_director_checks_the_lms_connection_and_copies_a_value(page, live_server: str):
     frame = _launch_in_frame(page, live_server, "Jordan Lee")
-    frame.get_by_role("link", name="LMS connection").click()
+    frame.get_by_role("main").get_by_role("link", name="LMS connection").click()
     frame.get_by_role("heading", name="Your LMS connection").wait_for()
     assert "active" in frame.locator(".facts").nth(1).inner_text()
     copy = frame.get_by_role("button", name="Copy Public keyset URL (JWKS)")

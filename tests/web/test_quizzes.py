@@ -18,8 +18,9 @@ from app.demo_lms.platform import LmsCourse, LmsUser
 from app.domain.quizzes import QuestionReview, QuizBank
 from app.extensions import db
 from app.models.base import utc_now
-from app.models.certification import AuditEntry
+from app.models.certification import AuditEntry, CertificationPolicy
 from app.models.quizzes import QuizAttempt
+from app.models.tenancy import Organisation
 from app.services.quizzes import submit
 from tests.support.content import content_of
 from tests.support.lms import PRACTITIONER, TRAINER, LocalLms, csrf_token
@@ -431,3 +432,21 @@ def test_item_analysis_says_how_many_more_responses_an_item_needs_instead_of_fla
     csv_text = trainer.get("/quizzes/analysis.csv").get_data(as_text=True)
     assert "4 more responses needed" in csv_text
     assert "very hard" not in csv_text
+
+
+def test_a_days_quiz_waits_for_its_day_unless_the_organisation_allows_it(app, lms):
+    client, token = practitioner(app, lms)
+    refused = client.post("/quizzes/day-2/start", data={"csrf_token": token})
+    assert refused.status_code == 403
+    page = refused.get_data(as_text=True)
+    assert "is not open yet" in page
+    assert "Day 2 opens when Day 1 is complete." in page
+    assert count_attempts(app) == 0
+    with app.app_context():
+        organisation_id = db.session.scalars(db.select(Organisation.id)).one()
+        db.session.merge(
+            CertificationPolicy(organisation_id=organisation_id, quizzes_wait_for_day=False)
+        )
+        db.session.commit()
+    assert client.post("/quizzes/day-2/start", data={"csrf_token": token}).status_code == 302
+    assert count_attempts(app) == 1
