@@ -273,8 +273,9 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         try:
             self._step("state", self.validate_state)
             self._step("malformed", self.validate_jwt_format)
-            self._step("replayed", self.validate_nonce)
-            self._check_browser_binding()
+            with self._store.together():  # one connection for the nonce check and the binding
+                self._step("replayed", self.validate_nonce)
+                self._check_browser_binding()
             self._step("not-registered", self.validate_registration)
             self._step("bad-signature", self.validate_jwt_signature)
             self._step("unknown-deployment", self.validate_deployment)
