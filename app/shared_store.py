@@ -80,29 +80,20 @@ class DatabaseStore:
                 conn.commit()
 
     @contextmanager
-    def _writing(self) -> Iterator[Connection]:
-        """The block's connection inside `together`, else a transaction of its own."""
+    def _connection(self, writing: bool = True) -> Iterator[Connection]:
+        """The block's connection inside `together`; else one of its own, committed if writing."""
         batch = self._batch.get()
         if batch is not None:
             yield batch
             return
-        with self._engine.begin() as conn:
-            yield conn
-
-    @contextmanager
-    def _reading(self) -> Iterator[Connection]:
-        batch = self._batch.get()
-        if batch is not None:
-            yield batch
-            return
-        with self._engine.connect() as conn:
+        with self._engine.begin() if writing else self._engine.connect() as conn:
             yield conn
 
     def get(self, key: str) -> Any:
         query = select(StoreEntry.value).where(
             StoreEntry.key == key, StoreEntry.expires_at > utc_now()
         )
-        with self._reading() as conn:
+        with self._connection(writing=False) as conn:
             raw = conn.execute(query).scalar_one_or_none()
         return None if raw is None else json.loads(raw)
 
@@ -117,7 +108,7 @@ class DatabaseStore:
             index_elements=[StoreEntry.key],
             set_={"value": statement.excluded.value, "expires_at": statement.excluded.expires_at},
         )
-        with self._writing() as conn:
+        with self._connection() as conn:
             conn.execute(statement)
 
     def take(self, key: str) -> Any:
@@ -126,7 +117,7 @@ class DatabaseStore:
             .where(StoreEntry.key == key)
             .returning(StoreEntry.value, StoreEntry.expires_at)
         )
-        with self._writing() as conn:
+        with self._connection() as conn:
             row = conn.execute(statement).one_or_none()
         if row is None:
             return None
@@ -134,7 +125,7 @@ class DatabaseStore:
         return json.loads(value) if expires_at > utc_now() else None
 
     def delete(self, key: str) -> None:
-        with self._writing() as conn:
+        with self._connection() as conn:
             conn.execute(delete(StoreEntry).where(StoreEntry.key == key))
 
     def increment(self, key: str, ttl_seconds: int) -> int:
@@ -161,7 +152,7 @@ class DatabaseStore:
                 ),
             },
         ).returning(StoreEntry.value)
-        with self._writing() as conn:
+        with self._connection() as conn:
             return int(conn.execute(statement).scalar_one())
 
     def purge_expired(self) -> int:

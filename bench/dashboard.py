@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -25,7 +24,6 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from pytest_httpserver import HTTPServer
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -34,8 +32,8 @@ from app.domain.codes import new_code
 from app.extensions import db
 from app.models.base import utc_now
 from app.pdf.certificate import CertificateFace, render
-from bench.launch import product
-from tests.support.lms import COURSE, DIRECTOR, TRAINER, LocalLms, csrf_token
+from bench.launch import registered
+from tests.support.lms import COURSE, DIRECTOR, TRAINER, csrf_token
 
 PRACTITIONERS = int(os.environ.get("BENCH_PRACTITIONERS", "10000"))
 COHORTS = 5
@@ -231,18 +229,12 @@ def zip_ms(app: Flask, client: FlaskClient, organisation_id: int) -> float:
 
 
 def main() -> None:
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/dashboard.sqlite"
-    app = product(url)
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.start()
-    try:
-        with app.app_context():
-            lms = LocalLms.start(server)
-            lms.register("Bench organisation")
+    with registered("dashboard.sqlite") as (app, lms):
         director, trainer = app.test_client(), app.test_client()
         assert lms.launch(director, DIRECTOR, COURSE).status_code == 302
         assert lms.launch(trainer, TRAINER, COURSE).status_code == 302
         with app.app_context():
+            where = db.engine.dialect.name
             organisation_id, platform_id, cohort_id = db.session.execute(
                 text(
                     "SELECT o.id, o.platform_id, c.id FROM organisation o "
@@ -255,9 +247,6 @@ def main() -> None:
         home = page_ms(trainer, "/trainer")
         home_sql = raw_ms(app, RAW_TRAINER, {"cohort": cohort_id})
         zipped = zip_ms(app, director, organisation_id)
-    finally:
-        server.stop()
-    where = url.split(":")[0]
     print(
         f"{PRACTITIONERS} practitioners on {where}, medians of {RUNS}: director's dashboard "
         f"{dashboard:.0f} ms (raw SQL {dashboard_sql:.0f} ms); trainer's home, cohort of "

@@ -120,8 +120,10 @@ def interleaved(runs: int, tools: dict[str, Callable[[], float]]) -> dict[str, l
     return timings
 
 
-def main() -> None:
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/launch.sqlite"
+@contextmanager
+def registered(database_name: str) -> Iterator[tuple[Flask, LocalLms]]:
+    """IMR Academy on DATABASE_URL (else a new SQLite file), with the LMS registered and serving."""
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/{database_name}"
     app = product(url)
     server = HTTPServer(host="127.0.0.1", port=0)
     server.start()
@@ -129,6 +131,14 @@ def main() -> None:
         with app.app_context():
             lms = LocalLms.start(server)
             lms.register("Bench organisation")
+        yield app, lms
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    with registered("launch.sqlite") as (app, lms):
+        with app.app_context():
             engine = db.engine
         tool = bare(lms)
         one_launch(app, lms)
@@ -137,11 +147,9 @@ def main() -> None:
         timings = interleaved(
             RUNS, {"imr": lambda: one_launch(app, lms), "bare": lambda: one_launch(tool, lms)}
         )
-    finally:
-        server.stop()
     imr, floor = (statistics.median(timings[name]) * 1000 for name in ("imr", "bare"))
     print(
-        f"launch on {url.split(':')[0]} ({RUNS} interleaved): IMR Academy median {imr:.1f} ms, "
+        f"launch on {engine.dialect.name} ({RUNS} interleaved): IMR Academy median {imr:.1f} ms, "
         f"bare pylti1p3 tool {floor:.1f} ms, ratio {imr / floor:.2f}; "
         f"{counts['statements']} statements and {counts['commits']} commits per launch"
     )
