@@ -8,12 +8,15 @@ tokens can never live in one process's memory. Values are JSON.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any, Protocol
 
 import redis
 from flask import Flask, current_app
-from sqlalchemy import Engine, Integer, Text, case, cast, delete, select
+from sqlalchemy import Connection, Engine, Integer, Text, case, cast, delete, select
 
 from app.extensions import db
 from app.models.base import insert_for, utc_now
@@ -41,22 +44,56 @@ class SharedStore(Protocol):
     def increment(self, key: str, ttl_seconds: int) -> int:
         """Count one more event in a window that starts with the first (for rate limits)."""
 
+    def together(self) -> AbstractContextManager[None]:
+        """Make the writes inside the block one transaction, committed as the block ends.
+
+        Committed even when the block raises: a launch refused half-way must still have spent
+        what it took. Only for consecutive store calls with no other database writes between
+        them (on SQLite the block holds the write lock until it ends).
+        """
+
 
 class DatabaseStore:
     """The embedded default: a table, written on its own connection so it commits on its own.
 
     A launch that later fails must still have consumed its nonce, so these writes never ride on
-    the request's session and its rollback.
+    the request's session and its rollback. Consecutive writes can share one commit (`together`);
+    the connection of such a block is per thread of execution (a context variable), so concurrent
+    requests never share it.
     """
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._batch: ContextVar[Connection | None] = ContextVar("imr_store_batch", default=None)
+
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        if self._batch.get() is not None:
+            yield
+            return
+        with self._engine.connect() as conn:
+            token = self._batch.set(conn)
+            try:
+                yield
+            finally:
+                self._batch.reset(token)
+                conn.commit()
+
+    @contextmanager
+    def _connection(self, writing: bool = True) -> Iterator[Connection]:
+        """The block's connection inside `together`; else one of its own, committed if writing."""
+        batch = self._batch.get()
+        if batch is not None:
+            yield batch
+            return
+        with self._engine.begin() if writing else self._engine.connect() as conn:
+            yield conn
 
     def get(self, key: str) -> Any:
         query = select(StoreEntry.value).where(
             StoreEntry.key == key, StoreEntry.expires_at > utc_now()
         )
-        with self._engine.connect() as conn:
+        with self._connection(writing=False) as conn:
             raw = conn.execute(query).scalar_one_or_none()
         return None if raw is None else json.loads(raw)
 
@@ -71,7 +108,7 @@ class DatabaseStore:
             index_elements=[StoreEntry.key],
             set_={"value": statement.excluded.value, "expires_at": statement.excluded.expires_at},
         )
-        with self._engine.begin() as conn:
+        with self._connection() as conn:
             conn.execute(statement)
 
     def take(self, key: str) -> Any:
@@ -80,7 +117,7 @@ class DatabaseStore:
             .where(StoreEntry.key == key)
             .returning(StoreEntry.value, StoreEntry.expires_at)
         )
-        with self._engine.begin() as conn:
+        with self._connection() as conn:
             row = conn.execute(statement).one_or_none()
         if row is None:
             return None
@@ -88,7 +125,7 @@ class DatabaseStore:
         return json.loads(value) if expires_at > utc_now() else None
 
     def delete(self, key: str) -> None:
-        with self._engine.begin() as conn:
+        with self._connection() as conn:
             conn.execute(delete(StoreEntry).where(StoreEntry.key == key))
 
     def increment(self, key: str, ttl_seconds: int) -> int:
@@ -115,7 +152,7 @@ class DatabaseStore:
                 ),
             },
         ).returning(StoreEntry.value)
-        with self._engine.begin() as conn:
+        with self._connection() as conn:
             return int(conn.execute(statement).scalar_one())
 
     def purge_expired(self) -> int:
@@ -154,6 +191,11 @@ class RedisStore:
 
     def purge_expired(self) -> int:
         return 0
+
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        """Nothing to gather: each Redis command is atomic and durable on its own."""
+        yield
 
 
 def init_store(app: Flask) -> None:

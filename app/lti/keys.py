@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from jwcrypto.jwk import JWK
 from sqlalchemy import select
 
@@ -23,15 +26,39 @@ KEY_BITS = 2048
 
 @dataclass(frozen=True)
 class SigningKey:
-    """What signing needs: the key id to put in the JWT header and the private key."""
+    """What signing needs: the key id for the JWT header, the private key, and its public half."""
 
     kid: str
     private_key_pem: str
+    public_jwk: str
 
     @property
     def public_key_pem(self) -> str:
-        """The public half, from which pylti1p3 derives the same kid (the RFC 7638 thumbprint)."""
-        return JWK.from_pem(self.private_key_pem.encode()).export_to_pem().decode()
+        """The public half, from which pylti1p3 derives the same kid (the RFC 7638 thumbprint).
+
+        Built from the stored public JWK: parsing the private PEM to derive it costs tens of
+        milliseconds of RSA key checks on every login and launch.
+        """
+        return _public_pem(self.public_jwk)
+
+    @property
+    def private_key(self) -> RSAPrivateKey:
+        """The parsed private key, for PyJWT (which would otherwise parse the PEM per token)."""
+        return _parsed_private_key(self.kid, self.private_key_pem)
+
+
+@lru_cache(maxsize=16)
+def _public_pem(public_jwk: str) -> str:
+    return JWK(**json.loads(public_jwk)).export_to_pem().decode()
+
+
+@lru_cache(maxsize=16)
+def _parsed_private_key(kid: str, private_key_pem: str) -> RSAPrivateKey:
+    """One parse per key per process: key rows never change (a rotation makes a new kid)."""
+    key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+    if not isinstance(key, RSAPrivateKey):
+        raise TypeError(f"tool key {kid} is not an RSA key")
+    return key
 
 
 def _new_key() -> ToolKey:
@@ -71,7 +98,7 @@ def _first_keys() -> list[ToolKey]:
 def signing_key() -> SigningKey:
     """The key that signs now, generating the first one if the tool has none yet."""
     key = (_active_keys() or _first_keys())[0]
-    return SigningKey(kid=key.kid, private_key_pem=key.private_key_pem)
+    return SigningKey(kid=key.kid, private_key_pem=key.private_key_pem, public_jwk=key.public_jwk)
 
 
 def published_jwks() -> dict[str, list[dict[str, Any]]]:

@@ -1,28 +1,61 @@
-"""Finding a registered LMS and its deployments: the lookups a launch and the services share."""
+"""Finding a registered LMS and its deployments: the lookups a launch and the services share.
+
+A launch asks for the same registration five times (pylti1p3 for the registration and the
+deployment, then recording the launch, then the frame origins twice). Within one request each
+answer is remembered (in `g`, which also keeps the row alive in the session's weak identity
+map), so the later asks cost no statement; a remembered row is used only while it is still in
+the session, still the row asked for, and not deleted.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any, TypeVar
+
+from flask import g, has_request_context
+from sqlalchemy import inspect, select
 
 from app.extensions import db
 from app.models.lti import Platform
 from app.models.tenancy import Organisation
 
+Row = TypeVar("Row", Platform, Organisation)
+
+
+def _remembered(key: tuple[Any, ...], matches: dict[str, Any]) -> Any:
+    """The row this request already found for this question, if it still answers it."""
+    row = g.get("imr_registry", {}).get(key) if has_request_context() else None
+    if row is None or row not in db.session or inspect(row).deleted or inspect(row).was_deleted:
+        return None
+    return row if all(getattr(row, name) == value for name, value in matches.items()) else None
+
+
+def _remember(key: tuple[Any, ...], row: Row | None) -> Row | None:
+    if row is not None and has_request_context():
+        g.setdefault("imr_registry", {})[key] = row
+    return row
+
 
 def find_platform(issuer: str, client_id: str | None) -> Platform | None:
     """The registration for an issuer and client id; without a client id, the issuer's only one."""
     query = select(Platform).where(Platform.issuer == issuer)
-    if client_id:
-        return db.session.scalar(query.where(Platform.client_id == client_id))
-    candidates = list(db.session.scalars(query.limit(2)))
-    return candidates[0] if len(candidates) == 1 else None
+    if not client_id:
+        candidates = list(db.session.scalars(query.limit(2)))
+        return candidates[0] if len(candidates) == 1 else None
+    key = ("platform", issuer, client_id)
+    found = _remembered(key, {"issuer": issuer, "client_id": client_id})
+    if found is not None:
+        return found
+    return _remember(key, db.session.scalar(query.where(Platform.client_id == client_id)))
 
 
 def find_organisation(platform: Platform, deployment_id: str) -> Organisation | None:
     """The organisation an LTI deployment stands for."""
-    return db.session.scalar(
-        select(Organisation).where(
-            Organisation.platform_id == platform.id,
-            Organisation.deployment_id == deployment_id,
-        )
+    key = ("organisation", platform.id, deployment_id)
+    matches = {"platform_id": platform.id, "deployment_id": deployment_id}
+    found = _remembered(key, matches)
+    if found is not None:
+        return found
+    query = select(Organisation).where(
+        Organisation.platform_id == platform.id, Organisation.deployment_id == deployment_id
     )
+    return _remember(key, db.session.scalar(query))

@@ -216,7 +216,7 @@ class CachingServiceConnector(ServiceConnector):
                 "exp": now + 60,
                 "jti": f"imr-{uuid.uuid4()}",
             },
-            signing.private_key_pem,
+            signing.private_key,
             algorithm=ACCEPTED_ALGORITHM,
             headers={"kid": signing.kid},
         )
@@ -274,15 +274,17 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         try:
             self._step("state", self.validate_state)
             self._step("malformed", self.validate_jwt_format)
-            self._step("replayed", self.validate_nonce)
-            self._check_browser_binding()
+            with self._store.together():  # one connection for the nonce check and the binding
+                self._step("replayed", self.validate_nonce)
+                self._check_browser_binding()
             self._step("not-registered", self.validate_registration)
             self._step("bad-signature", self.validate_jwt_signature)
             self._step("unknown-deployment", self.validate_deployment)
             self._step("missing-claims", self.validate_message)
             self._check_claim_values()
-            self._consume_nonce()
-            self.save_launch_data()
+            with self._store.together():
+                self._consume_nonce()
+                self.save_launch_data()
         except Exception:
             self._validated = False
             raise
@@ -337,6 +339,12 @@ class ToolMessageLaunch(FlaskMessageLaunch):
                 raise self._rejected(
                     "bad-claim", f"{label} is {len(value)} characters (the limit is 255)"
                 )
+
+    def save_launch_data(self) -> ToolMessageLaunch:
+        """Keep the claims for later calls; pylti1p3 also marks the state valid for its own
+        `validate_state`, which this class replaces with the cookie check, so that write is left out."""
+        self._session_service.save_launch_data(self._launch_id, self._jwt["body"])
+        return self
 
     def _consume_nonce(self) -> None:
         if self._storage.take_value(self._nonce_key()) is None:
@@ -528,9 +536,11 @@ def authorisation_url(cookies: FlaskCookieService, launch_url: str, facts: dict[
 
     An LMS that is not registered gets the `not-registered` refusal, with the facts it sent.
     """
-    login = ToolOIDCLogin(current_store(), cookies)
+    store = current_store()
+    login = ToolOIDCLogin(store, cookies)
     try:
-        return login.get_redirect_object(launch_url).get_redirect_url()
+        with store.together():  # the nonce and its binding to the state: one commit
+            return login.get_redirect_object(launch_url).get_redirect_url()
     except OIDCException as error:
         raise LaunchRejected("not-registered", str(error), facts) from error
 

@@ -103,10 +103,12 @@ class Certificate(PractitionerOwned, TimestampMixin, Base):
     expires_on: Mapped[date]
     training_hours: Mapped[Decimal] = mapped_column(Numeric(7, 2))
     consultation_hours: Mapped[Decimal] = mapped_column(Numeric(7, 2))
-    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The two large columns load only when read (or undeferred by a route that serves them):
+    # a list of certificates never pulls every sealed PDF and evidence snapshot.
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     signatory_name: Mapped[str] = mapped_column(String(200))
     signatory_title: Mapped[str] = mapped_column(String(200))
-    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     state: Mapped[CertificateState] = mapped_column(STATE_TYPE, default=CertificateState.ISSUED)
     suspended_at: Mapped[datetime | None]

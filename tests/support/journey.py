@@ -7,6 +7,7 @@ from datetime import date, time, timedelta
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 from werkzeug.test import TestResponse
 
 from app.content.model import Module
@@ -139,8 +140,10 @@ def everything(app: Flask, lms: LocalLms) -> FlaskClient:
 
 
 def certificate_of(app: Flask) -> Certificate:
-    """The one certificate there is, read in its own app context."""
+    """The one certificate there is, read whole (its deferred PDF and evidence too) in its own app
+    context."""
     with app.app_context():
-        certificate = db.session.scalars(select(Certificate)).one()
+        whole = select(Certificate).options(undefer(Certificate.pdf), undefer(Certificate.evidence))
+        certificate = db.session.scalars(whole).one()
         db.session.expunge(certificate)
         return certificate
