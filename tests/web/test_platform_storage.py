@@ -42,9 +42,13 @@ def course(lms: LocalLms, live_server: str) -> FramingLms:
     return FramingLms.serve(lms, live_server, [PRACTITIONER])
 
 
+STORAGE_SUBJECTS = {"lti.put_data", "lti.get_data"}
+
+
 def _storage_messages(page, target: str) -> list[dict]:
+    """The storage requests the LMS window received (the parent also hears lti.frameResize)."""
     window = page.frame(name=STORAGE_FRAME) if target == STORAGE_FRAME else page.main_frame
-    return window.evaluate("received")
+    return [m for m in window.evaluate("received") if m["data"].get("subject") in STORAGE_SUBJECTS]
 
 
 @pytest.mark.browser
