@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, String, Text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
@@ -103,3 +103,11 @@ class TimestampMixin:
 def insert_for(dialect_name: str) -> Any:
     """The INSERT construct with ON CONFLICT support for the database in use."""
     return pg_insert if dialect_name == "postgresql" else sqlite_insert
+
+
+class LaunchProblemMixin:
+    """The last launch that failed, kept so an administrator can see why without server logs."""
+
+    last_problem_reason: Mapped[str | None] = mapped_column(String(40))
+    last_problem_detail: Mapped[str | None] = mapped_column(Text)
+    last_problem_at: Mapped[datetime | None]

@@ -8,18 +8,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, TimestampMixin
+from app.models.base import Base, LaunchProblemMixin, TimestampMixin
 
 if TYPE_CHECKING:
     from app.models.tenancy import Organisation
-
-
-class LaunchProblemMixin:
-    """The last launch that failed, kept so an administrator can see why without server logs."""
-
-    last_problem_reason: Mapped[str | None] = mapped_column(String(40))
-    last_problem_detail: Mapped[str | None] = mapped_column(Text)
-    last_problem_at: Mapped[datetime | None]
 
 
 class Platform(LaunchProblemMixin, TimestampMixin, Base):

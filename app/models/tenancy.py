@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, OrganisationOwned, Owner, TimestampMixin
-from app.models.lti import LaunchProblemMixin
+from app.models.base import Base, LaunchProblemMixin, OrganisationOwned, Owner, TimestampMixin
 
 if TYPE_CHECKING:
     from app.models.lti import Platform

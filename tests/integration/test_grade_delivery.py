@@ -19,6 +19,7 @@ import pytest
 from flask import Flask
 from jwcrypto.jwk import JWK
 from pytest_httpserver import HTTPServer
+from sqlalchemy import func, select
 from werkzeug import Request, Response
 
 from app.domain.quizzes import GradingMethod
@@ -175,7 +176,7 @@ def _submit(app: Flask, client, token: str, right: bool = True) -> int:
 
 def _delivery(app: Flask, attempt_id: int) -> GradeDelivery:
     with app.app_context():
-        delivery = db.session.query(GradeDelivery).filter_by(attempt_id=attempt_id).one()
+        delivery = db.session.scalars(select(GradeDelivery).filter_by(attempt_id=attempt_id)).one()
         db.session.expunge(delivery)
         return delivery
 
@@ -249,7 +250,12 @@ def test_without_grade_services_the_attempt_has_no_delivery(app, lms, gradebook)
     token = csrf_token(client.get("/practitioner"))
     attempt_id = _submit(app, client, token)
     with app.app_context():
-        assert db.session.query(GradeDelivery).filter_by(attempt_id=attempt_id).count() == 0
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(GradeDelivery).filter_by(attempt_id=attempt_id)
+            )
+            == 0
+        )
     assert gradebook.scores == []
 
 

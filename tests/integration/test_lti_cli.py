@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.testing import FlaskCliRunner
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models.lti import Platform
@@ -28,7 +29,9 @@ def _add(runner: FlaskCliRunner, *extra: str):
 
 def _counts(app: Flask) -> tuple[int, int]:
     with app.app_context():
-        return db.session.query(Platform).count(), db.session.query(Organisation).count()
+        return db.session.scalar(select(func.count()).select_from(Platform)), db.session.scalar(
+            select(func.count()).select_from(Organisation)
+        )
 
 
 def test_add_list_and_add_a_deployment(app: Flask, runner: FlaskCliRunner):
@@ -161,4 +164,4 @@ def test_an_auth_audience_is_kept_for_token_requests(app: Flask, runner: FlaskCl
     result = _add(runner, "--deployment-id", "1", *URLS, "--auth-audience", audience)
     assert result.exit_code == 0, result.output
     with app.app_context():
-        assert db.session.query(Platform).one().auth_audience == audience
+        assert db.session.scalars(select(Platform)).one().auth_audience == audience

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from aiosmtpd.controller import Controller
 from flask import Flask
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models.base import utc_now
@@ -62,7 +63,7 @@ def test_reminders_go_once_to_the_practitioner_and_directors(app, lms, settings)
         with app.app_context():
             assert send_renewal_reminders(mail, utc_now().date()) == 1
             assert send_renewal_reminders(mail, utc_now().date()) == 0, "a reminder is sent once"
-            offsets = sorted(r.days_before for r in db.session.query(RenewalReminder))
+            offsets = sorted(r.days_before for r in db.session.scalars(select(RenewalReminder)))
             assert offsets == [30, 60], "the 60-day reminder missed is not sent late"
     finally:
         server.stop()
@@ -81,5 +82,8 @@ def test_without_smtp_reminders_still_show_in_the_app(app, lms, settings):
     _expire_in(app, certificate.id, 5)
     with app.app_context():
         assert send_renewal_reminders(settings, utc_now().date()) == 1
-        assert db.session.query(RenewalReminder).filter_by(days_before=7).one().emailed_to is None
+        assert (
+            db.session.scalars(select(RenewalReminder).filter_by(days_before=7)).one().emailed_to
+            is None
+        )
     assert "reminder 7 days before" in practitioner.get("/certification/").get_data(as_text=True)

@@ -46,7 +46,7 @@ def complete_training_and_quizzes(app: Flask, subject: str) -> None:
 
     catalog, banks = content_of(app).catalog, content_of(app).quizzes
     with app.app_context():
-        person = db.session.query(Person).filter_by(subject=subject).one()
+        person = db.session.scalars(select(Person).filter_by(subject=subject)).one()
         cohort = person.enrolments[0].cohort
         for module in catalog.ordered_modules:
             complete_module(person.id, cohort.organisation_id, module)
@@ -84,8 +84,8 @@ def weekly_group(
 def attend_consultation(app: Flask, subject: str, trainer_subject: str, sessions: int = 12) -> None:
     """A group whose every session has already happened, each attended."""
     with app.app_context():
-        person = db.session.query(Person).filter_by(subject=subject).one()
-        trainer = db.session.query(Person).filter_by(subject=trainer_subject).one()
+        person = db.session.scalars(select(Person).filter_by(subject=subject)).one()
+        trainer = db.session.scalars(select(Person).filter_by(subject=trainer_subject)).one()
         cohort: Cohort = person.enrolments[0].cohort
         group = weekly_group(cohort, sessions + 1, sessions)
         consultation_service.set_members(group, [person])

@@ -222,16 +222,14 @@ def _fixture_ids(app: Flask, organisation: str = "Riverside Mental Health") -> d
     module = catalog.ordered_modules[0]
     reflection = next(a for a in module.activities if a.type.value == "reflection")
     with app.app_context():
-        org = db.session.query(Organisation).filter_by(name=organisation).one()
-        cohort = db.session.query(Cohort).filter_by(organisation_id=org.id).one()
+        org = db.session.scalars(select(Organisation).filter_by(name=organisation)).one()
+        cohort = db.session.scalars(select(Cohort).filter_by(organisation_id=org.id)).one()
         program = Program(organisation_id=cohort.organisation_id, name="Harbour House")
         db.session.add(program)
         db.session.commit()
-        person = (
-            db.session.query(Person)
-            .filter_by(subject=PRACTITIONER_2.sub, platform_id=org.platform_id)
-            .one()
-        )
+        person = db.session.scalars(
+            select(Person).filter_by(subject=PRACTITIONER_2.sub, platform_id=org.platform_id)
+        ).one()
         bank = next(iter(content_of(app).quizzes.values()))
         # Tom's attempt and apology: other practitioners get 404 for them
         attempt = start_or_resume(bank, person.id, cohort.organisation_id, cohort.id)
@@ -352,13 +350,13 @@ def test_a_director_cannot_touch_another_organisations_programs_or_cohorts(
         data={"name": "Outreach", "csrf_token": csrf_token(hillcrest.get("/director"))},
     )
     with app.app_context():
-        riverside_program = db.session.query(Program).filter_by(name="Harbour House").one()
-        hillcrest_program = db.session.query(Program).filter_by(name="Outreach").one()
-        riverside_cohort = (
-            db.session.query(Cohort)
-            .filter_by(organisation_id=riverside_program.organisation_id)
-            .one()
-        )
+        riverside_program = db.session.scalars(
+            select(Program).filter_by(name="Harbour House")
+        ).one()
+        hillcrest_program = db.session.scalars(select(Program).filter_by(name="Outreach")).one()
+        riverside_cohort = db.session.scalars(
+            select(Cohort).filter_by(organisation_id=riverside_program.organisation_id)
+        ).one()
         ids = (riverside_program.id, hillcrest_program.id, riverside_cohort.id)
     token = csrf_token(hillcrest.get("/director"))
     rename = hillcrest.post(
@@ -502,9 +500,9 @@ def riverside_east(app: Flask, lms: LocalLms) -> LocalLms:
 def _east_consultation(app: Flask) -> int:
     """In Riverside East: Maya attended twelve sessions, and has a session still to come."""
     with app.app_context():
-        maya = db.session.query(Person).filter_by(subject=PRACTITIONER.sub).one()
-        trainer = db.session.query(Person).filter_by(subject=TRAINER.sub).one()
-        cohort = db.session.query(Cohort).filter_by(context_id=EAST_COURSE.id).one()
+        maya = db.session.scalars(select(Person).filter_by(subject=PRACTITIONER.sub)).one()
+        trainer = db.session.scalars(select(Person).filter_by(subject=TRAINER.sub)).one()
+        cohort = db.session.scalars(select(Cohort).filter_by(context_id=EAST_COURSE.id)).one()
         group = weekly_group(cohort, 13, 16, name="East Thursday group", location="East Room")
         set_members(group, [maya])
         past = [s for s in group.sessions if s.starts_at < utc_now()]

@@ -16,7 +16,7 @@ import zxingcpp
 from flask import Flask
 from jwcrypto.jwk import JWK
 from pypdf import PdfReader
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from app.extensions import db
 from app.models.certification import AuditEntry, Certificate, CertificationPolicy
@@ -46,7 +46,7 @@ def test_a_missing_rubric_rating_is_refused(app, lms):
     lms.launch(app.test_client(), PRACTITIONER)
     lms.launch(trainer, TRAINER)
     with app.app_context():
-        person_id = db.session.query(Person).filter_by(subject=PRACTITIONER.sub).one().id
+        person_id = db.session.scalars(select(Person).filter_by(subject=PRACTITIONER.sub)).one().id
     page = trainer.get(f"/certification/signoff/{person_id}")
     response = trainer.post(
         f"/certification/signoff/{person_id}",
@@ -180,7 +180,7 @@ def test_lookups_are_rate_limited(app):
 def test_director_approval_mode_waits_for_the_director(app, lms):
     _everything(app, lms)
     with app.app_context():
-        cohort = db.session.query(Cohort).one()
+        cohort = db.session.scalars(select(Cohort)).one()
         db.session.add(
             CertificationPolicy(
                 organisation_id=cohort.organisation_id,
@@ -225,8 +225,8 @@ def _count_dashboard_queries(app: Flask, director) -> int:
 
 def _add_practitioners(app: Flask, how_many: int, start: int) -> None:
     with app.app_context():
-        cohort = db.session.query(Cohort).one()
-        platform_id = db.session.query(Person).first().platform_id
+        cohort = db.session.scalars(select(Cohort)).one()
+        platform_id = db.session.scalars(select(Person)).first().platform_id
         people = [
             Person(
                 platform_id=platform_id,
@@ -301,14 +301,18 @@ def test_the_director_sets_requirements_and_bad_values_are_explained(app, lms):
     assert "From 0 to 100%." in bad.get_data(as_text=True)
     assert director.post("/certification/policy", data=form).status_code == 302
     with app.app_context():
-        policy = db.session.query(CertificationPolicy).one()
+        policy = db.session.scalars(select(CertificationPolicy)).one()
         assert (policy.consultation_sessions, policy.require_signoff, policy.validity_months) == (
             10,
             False,
             36,
         )
         assert (
-            db.session.query(AuditEntry).filter_by(action="certification policy changed").count()
+            db.session.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .filter_by(action="certification policy changed")
+            )
             == 1
         )
 

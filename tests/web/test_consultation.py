@@ -11,6 +11,7 @@ import icalendar
 import ics
 from flask import Flask
 from pytest_httpserver import HTTPServer
+from sqlalchemy import func, select
 from werkzeug import Request, Response
 
 from app.domain.toolkit import Toolkit
@@ -59,7 +60,7 @@ def _group_form(token: str, **changes: object) -> dict[str, object]:
 
 def _people(app: Flask) -> dict[str, int]:
     with app.app_context():
-        return {p.name: p.id for p in db.session.query(Person)}
+        return {p.name: p.id for p in db.session.scalars(select(Person))}
 
 
 def _create(app: Flask, client, token: str) -> int:
@@ -115,7 +116,7 @@ def test_bad_schedules_get_form_errors_and_create_nothing(app, lms):
         assert response.status_code == 400
         assert words in response.get_data(as_text=True)
     with app.app_context():
-        assert db.session.query(ConsultationGroup).count() == 0
+        assert db.session.scalar(select(func.count()).select_from(ConsultationGroup)) == 0
 
 
 def test_attendance_defaults_to_present_keeps_an_audit_trail_and_feeds_rates(app, lms):
@@ -144,13 +145,15 @@ def test_attendance_defaults_to_present_keeps_an_audit_trail_and_feeds_rates(app
     )
     assert "1 earlier mark(s) changed" in changed.get_data(as_text=True)
     with app.app_context():
-        [change] = db.session.query(AttendanceChange).all()
+        [change] = db.session.scalars(select(AttendanceChange)).all()
         assert (change.old_mark.value, change.new_mark.value, change.old_note) == (
             "present",
             "late",
             "Brought a practice question",
         )
-        [entry] = db.session.query(AuditEntry).filter_by(action="attendance changed").all()
+        [entry] = db.session.scalars(
+            select(AuditEntry).filter_by(action="attendance changed")
+        ).all()
         assert entry.reason == "present → late"
         assert entry.subject.startswith("Maya Chen, Tuesday consultation")
     page = client.get(f"/consultation/groups/{group_id}").get_data(as_text=True)
@@ -235,7 +238,12 @@ def test_editing_the_series_keeps_past_sessions_and_their_attendance(app, lms):
     future = [start.astimezone(london) for _, start in after[2:]]
     assert all((s.weekday(), s.hour, s.minute) == (3, 14, 30) for s in future)
     with app.app_context():
-        assert db.session.query(AttendanceMark).filter_by(session_id=held[0][0]).count() == 2
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(AttendanceMark).filter_by(session_id=held[0][0])
+            )
+            == 2
+        )
 
 
 def test_cancel_move_makeup_and_an_apology(app, lms):
@@ -277,7 +285,7 @@ def test_cancel_move_makeup_and_an_apology(app, lms):
     with app.app_context():
         from app.models.consultation import Apology
 
-        apology = db.session.query(Apology).one()
+        apology = db.session.scalars(select(Apology)).one()
         moved = db.session.get_one(ConsultationSession, sessions[2][0])
         assert moved.moved_from == sessions[2][1]
     client.post(
@@ -285,7 +293,9 @@ def test_cancel_move_makeup_and_an_apology(app, lms):
     )
     with app.app_context():
         assert (
-            db.session.query(AttendanceMark).filter_by(session_id=sessions[3][0]).one().mark.value
+            db.session.scalars(select(AttendanceMark).filter_by(session_id=sessions[3][0]))
+            .one()
+            .mark.value
             == "excused"
         )
     again = client.post(
@@ -423,7 +433,7 @@ def test_roster_sync_pages_through_the_membership_container(app, lms, httpserver
         as_text=True
     )  # Tom is no longer on the LMS roster
     with app.app_context():
-        enrolments = {e.person.name: e for e in db.session.query(Enrolment)}
+        enrolments = {e.person.name: e for e in db.session.scalars(select(Enrolment))}
         assert enrolments["Ama Mensah"].active
         assert not enrolments["Lee Wong"].active
         assert not enrolments["Tom Baker"].active, "people who left are marked, not deleted"

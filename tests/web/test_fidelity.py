@@ -8,6 +8,7 @@ import re
 
 from flask import Flask
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models.fidelity import FidelityReview
@@ -22,7 +23,7 @@ def _director(app: Flask, lms: LocalLms):
     token = csrf_token(client.get("/director"))
     client.post("/director/programs", data={"name": "Harbour House", "csrf_token": token})
     with app.app_context():
-        program_id = db.session.query(Program).one().id
+        program_id = db.session.scalars(select(Program)).one().id
     return client, token, program_id
 
 
@@ -74,7 +75,7 @@ def test_draft_submit_read_only_correct_pdf_and_csv(app, lms):
     corrected_url = correction.location
     client.post(corrected_url, data={**_form(app, token, 4), "action": "submit"})
     with app.app_context():
-        versions = {r.version: r for r in db.session.query(FidelityReview)}
+        versions = {r.version: r for r in db.session.scalars(select(FidelityReview))}
         assert versions[1].corrected_by_id == versions[2].id
         assert (
             float(versions[2].mean),

@@ -13,6 +13,7 @@ import jwt
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from app.demo_lms.platform import new_private_key_pem
 from app.extensions import db
@@ -56,15 +57,15 @@ def test_each_role_lands_on_its_own_home(client: FlaskClient, lms: LocalLms, use
 def test_launch_records_person_cohort_and_enrolment(app: Flask, client: FlaskClient, lms: LocalLms):
     lms.launch(client, PRACTITIONER)
     with app.app_context():
-        person = db.session.query(Person).one()
+        person = db.session.scalars(select(Person)).one()
         assert (person.name, person.email) == ("Maya Chen", "maya.chen@example.org")
-        cohort = db.session.query(Cohort).one()
+        cohort = db.session.scalars(select(Cohort)).one()
         assert (cohort.context_id, cohort.title, cohort.label) == (
             COURSE.id,
             COURSE.title,
             COURSE.label,
         )
-        enrolment = db.session.query(Enrolment).one()
+        enrolment = db.session.scalars(select(Enrolment)).one()
         assert enrolment.role.value == "practitioner"
         assert enrolment.last_launch_at is not None
 
@@ -76,7 +77,7 @@ def test_name_and_email_follow_the_lms(app: Flask, client: FlaskClient, lms: Loc
     )
     lms.launch(client, renamed)
     with app.app_context():
-        person = db.session.query(Person).one()
+        person = db.session.scalars(select(Person)).one()
         assert (person.name, person.email) == ("Maya Chen-Okoro", "maya@new.example.org")
 
 
@@ -110,7 +111,7 @@ def test_director_without_a_course_reaches_the_organisation(
 ):
     assert lms.launch(client, DIRECTOR, course=None).location == "/director"
     with app.app_context():
-        assert db.session.query(Director).count() == 1
+        assert db.session.scalar(select(func.count()).select_from(Director)) == 1
 
 
 def test_practitioner_without_a_course_is_told_to_open_from_one(client: FlaskClient, lms: LocalLms):

@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from pytest_httpserver import HTTPServer
+from sqlalchemy import func, select
 
 from app.demo_lms.platform import LIS
 from app.extensions import db
@@ -96,7 +97,7 @@ def test_dynamic_registration_round_trip_then_launch(
     assert sent[TOOL_CONFIGURATION]["domain"] == "localhost"
 
     with app.app_context():
-        platform = db.session.query(Platform).one()
+        platform = db.session.scalars(select(Platform)).one()
         assert (platform.issuer, platform.client_id) == (moodle.issuer, "dyn-client-1")
         assert (platform.registered_via, platform.product) == ("dynamic", "moodle")
         assert platform.key_set_url == moodle.server.url_for(moodle.lms.jwks_path)
@@ -131,7 +132,9 @@ def test_a_registration_that_needs_approval_waits_for_a_director(
 
     assert moodle.lms.launch(client, PRACTITIONER).location == "/practitioner"
     with app.app_context():
-        entry = db.session.query(AuditEntry).filter_by(action="lms-connection-approved").one()
+        entry = db.session.scalars(
+            select(AuditEntry).filter_by(action="lms-connection-approved")
+        ).one()
         assert entry.subject == "moodle-deployment-3"
 
 
@@ -177,10 +180,10 @@ def test_a_canvas_style_deployment_is_adopted_at_its_first_launch(
     page = _register(client, moodle, _invitation(app), "Harbour Trust").get_data(as_text=True)
     assert "recognises it at the first launch" in page
     with app.app_context():
-        assert db.session.query(Organisation).count() == 0
+        assert db.session.scalar(select(func.count()).select_from(Organisation)) == 0
     assert moodle.lms.launch(client, PRACTITIONER).location == "/practitioner"
     with app.app_context():
-        organisation = db.session.query(Organisation).one()
+        organisation = db.session.scalars(select(Organisation)).one()
         assert (organisation.deployment_id, organisation.name) == (
             "moodle-deployment-3",
             "Harbour Trust",
@@ -262,8 +265,8 @@ def test_an_lms_refusing_the_registration_leaves_the_link_usable(
     assert failed.status_code == 502
     assert "The link has not been used up" in failed.get_data(as_text=True)
     with app.app_context():
-        assert db.session.query(Platform).count() == 0
-        assert db.session.query(RegistrationInvitation).one().used_at is None
+        assert db.session.scalar(select(func.count()).select_from(Platform)) == 0
+        assert db.session.scalars(select(RegistrationInvitation)).one().used_at is None
     moodle.registration_status = 201
     assert _register(client, moodle, url).status_code == 200
 
@@ -350,4 +353,4 @@ def test_an_empty_organisation_name_is_asked_for_again(
     assert 'aria-invalid="true"' in page.get_data(as_text=True)
     assert moodle.registrations == []
     with app.app_context():
-        assert db.session.query(RegistrationInvitation).one().used_at is None
+        assert db.session.scalars(select(RegistrationInvitation)).one().used_at is None

@@ -17,6 +17,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from pytest_httpserver import HTTPServer
+from sqlalchemy import func, select
 
 from app.domain.roles import Role
 from app.extensions import db
@@ -60,9 +61,9 @@ def _cookie_size(client: FlaskClient) -> int:
 
 def _enrolment(app: Flask, user) -> Enrolment:
     with app.app_context():
-        enrolment = (
-            db.session.query(Enrolment).join(Person).filter(Person.subject == user.sub).one()
-        )
+        enrolment = db.session.scalars(
+            select(Enrolment).join(Person).where(Person.subject == user.sub)
+        ).one()
         db.session.expunge(enrolment)
         return enrolment
 
@@ -144,7 +145,7 @@ def test_a_roster_listing_a_director_as_instructor_does_not_demote_them(
     assert _enrolment(app, MANAGER).role is Role.DIRECTOR
     assert director.get("/director").status_code == 200, "the open session keeps its standing"
     with app.app_context():
-        assert db.session.query(Director).count() == 1
+        assert db.session.scalar(select(func.count()).select_from(Director)) == 1
 
 
 def test_the_next_launch_still_sets_the_role_from_the_launch(
@@ -159,7 +160,7 @@ def test_the_next_launch_still_sets_the_role_from_the_launch(
     _launch(app, lms, roster, no_longer_manager)
     assert _enrolment(app, MANAGER).role is Role.TRAINER
     with app.app_context():
-        assert db.session.query(Director).count() == 0
+        assert db.session.scalar(select(func.count()).select_from(Director)) == 0
 
 
 def test_a_roster_still_marks_as_left_a_course_member_who_is_no_longer_listed(
@@ -278,7 +279,7 @@ def test_moodles_update_keeps_the_organisation_and_its_approval_as_they_were(
         assert "The connection is still waiting for approval" in confirmation
         assert "the connection must be approved" in done
     with app.app_context():
-        platform = db.session.query(Platform).one()
+        platform = db.session.scalars(select(Platform)).one()
         assert platform.auth_login_url == registering.issuer + "/auth2"
         [organisation] = platform.organisations
         assert (organisation.name, organisation.awaiting_approval) == (
@@ -307,7 +308,7 @@ def test_a_new_registration_meeting_an_existing_connection_says_what_to_do(
     assert "ask your IMR Academy operator for an update link" in page
     assert "Register as a new external tool" in page
     with app.app_context():
-        assert [o.name for o in db.session.query(Organisation)] == ["Riverside Recovery"]
+        assert [o.name for o in db.session.scalars(select(Organisation))] == ["Riverside Recovery"]
 
 
 # --- The tool's own address pasted into Moodle's "Tool URL" registration box -------------
@@ -335,7 +336,7 @@ def test_moodle_opening_the_base_or_launch_url_to_register_gets_told_what_to_pas
     assert "Add LTI Advantage" in page
     assert "eyJ0eXAi" not in page, "the registration token is not echoed"
     with app.app_context():
-        assert db.session.query(Platform).count() == 0
+        assert db.session.scalar(select(func.count()).select_from(Platform)) == 0
 
 
 def test_without_a_registration_parameter_those_urls_behave_as_before(client: FlaskClient):

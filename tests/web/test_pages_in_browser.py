@@ -10,6 +10,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from tests.support.browser import ARTIFACTS, PHONE, launch_in_frame, page_problems
 
@@ -136,7 +137,7 @@ def _seed_a_living_cohort(app) -> None:
     complete_training_and_quizzes(app, "demo-priya-nair")
     attend_consultation(app, "demo-priya-nair", "demo-sam-okafor")
     with app.app_context():
-        priya = db.session.query(Person).filter_by(subject="demo-priya-nair").one()
+        priya = db.session.scalars(select(Person).filter_by(subject="demo-priya-nair")).one()
         cohort = priya.enrolments[0].cohort
         db.session.merge(
             CertificationPolicy(organisation_id=cohort.organisation_id, require_signoff=False)

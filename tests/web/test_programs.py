@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models.tenancy import Cohort, Program
@@ -26,8 +27,8 @@ def test_director_adds_renames_and_assigns(app: Flask, lms: LocalLms):
     )
     assert "Added the Harbour House program." in added.get_data(as_text=True)
     with app.app_context():
-        program_id = db.session.query(Program).one().id
-        cohort_id = db.session.query(Cohort).one().id
+        program_id = db.session.scalars(select(Program)).one().id
+        cohort_id = db.session.scalars(select(Cohort)).one().id
     client.post(
         f"/director/programs/{program_id}/rename",
         data={"name": "Supported housing", "csrf_token": token},
@@ -57,7 +58,7 @@ def test_duplicate_and_empty_program_names_get_a_form_error(app: Flask, lms: Loc
     assert empty.status_code == 400
     assert "Enter the program&#39;s name." in empty.get_data(as_text=True)
     with app.app_context():
-        assert db.session.query(Program).count() == 1
+        assert db.session.scalar(select(func.count()).select_from(Program)) == 1
 
 
 def test_program_names_are_escaped(app: Flask, lms: LocalLms):
@@ -73,7 +74,7 @@ def test_program_names_are_escaped(app: Flask, lms: LocalLms):
 def test_assigning_to_a_program_that_does_not_exist_changes_nothing(app: Flask, lms: LocalLms):
     client, token = _director(app, lms)
     with app.app_context():
-        cohort_id = db.session.query(Cohort).one().id
+        cohort_id = db.session.scalars(select(Cohort)).one().id
     response = client.post(
         f"/director/cohorts/{cohort_id}/program",
         data={"program": "999", "csrf_token": token},

@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
+from sqlalchemy import func, select
 
 from app.content.quizzes import load_quizzes
 from app.demo_lms.platform import LmsCourse, LmsUser
@@ -50,7 +51,7 @@ def move_deadline(app: Flask, attempt_id: int, minutes: int) -> None:
 
 def count_attempts(app: Flask) -> int:
     with app.app_context():
-        return db.session.query(QuizAttempt).count()
+        return db.session.scalar(select(func.count()).select_from(QuizAttempt))
 
 
 def test_the_answer_key_never_reaches_the_browser(app, lms, sample):
@@ -158,7 +159,9 @@ def test_attempt_limits_and_a_trainers_extra_attempt(app, lms, sample):
     third = start(app, client, token)
     assert third.number == 3
     with app.app_context():
-        [entry] = db.session.query(AuditEntry).filter_by(action="extra quiz attempt granted").all()
+        [entry] = db.session.scalars(
+            select(AuditEntry).filter_by(action="extra quiz attempt granted")
+        ).all()
         assert (entry.subject, entry.reason) == ("Maya Chen: sample", "Was unwell during attempt 2")
 
 

@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from app.domain.toolkit import Toolkit
 from app.extensions import db
@@ -92,7 +93,9 @@ def test_large_print_is_bigger_and_the_same_version_gives_the_same_file(
     assert len(PdfReader(io.BytesIO(large)).pages) > len(PdfReader(io.BytesIO(normal)).pages)
     assert client.get("/toolkit/relapse-prevention-plan.pdf").data == normal
     with app.app_context():
-        rows = db.session.query(ToolkitPdf).filter_by(item_id="relapse-prevention-plan").all()
+        rows = db.session.scalars(
+            select(ToolkitPdf).filter_by(item_id="relapse-prevention-plan")
+        ).all()
         assert sorted(row.large_print for row in rows) == [False, True]  # built once each
 
 
@@ -109,7 +112,7 @@ def test_a_new_content_version_replaces_the_cached_pdf(
     assert second != first
     assert "My coping plan (edited)" in _pdf_text(second)
     with app.app_context():
-        [row] = db.session.query(ToolkitPdf).filter_by(item_id="coping-plan").all()
+        [row] = db.session.scalars(select(ToolkitPdf).filter_by(item_id="coping-plan")).all()
         assert row.content_version == "edited"
 
 
@@ -257,7 +260,7 @@ def test_the_handouts_group_version_is_shown_and_printed_apart(
     assert "Read it together a section at a time" not in _pdf_text(normal_pdf)  # the reader's copy
     assert client.get("/toolkit/medication-handout.pdf").data == normal_pdf
     with app.app_context():
-        keys = {row.item_id for row in db.session.query(ToolkitPdf).all()}
+        keys = {row.item_id for row in db.session.scalars(select(ToolkitPdf)).all()}
     assert keys == {"medication-handout", "medication-handout@group"}
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from app.content.loader import load_catalog
 from app.content.model import TOPIC_AREAS, ActivityType, Catalog
@@ -99,7 +100,7 @@ def test_an_empty_reflection_is_refused_and_nothing_is_saved(app, lms, catalog):
     assert response.status_code == 400
     assert "Write your reflection before saving it." in response.get_data(as_text=True)
     with app.app_context():
-        assert db.session.query(ActivityResponse).count() == 0
+        assert db.session.scalar(select(func.count()).select_from(ActivityResponse)) == 0
 
 
 def test_reflections_are_saved_and_editable(app, lms, catalog):
@@ -115,7 +116,7 @@ def test_reflections_are_saved_and_editable(app, lms, catalog):
     assert "Second, better thoughts." in page
     assert "Update reflection" in page
     with app.app_context():
-        assert db.session.query(ActivityResponse).one().text == "Second, better thoughts."
+        assert db.session.scalars(select(ActivityResponse)).one().text == "Second, better thoughts."
 
 
 def test_days_unlock_in_order_unless_the_trainer_opens_them(app, lms, catalog):
@@ -137,7 +138,7 @@ def test_days_unlock_in_order_unless_the_trainer_opens_them(app, lms, catalog):
 def test_completing_every_module_completes_days_and_training(app, lms, catalog):
     lms.launch(app.test_client(), PRACTITIONER)
     with app.app_context():
-        person = db.session.query(Person).one()
+        person = db.session.scalars(select(Person)).one()
         cohort = person.enrolments[0].cohort
         for module in catalog.ordered_modules:
             complete_module(person.id, cohort.organisation_id, module)
@@ -146,14 +147,16 @@ def test_completing_every_module_completes_days_and_training(app, lms, catalog):
         assert all(day.complete for day in progress.days)
         assert progress.complete
         assert progress.percent == 100
-        assert db.session.query(ModuleCompletion).count() == len(catalog.modules)
+        assert db.session.scalar(select(func.count()).select_from(ModuleCompletion)) == len(
+            catalog.modules
+        )
 
 
 def test_a_content_edit_keeps_earlier_completions(app, lms, catalog, tmp_path: Path):
     lms.launch(app.test_client(), PRACTITIONER)
     first = catalog.ordered_modules[0]
     with app.app_context():
-        person = db.session.query(Person).one()
+        person = db.session.scalars(select(Person)).one()
         cohort = person.enrolments[0].cohort
         for activity in first.activities:
             save_response(
@@ -184,7 +187,7 @@ def test_a_content_edit_keeps_earlier_completions(app, lms, catalog, tmp_path: P
         assert "new-required-reflection" in revised.module(first.id).required_activity_ids
         progress = progress_of(revised, person.id, cohort)
         assert progress.status_of(first.id).value == "complete"
-        completion = db.session.query(ModuleCompletion).one()
+        completion = db.session.scalars(select(ModuleCompletion)).one()
         assert completion.content_version == first.version
 
 
@@ -215,7 +218,7 @@ def test_trainer_grid_csv_and_consented_reflections(app, lms, catalog):
     assert maya[rows[0].index(f"{first.id} (day 1)")] == "Complete"
     assert maya[rows[0].index("Day 1 modules complete")] == "1/6"
     with app.app_context():
-        ids = {p.name: p.id for p in db.session.query(Person)}
+        ids = {p.name: p.id for p in db.session.scalars(select(Person))}
     shared_page = trainer.get(f"/training/cohort/practitioners/{ids['Maya Chen']}").get_data(
         as_text=True
     )
@@ -233,7 +236,7 @@ def test_a_trainer_cannot_open_a_practitioner_of_another_cohort(app, lms):
     trainer = app.test_client()
     lms.launch(trainer, TRAINER)
     with app.app_context():
-        maya = db.session.query(Person).filter_by(name="Maya Chen").one()
+        maya = db.session.scalars(select(Person).filter_by(name="Maya Chen")).one()
     assert trainer.get(f"/training/cohort/practitioners/{maya.id}").status_code == 404
     assert "Maya Chen" not in trainer.get("/training/cohort").get_data(as_text=True)
 

@@ -17,6 +17,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from pytest_httpserver import HTTPServer
+from sqlalchemy import func, select, update
 from werkzeug import Request, Response
 
 from app.demo_lms.platform import LmsUser, new_private_key_pem
@@ -63,7 +64,7 @@ def _register(client: FlaskClient, registering: RegisteringLms, url: str):
 
 def _platform_row(app: Flask, issuer: str) -> tuple[str, str, str]:
     with app.app_context():
-        row = db.session.query(Platform).filter_by(issuer=issuer).one()
+        row = db.session.scalars(select(Platform).filter_by(issuer=issuer)).one()
         return row.key_set_url, row.auth_login_url, row.registered_via
 
 
@@ -97,14 +98,14 @@ def test_a_canvas_cloud_issuer_is_accepted_only_from_instructures_own_hosts(
     assert refused.status_code == 400
     assert "is on another host" in refused.get_data(as_text=True)
     with app.app_context():
-        assert db.session.query(Platform).count() == 0
+        assert db.session.scalar(select(func.count()).select_from(Platform)) == 0
 
 
 def test_an_update_link_updates_only_its_own_connection_and_is_audited(
     app: Flask, client: FlaskClient, lms: LocalLms, runner: FlaskCliRunner, httpserver: HTTPServer
 ):
     with app.app_context():
-        platform = db.session.query(Platform).one()
+        platform = db.session.scalars(select(Platform)).one()
     moved = RegisteringLms(lms)
     moved.configuration_overrides = {"authorization_endpoint": lms.platform.issuer + "/auth2"}
     moved.serve()
@@ -123,10 +124,17 @@ def test_an_update_link_updates_only_its_own_connection_and_is_audited(
     url = "/" + made.output.splitlines()[0].split("/", 3)[3]
     assert _register(client, moved, url).status_code == 200
     with app.app_context():
-        updated = db.session.query(Platform).one()
+        updated = db.session.scalars(select(Platform)).one()
         assert updated.auth_login_url == lms.platform.issuer + "/auth2"
         assert [o.name for o in updated.organisations] == ["Riverside Mental Health"]
-        assert db.session.query(AuditEntry).filter_by(action="lms-connection-updated").count() == 1
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .filter_by(action="lms-connection-updated")
+            )
+            == 1
+        )
 
 
 def test_only_the_operators_cli_changes_a_registration_and_it_is_audited(
@@ -150,7 +158,9 @@ def test_only_the_operators_cli_changes_a_registration_and_it_is_audited(
     assert result.exit_code == 0, result.output
     assert _platform_row(app, lms.platform.issuer)[0] == new_keys
     with app.app_context():
-        entry = db.session.query(AuditEntry).filter_by(action="lms-connection-updated").one()
+        entry = db.session.scalars(
+            select(AuditEntry).filter_by(action="lms-connection-updated")
+        ).one()
         assert "ticket 99" in entry.reason
         assert "key set url" in entry.reason
 
@@ -181,7 +191,7 @@ def test_every_lti_call_pylti1p3_makes_is_bounded(app: Flask, lms: LocalLms):
 
     with app.test_request_context("/lti/launch", method="POST"):
         assert isinstance(message_launch()._requests_session, OutboundSession)
-        platform = db.session.query(Platform).one()
+        platform = db.session.scalars(select(Platform)).one()
         assert isinstance(service_connector(platform)._requests_session, OutboundSession)
 
 
@@ -256,7 +266,7 @@ def test_leaving_the_cohort_ends_the_session_on_its_next_request(
     lms.launch(client, PRACTITIONER)
     assert client.get("/practitioner").status_code == 200
     with app.app_context():
-        db.session.query(Enrolment).update({"active": False})  # what a roster sync does
+        db.session.execute(update(Enrolment).values(active=False))  # what a roster sync does
         db.session.commit()
     ended = client.get("/practitioner")
     assert ended.status_code == 401
@@ -305,11 +315,11 @@ def test_an_organisation_that_issued_nothing_has_no_issuer_profile_and_no_get_ma
     app: Flask, client: FlaskClient, lms: LocalLms
 ):
     with app.app_context():
-        organisation_id = db.session.query(Organisation).one().id
+        organisation_id = db.session.scalars(select(Organisation)).one().id
     for path in ("", "/jwks", "/revocations"):
         assert client.get(f"/verify/issuers/{organisation_id}{path}").status_code == 404
     with app.app_context():
-        assert db.session.query(IssuerKey).count() == 0
+        assert db.session.scalar(select(func.count()).select_from(IssuerKey)) == 0
 
 
 def test_an_unverified_launch_is_counted_not_described(
@@ -323,8 +333,8 @@ def test_an_unverified_launch_is_counted_not_described(
     )
     assert client.post("/lti/launch", data=forged).status_code == 401
     with app.app_context():
-        platform = db.session.query(Platform).one()
-        organisation = db.session.query(Organisation).one()
+        platform = db.session.scalars(select(Platform)).one()
+        organisation = db.session.scalars(select(Organisation)).one()
         assert platform.unverified_launches == 1
         assert (platform.last_problem_detail, organisation.last_problem_detail) == (None, None)
 
@@ -362,7 +372,7 @@ def test_launch_claims_with_nul_bytes_or_over_long_identifiers_are_refused_by_na
     )
     assert client.post("/lti/launch", data=long_name).status_code == 302
     with app.app_context():
-        assert len(db.session.query(Person).one().name) == 300
+        assert len(db.session.scalars(select(Person)).one().name) == 300
 
 
 def test_a_launch_without_names_keeps_the_names_already_known(
@@ -375,7 +385,7 @@ def test_a_launch_without_names_keeps_the_names_already_known(
     )
     assert client.post("/lti/launch", data=anonymous).status_code == 302
     with app.app_context():
-        person = db.session.query(Person).one()
+        person = db.session.scalars(select(Person)).one()
         assert (person.name, person.email) == (PRACTITIONER.name, PRACTITIONER.email)
 
 
