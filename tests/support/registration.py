@@ -108,6 +108,14 @@ class RegisteringLms:
         answer[TOOL_CONFIGURATION] = tool
         return _json(answer, self.registration_status)
 
+    def confirm_fields(self, organisation_name: str) -> dict[str, str]:
+        """What the registration page posts back when the administrator confirms it."""
+        return {
+            "organisation_name": organisation_name,
+            "openid_configuration": self.configuration_url,
+            "registration_token": self.registration_token,
+        }
+
     def start_url(self, registration_url: str) -> str:
         """Where the LMS sends the administrator's browser (section 3.3)."""
         return (

@@ -52,11 +52,7 @@ def _register(client: FlaskClient, lms: RegisteringLms, url: str, name: str = "R
     assert start.status_code == 200, start.get_data(as_text=True)
     return client.post(
         url,
-        data={
-            "organisation_name": name,
-            "openid_configuration": lms.configuration_url,
-            "registration_token": lms.registration_token,
-        },
+        data=lms.confirm_fields(name),
     )
 
 
@@ -342,11 +338,7 @@ def test_an_empty_organisation_name_is_asked_for_again(
     client.get(moodle.start_url(url))
     page = client.post(
         url,
-        data={
-            "organisation_name": "  ",
-            "openid_configuration": moodle.configuration_url,
-            "registration_token": moodle.registration_token,
-        },
+        data=moodle.confirm_fields("  "),
     )
     assert page.status_code == 200
     assert "Give your organisation&#39;s name." in page.get_data(as_text=True)

@@ -218,11 +218,7 @@ def _confirm(client: FlaskClient, moodle: RegisteringLms, url: str) -> tuple[str
     form = re.search(r'name="organisation_name"[^>]*value="([^"]*)"', confirmation.text)
     done = client.post(
         url,
-        data={
-            "organisation_name": form.group(1) if form else "Riverside Recovery",
-            "openid_configuration": moodle.configuration_url,
-            "registration_token": moodle.registration_token,
-        },
+        data=moodle.confirm_fields(form.group(1) if form else "Riverside Recovery"),
     )
     assert done.status_code == 200, done.get_data(as_text=True)
     return confirmation.get_data(as_text=True), done.get_data(as_text=True)
@@ -296,11 +292,7 @@ def test_a_new_registration_meeting_an_existing_connection_says_what_to_do(
     client.get(registering.start_url(url))
     refused = client.post(
         url,
-        data={
-            "organisation_name": "Hillcrest",
-            "openid_configuration": registering.configuration_url,
-            "registration_token": registering.registration_token,
-        },
+        data=registering.confirm_fields("Hillcrest"),
     )
     assert refused.status_code == 409
     page = refused.get_data(as_text=True)

@@ -54,11 +54,7 @@ def _register(client: FlaskClient, registering: RegisteringLms, url: str):
     client.get(registering.start_url(url))
     return client.post(
         url,
-        data={
-            "organisation_name": "Hillcrest",
-            "openid_configuration": registering.configuration_url,
-            "registration_token": registering.registration_token,
-        },
+        data=registering.confirm_fields("Hillcrest"),
     )
 
 
