@@ -42,9 +42,13 @@ def _refuse_nul_bytes() -> None:
                 )
 
 
-def frame_ancestors() -> str:
-    """This response's frame-ancestors: the session's LMS, or every registered LMS before a launch."""
-    if request.endpoint == "static":
+def frame_ancestors(response: Any) -> str:
+    """This response's frame-ancestors: the session's LMS, or every registered LMS before a launch.
+
+    A redirect is never shown in a frame (browsers check the page it leads to), so it needs no
+    list of LMSs; the login's redirect to the LMS then costs no look-up of every registration.
+    """
+    if request.endpoint == "static" or 300 <= response.status_code < 400:
         return "'self'"
     if request.endpoint in FRAMED_BY_ANY_LMS:
         return "*"
@@ -58,7 +62,7 @@ def _headers(response: Any) -> Any:
     for name, value in STATIC_HEADERS.items():
         response.headers.setdefault(name, value)
     response.headers.setdefault(
-        "Content-Security-Policy", f"{BASE_POLICY}; frame-ancestors {frame_ancestors()}"
+        "Content-Security-Policy", f"{BASE_POLICY}; frame-ancestors {frame_ancestors(response)}"
     )
     if current_identity() is not None:
         response.headers["Cache-Control"] = "private, no-store"

@@ -118,9 +118,11 @@ def _storage_launch_page() -> Response | None:
     it); the origin the LMS posted from is kept with the login's marker, on the server.
     """
     state = request.form.get("state", "")
+    if state_cookie_returned(state):
+        return None
     storage = platform_storage.storage_for(current_store(), state)
     nonce = unverified_nonce(request.form.get("id_token", ""))
-    if storage is None or nonce is None or state_cookie_returned(state):
+    if storage is None or nonce is None:
         return None
     posted_from = request.headers.get("Origin")
     platform_storage.remember(current_store(), state, replace(storage, posted_from=posted_from))

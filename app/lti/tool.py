@@ -74,18 +74,29 @@ IDENTIFIER_CLAIMS = {
 IDENTIFIER_LIMIT = 255
 
 
+class _Registration(Registration):
+    """A registration that reads the tool's signing key only when something signs with it.
+
+    Validating a launch never needs the tool's own key; deep linking and service calls do. A
+    launch and a login therefore cost no key lookup.
+    """
+
+    def get_tool_private_key(self) -> str:
+        return keys.signing_key().private_key_pem
+
+    def get_tool_public_key(self) -> str:
+        return keys.signing_key().public_key_pem
+
+
 def pylti_registration(platform: Platform) -> Registration:
     """A pylti1p3 registration for a platform, carrying the tool's current signing key."""
-    signing = keys.signing_key()
-    registration = Registration()
+    registration = _Registration()
     registration.set_issuer(platform.issuer).set_client_id(platform.client_id)
     registration.set_auth_login_url(platform.auth_login_url)
     registration.set_auth_token_url(platform.auth_token_url)
     registration.set_key_set_url(platform.key_set_url)
     if platform.auth_audience:
         registration.set_auth_audience(platform.auth_audience)
-    registration.set_tool_private_key(signing.private_key_pem)
-    registration.set_tool_public_key(signing.public_key_pem)
     return registration
 
 
@@ -274,15 +285,16 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         try:
             self._step("state", self.validate_state)
             self._step("malformed", self.validate_jwt_format)
-            with self._store.together():  # one connection for the nonce check and the binding
-                self._step("replayed", self.validate_nonce)
-                self._check_browser_binding()
+            self._step("replayed", self.validate_nonce)  # a read: a replay ends here, cheaply
             self._step("not-registered", self.validate_registration)
             self._step("bad-signature", self.validate_jwt_signature)
             self._step("unknown-deployment", self.validate_deployment)
             self._step("missing-claims", self.validate_message)
             self._check_claim_values()
+            # Spent only now, on a message the LMS signed, and in one commit: the browser's
+            # binding, the nonce, and the launch data kept for later calls.
             with self._store.together():
+                self._check_browser_binding()
                 self._consume_nonce()
                 self.save_launch_data()
         except Exception:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from app.domain.identity import Identity
 from app.domain.roles import Role, strongest
@@ -19,32 +19,35 @@ from app.models.tenancy import Cohort, Organisation
 Row = TypeVar("Row")
 
 
-def _ensure_row(model: type[Row], keys: dict[str, Any], defaults: dict[str, Any]) -> Row:
-    """The row with these key values, inserted if missing; a concurrent first launch is harmless.
+def _upsert(
+    model: type[Row], keys: dict[str, Any], inserted: dict[str, Any], refreshed: dict[str, Any]
+) -> Row:
+    """The row with these key values, inserted if missing, in one statement.
 
-    INSERT … ON CONFLICT DO NOTHING lets two workers record the same person at once without
-    either failing, on SQLite and PostgreSQL alike.
+    INSERT … ON CONFLICT DO UPDATE … RETURNING lets two workers record the same person at once
+    without either failing, on SQLite and PostgreSQL alike, and hands back the row without a
+    second SELECT. `refreshed` columns take their new values on a repeat launch too; with none,
+    the key columns are set to themselves so that the existing row is still returned.
     """
-    statement = (
-        insert_for(db.session.get_bind().dialect.name)(model)
-        .values(**keys, **defaults)
-        .on_conflict_do_nothing(index_elements=list(keys))
+    statement = insert_for(db.session.get_bind().dialect.name)(model).values(
+        **keys, **inserted, **refreshed
     )
-    db.session.execute(statement)
-    conditions = [getattr(model, name) == value for name, value in keys.items()]
-    return db.session.scalars(select(model).where(*conditions)).one()
+    changed = refreshed or keys
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: getattr(statement.excluded, name) for name in changed},
+    ).returning(model)
+    row: Row = db.session.scalars(statement, execution_options={"populate_existing": True}).one()
+    return row
 
 
 def _person(platform_id: int, launch: LaunchContext) -> Person:
     """The person, with the names the LMS sent; a claim it withheld never erases one we have."""
-    person = _ensure_row(
+    person = _upsert(
         Person,
         {"platform_id": platform_id, "subject": launch.subject},
-        {
-            "name": "",
-            "created_at": utc_now(),
-            "updated_at": utc_now(),
-        },
+        {"name": "", "created_at": utc_now(), "updated_at": utc_now()},
+        {},
     )
     person.name = launch.name or person.name
     person.given_name = launch.given_name or person.given_name
@@ -54,10 +57,11 @@ def _person(platform_id: int, launch: LaunchContext) -> Person:
 
 
 def _cohort(organisation: Organisation, launch: LaunchContext) -> Cohort:
-    cohort = _ensure_row(
+    cohort = _upsert(
         Cohort,
         {"organisation_id": organisation.id, "context_id": launch.context_id},
         {"title": launch.context_title or "", "created_at": utc_now()},
+        {},
     )
     cohort.title = launch.context_title or cohort.title
     cohort.label = launch.context_label
@@ -71,12 +75,13 @@ def _cohort(organisation: Organisation, launch: LaunchContext) -> Cohort:
 
 
 def _enrol(person: Person, cohort: Cohort, role: Role) -> None:
-    enrolment = _ensure_row(
-        Enrolment, {"person_id": person.id, "cohort_id": cohort.id}, {"role": role, "active": True}
+    """The launch's role in this course, active again, with the time of this launch."""
+    _upsert(
+        Enrolment,
+        {"person_id": person.id, "cohort_id": cohort.id},
+        {},
+        {"role": role, "active": True, "last_launch_at": utc_now()},
     )
-    enrolment.role = role
-    enrolment.active = True
-    enrolment.last_launch_at = utc_now()
 
 
 def _record_director(person: Person, organisation: Organisation, is_director: bool) -> None:
@@ -88,12 +93,12 @@ def _record_director(person: Person, organisation: Organisation, is_director: bo
             )
         )
         return
-    director = _ensure_row(
+    _upsert(
         Director,
         {"person_id": person.id, "organisation_id": organisation.id},
+        {},
         {"last_launch_at": utc_now()},
     )
-    director.last_launch_at = utc_now()
 
 
 def _refused(launch: LaunchContext, reason: str, detail: str) -> LaunchRejected:
