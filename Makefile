@@ -37,13 +37,20 @@ stack: $(INSTALLED)
 	@echo "IMR Academy's production stack: http://127.0.0.1:$(PORT)/ (web, worker and beat; Ctrl-C stops them)."
 	$(STACK) $(BIN)/honcho start web worker beat
 
-# SQLite always; then PostgreSQL as well when TEST_DATABASE_URL names one.
+# SQLite always; with TEST_DATABASE_URL, PostgreSQL as well, both at once (one per core), each on
+# a Redis database of its own. The production stack test runs on PostgreSQL and Redis whichever
+# database the rest of the suite uses, so the PostgreSQL pass alone runs it.
+LOGS := .test-logs
 test: lint
-	env -u TEST_DATABASE_URL $(BIN)/pytest
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== the same suite on $$TEST_DATABASE_URL =="; \
-		$(BIN)/pytest; \
-	fi
+	@if [ -z "$$TEST_DATABASE_URL" ]; then exec $(BIN)/pytest; fi; \
+	mkdir -p $(LOGS); \
+	env -u TEST_DATABASE_URL TEST_REDIS_URL=redis://127.0.0.1:6379/14 \
+		$(BIN)/pytest -m "not stack" > $(LOGS)/sqlite.log 2>&1 & sqlite=$$!; \
+	$(BIN)/pytest > $(LOGS)/postgresql.log 2>&1 & postgresql=$$!; \
+	wait $$sqlite; sqlite_status=$$?; wait $$postgresql; postgresql_status=$$?; \
+	echo "== the suite on SQLite =="; cat $(LOGS)/sqlite.log; \
+	echo "== the same suite on $$TEST_DATABASE_URL =="; cat $(LOGS)/postgresql.log; \
+	[ $$sqlite_status -eq 0 ] && [ $$postgresql_status -eq 0 ]
 
 # Style, the import contracts, and types: strictly for the domain, content and services.
 TYPED := app/domain app/content app/services

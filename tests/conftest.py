@@ -64,14 +64,16 @@ def _reset_schema() -> None:
 
 
 def empty_all_tables() -> None:
-    """Delete every row of every table the migrations made."""
+    """Delete every row of every table the migrations made, children before parents.
+
+    DELETE rather than PostgreSQL's TRUNCATE: on tables this small it takes a few milliseconds,
+    where TRUNCATE of forty tables (new files for each, synced at commit) took about a second
+    after every test. Identities are not restarted; no test relies on an id's value.
+    """
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
-        if db.engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 (table names from our metadata)
+        for table in tables:
+            conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 (table names from our metadata)
 
 
 @pytest.fixture(autouse=True)

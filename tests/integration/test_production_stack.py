@@ -503,6 +503,7 @@ def _roster_member(subject: str, name: str, role: str) -> dict[str, Any]:
     return {"status": "Active", "user_id": subject, "name": name, "roles": [role]}
 
 
+@pytest.mark.stack
 def test_the_procfile_stack_delivers_every_grade_once_through_a_broker_restart(
     stack: Stack, redis_server: RedisServer, stack_database: Flask, httpserver: HTTPServer
 ):

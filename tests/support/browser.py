@@ -48,7 +48,7 @@ _FRAME_REPLACING_LINKS = """() => Array.from(document.querySelectorAll("a[href]"
   .filter((a) => /\\.(pdf|csv|zip)(\\?|$)/.test(new URL(a.href).pathname + new URL(a.href).search)
     && !a.hasAttribute("download") && a.target !== "_blank")
   .map((a) => a.getAttribute("href"))"""
-_AXE_RUN = """(tags) => axe.run(document, { runOnly: { type: "tag", values: tags } }).then((r) =>
+_AXE_RUN = """(tags) => axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] }).then((r) =>
   r.violations.map((v) => v.id + ": " + v.help + " at " +
     v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")))"""
 

@@ -18,6 +18,7 @@ from app.models.training import ToolkitPdf
 from app.pdf.toolkit import render
 from tests.support.content import content_changed, content_of
 from tests.support.lms import DIRECTOR, PRACTITIONER, TRAINER, LocalLms
+from tests.support.pdf import pdf_text
 from tests.support.toolkit import fixture_toolkit
 
 
@@ -27,10 +28,6 @@ def _toolkit(app: Flask) -> Toolkit:
 
 def _words(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
-
-
-def _pdf_text(pdf: bytes) -> str:
-    return _words(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages))
 
 
 def _outline(pdf: bytes) -> list[str]:
@@ -56,7 +53,7 @@ def test_every_item_prints_with_its_title_headings_and_organisation(
         response = client.get(f"/toolkit/{item.id}.pdf")
         assert response.status_code == 200
         assert response.mimetype == "application/pdf"
-        text = _pdf_text(response.data)
+        text = pdf_text(response.data)
         assert _words(item.title) in text, item.id
         assert "Riverside Mental Health" in text  # the organisation, in the footer
         headings = [_words(section.heading) for section in item.sections]
@@ -73,13 +70,13 @@ def test_the_practitioners_notes_stay_off_a_worksheet(app: Flask, client: FlaskC
     toolkit = _toolkit(app)
     worksheet = toolkit.item("weekly-action-plan")
     plan = toolkit.item("recovery-strategies")
-    assert "For the practitioner" not in _pdf_text(
+    assert "For the practitioner" not in pdf_text(
         client.get("/toolkit/weekly-action-plan.pdf").data
     )
-    assert _words(worksheet.practitioner_notes[0])[:60] not in _pdf_text(
+    assert _words(worksheet.practitioner_notes[0])[:60] not in pdf_text(
         client.get("/toolkit/weekly-action-plan.pdf").data
     )
-    plan_text = _pdf_text(client.get("/toolkit/recovery-strategies.pdf").data)
+    plan_text = pdf_text(client.get("/toolkit/recovery-strategies.pdf").data)
     assert "For the practitioner" in plan_text
     assert _words(plan.practitioner_notes[0])[:60] in plan_text
 
@@ -110,7 +107,7 @@ def test_a_new_content_version_replaces_the_cached_pdf(
     with content_changed(app, toolkit=changed):
         second = client.get("/toolkit/coping-plan.pdf").data
     assert second != first
-    assert "My coping plan (edited)" in _pdf_text(second)
+    assert "My coping plan (edited)" in pdf_text(second)
     with app.app_context():
         [row] = db.session.scalars(select(ToolkitPdf).filter_by(item_id="coping-plan")).all()
         assert row.content_version == "edited"
@@ -183,7 +180,7 @@ def test_an_unknown_filter_value_is_ignored_and_an_unknown_item_is_404(
 
 def test_the_self_check_prints_the_competency_rubric(app: Flask, client: FlaskClient, lms):
     lms.launch(client, PRACTITIONER)
-    text = _pdf_text(client.get("/toolkit/session-fidelity-self-check.pdf").data)
+    text = pdf_text(client.get("/toolkit/session-fidelity-self-check.pdf").data)
     for item in content_of(app).rubric.items:
         assert _words(item.title) in text
 
@@ -208,14 +205,14 @@ def test_each_new_kind_prints_with_its_headings_and_large_print_has_more_pages(
     item = v2.item(item_id)
     response = client.get(f"/toolkit/{item_id}.pdf")
     assert response.status_code == 200
-    text = _pdf_text(response.data)
+    text = pdf_text(response.data)
     assert _words(item.title) in text
     assert "Riverside Mental Health" in text
     for section in item.sections:
         assert _words(section.heading) in text, section.heading
     large = client.get(f"/toolkit/{item_id}.pdf?print=large").data
     assert large != response.data
-    assert _words(item.title) in _pdf_text(large)
+    assert _words(item.title) in pdf_text(large)
     # the fixture items are short, so compare the print sizes on a longer copy of each
     longer = replace(item, sections=item.sections * 4)
     pages = [
@@ -228,7 +225,7 @@ def test_the_agenda_prints_and_shows_as_a_timed_table(
     client: FlaskClient, lms: LocalLms, v2: Toolkit
 ):
     lms.launch(client, TRAINER)
-    text = _pdf_text(client.get("/toolkit/trainer-guide-day-1.pdf").data)
+    text = pdf_text(client.get("/toolkit/trainer-guide-day-1.pdf").data)
     assert "Time Min Activity How" in text
     assert "10:15–12:00 105 The session structure" in text
     assert "Read before the day" in text
@@ -238,7 +235,7 @@ def test_the_agenda_prints_and_shows_as_a_timed_table(
     consultation = client.get("/toolkit/consultation-guide").get_data(as_text=True)
     assert "Skill focuses for the weeks after training" in consultation
     assert "Keeping the session structure" in consultation
-    assert "Thought records" in _pdf_text(client.get("/toolkit/consultation-guide.pdf").data)
+    assert "Thought records" in pdf_text(client.get("/toolkit/consultation-guide.pdf").data)
 
 
 def test_the_handouts_group_version_is_shown_and_printed_apart(
@@ -254,10 +251,10 @@ def test_the_handouts_group_version_is_shown_and_printed_apart(
     assert "Questions to think about" in single
     normal_pdf = client.get("/toolkit/medication-handout.pdf").data
     group_pdf = client.get("/toolkit/medication-handout.pdf?version=group").data
-    assert "A group planning round" in _pdf_text(group_pdf)
-    assert "A group planning round" not in _pdf_text(normal_pdf)
-    assert "Talk about this with the group." in _pdf_text(group_pdf)
-    assert "Read it together a section at a time" not in _pdf_text(normal_pdf)  # the reader's copy
+    assert "A group planning round" in pdf_text(group_pdf)
+    assert "A group planning round" not in pdf_text(normal_pdf)
+    assert "Talk about this with the group." in pdf_text(group_pdf)
+    assert "Read it together a section at a time" not in pdf_text(normal_pdf)  # the reader's copy
     assert client.get("/toolkit/medication-handout.pdf").data == normal_pdf
     with app.app_context():
         keys = {row.item_id for row in db.session.scalars(select(ToolkitPdf)).all()}
@@ -282,7 +279,7 @@ def test_a_plan_links_its_sequence_materials_and_adaptations(
     group = client.get("/toolkit/medication-2-group").get_data(as_text=True)
     assert 'For one person: <a href="/toolkit/medication-2">' in group
     assert 'href="/toolkit/medication-handout?version=group"' in group
-    assert "Session 2 of 4, group" in _pdf_text(client.get("/toolkit/medication-2-group.pdf").data)
+    assert "Session 2 of 4, group" in pdf_text(client.get("/toolkit/medication-2-group.pdf").data)
     handout = client.get("/toolkit/medication-handout").get_data(as_text=True)
     for plan in ("medication-1", "medication-2", "medication-2-group"):
         assert f'<li><a href="/toolkit/{plan}">' in handout
