@@ -45,8 +45,8 @@ test: lint
 	@if [ -z "$$TEST_DATABASE_URL" ]; then exec $(BIN)/pytest; fi; \
 	mkdir -p $(LOGS); \
 	env -u TEST_DATABASE_URL TEST_REDIS_URL=redis://127.0.0.1:6379/14 \
-		$(BIN)/pytest -m "not stack" > $(LOGS)/sqlite.log 2>&1 & sqlite=$$!; \
-	$(BIN)/pytest > $(LOGS)/postgresql.log 2>&1 & postgresql=$$!; \
+		$(BIN)/pytest -m "not stack" --basetemp=$(LOGS)/sqlite > $(LOGS)/sqlite.log 2>&1 & sqlite=$$!; \
+	$(BIN)/pytest --basetemp=$(LOGS)/postgresql > $(LOGS)/postgresql.log 2>&1 & postgresql=$$!; \
 	wait $$sqlite; sqlite_status=$$?; wait $$postgresql; postgresql_status=$$?; \
 	echo "== the suite on SQLite =="; cat $(LOGS)/sqlite.log; \
 	echo "== the same suite on $$TEST_DATABASE_URL =="; cat $(LOGS)/postgresql.log; \
