@@ -174,7 +174,7 @@ def may_load(me: Identity, owner: Owner) -> bool:
 
 def load_owned(model: type[OwnedRow], object_id: int, missing: str | None = None) -> OwnedRow:
     """The one way a view loads a scoped object by id: 404 unless this session may see it."""
-    found = db.session.get(model, object_id)  # type: ignore[arg-type]
+    found = db.session.get(model, object_id)
     if found is None or not may_load(identity(), found.owner):
         abort(404, missing)
     return found

@@ -6,7 +6,9 @@ import re
 from collections.abc import Iterable
 
 from flask import abort
-from wtforms.fields.choices import SelectChoice
+
+# WTForms 3.3 added SelectChoice; the types-WTForms stubs predate it.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 
@@ -29,4 +31,4 @@ def posted_rating(title: str, given: str) -> int | None:
 
 def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
     """Choices for select, radio and checkbox fields, as WTForms 3.3+ wants them."""
-    return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[arg-type]
+    return [SelectChoice(value, label) for value, label in pairs]

@@ -115,7 +115,7 @@ def local(moment: datetime | None, zone: str | None = None) -> str:
 
 def page_url(**changes: object) -> str:
     """This page's own URL with some query parameters changed, for pagers and sortable headers."""
-    args = {**request.args.to_dict(), **changes}
+    args: dict[str, Any] = {**request.args.to_dict(), **changes}
     return url_for(request.endpoint or "", **(request.view_args or {}), **args)
 
 
@@ -125,4 +125,4 @@ def init_layout(app: Flask) -> None:
     app.add_template_filter(longdate)
     app.add_template_filter(local)
     app.add_template_global(page_url)
-    app.add_template_global(SIZES, "page_sizes")
+    app.jinja_env.globals["page_sizes"] = SIZES

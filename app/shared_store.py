@@ -161,6 +161,15 @@ class DatabaseStore:
         return result.rowcount
 
 
+def _decoded(raw: object) -> Any:
+    """A stored JSON value, or None (redis-py types a synchronous client's answers loosely)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, bytes | str):
+        raise TypeError(f"Redis answered {type(raw).__name__}, not a stored value")
+    return json.loads(raw)
+
+
 class RedisStore:
     """Production: Redis, which expires keys by itself."""
 
@@ -170,15 +179,13 @@ class RedisStore:
         self._prefix = prefix
 
     def get(self, key: str) -> Any:
-        raw = self._redis.get(self._prefix + key)
-        return None if raw is None else json.loads(raw)
+        return _decoded(self._redis.get(self._prefix + key))
 
     def set(self, key: str, value: Any, ttl_seconds: int) -> None:
         self._redis.set(self._prefix + key, json.dumps(value), ex=max(1, ttl_seconds))
 
     def take(self, key: str) -> Any:
-        raw = self._redis.getdel(self._prefix + key)
-        return None if raw is None else json.loads(raw)
+        return _decoded(self._redis.getdel(self._prefix + key))
 
     def delete(self, key: str) -> None:
         self._redis.delete(self._prefix + key)

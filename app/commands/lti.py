@@ -68,12 +68,13 @@ def add_platform_command(
     organisation_name: str | None,
 ) -> None:
     """Register an LMS, or add a deployment to one already registered."""
-    given = [auth_login_url, auth_token_url, key_set_url]
-    if any(given) and not all(given):
+    urls = None
+    if auth_login_url and auth_token_url and key_set_url:
+        urls = PlatformUrls(auth_login_url, auth_token_url, key_set_url, auth_audience)
+    elif auth_login_url or auth_token_url or key_set_url:
         raise click.UsageError(
             "give all three of --auth-login-url, --auth-token-url and --key-set-url"
         )
-    urls = PlatformUrls(*given, auth_audience) if all(given) else None  # type: ignore[arg-type]
     try:
         platform = add_platform(
             issuer, client_id, list(deployment_ids), urls, name, organisation_name

@@ -93,13 +93,14 @@ def review_status(due: date, today: date, ever_reviewed: bool) -> str:
     return "scheduled"
 
 
-def items_staying_low(history: Sequence[Mapping[str, int]], below: int = 3) -> list[str]:
-    """Items rated below `below` in each of the last two reviews (or the only one)."""
+def items_staying_low(history: Sequence[Mapping[str, int | None]], below: int = 3) -> list[str]:
+    """Items rated below `below` in each of the last two reviews (or the only one); an item
+    unrated or missing in either is not counted as low."""
     recent = list(history)[-2:]
     if not recent:
         return []
-    return [
-        item
-        for item, rating in recent[-1].items()
-        if all(r.get(item, 5) < below for r in recent) and rating < below
-    ]
+
+    def low(rating: int | None) -> bool:
+        return rating is not None and rating < below
+
+    return [item for item in recent[-1] if all(low(r.get(item)) for r in recent)]

@@ -56,8 +56,9 @@ def index() -> str:
 @role_required(Role.DIRECTOR)
 def start_selected() -> Response:
     """Start a draft review of each program chosen on the index: one action for the selection."""
-    ids = [whole_number(i) for i in request.form.getlist("program")]
-    if not ids or None in ids:
+    posted = request.form.getlist("program")
+    ids = [i for i in map(whole_number, posted) if i is not None]
+    if not ids or len(ids) != len(posted):
         flash("Tick the programs to review first, then start their reviews.", "error")
         return redirect(url_for("fidelity.index"))
     programs = [load_owned(Program, i) for i in dict.fromkeys(ids)]
@@ -132,9 +133,9 @@ def review(review_id: int) -> Response:
         try:
             service.save(found, **_posted())
             if request.form.get("action") == "submit":
-                service.submit(found, content().fidelity_scale, identity().person_id)
+                result = service.submit(found, content().fidelity_scale, identity().person_id)
                 flash(
-                    f"Review submitted: mean {float(found.mean):.2f}, {found.classification}.",
+                    f"Review submitted: mean {float(result.mean):.2f}, {result.label}.",
                     "success",
                 )
                 return redirect(url_for("fidelity.program", program_id=found.program_id))

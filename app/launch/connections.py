@@ -74,7 +74,7 @@ def register(token: str) -> str:
             invitation,
             configuration,
             form.registration_token.data or None,
-            form.organisation_name.data.strip(),
+            (form.organisation_name.data or "").strip(),
         )
         if invitation.updates_platform_id is not None:
             for organisation in done.platform.organisations:
@@ -191,7 +191,7 @@ def approve() -> str | Response:
 @role_required(Role.DIRECTOR)
 def connection() -> str:
     """The director's LMS connection: when it last launched, its last problem, its setup values."""
-    organisation = db.session.get(Organisation, identity().organisation_id)
+    organisation = db.session.get_one(Organisation, identity().organisation_id)
     return render_template(
         "connections/connection.html",
         organisation=organisation,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from pylti1p3.assignments_grades import AssignmentsGradesService
 from pylti1p3.exception import LtiException, LtiServiceException
@@ -68,9 +69,11 @@ def _lineitem(ags: AssignmentsGradesService, gradebook: Gradebook, score: Score)
 
 def post_score(gradebook: Gradebook, score: Score) -> None:
     """Put the score in the quiz's column (made if missing); raises what the LMS refused."""
+    # The scopes are the LMS's own words from the launch; pylti1p3 types them as the four it knows.
+    scopes: list[Any] = list(gradebook.scopes)
     ags = AssignmentsGradesService(
         service_connector(gradebook.platform),
-        {"scope": list(gradebook.scopes), "lineitems": gradebook.lineitems_url},
+        {"scope": scopes, "lineitems": gradebook.lineitems_url},
     )
     grade = (
         Grade()

@@ -118,7 +118,7 @@ class OutboundSession(requests.Session):
             for prefix in ("http://", "https://"):
                 self.mount(prefix, _PublicOnlyAdapter())
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         """Send with timeouts, then read the body in chunks against the deadline and the cap."""
         limits = self.limits
         kwargs["timeout"] = (limits.connect_seconds, limits.read_seconds)

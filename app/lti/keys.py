@@ -15,7 +15,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from jwcrypto.jwk import JWK
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from app.extensions import db
 from app.models.base import utc_now
@@ -85,7 +85,7 @@ def _first_keys() -> list[ToolKey]:
     key = _new_key()
     with db.engine.begin() as conn:
         conn.execute(
-            ToolKey.__table__.insert().values(
+            insert(ToolKey).values(
                 kid=key.kid,
                 private_key_pem=key.private_key_pem,
                 public_jwk=key.public_jwk,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +31,7 @@ class Member:
     email: str | None
 
 
-def _member(raw: dict[str, Any]) -> Member | None:
+def _member(raw: Mapping[str, Any]) -> Member | None:
     if not raw.get("user_id"):
         return None
     return Member(

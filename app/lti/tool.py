@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -204,7 +204,8 @@ class CachingServiceConnector(ServiceConnector):
 
     def get_access_token(self, scopes: Sequence[str]) -> str:
         registration = self._registration
-        key = _scopes_key(registration.get_issuer(), registration.get_client_id(), scopes)
+        issuer, client_id = registration.get_issuer() or "", registration.get_client_id() or ""
+        key = _scopes_key(issuer, client_id, scopes)
         cached = self._store.get(key)
         if cached:
             return cached
@@ -216,6 +217,8 @@ class CachingServiceConnector(ServiceConnector):
         """The client-credentials grant with a signed JWT assertion (1EdTech Security Framework)."""
         registration = self._registration
         token_url = registration.get_auth_token_url()
+        if not token_url:
+            raise LtiException("The LMS's registration names no access token URL")
         now = int(time.time())
         signing = keys.signing_key()
         assertion = jwt.encode(
@@ -364,13 +367,14 @@ class ToolMessageLaunch(FlaskMessageLaunch):
 
     def validate_registration(self) -> ToolMessageLaunch:
         try:
-            return super().validate_registration()
+            super().validate_registration()
         except LtiException:
             if self._issuer_known():
                 raise LaunchRejected(
                     "wrong-audience", "no registration for this client id", self._facts()
                 ) from None
             raise
+        return self
 
     def _issuer_known(self) -> bool:
         query = select(Platform.id).where(Platform.issuer == self.get_iss()).limit(1)
@@ -381,7 +385,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         if header.get("alg") != ACCEPTED_ALGORITHM:
             raise LtiException(f"alg {header.get('alg')!r} refused: LTI 1.3 requires RS256")
         public_key, _ = self.get_public_key()
-        body = self._jwt["body"]
+        body: dict[str, Any] = dict(self._jwt["body"])
         try:
             jwt.decode(
                 self._get_id_token(),
@@ -417,9 +421,10 @@ class ToolMessageLaunch(FlaskMessageLaunch):
     def validate_deployment(self) -> ToolMessageLaunch:
         """A deployment first seen now may be adopted, once the signature has been verified."""
         try:
-            return super().validate_deployment()
+            super().validate_deployment()
+            return self
         except LtiException:
-            body = self._jwt["body"]
+            body: dict[str, Any] = dict(self._jwt["body"])
             platform = find_platform(self.get_iss(), self.get_client_id())
             deployment_id = body.get(claims.DEPLOYMENT_ID)
             if platform is None or not deployment_id or self._adopt_deployment is None:
@@ -427,7 +432,8 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             name = (body.get(claims.TOOL_PLATFORM) or {}).get("name") or platform.name
             if not self._adopt_deployment(platform, str(deployment_id), str(name)):
                 raise
-        return super().validate_deployment()
+        super().validate_deployment()
+        return self
 
     def get_public_key(self) -> tuple[str, str]:
         try:
@@ -435,12 +441,12 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         except LtiException as error:
             if "Unable to find public key" not in str(error) or not self._may_refetch_keyset():
                 raise
-            self._registration.set_key_set(None)
+            self._known_registration().set_key_set(None)
             return super().get_public_key()
 
     def _may_refetch_keyset(self) -> bool:
         """Fetch the platform's key set again, at most once a minute per key set URL."""
-        url = self._registration.get_key_set_url()
+        url = self._known_registration().get_key_set_url() or ""
         guard = "keyset-refetched-" + hashlib.sha256(url.encode()).hexdigest()
         if self._refetched_keyset or self._store.get(guard):
             return False
@@ -450,7 +456,15 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         return True
 
     def get_service_connector(self) -> ServiceConnector:
-        return CachingServiceConnector(self._registration, self._store, self._requests_session)
+        return CachingServiceConnector(
+            self._known_registration(), self._store, self._requests_session
+        )
+
+    def _known_registration(self) -> Registration:
+        """The registration validate_registration found (pylti1p3 types it as optional)."""
+        if self._registration is None:
+            raise LtiException("The launch's registration was not looked up first")
+        return self._registration
 
 
 class StorageMessageLaunch(ToolMessageLaunch):
@@ -495,7 +509,7 @@ def _strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
             yield from _strings(item, where)
 
 
-def _dig(body: dict[str, Any], path: tuple[str, ...]) -> Any:
+def _dig(body: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     value: Any = body
     for key in path:
         value = value.get(key) if isinstance(value, dict) else None

@@ -7,6 +7,8 @@ a new placement or scope reaches every LMS the same way.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +74,9 @@ def tool_urls() -> ToolUrls:
     )
 
 
-def _messages(urls: ToolUrls, supported: dict[str, set[str]] | None) -> list[dict[str, Any]]:
+def _messages(
+    urls: ToolUrls, supported: Mapping[str, AbstractSet[str]] | None
+) -> list[dict[str, Any]]:
     """Our two messages, limited to those (and the placements) the platform says it supports."""
     messages = []
     for message_type in (RESOURCE_LINK, DEEP_LINKING):
@@ -93,7 +97,7 @@ def _messages(urls: ToolUrls, supported: dict[str, set[str]] | None) -> list[dic
 
 
 def registration_request(
-    scopes_supported: set[str], messages_supported: dict[str, set[str]]
+    scopes_supported: AbstractSet[str], messages_supported: Mapping[str, AbstractSet[str]]
 ) -> dict[str, Any]:
     """The client registration IMR Academy posts in LTI Dynamic Registration 1.0 (section 3.5)."""
     urls = tool_urls()

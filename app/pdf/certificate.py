@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 
 import qrcode
-from reportlab.lib.colors import HexColor
+from qrcode.image.pil import PilImage
+from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
@@ -42,7 +43,7 @@ class CertificateFace:
 
 
 def _qr(url: str) -> ImageReader:
-    image = qrcode.make(url, box_size=8, border=2)
+    image = qrcode.make(url, box_size=8, border=2, image_factory=PilImage)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     buffer.seek(0)
@@ -50,7 +51,7 @@ def _qr(url: str) -> ImageReader:
 
 
 def _centred(
-    canvas: Canvas, text: str, y: float, font: str, size: float, colour: HexColor = INK
+    canvas: Canvas, text: str, y: float, font: str, size: float, colour: Color = INK
 ) -> None:
     canvas.setFont(font, size)
     canvas.setFillColor(colour)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -58,15 +59,28 @@ class Print:
     def of(cls, large: bool) -> Print:
         return cls(body=16, line_gap=13 * mm) if large else cls(body=11, line_gap=9 * mm)
 
-    def style(self, name: str, scale: float = 1.0, font: str = REGULAR, **extra) -> ParagraphStyle:
+    def style(
+        self, name: str, scale: float = 1.0, font: str = REGULAR, **extra: Any
+    ) -> ParagraphStyle:
         size = self.body * scale
-        settings = {"fontName": font, "fontSize": size, "leading": size * 1.35, "textColor": INK}
+        settings: dict[str, Any] = {
+            "fontName": font,
+            "fontSize": size,
+            "leading": size * 1.35,
+            "textColor": INK,
+        }
         return ParagraphStyle(name, **(settings | extra))
+
+
+class OutlinedParagraph(Paragraph):
+    """A Paragraph with the outline entry that _Document.afterFlowable reads."""
+
+    outline: tuple[str, int]
 
 
 def heading(text: str, style: ParagraphStyle, level: int) -> Paragraph:
     """A paragraph that is also an entry in the PDF's outline (bookmarks), at a level."""
-    paragraph = Paragraph(escape(text), style)
+    paragraph = OutlinedParagraph(escape(text), style)
     paragraph.outline = (text, level)
     return paragraph
 
@@ -232,9 +246,9 @@ def _section_heading(section: Section) -> str:
 
 def _listing(texts: tuple[str, ...], style: ParagraphStyle, numbered: bool) -> ListFlowable:
     items = [ListItem(Paragraph(escape(text), style)) for text in texts]
-    if numbered:
-        return ListFlowable(items, bulletType="1", bulletFontName=REGULAR)
-    return ListFlowable(items, bulletType="bullet", start="•", bulletFontName=REGULAR)
+    bullets = {"bulletType": "1"} if numbered else {"bulletType": "bullet", "start": "•"}
+    # reportlab lays out ListItems; types-reportlab's stub leaves them out of what it accepts.
+    return ListFlowable(items, bulletFontName=REGULAR, **bullets)  # type: ignore[arg-type]
 
 
 def _questions_label(item: ToolkitItem) -> str:

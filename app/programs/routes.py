@@ -56,7 +56,7 @@ def create() -> Response | tuple[str, int]:
         try:
             program = create_program(identity().organisation_id, form.name.data or "")
         except ProgramNameTaken as error:
-            form.name.errors.append(str(error))
+            form.name.errors = [*form.name.errors, str(error)]
         else:
             flash(f"Added the {program.name} program.", "success")
             return redirect(url_for("programs.index"))

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.domain.fidelity import (
+    FidelityResult,
     FidelityScale,
     ReviewStatus,
     next_review,
@@ -69,8 +70,9 @@ def save(
     db.session.flush()
 
 
-def submit(review: FidelityReview, scale: FidelityScale, by: int) -> None:
-    """Score and lock the review; raises FidelityRatingError when an item is unrated."""
+def submit(review: FidelityReview, scale: FidelityScale, by: int) -> FidelityResult:
+    """Score and lock the review, and return its score; raises FidelityRatingError when an item
+    is unrated."""
     status = ReviewStatus(review.status).submitted()
     if not review.reviewers:
         raise ValueError("Name the reviewers (two reviewers rate by consensus).")
@@ -86,6 +88,7 @@ def submit(review: FidelityReview, scale: FidelityScale, by: int) -> None:
         f"mean {float(result.mean):.2f}, {result.label}",
     )
     db.session.flush()
+    return result
 
 
 def correct(review: FidelityReview, reason: str, by: int) -> FidelityReview:

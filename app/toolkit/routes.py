@@ -124,7 +124,7 @@ def pdf(item_id: str) -> Response:
     version), with the organisation in the footer."""
     found = _version(_item_or_404(item_id))
     large = request.args.get("print") == "large"
-    organisation = db.session.get(Organisation, identity().organisation_id)
+    organisation = db.session.get_one(Organisation, identity().organisation_id)
     response = Response(toolkit_pdf(found, organisation, large), mimetype="application/pdf")
     group = "-group" if found.group_version else ""
     name = f"{found.id}{group}{'-large-print' if large else ''}.pdf"

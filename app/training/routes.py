@@ -52,7 +52,8 @@ from app.training.forms import (
 from app.urls import public_url
 
 EVERYONE = (Role.PRACTITIONER, Role.TRAINER, Role.DIRECTOR)
-FORMS = {
+ActivityForm = ReflectionForm | RolePlayForm | WorkedExampleForm | ChecklistForm
+FORMS: dict[ActivityType, type[ActivityForm]] = {
     ActivityType.REFLECTION: ReflectionForm,
     ActivityType.ROLE_PLAY: RolePlayForm,
     ActivityType.WORKED_EXAMPLE: WorkedExampleForm,
@@ -108,8 +109,8 @@ def day(number: int) -> str:
     return render_template("training/day.html", day=found, progress=progress)
 
 
-def _activity_forms(module: Module, responses: dict) -> dict[str, object]:
-    forms = {}
+def _activity_forms(module: Module, responses: dict) -> dict[str, ActivityForm]:
+    forms: dict[str, ActivityForm] = {}
     for activity in module.activities:
         saved = responses.get((module.id, activity.id))
         form = FORMS[activity.type](prefix=activity.id)
@@ -186,8 +187,8 @@ def save_activity(module_id: str, activity_id: str) -> Response:
                 me.organisation_id,
                 found,
                 activity,
-                text=getattr(form, "text", None) and form.text.data,
-                practised=bool(getattr(form, "practised", None) and form.practised.data),
+                text=form.text.data if isinstance(form, ReflectionForm | RolePlayForm) else None,
+                practised=isinstance(form, RolePlayForm) and bool(form.practised.data),
                 checked=form.checked.data if isinstance(form, ChecklistForm) else None,
             )
         except ResponseRefused as refused:
@@ -330,16 +331,22 @@ def _deep_link_choices() -> list[tuple[str, str]]:
 
 
 def _title_of(item: str) -> str:
+    """The link's title in the course; the training's own title if the choice has since gone."""
     kind, _, key = item.partition(":")
+    catalog = content().catalog
     if kind == "day":
-        return f"IMR training, day {key}: {content().catalog.day(int(key)).title}"  # type: ignore[union-attr]
+        day = catalog.day(int(key))
+        return f"IMR training, day {key}: {day.title}" if day else catalog.title
     if kind == "module":
-        return content().catalog.module(key).title  # type: ignore[union-attr]
+        module = catalog.module(key)
+        return module.title if module else catalog.title
     if kind == "toolkit":
         item_id, _, version = key.partition("@")
-        title = content().toolkit.item(item_id).title
-        return f"{title} (group version)" if version == "group" else title
-    return content().catalog.title
+        found = content().toolkit.item(item_id)
+        if found is None:
+            return catalog.title
+        return f"{found.title} (group version)" if version == "group" else found.title
+    return catalog.title
 
 
 @bp.route("/deep-link", methods=["GET", "POST"])
