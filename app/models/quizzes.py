@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain.grades import DeliveryStatus
 from app.models.base import Base, Owner, PractitionerOwned, utc_now
 
 if TYPE_CHECKING:
@@ -67,9 +68,6 @@ class ExtraAttempt(PractitionerOwned, Base):
     granted_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
-PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
-
-
 class GradeDelivery(Base):
     """Posting one attempt's score to the LMS gradebook: stored first, then sent and retried."""
 
@@ -79,7 +77,7 @@ class GradeDelivery(Base):
     attempt_id: Mapped[int] = mapped_column(
         ForeignKey("quiz_attempt.id", ondelete="CASCADE"), unique=True
     )
-    status: Mapped[str] = mapped_column(String(20), default=PENDING)
+    status: Mapped[str] = mapped_column(String(20), default=DeliveryStatus.PENDING)
     tries: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     last_tried_at: Mapped[datetime | None]

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 import requests
 from sqlalchemy import ColumnElement, and_, or_, select, update
 
+from app.domain.grades import DeliveryStatus
 from app.domain.quizzes import GradingMethod, QuizGrade, quiz_grade
 from app.extensions import content, db, rows_changed
 from app.lti.ags import REFUSALS, Gradebook, GradebookRefused, Score, post_score
@@ -31,7 +32,7 @@ from app.lti.refusals import describe
 from app.lti.tool_configuration import SCORE_SCOPE
 from app.models.base import utc_now
 from app.models.people import Person
-from app.models.quizzes import DELIVERED, FAILED, PENDING, SUBMITTED, GradeDelivery, QuizAttempt
+from app.models.quizzes import SUBMITTED, GradeDelivery, QuizAttempt
 from app.models.tenancy import Cohort, Organisation
 
 # How long a claim holds: longer than one delivery's calls to the LMS (token, line items, score,
@@ -48,7 +49,7 @@ def queue_delivery(attempt: QuizAttempt) -> GradeDelivery | None:
     cohort = db.session.get_one(Cohort, attempt.cohort_id)
     if not cohort.ags_lineitems_url or SCORE_SCOPE not in (cohort.ags_scopes or []):
         return None
-    delivery = GradeDelivery(attempt_id=attempt.id, status=PENDING)
+    delivery = GradeDelivery(attempt_id=attempt.id, status=DeliveryStatus.PENDING)
     db.session.add(delivery)
     db.session.flush()
     return delivery
@@ -96,7 +97,10 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
     """
     expired = now - timedelta(seconds=SENDING_CLAIM_SECONDS)
     unclaimed = or_(GradeDelivery.last_tried_at.is_(None), GradeDelivery.last_tried_at < expired)
-    return or_(GradeDelivery.status == FAILED, and_(GradeDelivery.status == PENDING, unclaimed))
+    return or_(
+        GradeDelivery.status == DeliveryStatus.FAILED,
+        and_(GradeDelivery.status == DeliveryStatus.PENDING, unclaimed),
+    )
 
 
 def _claim(delivery_id: int) -> bool:
@@ -105,7 +109,7 @@ def _claim(delivery_id: int) -> bool:
     claimed = rows_changed(
         update(GradeDelivery)
         .where(GradeDelivery.id == delivery_id, _claimable(now))
-        .values(status=PENDING, tries=GradeDelivery.tries + 1, last_tried_at=now)
+        .values(status=DeliveryStatus.PENDING, tries=GradeDelivery.tries + 1, last_tried_at=now)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()  # named step: the claim must be visible before the LMS is called
@@ -129,7 +133,8 @@ def deliver(delivery_id: int, title: str) -> bool:
     except Exception as error:
         _failed(delivery_id, error)
         raise
-    delivery.status, delivery.delivered_at, delivery.last_error = DELIVERED, utc_now(), None
+    outcome = DeliveryStatus(delivery.status).delivered()
+    delivery.status, delivery.delivered_at, delivery.last_error = outcome, utc_now(), None
     db.session.commit()
     return True
 
@@ -139,7 +144,7 @@ def _failed(delivery_id: int, error: Exception) -> str:
     db.session.rollback()  # the error may have come from the database itself
     description = describe(error)
     delivery = db.session.get_one(GradeDelivery, delivery_id)
-    delivery.status, delivery.last_error = FAILED, description
+    delivery.status, delivery.last_error = DeliveryStatus(delivery.status).failed(), description
     db.session.commit()
     return description
 
@@ -148,7 +153,7 @@ def undelivered() -> list[int]:
     """Deliveries still pending or failed, oldest first."""
     query = (
         select(GradeDelivery.id)
-        .where(GradeDelivery.status.in_([PENDING, FAILED]))
+        .where(GradeDelivery.status != DeliveryStatus.DELIVERED)
         .order_by(GradeDelivery.id)
     )
     return list(db.session.scalars(query))
