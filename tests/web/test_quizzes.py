@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from app.content.quizzes import load_quizzes
 from app.demo_lms.platform import LmsCourse, LmsUser
-from app.domain.quizzes import QuestionReview, QuizBank
+from app.domain.quizzes import Draw, QuestionReview, QuizBank
 from app.extensions import db
 from app.models.base import utc_now
 from app.models.certification import AuditEntry, CertificationPolicy
@@ -25,7 +25,15 @@ from app.models.tenancy import Organisation
 from app.services.quizzes import submit
 from tests.support.content import content_of
 from tests.support.lms import PRACTITIONER, TRAINER, LocalLms, csrf_token
-from tests.support.quizzes import FIXTURES, FormData, form_for, sample_bank, start, stored
+from tests.support.quizzes import (
+    FIXTURES,
+    FormData,
+    form_for,
+    sample_bank,
+    start,
+    stored,
+    submit_attempt,
+)
 
 
 @pytest.fixture
@@ -77,10 +85,7 @@ def test_the_answer_key_never_reaches_the_browser(app, lms, sample):
 def test_a_full_attempt_scores_passes_and_explains(app, lms, sample):
     client, token = practitioner(app, lms)
     attempt = start(app, client, token)
-    submitted = client.post(
-        f"/quizzes/attempts/{attempt.id}",
-        data={**form_for(attempt), "csrf_token": token, "action": "submit"},
-    )
+    submitted = submit_attempt(client, attempt, token)
     assert submitted.location == f"/quizzes/attempts/{attempt.id}/result"
     page = client.get(submitted.location).get_data(as_text=True)
     attempt = stored(app, attempt.id)
@@ -94,10 +99,7 @@ def test_a_full_attempt_scores_passes_and_explains(app, lms, sample):
 def test_wrong_answers_fail_with_partial_credit_shown(app, lms, sample):
     client, token = practitioner(app, lms)
     attempt = start(app, client, token)
-    client.post(
-        f"/quizzes/attempts/{attempt.id}",
-        data={**form_for(attempt, right=False), "csrf_token": token, "action": "submit"},
-    )
+    submit_attempt(client, attempt, token, right=False)
     attempt = stored(app, attempt.id)
     assert attempt.passed is False
     assert attempt.percent == 0
@@ -130,10 +132,7 @@ def test_attempt_limits_and_a_trainers_extra_attempt(app, lms, sample):
     client, token = practitioner(app, lms)
     for _ in range(sample.attempts_allowed):
         attempt = start(app, client, token)
-        client.post(
-            f"/quizzes/attempts/{attempt.id}",
-            data={**form_for(attempt, False), "csrf_token": token, "action": "submit"},
-        )
+        submit_attempt(client, attempt, token, False)
     refused = client.post(
         "/quizzes/sample/start", data={"csrf_token": token}, follow_redirects=True
     )
@@ -169,10 +168,7 @@ def test_the_time_limit_is_enforced_on_the_server(app, lms, sample):
     client, token = practitioner(app, lms)
     attempt = start(app, client, token)
     move_deadline(app, attempt.id, -5)
-    client.post(
-        f"/quizzes/attempts/{attempt.id}",
-        data={**form_for(attempt), "csrf_token": token, "action": "submit"},
-    )
+    submit_attempt(client, attempt, token)
     attempt = stored(app, attempt.id)
     assert attempt.status == "submitted"
     assert attempt.percent == 0, "answers sent after the time limit do not count"
@@ -181,14 +177,8 @@ def test_the_time_limit_is_enforced_on_the_server(app, lms, sample):
 def test_a_double_submit_records_one_result(app, lms, sample):
     client, token = practitioner(app, lms)
     attempt = start(app, client, token)
-    client.post(
-        f"/quizzes/attempts/{attempt.id}",
-        data={**form_for(attempt), "csrf_token": token, "action": "submit"},
-    )
-    client.post(
-        f"/quizzes/attempts/{attempt.id}",
-        data={**form_for(attempt, False), "csrf_token": token, "action": "submit"},
-    )
+    submit_attempt(client, attempt, token)
+    submit_attempt(client, attempt, token, False)
     attempt = stored(app, attempt.id)
     assert attempt.percent == 100
     assert count_attempts(app) == 1
@@ -203,10 +193,8 @@ def test_two_simultaneous_submissions_record_one_result(app, lms, sample):
 
     def submit_in_its_own_session(answers: dict[str, object]) -> None:
         with app.app_context():
-            from app.quizzes.routes import raw_answers
-
             fresh = db.session.get_one(QuizAttempt, attempt_id)
-            raw = raw_answers(fresh, FormData(answers))
+            raw = Draw.of(fresh.draw).read(FormData(answers))
             barrier.wait()
             recorded = submit(attempt_id, sample, raw)
             db.session.commit()  # as the request's boundary does
@@ -227,10 +215,7 @@ def test_two_simultaneous_submissions_record_one_result(app, lms, sample):
 def test_editing_the_bank_later_never_rescores_or_rewrites_an_attempt(app, lms, sample, tmp_path):
     client, token = practitioner(app, lms)
     attempt = start(app, client, token)
-    client.post(
-        f"/quizzes/attempts/{attempt.id}",
-        data={**form_for(attempt), "csrf_token": token, "action": "submit"},
-    )
+    submit_attempt(client, attempt, token)
     edited_dir = tmp_path / "quizzes"
     edited_dir.mkdir()
     text = (
@@ -266,10 +251,7 @@ def _with_review(app: Flask, bank: QuizBank, setting: QuestionReview) -> QuizBan
 def _take(app: Flask, client: FlaskClient, token: str, right: bool) -> QuizAttempt:
     """Start, answer (all right or all wrong) and submit one attempt; the attempt as stored."""
     attempt = start(app, client, token)
-    client.post(
-        f"/quizzes/attempts/{attempt.id}",
-        data={**form_for(attempt, right), "csrf_token": token, "action": "submit"},
-    )
+    submit_attempt(client, attempt, token, right)
     return stored(app, attempt.id)
 
 
@@ -390,10 +372,7 @@ def test_a_practitioner_of_another_cohort_cannot_see_an_attempt_or_its_review(ap
 def test_the_trainer_reviews_results_competencies_and_item_analysis(app, lms, sample):
     client, token = practitioner(app, lms)
     attempt = start(app, client, token)
-    client.post(
-        f"/quizzes/attempts/{attempt.id}",
-        data={**form_for(attempt), "csrf_token": token, "action": "submit"},
-    )
+    submit_attempt(client, attempt, token)
     trainer = app.test_client()
     lms.launch(trainer, TRAINER)
     results = trainer.get("/quizzes/results").get_data(as_text=True)
@@ -423,10 +402,7 @@ def test_item_analysis_says_how_many_more_responses_an_item_needs_instead_of_fla
 ):
     client, token = practitioner(app, lms)
     attempt = start(app, client, token)
-    client.post(
-        f"/quizzes/attempts/{attempt.id}",
-        data={**form_for(attempt, right=False), "csrf_token": token, "action": "submit"},
-    )
+    submit_attempt(client, attempt, token, right=False)
     trainer = app.test_client()
     lms.launch(trainer, TRAINER)
     page = trainer.get("/quizzes/analysis").get_data(as_text=True)
