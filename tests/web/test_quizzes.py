@@ -429,3 +429,95 @@ def test_a_days_quiz_waits_for_its_day_unless_the_organisation_allows_it(app, lm
         db.session.commit()
     assert client.post("/quizzes/day-2/start", data={"csrf_token": token}).status_code == 302
     assert count_attempts(app) == 1
+
+
+def test_no_post_of_the_attempt_page_ends_the_attempt(app, lms, sample):
+    client, token = practitioner(app, lms)
+    attempt = start(app, client, token)
+    for action in ("submit", "", "review"):  # Enter in a field posts the form's first button
+        sent = client.post(
+            f"/quizzes/attempts/{attempt.id}",
+            data={**form_for(attempt), "csrf_token": token, "action": action},
+        )
+        assert sent.location == f"/quizzes/attempts/{attempt.id}/summary"
+    assert stored(app, attempt.id).status == "in-progress"
+    finished = client.post(f"/quizzes/attempts/{attempt.id}/finish", data={"csrf_token": token})
+    assert finished.location == f"/quizzes/attempts/{attempt.id}/result"
+    assert stored(app, attempt.id).percent == 100, "the answers saved on the way are graded"
+
+
+def test_the_summary_lists_unanswered_and_flagged_questions(app, lms, sample):
+    client, token = practitioner(app, lms)
+    attempt = start(app, client, token)
+    drawn = [q for item in attempt.draw for q in item["questions"]]
+    one = next(q["question"]["id"] for q in drawn if q["question"]["type"] == "true-false")
+    other = next(q["question"]["id"] for q in drawn if q["question"]["id"] != one)
+    client.post(
+        f"/quizzes/attempts/{attempt.id}",
+        data={f"q-{one}": form_for(attempt)[f"q-{one}"], "flag": [other], "csrf_token": token},
+    )
+    page = client.get(f"/quizzes/attempts/{attempt.id}/summary").get_data(as_text=True)
+    total = len(drawn)
+    assert f"1 of {total} answered" in page
+    assert f"{total - 1} questions are not answered" in page
+    assert "You flagged 1 question to come back to." in page
+    assert page.count("Not answered") == total - 1
+    assert "Return to attempt" in page
+    assert "Submit all and finish" in page
+    attempt_page = client.get(f"/quizzes/attempts/{attempt.id}").get_data(as_text=True)
+    assert f"1</span> of {total} answered" in attempt_page
+    assert re.search(rf'id="flag-{other}"[^>]*checked', attempt_page)
+
+
+def test_autosave_keeps_the_draft_and_the_server_judges_time(app, lms, sample):
+    client, token = practitioner(app, lms)
+    attempt = start(app, client, token)
+    url = f"/quizzes/attempts/{attempt.id}/autosave"
+    saved = client.post(url, data={**form_for(attempt), "csrf_token": token})
+    assert saved.status_code == 200
+    assert saved.json["saved"] is True
+    assert saved.json["answered"] == len(stored(app, attempt.id).answers)
+    assert client.post(url, data=form_for(attempt)).status_code == 400, "CSRF as on every form"
+    move_deadline(app, attempt.id, -5)
+    late = client.post(url, data={**form_for(attempt, False), "csrf_token": token})
+    assert late.status_code == 409
+    assert "closed" in late.json["message"]
+    finished = client.post(f"/quizzes/attempts/{attempt.id}/finish", data={"csrf_token": token})
+    assert finished.location == f"/quizzes/attempts/{attempt.id}/result"
+    graded = stored(app, attempt.id)
+    assert graded.percent == 100, "past its time, an attempt is graded on what was saved"
+    page = client.get(finished.location).get_data(as_text=True)
+    assert "answers saved in time were graded" in page
+
+
+def test_the_result_opens_with_a_summary_marks_and_the_next_step(app, lms, sample):
+    client, token = practitioner(app, lms)
+    attempt = start(app, client, token)
+    submit_attempt(client, attempt, token, right=False)
+    page = client.get(f"/quizzes/attempts/{attempt.id}/result").get_data(as_text=True)
+    summary = page.index("result-summary")
+    assert summary < page.index("Your mark on each question") < page.index("Competencies in")
+    assert page.index("Try Sample quiz again") < page.index("Your mark on each")
+    drawn = [q for item in attempt.draw for q in item["questions"]]
+    assert page.count("Not right</span>") == len(drawn)
+    assert "0.0 of 1.0" in page
+    assert "☑" not in page
+    assert "☐" not in page
+    catalog = content_of(app).catalog
+    gaps = {t for q in drawn for t in (*q["question"]["strategies"], *q["question"]["topic_areas"])}
+    teaching = {m.id for m in catalog.ordered_modules if {s.value for s in m.strategies} & gaps} | {
+        m.id for m in catalog.ordered_modules if set(m.topic_areas) & gaps
+    }
+    linked = set(re.findall(r'href="/training/module/([^"]+)"', page))
+    assert linked, "each weak competency links to a module that teaches it"
+    assert linked <= teaching
+
+
+def test_the_reviewed_choices_are_marked_in_words(app, lms, sample):
+    client, token = practitioner(app, lms)
+    attempt = start(app, client, token)
+    submit_attempt(client, attempt, token)  # passed: the review opens
+    page = client.get(f"/quizzes/attempts/{attempt.id}/result").get_data(as_text=True)
+    assert "Your choice</span>" in page
+    assert "Correct answer</span>" in page
+    assert "Your choice, not correct" not in page
