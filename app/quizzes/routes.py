@@ -106,22 +106,27 @@ def start(quiz_id: str) -> Response:
     return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
 
 
-@bp.get("/attempts/<int:attempt_id>")
-@role_required(Role.PRACTITIONER)
-def attempt(attempt_id: int) -> Response | str:
-    """The attempt page: questions and choices as drawn, never the answers; a navigator and a
-    countdown on top of a plain form that works without JavaScript."""
+def _open_attempt_page(attempt_id: int, template: str) -> Response | str:
+    """One of an open attempt's pages; a submitted attempt shows its result instead."""
     found = _own_attempt(attempt_id)
     if found.status == AttemptStatus.SUBMITTED:
         return redirect(url_for("quizzes.result", attempt_id=found.id))
     return render_template(
-        "quizzes/attempt.html",
+        template,
         attempt=found,
         bank=_bank(found.quiz_id),
         questions=review(found),
         states=states(found),
         seconds_left=seconds_left(found),
     )
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@role_required(Role.PRACTITIONER)
+def attempt(attempt_id: int) -> Response | str:
+    """The attempt page: questions and choices as drawn, never the answers; a navigator and a
+    countdown on top of a plain form that works without JavaScript."""
+    return _open_attempt_page(attempt_id, "quizzes/attempt.html")
 
 
 def _posted(found: QuizAttempt) -> tuple[dict[str, Any], list[str]]:
@@ -142,6 +147,7 @@ def _record(found: QuizAttempt, bank: QuizBank) -> QuizAttempt:
 
 
 def _time_ran_out(found: QuizAttempt, bank: QuizBank) -> Response:
+    """Past its time the server grades what was saved, whatever arrives late, and says so."""
     _record(found, bank)
     flash(
         "The time limit passed before this attempt was submitted, so the answers saved in time "
@@ -197,16 +203,7 @@ def autosave(attempt_id: int) -> Response | tuple[Response, int]:
 @role_required(Role.PRACTITIONER)
 def summary(attempt_id: int) -> Response | str:
     """Before submitting: which questions are unanswered or flagged, and a way back to them."""
-    found = _own_attempt(attempt_id)
-    if found.status == AttemptStatus.SUBMITTED:
-        return redirect(url_for("quizzes.result", attempt_id=found.id))
-    return render_template(
-        "quizzes/summary.html",
-        attempt=found,
-        bank=_bank(found.quiz_id),
-        states=states(found),
-        seconds_left=seconds_left(found),
-    )
+    return _open_attempt_page(attempt_id, "quizzes/summary.html")
 
 
 @bp.post("/attempts/<int:attempt_id>/finish")
