@@ -120,7 +120,7 @@ def test_a_keyboard_only_attempt_through_the_summary_to_the_results(page, live_s
     expect(marks.get_by_role("row")).to_have_count(len(drawn) + 1)
     expect(marks.locator("tbody")).to_contain_text("Correct")
     expect(marks.locator("tbody")).not_to_contain_text("Not right")
-    page.screenshot(path=str(ARTIFACTS / "quiz-result.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "quiz-result-after-keyboard-attempt.png"), full_page=True)
 
 
 def test_the_countdown_warns_and_saves_the_answers_as_time_runs_short(
