@@ -12,7 +12,8 @@ review their attempts question by question.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -249,38 +250,216 @@ def drawn_questions(draw: Sequence[Mapping[str, Any]]) -> list[Question]:
     return [from_snapshot(q["question"]) for item in draw for q in item["questions"]]
 
 
-def _ordering_positions(
-    question: Question, drawn: Mapping[str, Any], given: Any
-) -> list[int | None]:
-    steps = dict(map(tuple, drawn.get("steps", [])))
-    positions: list[int | None] = [None] * len(question.steps)
-    for token, position in given.items() if isinstance(given, Mapping) else ():
-        if token in steps and isinstance(position, int):
-            positions[steps[token]] = position - 1
-    return positions
+class AttemptClosed(ValueError):
+    """A submitted attempt is final: it cannot be submitted again or have its answers changed."""
 
 
-def answers_from_form(draw: Sequence[Mapping[str, Any]], raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Turn tokens the browser sent back into the answers scoring understands.
+class AttemptStatus(StrEnum):
+    """An attempt is in progress until it is submitted, once, for good (stored as these strings)."""
 
-    `raw` maps a question id to: a choice token (single choice), a list of tokens (multiple
-    response), "true"/"false", or for ordering a mapping of step token to 1-based position.
-    Unknown tokens are ignored, so a forged form can only lose points.
-    """
-    answers: dict[str, Any] = {}
-    for item in draw:
-        for drawn in item["questions"]:
-            question = from_snapshot(drawn["question"])
-            given = raw.get(question.id)
-            if given is None:
+    IN_PROGRESS = "in-progress"
+    SUBMITTED = "submitted"
+
+    def submit(self) -> AttemptStatus:
+        """The status after submitting; a second submission is refused, never recorded twice."""
+        if self is AttemptStatus.SUBMITTED:
+            raise AttemptClosed("This attempt was already submitted.")
+        return AttemptStatus.SUBMITTED
+
+
+class AnswerRefused(ValueError):
+    """A posted answer the attempt did not offer (a forged or stale form): refused, never scored."""
+
+
+PLACE = re.compile(r"[0-9]{1,3}")  # ASCII digits only: "²".isdigit() is true
+NOT_THIS_ATTEMPT = (
+    "An answer did not match this attempt's questions. Go back and reload the attempt: your "
+    "saved answers are kept."
+)
+
+
+class PostedForm(Protocol):
+    """What an answer format reads of a posted form (werkzeug's MultiDict has both)."""
+
+    def get(self, key: str, default: Any = None) -> Any: ...
+
+    def getlist(self, key: str) -> list[Any]: ...
+
+
+@dataclass(frozen=True)
+class DrawnQuestion:
+    """One question as an attempt drew it: the shown order of its choices and steps, by token."""
+
+    question: Question
+    choices: tuple[tuple[str, str], ...] = ()  # (token, choice id) in the order shown
+    steps: tuple[tuple[str, int], ...] = ()  # (token, index of the step as written)
+
+    @classmethod
+    def of(cls, drawn: Mapping[str, Any]) -> DrawnQuestion:
+        return cls(
+            from_snapshot(drawn["question"]),
+            tuple((token, choice) for token, choice in drawn.get("choices", [])),
+            tuple((token, index) for token, index in drawn.get("steps", [])),
+        )
+
+    @property
+    def field(self) -> str:
+        """The form field (or, for ordering, the prefix of the fields) that carries the answer."""
+        return f"q-{self.question.id}"
+
+    @property
+    def tokens(self) -> dict[str, str]:
+        return dict(self.choices)
+
+    @property
+    def format(self) -> AnswerFormat:
+        return ANSWER_FORMATS[self.question.type]
+
+
+class AnswerFormat(Protocol):
+    """How one question type travels: read from the posted form, decoded for its grader."""
+
+    def read(self, drawn: DrawnQuestion, form: PostedForm) -> Any:
+        """The answer as posted, still in the attempt's tokens; None when none was given.
+
+        Raises AnswerRefused for anything the attempt did not offer.
+        """
+
+    def decode(self, drawn: DrawnQuestion, raw: Any) -> Any:
+        """The stored raw answer as the question type's grader reads it (unknown tokens dropped)."""
+
+
+ANSWER_FORMATS: dict[str, AnswerFormat] = {}
+
+
+def answer_format(kind: str) -> Callable[[type[Any]], type[Any]]:
+    """Register a question type's answer format, as `scoring.grader` registers its grader."""
+
+    def register(cls: type[Any]) -> type[Any]:
+        ANSWER_FORMATS[kind] = cls()
+        return cls
+
+    return register
+
+
+def _one_of(given: Any, allowed: Iterable[str]) -> str:
+    if given not in set(allowed):
+        raise AnswerRefused(NOT_THIS_ATTEMPT)
+    return str(given)
+
+
+@answer_format("single-choice")
+class _SingleChoice:
+    def read(self, drawn: DrawnQuestion, form: PostedForm) -> Any:
+        given = form.get(drawn.field)
+        return _one_of(given, drawn.tokens) if given else None
+
+    def decode(self, drawn: DrawnQuestion, raw: Any) -> Any:
+        return drawn.tokens.get(raw) if isinstance(raw, str) else None
+
+
+@answer_format("multiple-response")
+class _MultipleResponse:
+    def read(self, drawn: DrawnQuestion, form: PostedForm) -> Any:
+        return [_one_of(token, drawn.tokens) for token in form.getlist(drawn.field)]
+
+    def decode(self, drawn: DrawnQuestion, raw: Any) -> Any:
+        tokens = drawn.tokens
+        return [tokens[t] for t in raw if t in tokens] if isinstance(raw, list) else []
+
+
+@answer_format("true-false")
+class _TrueFalse:
+    def read(self, drawn: DrawnQuestion, form: PostedForm) -> Any:
+        given = form.get(drawn.field)
+        return _one_of(given, ("true", "false")) if given else None
+
+    def decode(self, drawn: DrawnQuestion, raw: Any) -> Any:
+        return {"true": True, "false": False}.get(raw) if isinstance(raw, str) else None
+
+
+@answer_format("ordering")
+class _Ordering:
+    def read(self, drawn: DrawnQuestion, form: PostedForm) -> Any:
+        positions = {}
+        for token, _ in drawn.steps:
+            given = str(form.get(f"{drawn.field}-{token}", "")).strip()
+            if not given:
                 continue
-            tokens = dict(map(tuple, drawn.get("choices", [])))
-            if question.type == "single-choice":
-                answers[question.id] = tokens.get(given)
-            elif question.type == "multiple-response":
-                answers[question.id] = [tokens[t] for t in given if t in tokens]
-            elif question.type == "true-false":
-                answers[question.id] = {"true": True, "false": False}.get(given)
-            else:
-                answers[question.id] = _ordering_positions(question, drawn, given)
-    return answers
+            if not PLACE.fullmatch(given) or not 1 <= int(given) <= len(drawn.steps):
+                raise AnswerRefused(
+                    f"Give each step's place in the order as a number from 1 to {len(drawn.steps)}."
+                )
+            positions[token] = int(given)
+        return positions
+
+    def decode(self, drawn: DrawnQuestion, raw: Any) -> Any:
+        """Position (0-based) of each step as written; None for a step left unplaced."""
+        steps = dict(drawn.steps)
+        positions: list[int | None] = [None] * len(drawn.question.steps)
+        for token, position in raw.items() if isinstance(raw, Mapping) else ():
+            if token in steps and isinstance(position, int):
+                positions[steps[token]] = position - 1
+        return positions
+
+
+def _given(raw: Any) -> bool:
+    return raw is not None and raw != [] and raw != {}
+
+
+@dataclass(frozen=True)
+class QuestionState:
+    """Where one question of an attempt stands, for the navigator and the summary before submitting."""
+
+    number: int  # as the attempt shows it, from 1
+    question_id: str
+    prompt: str
+    answered: bool
+    flagged: bool
+
+
+@dataclass(frozen=True)
+class Draw:
+    """An attempt's stored draw read as values: the one owner of its format.
+
+    Pages post answers under the draw's tokens; `read` checks a posted form against them and
+    `decode` turns stored answers into what the graders read, so the route, the services and the
+    tests all read answers the same way.
+    """
+
+    questions: tuple[DrawnQuestion, ...]
+
+    @classmethod
+    def of(cls, draw: Sequence[Mapping[str, Any]]) -> Draw:
+        return cls(tuple(DrawnQuestion.of(q) for item in draw for q in item["questions"]))
+
+    def read(self, form: PostedForm) -> dict[str, Any]:
+        """What a posted attempt form answers, by question id, still in the attempt's tokens.
+
+        Anything that is not one of the attempt's own tokens, or a place in an order, raises
+        AnswerRefused: a forged or stale form is refused, never scored.
+        """
+        raw = {d.question.id: d.format.read(d, form) for d in self.questions}
+        return {question_id: given for question_id, given in raw.items() if given is not None}
+
+    def decode(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """Stored answers as scoring reads them; questions without an answer are left out."""
+        return {
+            d.question.id: d.format.decode(d, raw[d.question.id])
+            for d in self.questions
+            if raw.get(d.question.id) is not None
+        }
+
+    def states(self, raw: Mapping[str, Any], flagged: Iterable[str]) -> list[QuestionState]:
+        """Each question in the order shown: answered (an empty choice is none) and flagged."""
+        marked = set(flagged)
+        return [
+            QuestionState(
+                number,
+                d.question.id,
+                d.question.prompt,
+                _given(raw.get(d.question.id)),
+                d.question.id in marked,
+            )
+            for number, d in enumerate(self.questions, start=1)
+        ]

@@ -88,7 +88,7 @@ def grader(kind: str) -> Callable[[Grader], Grader]:
 
 
 def _fmt(value: Fraction) -> str:
-    return str(value.numerator) if value.denominator == 1 else f"{float(value):.2f}"
+    return str(value.numerator) if value.denominator == 1 else f"{float(value):.1f}"
 
 
 @grader("single-choice")

@@ -10,12 +10,11 @@ from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.grades import DeliveryStatus
+from app.domain.quizzes import AttemptStatus
 from app.models.base import Base, Owner, PractitionerOwned, utc_now
 
 if TYPE_CHECKING:
     from app.models.people import Person
-
-IN_PROGRESS, SUBMITTED = "in-progress", "submitted"
 
 
 class QuizAttempt(Base):
@@ -35,7 +34,9 @@ class QuizAttempt(Base):
     number: Mapped[int]
     draw: Mapped[list[Any]] = mapped_column(JSON)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(20), default=IN_PROGRESS)
+    # questions the practitioner flagged to come back to (ids), kept with the draft answers
+    flagged: Mapped[list[str] | None] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(20), default=AttemptStatus.IN_PROGRESS)
     started_at: Mapped[datetime] = mapped_column(default=utc_now)
     deadline: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]

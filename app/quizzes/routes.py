@@ -2,33 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from flask import (
     abort,
     flash,
+    jsonify,
     make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from app.auth import identity, load_owned, role_required
 from app.content.model import TOPIC_AREAS, Strategy
 from app.dispatch import dispatch
 from app.domain.paging import PageRequest
-from app.domain.quizzes import QuizBank
+from app.domain.quizzes import AnswerRefused, AttemptStatus, Draw, QuizBank
 from app.domain.roles import Role
 from app.errors import NotOpenYet
 from app.exports import csv_response
 from app.extensions import content, db
-from app.forms import options, whole_number
+from app.forms import options
 from app.models.people import Person
-from app.models.quizzes import SUBMITTED, QuizAttempt
+from app.models.quizzes import QuizAttempt
 from app.models.tenancy import Cohort
 from app.quizzes import bp
 from app.quizzes.forms import ExtraAttemptForm
@@ -40,11 +39,16 @@ from app.services.quizzes import (
     allowed_attempts,
     attempts_of,
     competencies,
+    expired,
     grant_extra_attempt,
+    modules_teaching,
+    next_step,
     question_review_open,
     review,
     save_answers,
+    seconds_left,
     start_or_resume,
+    states,
     submit,
 )
 from app.services.training import quiz_opens_when
@@ -68,53 +72,6 @@ def _cohort_attempt(attempt_id: int) -> QuizAttempt:
     return load_owned(QuizAttempt, attempt_id, "That attempt does not belong to your cohort.")
 
 
-NOT_THIS_ATTEMPT = (
-    "An answer did not match this attempt's questions. Go back and reload the attempt: your "
-    "saved answers are kept."
-)
-
-
-def _one_of(given: str, allowed: set[str]) -> str:
-    if given not in allowed:
-        abort(400, NOT_THIS_ATTEMPT)
-    return given
-
-
-def _positions(form: Mapping[str, Any], name: str, steps: list[list[Any]]) -> dict[str, int]:
-    positions = {}
-    for token, _ in steps:
-        given = form.get(f"{name}-{token}", "").strip()
-        if not given:
-            continue
-        place = whole_number(given)
-        if place is None or not 1 <= place <= len(steps):
-            abort(400, f"Give each step's place in the order as a number from 1 to {len(steps)}.")
-        positions[token] = place
-    return positions
-
-
-def raw_answers(attempt: QuizAttempt, form: Mapping[str, Any]) -> dict[str, Any]:
-    """What the attempt page posted, by question id, still in the attempt's tokens.
-
-    Anything that is not one of the attempt's own tokens, or a place in an order, is a 400:
-    a forged or stale form is refused, never scored.
-    """
-    raw: dict[str, Any] = {}
-    for item in attempt.draw:
-        for drawn in item["questions"]:
-            question = drawn["question"]
-            name = f"q-{question['id']}"
-            tokens = {token for token, _ in drawn.get("choices", [])}
-            if question["type"] == "multiple-response":
-                raw[question["id"]] = [_one_of(t, tokens) for t in form.getlist(name)]
-            elif question["type"] == "ordering":
-                raw[question["id"]] = _positions(form, name, drawn["steps"])
-            elif form.get(name):
-                allowed = {"true", "false"} if question["type"] == "true-false" else tokens
-                raw[question["id"]] = _one_of(form.get(name), allowed)
-    return raw
-
-
 @bp.get("/")
 @role_required(Role.PRACTITIONER)
 def index() -> str:
@@ -136,8 +93,6 @@ def index() -> str:
 def start(quiz_id: str) -> Response:
     """Start a new attempt, or resume the open one."""
     bank = _bank(quiz_id)
-    if not FlaskForm().validate_on_submit():
-        abort(400, "The form expired: go back to the quizzes and start again.")
     me = identity()
     cohort = db.session.get_one(Cohort, me.cohort_id)
     waiting = quiz_opens_when(content().catalog, bank.days, me.person_id, cohort)
@@ -151,57 +106,129 @@ def start(quiz_id: str) -> Response:
     return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
 
 
-@bp.get("/attempts/<int:attempt_id>")
-@role_required(Role.PRACTITIONER)
-def attempt(attempt_id: int) -> Response | str:
-    """The attempt page: questions and choices as drawn; never the answers."""
+def _open_attempt_page(attempt_id: int, template: str) -> Response | str:
+    """One of an open attempt's pages; a submitted attempt shows its result instead."""
     found = _own_attempt(attempt_id)
-    if found.status == SUBMITTED:
+    if found.status == AttemptStatus.SUBMITTED:
         return redirect(url_for("quizzes.result", attempt_id=found.id))
     return render_template(
-        "quizzes/attempt.html",
+        template,
         attempt=found,
         bank=_bank(found.quiz_id),
         questions=review(found),
-        form=FlaskForm(),
+        states=states(found),
+        seconds_left=seconds_left(found),
     )
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@role_required(Role.PRACTITIONER)
+def attempt(attempt_id: int) -> Response | str:
+    """The attempt page: questions and choices as drawn, never the answers; a navigator and a
+    countdown on top of a plain form that works without JavaScript."""
+    return _open_attempt_page(attempt_id, "quizzes/attempt.html")
+
+
+def _posted(found: QuizAttempt) -> tuple[dict[str, Any], list[str]]:
+    """The answers and flags the attempt form posted; a forged or stale answer is a 400."""
+    try:
+        return Draw.of(found.draw).read(request.form), request.form.getlist("flag")
+    except AnswerRefused as refused:
+        abort(400, str(refused))
+
+
+def _record(found: QuizAttempt, bank: QuizBank) -> QuizAttempt:
+    """Grade the saved answers (a repeat changes nothing) and issue a certificate it completes."""
+    recorded = submit(found.id, bank, None)
+    if recorded.passed:
+        cohort = db.session.get_one(Cohort, recorded.cohort_id)
+        certificates.issue_when_eligible(recorded.person_id, cohort, f"{bank.title} was passed")
+    return recorded
+
+
+def _time_ran_out(found: QuizAttempt, bank: QuizBank) -> Response:
+    """Past its time the server grades what was saved, whatever arrives late, and says so."""
+    _record(found, bank)
+    flash(
+        "The time limit passed before this attempt was submitted, so the answers saved in time "
+        "were graded.",
+        "error",
+    )
+    return redirect(url_for("quizzes.result", attempt_id=found.id))
 
 
 @bp.post("/attempts/<int:attempt_id>")
 @role_required(Role.PRACTITIONER)
 def answer(attempt_id: int) -> Response:
-    """Save answers for later, or submit the attempt (a repeat submission changes nothing)."""
+    """Save the answers: to finish later, or on the way to the summary before submitting.
+
+    Nothing here ends the attempt, so pressing Enter in a field can never submit it.
+    """
     found = _own_attempt(attempt_id)
-    if not FlaskForm().validate_on_submit():
-        abort(400, "The form expired. Your saved answers are kept: reopen the quiz to continue.")
     bank = _bank(found.quiz_id)
-    answers = raw_answers(found, request.form)
+    if found.status == AttemptStatus.SUBMITTED:
+        return redirect(url_for("quizzes.result", attempt_id=found.id))
+    answers, flagged = _posted(found)
+    if expired(found):
+        return _time_ran_out(found, bank)
+    save_answers(found, answers, flagged)
     if request.form.get("action") == "save":
-        try:
-            save_answers(found, answers)
-        except QuizRefused as refused:
-            flash(str(refused), "error")
-            return redirect(url_for("quizzes.result", attempt_id=found.id))
         flash(
             "Your answers are saved. You can come back and finish before the attempt closes.",
             "success",
         )
         return redirect(url_for("quizzes.attempt", attempt_id=found.id))
-    recorded = submit(found.id, bank, answers)
-    if recorded.passed:
-        cohort = db.session.get_one(Cohort, recorded.cohort_id)
-        certificates.issue_when_eligible(recorded.person_id, cohort, f"{bank.title} was passed")
+    return redirect(url_for("quizzes.summary", attempt_id=found.id))
+
+
+@bp.post("/attempts/<int:attempt_id>/autosave")
+@role_required(Role.PRACTITIONER)
+def autosave(attempt_id: int) -> Response | tuple[Response, int]:
+    """Keep the draft as the practitioner answers (the attempt page's script posts it).
+
+    The server judges time: past the limit nothing changes, and the saved draft is what counts.
+    """
+    found = _own_attempt(attempt_id)
+    if found.status == AttemptStatus.SUBMITTED or expired(found):
+        return jsonify(
+            saved=False, message="This attempt is closed: its answers can no longer change."
+        ), 409
+    answers, flagged = _posted(found)
+    save_answers(found, answers, flagged)
+    done = [state for state in states(found) if state.answered]
+    return jsonify(saved=True, answered=len(done), seconds_left=seconds_left(found))
+
+
+@bp.get("/attempts/<int:attempt_id>/summary")
+@role_required(Role.PRACTITIONER)
+def summary(attempt_id: int) -> Response | str:
+    """Before submitting: which questions are unanswered or flagged, and a way back to them."""
+    return _open_attempt_page(attempt_id, "quizzes/summary.html")
+
+
+@bp.post("/attempts/<int:attempt_id>/finish")
+@role_required(Role.PRACTITIONER)
+def finish(attempt_id: int) -> Response:
+    """Submit all and finish: grade the answers saved on the way to the summary."""
+    found = _own_attempt(attempt_id)
+    bank = _bank(found.quiz_id)
+    if found.status == AttemptStatus.IN_PROGRESS and expired(found):
+        return _time_ran_out(found, bank)
+    _record(found, bank)
     return redirect(url_for("quizzes.result", attempt_id=found.id))
 
 
 @bp.get("/attempts/<int:attempt_id>/result")
 @role_required(Role.PRACTITIONER)
 def result(attempt_id: int) -> Response | str:
-    """Score, pass or fail and competencies; the questions once the quiz's review setting opens."""
+    """A summary first (score, pass or not, a mark per question, the next step), then the
+    competencies with the modules that teach the weak ones, then the questions once the quiz's
+    review setting opens."""
     found = _own_attempt(attempt_id)
-    if found.status != SUBMITTED:
+    if found.status != AttemptStatus.SUBMITTED:
         return redirect(url_for("quizzes.attempt", attempt_id=found.id))
     bank = _bank(found.quiz_id)
+    profile = competencies([found])
     return render_template(
         "quizzes/result.html",
         attempt=found,
@@ -209,8 +236,10 @@ def result(attempt_id: int) -> Response | str:
         questions=review(found),
         detail=question_review_open(bank, found.person_id, found.organisation_id),
         reviewer=False,
-        profile=competencies([found]),
+        profile=profile,
         labels=COMPETENCY_LABELS,
+        teaching=modules_teaching(content().catalog, bank, profile),
+        step=next_step(found, bank, list(content().quizzes.values())),
     )
 
 
@@ -290,15 +319,18 @@ def review_attempt(attempt_id: int) -> str:
     A trainer always sees the key, whatever the quiz lets the practitioner review.
     """
     found = _cohort_attempt(attempt_id)
+    bank = content().quizzes.get(found.quiz_id)
+    profile = competencies([found])
     return render_template(
         "quizzes/result.html",
         attempt=found,
-        bank=content().quizzes.get(found.quiz_id),
+        bank=bank,
         questions=review(found),
         detail=True,
         reviewer=True,
-        profile=competencies([found]),
+        profile=profile,
         labels=COMPETENCY_LABELS,
+        teaching=modules_teaching(content().catalog, bank, profile),
     )
 
 
@@ -307,7 +339,7 @@ def review_attempt(attempt_id: int) -> str:
 def resend(attempt_id: int) -> Response:
     """Send an attempt's grade to the LMS again now."""
     found = _cohort_attempt(attempt_id)
-    if not FlaskForm().validate_on_submit() or found.delivery is None:
+    if found.delivery is None:
         abort(400, "This attempt has no grade to send to the LMS.")
     dispatch(send_grade, found.delivery.id)
     flash("The grade was sent to the LMS again; its delivery state below is up to date.", "success")

@@ -20,10 +20,11 @@ from app.domain.certification import (
     counted_signoffs,
     eligibility,
 )
+from app.domain.quizzes import AttemptStatus
 from app.domain.training import TrainingProgress
 from app.extensions import content, db
 from app.models.certification import CertificationPolicy, CompetencySignoff
-from app.models.quizzes import SUBMITTED, QuizAttempt
+from app.models.quizzes import QuizAttempt
 from app.models.tenancy import Cohort
 from app.services.consultation import group_standings, groups_of
 from app.services.policies import policy_of, rules_of
@@ -101,7 +102,7 @@ def _passed_attempts(person_id: int, organisation_id: int) -> tuple[QuizAttempt,
         .where(
             QuizAttempt.person_id == person_id,
             QuizAttempt.organisation_id == organisation_id,
-            QuizAttempt.status == SUBMITTED,
+            QuizAttempt.status == AttemptStatus.SUBMITTED,
             QuizAttempt.passed.is_(True),
         )
         .order_by(QuizAttempt.submitted_at)

@@ -25,14 +25,14 @@ import requests
 from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from app.domain.grades import DeliveryStatus
-from app.domain.quizzes import GradingMethod, QuizGrade, quiz_grade
+from app.domain.quizzes import AttemptStatus, GradingMethod, QuizGrade, quiz_grade
 from app.extensions import content, db, rows_changed
 from app.lti.ags import REFUSALS, Gradebook, GradebookRefused, Score, post_score
 from app.lti.refusals import describe
 from app.lti.tool_configuration import SCORE_SCOPE
 from app.models.base import utc_now
 from app.models.people import Person
-from app.models.quizzes import SUBMITTED, GradeDelivery, QuizAttempt
+from app.models.quizzes import GradeDelivery, QuizAttempt
 from app.models.tenancy import Cohort, Organisation
 
 # How long a claim holds: longer than one delivery's calls to the LMS (token, line items, score,
@@ -57,7 +57,7 @@ def queue_delivery(attempt: QuizAttempt) -> GradeDelivery | None:
 
 def grade_of(grading: GradingMethod, attempts: Iterable[QuizAttempt]) -> QuizGrade | None:
     """The quiz grade the pages show and the gradebook receives, over the submitted attempts."""
-    return quiz_grade(grading, [a for a in attempts if a.status == SUBMITTED])
+    return quiz_grade(grading, [a for a in attempts if a.status == AttemptStatus.SUBMITTED])
 
 
 def _grade_to_send(attempt: QuizAttempt) -> QuizGrade:

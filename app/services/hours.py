@@ -15,14 +15,14 @@ from sqlalchemy import select
 
 from app.content.model import Catalog
 from app.domain.consultation import Mark, SessionStatus
-from app.domain.quizzes import QuizBank
+from app.domain.quizzes import AttemptStatus, QuizBank
 from app.extensions import db
 from app.models.consultation import (
     AttendanceMark,
     ConsultationGroup,
     ConsultationSession,
 )
-from app.models.quizzes import SUBMITTED, QuizAttempt
+from app.models.quizzes import QuizAttempt
 from app.models.tenancy import Cohort
 from app.models.training import ModuleCompletion
 
@@ -59,7 +59,7 @@ def ledgers(
         .distinct()
         .where(
             QuizAttempt.organisation_id == organisation_id,
-            QuizAttempt.status == SUBMITTED,
+            QuizAttempt.status == AttemptStatus.SUBMITTED,
             QuizAttempt.passed.is_(True),
         )
     )

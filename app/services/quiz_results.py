@@ -13,11 +13,11 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from app.domain.item_analysis import ItemStatistics, Response, analyse
 from app.domain.paging import Page, PageRequest, page_in_python
-from app.domain.quizzes import QuizBank, QuizGrade, answers_from_form
+from app.domain.quizzes import AttemptStatus, Draw, QuizBank, QuizGrade
 from app.domain.roles import Role
 from app.extensions import db
 from app.models.people import Enrolment, Person
-from app.models.quizzes import SUBMITTED, QuizAttempt
+from app.models.quizzes import QuizAttempt
 from app.models.tenancy import Cohort
 from app.services.grades import grade_of
 from app.services.listing import ordered, paged
@@ -80,7 +80,7 @@ def cohort_table(
             .where(
                 QuizAttempt.cohort_id == cohort_id,
                 QuizAttempt.quiz_id == request.sort,
-                QuizAttempt.status == SUBMITTED,
+                QuizAttempt.status == AttemptStatus.SUBMITTED,
             )
             .group_by(QuizAttempt.person_id)
             .subquery()
@@ -105,7 +105,7 @@ def _responses(
     responses: list[Response] = []
     seen: dict[str, tuple[str, dict[str, Any]]] = {}
     for attempt in attempts:
-        answers = answers_from_form(attempt.draw, attempt.answers)
+        answers = Draw.of(attempt.draw).decode(attempt.answers)
         scores = {
             r["id"]: Fraction(r["points"]) / Fraction(r["maximum"]) for r in attempt.results or []
         }
@@ -139,7 +139,8 @@ def item_report(organisation_id: int, banks: dict[str, QuizBank]) -> list[ItemRe
     attempts = list(
         db.session.scalars(
             select(QuizAttempt).where(
-                QuizAttempt.organisation_id == organisation_id, QuizAttempt.status == SUBMITTED
+                QuizAttempt.organisation_id == organisation_id,
+                QuizAttempt.status == AttemptStatus.SUBMITTED,
             )
         )
     )

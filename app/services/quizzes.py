@@ -3,29 +3,32 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.content.model import Catalog, Module
 from app.domain.competency import CompetencyResult, competency_profile
 from app.domain.quizzes import (
+    AttemptStatus,
+    Draw,
+    DrawnQuestion,
+    QuestionState,
     QuizBank,
-    answers_from_form,
     draw_attempt,
-    drawn_questions,
     review_open,
 )
 from app.domain.scoring import AttemptScore, Question, QuestionScore, score_attempt
 from app.extensions import db, rows_changed
 from app.models.base import utc_now
 from app.models.people import Person
-from app.models.quizzes import IN_PROGRESS, SUBMITTED, ExtraAttempt, QuizAttempt
+from app.models.quizzes import ExtraAttempt, QuizAttempt
 from app.services.audit import audit
 from app.services.grades import queue_delivery
 
@@ -63,7 +66,9 @@ def allowed_attempts(bank: QuizBank, person_id: int, organisation_id: int) -> in
 def question_review_open(bank: QuizBank, person_id: int, organisation_id: int) -> bool:
     """Whether the bank's review setting lets this practitioner see their attempts' keys now."""
     submitted = [
-        a for a in attempts_of(person_id, organisation_id, bank.id) if a.status == SUBMITTED
+        a
+        for a in attempts_of(person_id, organisation_id, bank.id)
+        if a.status == AttemptStatus.SUBMITTED
     ]
     return review_open(
         bank.question_review,
@@ -73,8 +78,16 @@ def question_review_open(bank: QuizBank, person_id: int, organisation_id: int) -
     )
 
 
-def _expired(attempt: QuizAttempt, now: datetime) -> bool:
-    return attempt.deadline is not None and now > attempt.deadline + GRACE
+def expired(attempt: QuizAttempt, now: datetime | None = None) -> bool:
+    """Past its time limit (and the grace for a slow network): only saved answers count now."""
+    return attempt.deadline is not None and (now or utc_now()) > attempt.deadline + GRACE
+
+
+def seconds_left(attempt: QuizAttempt, now: datetime | None = None) -> int | None:
+    """Whole seconds until the time limit, by the server's clock; None when there is none."""
+    if attempt.deadline is None:
+        return None
+    return max(0, int((attempt.deadline - (now or utc_now())).total_seconds()))
 
 
 def start_or_resume(
@@ -89,8 +102,8 @@ def start_or_resume(
     now = now or utc_now()
     attempts = attempts_of(person_id, organisation_id, bank.id)
     for attempt in attempts:
-        if attempt.status == IN_PROGRESS:
-            if not _expired(attempt, now):
+        if attempt.status == AttemptStatus.IN_PROGRESS:
+            if not expired(attempt, now):
                 return attempt
             submit(attempt.id, bank, None, now)
     if len(attempts) >= allowed_attempts(bank, person_id, organisation_id):
@@ -121,12 +134,25 @@ def start_or_resume(
     return attempt
 
 
-def save_answers(attempt: QuizAttempt, raw: Mapping[str, Any], now: datetime | None = None) -> None:
-    """Keep the answers so far, so an abandoned attempt resumes where it stopped."""
-    if attempt.status != IN_PROGRESS or _expired(attempt, now or utc_now()):
+def save_answers(
+    attempt: QuizAttempt,
+    raw: Mapping[str, Any],
+    flagged: Iterable[str] = (),
+    now: datetime | None = None,
+) -> None:
+    """Keep the answers and flags so far: a draft the attempt resumes from, and what is graded
+    if time runs out before the practitioner submits."""
+    if attempt.status != AttemptStatus.IN_PROGRESS or expired(attempt, now):
         raise QuizRefused("This attempt is closed: its answers can no longer change.")
     attempt.answers = dict(raw)
+    drawn = {d.question.id for d in Draw.of(attempt.draw).questions}
+    attempt.flagged = [question_id for question_id in flagged if question_id in drawn]
     db.session.flush()
+
+
+def states(attempt: QuizAttempt) -> list[QuestionState]:
+    """Each question of the attempt, answered or not and flagged or not, as last saved."""
+    return Draw.of(attempt.draw).states(attempt.answers, attempt.flagged or [])
 
 
 def _decimal(value: Fraction, places: int) -> Decimal:
@@ -157,20 +183,19 @@ def submit(
     now = now or utc_now()
     claimed = rows_changed(
         update(QuizAttempt)
-        .where(QuizAttempt.id == attempt_id, QuizAttempt.status == IN_PROGRESS)
-        .values(status=SUBMITTED, submitted_at=now)
+        .where(QuizAttempt.id == attempt_id, QuizAttempt.status == AttemptStatus.IN_PROGRESS)
+        .values(status=AttemptStatus.IN_PROGRESS.submit(), submitted_at=now)
     )
     attempt = db.session.get_one(QuizAttempt, attempt_id)
     if not claimed:
         db.session.rollback()
         return db.session.get_one(QuizAttempt, attempt_id)
     db.session.refresh(attempt)
-    if raw is not None and not _expired(attempt, now):
+    if raw is not None and not expired(attempt, now):
         attempt.answers = dict(raw)
+    draw = Draw.of(attempt.draw)
     scored = score_attempt(
-        drawn_questions(attempt.draw),
-        answers_from_form(attempt.draw, attempt.answers),
-        bank.pass_mark,
+        [d.question for d in draw.questions], draw.decode(attempt.answers), bank.pass_mark
     )
     attempt.points, attempt.max_points = _decimal(scored.total, 4), _decimal(scored.maximum, 4)
     attempt.percent, attempt.passed = _decimal(scored.percent, 3), scored.passed
@@ -185,31 +210,31 @@ class ReviewedQuestion:
     """One question of an attempt as it was shown, with what was answered and how it scored."""
 
     question: Question
-    drawn: Mapping[str, Any]
+    drawn: DrawnQuestion
     answer: Any
     score: QuestionScore | None
 
 
 def review(attempt: QuizAttempt) -> list[ReviewedQuestion]:
     """The attempt exactly as drawn, with its answers and (once submitted) its scores."""
-    answers = answers_from_form(attempt.draw, attempt.answers)
+    draw = Draw.of(attempt.draw)
+    answers = draw.decode(attempt.answers)
     stored = {r["id"]: r for r in attempt.results or []}
     reviewed = []
-    for item in attempt.draw:
-        for drawn in item["questions"]:
-            question = drawn_questions([{"questions": [drawn]}])[0]
-            result = stored.get(question.id)
-            score = (
-                QuestionScore(
-                    question.id,
-                    Fraction(result["points"]),
-                    Fraction(result["maximum"]),
-                    result["explanation"],
-                )
-                if result
-                else None
+    for drawn in draw.questions:
+        question = drawn.question
+        result = stored.get(question.id)
+        score = (
+            QuestionScore(
+                question.id,
+                Fraction(result["points"]),
+                Fraction(result["maximum"]),
+                result["explanation"],
             )
-            reviewed.append(ReviewedQuestion(question, drawn, answers.get(question.id), score))
+            if result
+            else None
+        )
+        reviewed.append(ReviewedQuestion(question, drawn, answers.get(question.id), score))
     return reviewed
 
 
@@ -217,7 +242,7 @@ def competencies(attempts: list[QuizAttempt]) -> dict[str, CompetencyResult]:
     """Strengths and gaps over the latest submitted attempt of each quiz."""
     latest: dict[str, QuizAttempt] = {}
     for attempt in attempts:
-        if attempt.status == SUBMITTED:
+        if attempt.status == AttemptStatus.SUBMITTED:
             latest[attempt.quiz_id] = attempt
     scored = [
         (r.question, r.score) for a in latest.values() for r in review(a) if r.score is not None
@@ -246,3 +271,47 @@ def grant_extra_attempt(
     db.session.add(grant)
     db.session.flush()
     return grant
+
+
+WEAK = 70  # below this percentage a competency is a gap to work on (as its table marks it)
+
+
+def modules_teaching(
+    catalog: Catalog, bank: QuizBank | None, profile: Mapping[str, CompetencyResult]
+) -> dict[str, Module]:
+    """For each weak competency, the module to study: the quiz's own first, then any that teaches it."""
+    own = [m for m in catalog.ordered_modules if bank and m.id in bank.modules]
+    rest = [m for m in catalog.ordered_modules if m not in own]
+    teaching = {}
+    for tag, found in profile.items():
+        if found.percent >= WEAK:
+            continue
+        module = next((m for m in [*own, *rest] if tag in _tags(m)), None)
+        if module is not None:
+            teaching[tag] = module
+    return teaching
+
+
+def _tags(module: Module) -> set[str]:
+    return {*(s.value for s in module.strategies), *module.topic_areas}
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What the practitioner does after an attempt, put at the top of its result."""
+
+    kind: Literal["retry", "next", "ask", "done"]
+    bank: QuizBank | None = None  # the quiz to retry or take next
+
+
+def next_step(attempt: QuizAttempt, bank: QuizBank, banks: list[QuizBank]) -> NextStep:
+    """Try again while attempts are left; once passed, the next quiz not yet passed; else ask."""
+    mine = attempts_of(attempt.person_id, attempt.organisation_id)
+    passed = {a.quiz_id for a in mine if a.passed}
+    if bank.id not in passed:
+        used = sum(1 for a in mine if a.quiz_id == bank.id)
+        if used < allowed_attempts(bank, attempt.person_id, attempt.organisation_id):
+            return NextStep("retry", bank)
+        return NextStep("ask", bank)
+    waiting = next((b for b in banks if b.id not in passed), None)
+    return NextStep("next", waiting) if waiting else NextStep("done")

@@ -28,7 +28,7 @@ from app.lti import keys
 from app.models.quizzes import GradeDelivery
 from tests.support.content import content_of
 from tests.support.lms import PRACTITIONER, TRAINER, LocalLms, csrf_token
-from tests.support.quizzes import form_for, sample_bank, start, stored
+from tests.support.quizzes import sample_bank, start, stored, submit_attempt
 
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 SCOPES = [
@@ -160,10 +160,7 @@ def _ags_launch(app: Flask, lms: LocalLms, stub: StubGradebook, user=PRACTITIONE
 def _post_submission(app: Flask, client, token: str, right: bool = True):
     """Submit an attempt; the response is returned unclosed, so the grade is not sent yet."""
     attempt = start(app, client, token)
-    response = client.post(
-        f"/quizzes/attempts/{attempt.id}",
-        data={**form_for(attempt, right), "csrf_token": token, "action": "submit"},
-    )
+    response = submit_attempt(client, attempt, token, right)
     return attempt.id, response
 
 

@@ -46,7 +46,7 @@ from app.models.people import Enrolment, Person
 from app.models.quizzes import GradeDelivery, QuizAttempt
 from config import ROOT_DIR, normalise_database_url
 from tests.support.lms import COURSE, INSTRUCTOR, LEARNER, LINK, TRAINER, LocalLms, csrf_token
-from tests.support.quizzes import form_for, sample_bank, start, stored
+from tests.support.quizzes import form_for, sample_bank, start, stored, submit_attempt
 
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
@@ -99,10 +99,8 @@ def test_a_grade_two_workers_hold_at_once_is_posted_once(app, lms, httpserver):
         assert lms.launch(client, _practitioner(1), claims=claims).status_code == 302
         token = csrf_token(client.get("/practitioner"))
         attempt = start(app, client, token, quiz="sample")
-        submitted = client.post(
-            f"/quizzes/attempts/{attempt.id}",
-            data={**form_for(attempt), "csrf_token": token, "action": "submit"},
-        )  # left open, so the in-process delivery waits: the two workers below have the grade
+        # left open, so the in-process delivery waits: the two workers below have the grade
+        submitted = submit_attempt(client, attempt, token)
         delivery_id = _delivery_ids(app, [attempt.id])[0]
         first: list[object] = []
         worker = threading.Thread(
@@ -441,9 +439,16 @@ def _take_quiz(web: str, browser: requests.Session, reader: Flask) -> int:
     )
     assert started.status_code == 302, started.text
     attempt: QuizAttempt = stored(reader, int(started.headers["Location"].rsplit("/", 1)[1]))
-    submitted = browser.post(
+    reviewed = browser.post(
         f"{web}/quizzes/attempts/{attempt.id}",
-        data={**form_for(attempt), "csrf_token": token, "action": "submit"},
+        data={**form_for(attempt), "csrf_token": token, "action": "review"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert reviewed.status_code == 302, reviewed.text
+    submitted = browser.post(
+        f"{web}/quizzes/attempts/{attempt.id}/finish",
+        data={"csrf_token": token},
         allow_redirects=False,
         timeout=30,
     )

@@ -14,6 +14,7 @@ from flask import Flask
 from sqlalchemy import insert, select
 
 from app.domain.consultation import Mark
+from app.domain.quizzes import Draw
 from app.domain.roles import Role
 from app.extensions import db
 from app.models.certification import AuditEntry, Certificate
@@ -36,12 +37,10 @@ def _group(cohort: Cohort) -> ConsultationGroup:
 
 def _template_attempts(app: Flask, person_id: int, cohort: Cohort) -> list[QuizAttempt]:
     """One real submitted attempt per quiz, copied for everyone else (same draw and answers)."""
-    from app.quizzes.routes import raw_answers
-
     made = []
     for bank in content_of(app).quizzes.values():
         attempt = start_or_resume(bank, person_id, cohort.organisation_id, cohort.id)
-        submit(attempt.id, bank, raw_answers(attempt, FormData(form_for(attempt))))
+        submit(attempt.id, bank, Draw.of(attempt.draw).read(FormData(form_for(attempt))))
         made.append(db.session.get_one(QuizAttempt, attempt.id))
     return made
 

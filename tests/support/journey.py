@@ -12,6 +12,7 @@ from werkzeug.test import TestResponse
 
 from app.content.model import Module
 from app.domain.consultation import Mark
+from app.domain.quizzes import Draw
 from app.extensions import db
 from app.models.certification import Certificate
 from app.models.consultation import ConsultationGroup
@@ -42,8 +43,6 @@ def complete_module(person_id: int, organisation_id: int, module: Module) -> Non
 
 def complete_training_and_quizzes(app: Flask, subject: str) -> None:
     """Every required activity of every module, and a correct attempt at every quiz."""
-    from app.quizzes.routes import raw_answers
-
     catalog, banks = content_of(app).catalog, content_of(app).quizzes
     with app.app_context():
         person = db.session.scalars(select(Person).filter_by(subject=subject)).one()
@@ -52,7 +51,7 @@ def complete_training_and_quizzes(app: Flask, subject: str) -> None:
             complete_module(person.id, cohort.organisation_id, module)
         for bank in banks.values():
             attempt = start_or_resume(bank, person.id, cohort.organisation_id, cohort.id)
-            submit(attempt.id, bank, raw_answers(attempt, FormData(form_for(attempt))))
+            submit(attempt.id, bank, Draw.of(attempt.draw).read(FormData(form_for(attempt))))
         db.session.commit()
 
 

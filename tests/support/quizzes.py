@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from app.content.quizzes import load_quizzes
 from app.domain.quizzes import QuizBank
@@ -71,3 +72,15 @@ class FormData(dict):
     def getlist(self, key: str) -> list[object]:
         value = self.get(key, [])
         return value if isinstance(value, list) else [value]
+
+
+def submit_attempt(
+    client: FlaskClient, attempt: QuizAttempt, token: str, right: bool = True
+) -> TestResponse:
+    """Answer through the attempt page, then submit from the summary, as a practitioner does;
+    the response of "Submit all and finish"."""
+    client.post(
+        f"/quizzes/attempts/{attempt.id}",
+        data={**form_for(attempt, right), "csrf_token": token, "action": "review"},
+    )
+    return client.post(f"/quizzes/attempts/{attempt.id}/finish", data={"csrf_token": token})

@@ -98,7 +98,7 @@ def test_explanations_show_the_arithmetic():
         in score_question(MULTI, ["a", "b", "d"]).explanation
     )
     assert (
-        "4 of 6 pairs of steps in the right relative order: 1 × 4 ÷ 6 → 0.67 of 1"
+        "4 of 6 pairs of steps in the right relative order: 1 × 4 ÷ 6 → 0.7 of 1"
         in score_question(ORDERING, [0, 2, 3, 1]).explanation
     )
     assert "against another accepted order" in score_question(ALTERNATIVE, [0, 2, 1, 3]).explanation

@@ -125,13 +125,17 @@ def test_the_tool_has_a_favicon(page, live_server: str):
     assert b"<svg" in icon.body()
 
 
-def _seed_a_living_cohort(app) -> None:
-    """Priya is certified after a consultation group; a program exists; Alex has just begun."""
+def _seed_a_living_cohort(app) -> list[str]:
+    """Priya is certified after a consultation group; a program exists; Alex has just begun,
+    with a Day 1 quiz attempt open. The open attempt's pages, which no link reaches (a form
+    starts them), are returned for Alex's walk."""
     from app.extensions import db
     from app.models.certification import CertificationPolicy
     from app.models.people import Person
     from app.services import certificates
     from app.services.programs import create_program
+    from app.services.quizzes import start_or_resume
+    from tests.support.content import content_of
     from tests.support.journey import attend_consultation, complete_training_and_quizzes
 
     complete_training_and_quizzes(app, "demo-priya-nair")
@@ -146,6 +150,11 @@ def _seed_a_living_cohort(app) -> None:
         db.session.flush()
         certificates.issue_when_eligible(priya.id, cohort, "the walk needs a certificate")
         db.session.commit()
+        alex = db.session.scalars(select(Person).filter_by(subject="demo-alex-rivera")).one()
+        bank = content_of(app).quizzes["day-1"]
+        attempt = start_or_resume(bank, alex.id, cohort.organisation_id, cohort.id)
+        db.session.commit()
+        return [f"/quizzes/attempts/{attempt.id}", f"/quizzes/attempts/{attempt.id}/summary"]
 
 
 def _launched(page, live_server: str, who: str) -> None:
@@ -184,15 +193,16 @@ def _walk(page, live_server: str, starts: list[str]) -> dict[str, list[str]]:
 def test_every_page_of_every_role_fits_a_phone_and_passes_axe(page, live_server: str, app):
     for who in ("Alex Rivera", "Priya Nair", "Sam Okafor", "Jordan Lee"):
         _launched(page, live_server, who)
-    _seed_a_living_cohort(app)
+    starts = {"Alex Rivera": _seed_a_living_cohort(app)}
     page.set_viewport_size(PHONE)
     walked: dict[str, list[str]] = {}
     for who in ("Alex Rivera", "Priya Nair", "Sam Okafor", "Jordan Lee"):
         _launched(page, live_server, who)
         home = urlsplit(page.frame(name="tool-frame").url).path
-        walked |= {
-            f"{who} {path}": found for path, found in _walk(page, live_server, [home]).items()
-        }
+        pages = _walk(page, live_server, [home, *starts.get(who, [])])
+        walked |= {f"{who} {path}": found for path, found in pages.items()}
+    for quiz_page in (r"/quizzes/attempts/\d+$", r"/quizzes/attempts/\d+/summary$", r"/result$"):
+        assert any(re.search(quiz_page, where) for where in walked), quiz_page
     failing = {where: found for where, found in walked.items() if found}
     assert len(walked) > 40, sorted(walked)
     assert not failing, "\n".join(

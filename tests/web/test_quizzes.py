@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from app.content.quizzes import load_quizzes
 from app.demo_lms.platform import LmsCourse, LmsUser
-from app.domain.quizzes import QuestionReview, QuizBank
+from app.domain.quizzes import Draw, QuestionReview, QuizBank
 from app.extensions import db
 from app.models.base import utc_now
 from app.models.certification import AuditEntry, CertificationPolicy
@@ -25,7 +25,15 @@ from app.models.tenancy import Organisation
 from app.services.quizzes import submit
 from tests.support.content import content_of
 from tests.support.lms import PRACTITIONER, TRAINER, LocalLms, csrf_token
-from tests.support.quizzes import FIXTURES, FormData, form_for, sample_bank, start, stored
+from tests.support.quizzes import (
+    FIXTURES,
+    FormData,
+    form_for,
+    sample_bank,
+    start,
+    stored,
+    submit_attempt,
+)
 
 
 @pytest.fixture
@@ -77,10 +85,7 @@ def test_the_answer_key_never_reaches_the_browser(app, lms, sample):
 def test_a_full_attempt_scores_passes_and_explains(app, lms, sample):
     client, token = practitioner(app, lms)
     attempt = start(app, client, token)
-    submitted = client.post(
-        f"/quizzes/attempts/{attempt.id}",
-        data={**form_for(attempt), "csrf_token": token, "action": "submit"},
-    )
+    submitted = submit_attempt(client, attempt, token)
     assert submitted.location == f"/quizzes/attempts/{attempt.id}/result"
     page = client.get(submitted.location).get_data(as_text=True)
     attempt = stored(app, attempt.id)
@@ -94,10 +99,7 @@ def test_a_full_attempt_scores_passes_and_explains(app, lms, sample):
 def test_wrong_answers_fail_with_partial_credit_shown(app, lms, sample):
     client, token = practitioner(app, lms)
     attempt = start(app, client, token)
-    client.post(
-        f"/quizzes/attempts/{attempt.id}",
-        data={**form_for(attempt, right=False), "csrf_token": token, "action": "submit"},
-    )
+    submit_attempt(client, attempt, token, right=False)
     attempt = stored(app, attempt.id)
     assert attempt.passed is False
     assert attempt.percent == 0
@@ -130,10 +132,7 @@ def test_attempt_limits_and_a_trainers_extra_attempt(app, lms, sample):
     client, token = practitioner(app, lms)
     for _ in range(sample.attempts_allowed):
         attempt = start(app, client, token)
-        client.post(
-            f"/quizzes/attempts/{attempt.id}",
-            data={**form_for(attempt, False), "csrf_token": token, "action": "submit"},
-        )
+        submit_attempt(client, attempt, token, False)
     refused = client.post(
         "/quizzes/sample/start", data={"csrf_token": token}, follow_redirects=True
     )
@@ -169,10 +168,7 @@ def test_the_time_limit_is_enforced_on_the_server(app, lms, sample):
     client, token = practitioner(app, lms)
     attempt = start(app, client, token)
     move_deadline(app, attempt.id, -5)
-    client.post(
-        f"/quizzes/attempts/{attempt.id}",
-        data={**form_for(attempt), "csrf_token": token, "action": "submit"},
-    )
+    submit_attempt(client, attempt, token)
     attempt = stored(app, attempt.id)
     assert attempt.status == "submitted"
     assert attempt.percent == 0, "answers sent after the time limit do not count"
@@ -181,14 +177,8 @@ def test_the_time_limit_is_enforced_on_the_server(app, lms, sample):
 def test_a_double_submit_records_one_result(app, lms, sample):
     client, token = practitioner(app, lms)
     attempt = start(app, client, token)
-    client.post(
-        f"/quizzes/attempts/{attempt.id}",
-        data={**form_for(attempt), "csrf_token": token, "action": "submit"},
-    )
-    client.post(
-        f"/quizzes/attempts/{attempt.id}",
-        data={**form_for(attempt, False), "csrf_token": token, "action": "submit"},
-    )
+    submit_attempt(client, attempt, token)
+    submit_attempt(client, attempt, token, False)
     attempt = stored(app, attempt.id)
     assert attempt.percent == 100
     assert count_attempts(app) == 1
@@ -203,10 +193,8 @@ def test_two_simultaneous_submissions_record_one_result(app, lms, sample):
 
     def submit_in_its_own_session(answers: dict[str, object]) -> None:
         with app.app_context():
-            from app.quizzes.routes import raw_answers
-
             fresh = db.session.get_one(QuizAttempt, attempt_id)
-            raw = raw_answers(fresh, FormData(answers))
+            raw = Draw.of(fresh.draw).read(FormData(answers))
             barrier.wait()
             recorded = submit(attempt_id, sample, raw)
             db.session.commit()  # as the request's boundary does
@@ -227,10 +215,7 @@ def test_two_simultaneous_submissions_record_one_result(app, lms, sample):
 def test_editing_the_bank_later_never_rescores_or_rewrites_an_attempt(app, lms, sample, tmp_path):
     client, token = practitioner(app, lms)
     attempt = start(app, client, token)
-    client.post(
-        f"/quizzes/attempts/{attempt.id}",
-        data={**form_for(attempt), "csrf_token": token, "action": "submit"},
-    )
+    submit_attempt(client, attempt, token)
     edited_dir = tmp_path / "quizzes"
     edited_dir.mkdir()
     text = (
@@ -266,10 +251,7 @@ def _with_review(app: Flask, bank: QuizBank, setting: QuestionReview) -> QuizBan
 def _take(app: Flask, client: FlaskClient, token: str, right: bool) -> QuizAttempt:
     """Start, answer (all right or all wrong) and submit one attempt; the attempt as stored."""
     attempt = start(app, client, token)
-    client.post(
-        f"/quizzes/attempts/{attempt.id}",
-        data={**form_for(attempt, right), "csrf_token": token, "action": "submit"},
-    )
+    submit_attempt(client, attempt, token, right)
     return stored(app, attempt.id)
 
 
@@ -390,10 +372,7 @@ def test_a_practitioner_of_another_cohort_cannot_see_an_attempt_or_its_review(ap
 def test_the_trainer_reviews_results_competencies_and_item_analysis(app, lms, sample):
     client, token = practitioner(app, lms)
     attempt = start(app, client, token)
-    client.post(
-        f"/quizzes/attempts/{attempt.id}",
-        data={**form_for(attempt), "csrf_token": token, "action": "submit"},
-    )
+    submit_attempt(client, attempt, token)
     trainer = app.test_client()
     lms.launch(trainer, TRAINER)
     results = trainer.get("/quizzes/results").get_data(as_text=True)
@@ -423,10 +402,7 @@ def test_item_analysis_says_how_many_more_responses_an_item_needs_instead_of_fla
 ):
     client, token = practitioner(app, lms)
     attempt = start(app, client, token)
-    client.post(
-        f"/quizzes/attempts/{attempt.id}",
-        data={**form_for(attempt, right=False), "csrf_token": token, "action": "submit"},
-    )
+    submit_attempt(client, attempt, token, right=False)
     trainer = app.test_client()
     lms.launch(trainer, TRAINER)
     page = trainer.get("/quizzes/analysis").get_data(as_text=True)
@@ -453,3 +429,95 @@ def test_a_days_quiz_waits_for_its_day_unless_the_organisation_allows_it(app, lm
         db.session.commit()
     assert client.post("/quizzes/day-2/start", data={"csrf_token": token}).status_code == 302
     assert count_attempts(app) == 1
+
+
+def test_no_post_of_the_attempt_page_ends_the_attempt(app, lms, sample):
+    client, token = practitioner(app, lms)
+    attempt = start(app, client, token)
+    for action in ("submit", "", "review"):  # Enter in a field posts the form's first button
+        sent = client.post(
+            f"/quizzes/attempts/{attempt.id}",
+            data={**form_for(attempt), "csrf_token": token, "action": action},
+        )
+        assert sent.location == f"/quizzes/attempts/{attempt.id}/summary"
+    assert stored(app, attempt.id).status == "in-progress"
+    finished = client.post(f"/quizzes/attempts/{attempt.id}/finish", data={"csrf_token": token})
+    assert finished.location == f"/quizzes/attempts/{attempt.id}/result"
+    assert stored(app, attempt.id).percent == 100, "the answers saved on the way are graded"
+
+
+def test_the_summary_lists_unanswered_and_flagged_questions(app, lms, sample):
+    client, token = practitioner(app, lms)
+    attempt = start(app, client, token)
+    drawn = [q for item in attempt.draw for q in item["questions"]]
+    one = next(q["question"]["id"] for q in drawn if q["question"]["type"] == "true-false")
+    other = next(q["question"]["id"] for q in drawn if q["question"]["id"] != one)
+    client.post(
+        f"/quizzes/attempts/{attempt.id}",
+        data={f"q-{one}": form_for(attempt)[f"q-{one}"], "flag": [other], "csrf_token": token},
+    )
+    page = client.get(f"/quizzes/attempts/{attempt.id}/summary").get_data(as_text=True)
+    total = len(drawn)
+    assert f"1 of {total} answered" in page
+    assert f"{total - 1} questions are not answered" in page
+    assert "You flagged 1 question to come back to." in page
+    assert page.count("Not answered") == total - 1
+    assert "Return to attempt" in page
+    assert "Submit all and finish" in page
+    attempt_page = client.get(f"/quizzes/attempts/{attempt.id}").get_data(as_text=True)
+    assert f"1</span> of {total} answered" in attempt_page
+    assert re.search(rf'id="flag-{other}"[^>]*checked', attempt_page)
+
+
+def test_autosave_keeps_the_draft_and_the_server_judges_time(app, lms, sample):
+    client, token = practitioner(app, lms)
+    attempt = start(app, client, token)
+    url = f"/quizzes/attempts/{attempt.id}/autosave"
+    saved = client.post(url, data={**form_for(attempt), "csrf_token": token})
+    assert saved.status_code == 200
+    assert saved.json["saved"] is True
+    assert saved.json["answered"] == len(stored(app, attempt.id).answers)
+    assert client.post(url, data=form_for(attempt)).status_code == 400, "CSRF as on every form"
+    move_deadline(app, attempt.id, -5)
+    late = client.post(url, data={**form_for(attempt, False), "csrf_token": token})
+    assert late.status_code == 409
+    assert "closed" in late.json["message"]
+    finished = client.post(f"/quizzes/attempts/{attempt.id}/finish", data={"csrf_token": token})
+    assert finished.location == f"/quizzes/attempts/{attempt.id}/result"
+    graded = stored(app, attempt.id)
+    assert graded.percent == 100, "past its time, an attempt is graded on what was saved"
+    page = client.get(finished.location).get_data(as_text=True)
+    assert "answers saved in time were graded" in page
+
+
+def test_the_result_opens_with_a_summary_marks_and_the_next_step(app, lms, sample):
+    client, token = practitioner(app, lms)
+    attempt = start(app, client, token)
+    submit_attempt(client, attempt, token, right=False)
+    page = client.get(f"/quizzes/attempts/{attempt.id}/result").get_data(as_text=True)
+    summary = page.index("result-summary")
+    assert summary < page.index("Your mark on each question") < page.index("Competencies in")
+    assert page.index("Try Sample quiz again") < page.index("Your mark on each")
+    drawn = [q for item in attempt.draw for q in item["questions"]]
+    assert page.count("Not right</span>") == len(drawn)
+    assert "0.0 of 1.0" in page
+    assert "☑" not in page
+    assert "☐" not in page
+    catalog = content_of(app).catalog
+    gaps = {t for q in drawn for t in (*q["question"]["strategies"], *q["question"]["topic_areas"])}
+    teaching = {m.id for m in catalog.ordered_modules if {s.value for s in m.strategies} & gaps} | {
+        m.id for m in catalog.ordered_modules if set(m.topic_areas) & gaps
+    }
+    linked = set(re.findall(r'href="/training/module/([^"]+)"', page))
+    assert linked, "each weak competency links to a module that teaches it"
+    assert linked <= teaching
+
+
+def test_the_reviewed_choices_are_marked_in_words(app, lms, sample):
+    client, token = practitioner(app, lms)
+    attempt = start(app, client, token)
+    submit_attempt(client, attempt, token)  # passed: the review opens
+    page = client.get(f"/quizzes/attempts/{attempt.id}/result").get_data(as_text=True)
+    assert "Your choice</span>" in page
+    assert "Correct answer</span>" in page
+    assert "Your choice, not correct" not in page

@@ -484,7 +484,7 @@ def test_with_redis_down_pages_say_unavailable_and_a_stored_submission_still_sho
     app: Flask, lms: LocalLms, settings, httpserver: HTTPServer
 ):
     from app import create_app
-    from tests.support.quizzes import form_for, sample_bank, start
+    from tests.support.quizzes import sample_bank, start, submit_attempt
 
     client = app.test_client()
     lms.launch(client, PRACTITIONER, claims=_ags_claims(httpserver))
@@ -495,10 +495,7 @@ def test_with_redis_down_pages_say_unavailable_and_a_stored_submission_still_sho
     down.extensions["imr_content"] = down.extensions["imr_content"].with_quiz(bank)
     broken = down.test_client()
     broken.set_cookie("imr_session", client.get_cookie("imr_session").value)
-    submitted = broken.post(
-        f"/quizzes/attempts/{attempt.id}",
-        data={**form_for(attempt), "csrf_token": token, "action": "submit"},
-    )
+    submitted = submit_attempt(broken, attempt, token)
     assert submitted.status_code == 302
     result = broken.get(submitted.location)
     assert result.status_code == 200
