@@ -46,6 +46,7 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("GET", "/", {ANON: 200, PRAC: 302, TRAIN: 302, DIR: 302}),
     ("GET", "/practitioner", {ANON: 401, PRAC: 200, TRAIN: 403, DIR: 403}),
     ("GET", "/trainer", {ANON: 401, PRAC: 403, TRAIN: 200, DIR: 403}),
+    ("GET", "/trainer/queues/behind", {ANON: 401, PRAC: 403, TRAIN: 200, DIR: 403}),
     ("GET", "/director", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 200}),
     ("POST", "/role", {ANON: 401, PRAC: 400, TRAIN: 400, DIR: 400}),
     ("GET", "/director/programs", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 200}),

@@ -107,9 +107,9 @@ def test_a_trainer_schedules_a_weekly_group_from_the_rule(app, lms):
 def test_bad_schedules_get_form_errors_and_create_nothing(app, lms):
     client, token = _trainer(app, lms)
     for changes, words in [
-        ({"timezone": "Europe/Atlantis"}, "Use a time zone name"),
+        ({"timezone": "Europe/Atlantis"}, "is not a time zone we know"),
         ({"ends": "date", "end_date": ""}, "Give the last date"),
-        ({"weeks": "500"}, "From 1 to 104 weeks"),
+        ({"weeks": "500"}, "From 1 to 104 sessions"),
         ({"required_rate": "150"}, "From 1 to 100%."),
     ]:
         response = client.post("/consultation/groups", data=_group_form(token, **changes))
