@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
 
 from tests.support.browser import ARTIFACTS, PHONE, fresh_page, launch_in_frame, page_problems
 
