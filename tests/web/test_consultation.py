@@ -25,6 +25,7 @@ from app.models.consultation import (
 )
 from app.models.people import Enrolment, Person
 from tests.support.content import content_changed, content_of
+from tests.support.forms import group_form
 from tests.support.lms import PRACTITIONER, PRACTITIONER_2, TRAINER, LocalLms, csrf_token
 from tests.support.toolkit import fixture_toolkit
 
@@ -40,22 +41,7 @@ def _trainer(app: Flask, lms: LocalLms, claims: dict | None = None):
 
 
 def _group_form(token: str, **changes: object) -> dict[str, object]:
-    return {
-        "csrf_token": token,
-        "name": "Tuesday consultation",
-        "location": "https://video.example.org/imr",
-        "weekday": "1",
-        "local_time": "10:00",
-        "timezone": "Europe/London",
-        "duration_minutes": "60",
-        "first_date": NEXT_MONDAY.isoformat(),
-        "ends": "weeks",
-        "weeks": "8",
-        "end_date": "",
-        "required_rate": "75",
-        "excused_allowed": "2",
-        **changes,
-    }
+    return group_form(token, NEXT_MONDAY, **changes)
 
 
 def _people(app: Flask) -> dict[str, int]:

@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.support.forms import group_form
 from tests.support.lms import TRAINER, LocalLms, csrf_token
 
 NEXT_WEEK = date.today() + timedelta(days=7)
@@ -23,23 +24,10 @@ def trainer(app: Flask, lms: LocalLms) -> FlaskClient:
     return client
 
 
-def _form(token: str, **changes: str) -> dict[str, str]:
-    return {
-        "csrf_token": token,
-        "name": "Thursday consultation",
-        "location": "Room 4, Harbour House",
-        "weekday": "3",
-        "local_time": "14:30",
-        "timezone": "America/New_York",
-        "duration_minutes": "60",
-        "first_date": NEXT_WEEK.isoformat(),
-        "ends": "weeks",
-        "weeks": "12",
-        "end_date": "",
-        "required_rate": "75",
-        "excused_allowed": "2",
-        **changes,
-    }
+def _form(token: str, **changes: str) -> dict[str, object]:
+    """A Thursday afternoon group in New York, with any field changed."""
+    zone = {"timezone": "America/New_York", "weekday": "3", "local_time": "14:30"}
+    return group_form(token, NEXT_WEEK, **(zone | changes))
 
 
 def _input(html: str, name: str) -> str:
