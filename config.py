@@ -66,6 +66,9 @@ class Settings:
     # How often Celery beat resends grades still undelivered (a broker that was down when the
     # quiz was submitted, a worker that died while sending).
     grade_resend_seconds: int = 900
+    # A practitioner with training or quizzes left and no progress for this many days is listed
+    # on the trainer's home as falling behind.
+    falling_behind_days: int = 14
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -196,4 +199,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         private_outbound_allowed=not production
         and _flag(env, "PRIVATE_OUTBOUND_ALLOWED", profile == "development"),
         grade_resend_seconds=_int(env, "GRADE_RESEND_SECONDS", 900),
+        falling_behind_days=_int(env, "FALLING_BEHIND_DAYS", 14),
     )

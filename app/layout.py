@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Flask, g, request, url_for
+from markupsafe import Markup
 
 from app.auth import current_identity
 from app.domain.certificates import date_in_words
@@ -113,6 +114,17 @@ def local(moment: datetime | None, zone: str | None = None) -> str:
     return f"{longdate(there.date())}, {there:%H:%M} {named}"
 
 
+def local_time(moment: datetime | None, zone: str | None = None) -> Markup:
+    """A moment as `local` writes it, inside <time> with its UTC instant, so local-time.js can
+    rewrite it in the browser's own zone; without script the organisation's time stays."""
+    if moment is None:
+        return Markup("")
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return Markup('<time datetime="{}" data-local-time>{}</time>').format(
+        aware.astimezone(UTC).isoformat(), local(aware, zone)
+    )
+
+
 def page_url(**changes: object) -> str:
     """This page's own URL with some query parameters changed, for pagers and sortable headers."""
     args: dict[str, Any] = {**request.args.to_dict(), **changes}
@@ -124,5 +136,6 @@ def init_layout(app: Flask) -> None:
     app.context_processor(_layout)
     app.add_template_filter(longdate)
     app.add_template_filter(local)
+    app.add_template_filter(local_time)
     app.add_template_global(page_url)
     app.jinja_env.globals["page_sizes"] = SIZES

@@ -30,24 +30,44 @@ from app.forms import options
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
+# Every IANA zone name, offered to the time zone picker's searchable list (region/city order).
+ZONES = tuple(sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/")))
+ZONE_LIST = "timezone-options"
+
+
 def _known_zone(form: FlaskForm, field: StringField) -> None:
     if field.data not in available_timezones():
-        raise ValidationError("Use a time zone name such as Europe/London or America/New_York.")
+        raise ValidationError(
+            f"“{field.data}” is not a time zone we know: choose one from the list as you type,"
+            " such as Europe/London or America/New_York."
+        )
 
 
 class GroupForm(FlaskForm):
+    """A weekly series: when and where it meets, in which time zone, and how long it runs."""
+
+    zone_names = ZONES  # the picker's searchable list
+    zone_list_id = ZONE_LIST
     name = StringField("Group name", validators=[DataRequired("Name the group."), Length(max=120)])
     weekday = SelectField("Day of the week", choices=options(enumerate(WEEKDAYS)), coerce=int)
     local_time = TimeField(
         "Starts at (local time)", validators=[InputRequired("Give the start time.")]
     )
     timezone = StringField(
-        "Time zone", default="Europe/London", validators=[DataRequired(), _known_zone]
+        "Time zone",
+        default="Europe/London",
+        description="Type a city or region and pick it from the list, such as Europe/London.",
+        validators=[DataRequired("Choose the group's time zone."), _known_zone],
+        render_kw={"list": ZONE_LIST, "autocomplete": "off", "spellcheck": "false"},
     )
     duration_minutes = IntegerField(
         "Length in minutes",
         default=60,
-        validators=[InputRequired(), NumberRange(15, 240, "Between 15 and 240 minutes.")],
+        validators=[
+            InputRequired("Give the length in minutes."),
+            NumberRange(15, 240, "Between 15 and 240 minutes."),
+        ],
+        render_kw={"min": 15, "max": 240, "step": 5, "inputmode": "numeric"},
     )
     location = StringField(
         "Where (a room, or a video link)",
@@ -57,35 +77,53 @@ class GroupForm(FlaskForm):
         "First week starting", validators=[InputRequired("Give the date of the first week.")]
     )
     ends = RadioField(
-        "Ends",
-        choices=options([("weeks", "After a number of weeks"), ("date", "On a date")]),
+        "How long the series runs",
+        choices=options([("weeks", "For a number of sessions"), ("date", "Until a last date")]),
         default="weeks",
+        validators=[InputRequired("Choose how long the series runs.")],
     )
     weeks = IntegerField(
-        "Number of weeks",
+        "Number of sessions (one a week)",
         default=26,
-        validators=[Optional(), NumberRange(1, 104, "From 1 to 104 weeks.")],
+        validators=[Optional(), NumberRange(1, 104, "From 1 to 104 sessions.")],
+        render_kw={"min": 1, "max": 104, "inputmode": "numeric"},
     )
-    end_date = DateField("Last date", validators=[Optional()])
+    end_date = DateField(
+        "Last date",
+        description="The last week with a session; no session is planned after it.",
+        validators=[Optional()],
+    )
     required_rate = IntegerField(
         "Attendance required for certification (%)",
         default=75,
-        validators=[InputRequired(), NumberRange(1, 100, "From 1 to 100%%.")],
+        validators=[
+            InputRequired("Give the attendance required."),
+            NumberRange(1, 100, "From 1 to 100%%."),
+        ],
+        render_kw={"min": 1, "max": 100, "inputmode": "numeric"},
     )
     excused_allowed = IntegerField(
         "Excused absences forgiven",
         default=2,
-        validators=[InputRequired(), NumberRange(0, 20, "From 0 to 20.")],
+        validators=[
+            InputRequired("Give how many excused absences are forgiven."),
+            NumberRange(0, 20, "From 0 to 20."),
+        ],
+        render_kw={"min": 0, "max": 20, "inputmode": "numeric"},
     )
 
     def validate(self, extra_validators: dict | None = None) -> bool:
         """The chosen ending needs its value (Optional() would skip an inline check on an empty field)."""
         valid = super().validate(extra_validators)
         if self.ends.data == "weeks" and not self.weeks.data and not self.weeks.errors:
-            self.weeks.errors.append("Give the number of weeks, or choose an end date.")
+            self.weeks.errors.append(
+                "Give the number of sessions, or choose “Until a last date” and give the date."
+            )
             valid = False
         if self.ends.data == "date" and not self.end_date.data and not self.end_date.errors:
-            self.end_date.errors.append("Give the last date, or choose a number of weeks.")
+            self.end_date.errors.append(
+                "Give the last date, or choose “For a number of sessions” and give the number."
+            )
             valid = False
         return valid
 

@@ -8,13 +8,14 @@ from werkzeug.wrappers import Response
 from app.auth import current_identity, identity, role_required, switch_role
 from app.domain.paging import PageRequest
 from app.domain.roles import Role
+from app.domain.tracker import steps
 from app.extensions import content, db
 from app.home import bp
 from app.home.forms import SwitchRoleForm
 from app.launch.navigation import landing_url
 from app.models.base import utc_now
 from app.models.tenancy import Cohort
-from app.services import consultation, fidelity
+from app.services import consultation, queues
 from app.services.evidence import gather
 from app.services.people import ROSTER_SORTS, cohort_roster, organisation_overview, roster_page
 
@@ -39,17 +40,30 @@ def _cohort() -> Cohort:
 @bp.get("/practitioner")
 @role_required(Role.PRACTITIONER)
 def practitioner() -> str:
-    """The practitioner's home: their cohort and the trainers who lead it."""
+    """The practitioner's home: a tracker of the four requirements, each unmet one with its next
+    step, read from the evidence certification itself decides on (gathered once)."""
     cohort = _cohort()
     trainers = [e for e in cohort_roster(cohort.id, Role.TRAINER) if e.active]
     gathered = gather(identity().person_id, cohort)
+    evidence, result = gathered.evidence(), gathered.eligibility()
+    progress = gathered.progress
     return render_template(
         "home/practitioner.html",
         cohort=cohort,
         trainers=trainers,
         catalog=content().catalog,
-        progress=gathered.progress,
-        result=gathered.eligibility(),
+        banks=content().quizzes,
+        progress=progress,
+        result=result,
+        steps=steps(
+            evidence,
+            gathered.rules,
+            result,
+            (progress.completed, progress.total),
+            len(content().quizzes),
+        ),
+        next_quiz=next(iter(evidence.quizzes_not_passed), None),
+        next_session=queues.next_session(identity().person_id, cohort.organisation_id, utc_now()),
     )
 
 
@@ -67,21 +81,51 @@ def trainer() -> str:
         page=page,
         attendance_to_take=consultation.attendance_to_take(cohort.id),
         apologies_waiting=consultation.apologies_waiting(cohort.id),
+        queues=queues.trainer_queues(cohort, utc_now(), _behind_days()),
+        behind_days=_behind_days(),
+        recent_days=queues.RECENT.days,
+    )
+
+
+def _behind_days() -> int:
+    return int(current_app.config["IMR_SETTINGS"].falling_behind_days)
+
+
+@bp.get("/trainer/queues/<kind>")
+@role_required(Role.TRAINER)
+def trainer_queue(kind: str) -> str:
+    """One of the trainer's queues in full (falling behind, ready for sign-off, new reflections),
+    a page at a time, each practitioner linked to where the trainer acts on them."""
+    sorts = queues.QUEUE_SORTS.get(kind)
+    if sorts is None:
+        abort(404, "There is no such list: go back to your home and follow one of its links.")
+    cohort = _cohort()
+    asked = PageRequest.from_args(request.args, sorts, "name")
+    page, rows = queues.trainer_queue_page(kind, cohort, utc_now(), _behind_days(), asked)
+    return render_template(
+        "home/queue.html",
+        kind=kind,
+        cohort=cohort,
+        page=page,
+        rows=rows,
+        banks=content().quizzes,
+        behind_days=_behind_days(),
+        recent_days=queues.RECENT.days,
     )
 
 
 @bp.get("/director")
 @role_required(Role.DIRECTOR)
 def director() -> str:
-    """The director's home: the organisation's programs and the cohorts in each."""
-    overview = organisation_overview(identity().organisation_id)
-    scale = content().fidelity_scale
-    attention = [
-        row
-        for row in fidelity.standings(identity().organisation_id, scale, utc_now().date())
-        if row.status != "scheduled"
-    ]
-    return render_template("home/director.html", overview=overview, fidelity_attention=attention)
+    """The director's home: what waits on them (approvals, expiring certificates, fidelity
+    reviews due, LMS problems), then the organisation's programs and the cohorts in each."""
+    organisation_id = identity().organisation_id
+    now = utc_now()
+    return render_template(
+        "home/director.html",
+        overview=organisation_overview(organisation_id),
+        queues=queues.director_queues(organisation_id, now, now.date()),
+    )
 
 
 @bp.post("/role")

@@ -100,9 +100,10 @@ def chromium(*extra_args: str) -> Iterator[object]:
         launched.close()
 
 
-def fresh_page(browser: Any, width: int, height: int) -> Iterator[Any]:
-    """A page in a context of its own (no cookies from other tests), for a fixture to yield."""
-    context = browser.new_context(viewport={"width": width, "height": height})
+def fresh_page(browser: Any, width: int, height: int, **options: Any) -> Iterator[Any]:
+    """A page in a context of its own (no cookies from other tests), for a fixture to yield;
+    `options` go to the context as Playwright names them (a `timezone_id`, say)."""
+    context = browser.new_context(viewport={"width": width, "height": height}, **options)
     opened = context.new_page()
     opened.set_default_timeout(15_000)
     yield opened

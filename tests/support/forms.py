@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from html.parser import HTMLParser
 
 
@@ -46,4 +47,25 @@ def form_fields(html: str) -> dict[str, str]:
     reader.feed(html)
     return {
         name: value.removeprefix("\r\n").removeprefix("\n") for name, value in reader.fields.items()
+    }
+
+
+def group_form(token: str, first_date: date, **changes: object) -> dict[str, object]:
+    """The consultation schedule form as a trainer fills it in: eight weekly sessions from
+    `first_date`, with any field changed."""
+    return {
+        "csrf_token": token,
+        "name": "Tuesday consultation",
+        "location": "https://video.example.org/imr",
+        "weekday": "1",
+        "local_time": "10:00",
+        "timezone": "Europe/London",
+        "duration_minutes": "60",
+        "first_date": first_date.isoformat(),
+        "ends": "weeks",
+        "weeks": "8",
+        "end_date": "",
+        "required_rate": "75",
+        "excused_allowed": "2",
+        **changes,
     }

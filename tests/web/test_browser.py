@@ -201,7 +201,7 @@ def test_trainer_schedules_consultation_takes_attendance_and_the_practitioner_se
     frame.get_by_label("Day of the week").select_option(label="Thursday")
     frame.get_by_label("Starts at (local time)").fill("14:00")
     frame.get_by_label("First week starting").fill((date.today() - timedelta(days=14)).isoformat())
-    frame.get_by_role("spinbutton", name="Number of weeks").fill("12")
+    frame.get_by_role("spinbutton", name="Number of sessions (one a week)").fill("12")
     frame.get_by_role("button", name="Create the group and its sessions").click()
     frame.get_by_text("Thursday consultation is scheduled: 12 sessions.").wait_for()
     frame.get_by_label("Alex Rivera").check()
@@ -380,7 +380,7 @@ def test_practitioner_finds_a_worksheet_in_the_toolkit(page, live_server: str):
 
 def test_director_checks_the_lms_connection_and_copies_a_value(page, live_server: str):
     frame = _launch_in_frame(page, live_server, "Jordan Lee")
-    frame.get_by_role("main").get_by_role("link", name="LMS connection").click()
+    frame.get_by_role("main").get_by_role("link", name="LMS connection", exact=True).click()
     frame.get_by_role("heading", name="Your LMS connection").wait_for()
     assert "active" in frame.locator(".facts").nth(1).inner_text()
     copy = frame.get_by_role("button", name="Copy Public keyset URL (JWKS)")

@@ -25,6 +25,7 @@ from app.models.consultation import (
 )
 from app.models.people import Enrolment, Person
 from tests.support.content import content_changed, content_of
+from tests.support.forms import group_form
 from tests.support.lms import PRACTITIONER, PRACTITIONER_2, TRAINER, LocalLms, csrf_token
 from tests.support.toolkit import fixture_toolkit
 
@@ -40,22 +41,7 @@ def _trainer(app: Flask, lms: LocalLms, claims: dict | None = None):
 
 
 def _group_form(token: str, **changes: object) -> dict[str, object]:
-    return {
-        "csrf_token": token,
-        "name": "Tuesday consultation",
-        "location": "https://video.example.org/imr",
-        "weekday": "1",
-        "local_time": "10:00",
-        "timezone": "Europe/London",
-        "duration_minutes": "60",
-        "first_date": NEXT_MONDAY.isoformat(),
-        "ends": "weeks",
-        "weeks": "8",
-        "end_date": "",
-        "required_rate": "75",
-        "excused_allowed": "2",
-        **changes,
-    }
+    return group_form(token, NEXT_MONDAY, **changes)
 
 
 def _people(app: Flask) -> dict[str, int]:
@@ -107,9 +93,9 @@ def test_a_trainer_schedules_a_weekly_group_from_the_rule(app, lms):
 def test_bad_schedules_get_form_errors_and_create_nothing(app, lms):
     client, token = _trainer(app, lms)
     for changes, words in [
-        ({"timezone": "Europe/Atlantis"}, "Use a time zone name"),
+        ({"timezone": "Europe/Atlantis"}, "is not a time zone we know"),
         ({"ends": "date", "end_date": ""}, "Give the last date"),
-        ({"weeks": "500"}, "From 1 to 104 weeks"),
+        ({"weeks": "500"}, "From 1 to 104 sessions"),
         ({"required_rate": "150"}, "From 1 to 100%."),
     ]:
         response = client.post("/consultation/groups", data=_group_form(token, **changes))

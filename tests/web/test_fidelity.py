@@ -45,7 +45,8 @@ def test_a_never_reviewed_program_is_flagged(app, lms):
     client, _, _ = _director(app, lms)
     page = client.get("/fidelity/").get_data(as_text=True)
     assert "Harbour House</strong>: never reviewed" in page
-    assert "Harbour House</a>: never reviewed" in client.get("/director").get_data(as_text=True)
+    home = client.get("/director").get_data(as_text=True)
+    assert 'queue-count">1</span> program due a fidelity review' in home
 
 
 def test_draft_submit_read_only_correct_pdf_and_csv(app, lms):

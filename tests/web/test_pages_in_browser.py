@@ -205,6 +205,8 @@ def test_every_page_of_every_role_fits_a_phone_and_passes_axe(page, live_server:
         assert any(re.search(quiz_page, where) for where in walked), quiz_page
     failing = {where: found for where, found in walked.items() if found}
     assert len(walked) > 40, sorted(walked)
+    for linked in ("/trainer/queues/behind", "/trainer/queues/ready", "/consultation/"):
+        assert f"Sam Okafor {linked}" in walked, sorted(walked)  # each home's queues are walked
     assert not failing, "\n".join(
         f"{where}: {'; '.join(found)}" for where, found in failing.items()
     )
