@@ -19,13 +19,14 @@ from app.domain.certificates import CertificateState
 from app.domain.certification import CertificationRules, Evidence, eligibility
 from app.domain.consultation import AttendanceSummary, SessionStatus
 from app.domain.paging import Page, PageRequest, page_in_python
+from app.domain.quizzes import AttemptStatus
 from app.domain.roles import Role
 from app.extensions import content, db
 from app.models.certification import Certificate, CompetencySignoff
 from app.models.consultation import ConsultationGroup, ConsultationSession, GroupMember
 from app.models.lti import Platform
 from app.models.people import Enrolment, Person
-from app.models.quizzes import SUBMITTED, ExtraAttempt, QuizAttempt
+from app.models.quizzes import ExtraAttempt, QuizAttempt
 from app.models.tenancy import Cohort, Organisation
 from app.models.training import ActivityResponse, ModuleCompletion, ReflectionConsent
 from app.services import fidelity
@@ -105,7 +106,7 @@ def _quizzes_passed(organisation_id: int) -> Subquery:
         )
         .where(
             QuizAttempt.organisation_id == organisation_id,
-            QuizAttempt.status == SUBMITTED,
+            QuizAttempt.status == AttemptStatus.SUBMITTED,
             QuizAttempt.passed.is_(True),
             QuizAttempt.quiz_id.in_(list(content().quizzes)),
         )
@@ -159,7 +160,7 @@ def _used_up(organisation_id: int) -> Subquery:
         )
         .where(
             QuizAttempt.organisation_id == organisation_id,
-            QuizAttempt.status == SUBMITTED,
+            QuizAttempt.status == AttemptStatus.SUBMITTED,
             QuizAttempt.quiz_id.in_(list(banks)),
         )
         .group_by(QuizAttempt.person_id, QuizAttempt.quiz_id)
