@@ -12,7 +12,7 @@ review their attempts question by question.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -284,3 +284,29 @@ def answers_from_form(draw: Sequence[Mapping[str, Any]], raw: Mapping[str, Any])
             else:
                 answers[question.id] = _ordering_positions(question, drawn, given)
     return answers
+
+
+def answers_for(draw: Sequence[Mapping[str, Any]], right: Callable[[str], bool]) -> dict[str, Any]:
+    """The answers a practitioner sends for a drawn attempt, right where `right(question id)` says.
+
+    The inverse of answers_from_form, for the demo's seeded attempts and the tests: a wrong
+    answer picks the wrong choices, the opposite truth value, or the steps in reverse order
+    (the one order with no pair of steps right).
+    """
+    answers: dict[str, Any] = {}
+    for item in draw:
+        for drawn in item["questions"]:
+            question = drawn["question"]
+            answers[question["id"]] = _answer(question, drawn, right(question["id"]))
+    return answers
+
+
+def _answer(question: Mapping[str, Any], drawn: Mapping[str, Any], right: bool) -> Any:
+    if question["type"] in ("single-choice", "multiple-response"):
+        chosen = {c["id"] for c in question["choices"] if c["correct"] == right}
+        tokens = [token for token, choice in drawn["choices"] if choice in chosen]
+        return tokens if question["type"] == "multiple-response" else tokens[0]
+    if question["type"] == "true-false":
+        return str(question["answer"] == right).lower()
+    count = len(question["steps"])
+    return {token: index + 1 if right else count - index for token, index in drawn["steps"]}
