@@ -62,7 +62,8 @@ SECOND_INTAKE_MODULES = (
     34, 34, 34, 34, 34, 34, 30, 29, 27, 26, 25, 23, 21, 19, 19, 17, 15, 13, 12, 10, 8, 6, 6, 4, 2, 0,
 )  # fmt: skip
 ALEX_MODULES, PRIYA_MODULES = 22, 34
-LEARNER, INSTRUCTOR = (f"{LIS}membership#Learner",), (f"{LIS}membership#Instructor",)
+WHOLE_TRAINING = 34  # modules in courses/ today; a practitioner with fewer is still training
+LEARNER = (f"{LIS}membership#Learner",)
 
 
 @dataclass(frozen=True)
@@ -85,9 +86,8 @@ class _Practitioner:
     """One practitioner's part in the story."""
 
     user: LmsUser
-    intake: int
-    modules: int
-    lag_days: int
+    modules: int  # how many of the training's modules, in order, they have done
+    lag_days: int  # days between one training day and the next (0: the intensive week)
     quiz_plans: dict[str, list[float]] = field(default_factory=dict)
     skip_quizzes: frozenset[str] = frozenset()
 
@@ -104,7 +104,6 @@ class _Story:
         self.people: dict[str, Person] = {}
         self.groups: dict[str, ConsultationGroup] = {}
         self.cohort: Cohort | None = None
-        self.program: Program | None = None
         self.trained: set[int] = set()  # people with every module done
 
     def check_certificate(self, person_id: int, because: str) -> None:
@@ -129,6 +128,7 @@ class _Story:
         return datetime.combine(self.today - timedelta(days=days_ago), time(hour, minute), UTC)
 
     def replay(self) -> None:
+        """Run every event in time order, each flushed at its own moment (row defaults too)."""
         for event in sorted(self.events):
             with replayed_at(event.at):
                 event.act()
@@ -182,17 +182,19 @@ def _invented(number: int, name: str) -> LmsUser:
 def _practitioners(rng: random.Random) -> list[_Practitioner]:
     """The cohort's 40 practitioners: twelve from the first intake, 28 from the second."""
     users = [_invented(n + 1, name) for n, name in enumerate(story.PRACTITIONER_NAMES)]
-    first = [_Practitioner(u, 1, 34, rng.choice((0, 0, 1, 2))) for u in users[:FIRST_INTAKE]]
+    first = [
+        _Practitioner(u, WHOLE_TRAINING, rng.choice((0, 0, 1, 2))) for u in users[:FIRST_INTAKE]
+    ]
     second = [
-        _Practitioner(u, 2, modules, 0 if modules == 34 else rng.choice((1, 3, 6, 10)))
+        _Practitioner(u, modules, 0 if modules == WHOLE_TRAINING else rng.choice((1, 3, 6, 10)))
         for u, modules in zip(users[FIRST_INTAKE:], SECOND_INTAKE_MODULES, strict=True)
     ]
     alex, priya = PERSONAS["practitioner"][0], PERSONAS["practitioner-2"][0]
     return [
         *first,
         *second,
-        _Practitioner(alex, 2, ALEX_MODULES, 2),
-        _Practitioner(priya, 2, PRIYA_MODULES, 0),
+        _Practitioner(alex, ALEX_MODULES, 2),
+        _Practitioner(priya, PRIYA_MODULES, 0),
     ]
 
 
@@ -212,9 +214,9 @@ def _leaders(s: _Story, start: datetime) -> None:
                 signoff_rule="latest", timezone="Europe/London", quizzes_wait_for_day=True,
             ),
         )  # fmt: skip
-        s.program = programs.create_program(s.organisation.id, "Community recovery team")
+        community = programs.create_program(s.organisation.id, "Community recovery team")
         programs.create_program(s.organisation.id, "Residential recovery")
-        programs.assign_cohort(s.the_cohort(), s.program)
+        programs.assign_cohort(s.the_cohort(), community)
 
     s.at(start, director)
     s.at(start + timedelta(hours=2), lambda: s.launch(PERSONAS["trainer"][0]))
