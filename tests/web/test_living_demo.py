@@ -14,6 +14,7 @@ pytestmark = pytest.mark.browser
 
 def test_each_role_launches_into_the_seeded_organisation(page, seeded_demo: str):
     trainer = launch_in_frame(page, seeded_demo, "Sam Okafor")
+    trainer.get_by_role("heading", name="People in this cohort").wait_for()
     expect(trainer.get_by_role("heading", name="Attendance to take (1)")).to_be_visible()
     expect(trainer.get_by_role("heading", name="Apologies to decide (1)")).to_be_visible()
     roster = trainer.get_by_role("region", name="People in this cohort")
@@ -22,11 +23,12 @@ def test_each_role_launches_into_the_seeded_organisation(page, seeded_demo: str)
     director = launch_in_frame(page, seeded_demo, "Jordan Lee")
     director.get_by_role("link", name="Certification dashboard").click()
     row = director.get_by_role("row", name=re.compile("^Community recovery team"))
+    row.wait_for()
     # in training, in consultation, certified, expiring within 60 days, expired, revoked
     expect(row.get_by_role("cell")).to_have_text(["21", "9", "8", "1", "0", "1"])
 
     alex = launch_in_frame(page, seeded_demo, "Alex Rivera")
-    expect(alex.get_by_role("heading", name="Welcome, Alex Rivera")).to_be_visible()
+    alex.get_by_role("heading", name="Welcome, Alex Rivera").wait_for()
     checklist = alex.get_by_role("region", name="Certification")
     expect(checklist).to_contain_text("Day 4 and Day 5 of the training not yet complete")
     expect(checklist).to_contain_text("Day 3 competency quiz")
