@@ -328,6 +328,10 @@ class AnswerFormat(Protocol):
     def decode(self, drawn: DrawnQuestion, raw: Any) -> Any:
         """The stored raw answer as the question type's grader reads it (unknown tokens dropped)."""
 
+    def answer(self, drawn: DrawnQuestion, right: bool) -> Any:
+        """The raw answer of someone right (or wrong) about the question, in the attempt's
+        tokens: what the demo's seeded attempts and the tests send."""
+
 
 ANSWER_FORMATS: dict[str, AnswerFormat] = {}
 
@@ -357,6 +361,9 @@ class _SingleChoice:
     def decode(self, drawn: DrawnQuestion, raw: Any) -> Any:
         return drawn.tokens.get(raw) if isinstance(raw, str) else None
 
+    def answer(self, drawn: DrawnQuestion, right: bool) -> Any:
+        return _tokens_of(drawn, right)[0]
+
 
 @answer_format("multiple-response")
 class _MultipleResponse:
@@ -367,6 +374,9 @@ class _MultipleResponse:
         tokens = drawn.tokens
         return [tokens[t] for t in raw if t in tokens] if isinstance(raw, list) else []
 
+    def answer(self, drawn: DrawnQuestion, right: bool) -> Any:
+        return _tokens_of(drawn, right)
+
 
 @answer_format("true-false")
 class _TrueFalse:
@@ -376,6 +386,9 @@ class _TrueFalse:
 
     def decode(self, drawn: DrawnQuestion, raw: Any) -> Any:
         return {"true": True, "false": False}.get(raw) if isinstance(raw, str) else None
+
+    def answer(self, drawn: DrawnQuestion, right: bool) -> Any:
+        return str(drawn.question.answer == right).lower()
 
 
 @answer_format("ordering")
@@ -401,6 +414,18 @@ class _Ordering:
             if token in steps and isinstance(position, int):
                 positions[steps[token]] = position - 1
         return positions
+
+    def answer(self, drawn: DrawnQuestion, right: bool) -> Any:
+        """Right: every step in its written place; wrong: the reverse, the one order in which no
+        pair of steps is right."""
+        count = len(drawn.steps)
+        return {token: index + 1 if right else count - index for token, index in drawn.steps}
+
+
+def _tokens_of(drawn: DrawnQuestion, correct: bool) -> list[str]:
+    """The tokens of the choices that are (or are not) correct, in the order shown."""
+    wanted = {choice.id for choice in drawn.question.choices if choice.correct == correct}
+    return [token for token, choice in drawn.choices if choice in wanted]
 
 
 def _given(raw: Any) -> bool:
@@ -449,6 +474,11 @@ class Draw:
             for d in self.questions
             if raw.get(d.question.id) is not None
         }
+
+    def answers(self, right: Callable[[str], bool]) -> dict[str, Any]:
+        """The raw answers of someone right about the questions `right(question id)` names and
+        wrong about the rest (the inverse of `decode`, for seeded attempts and tests)."""
+        return {d.question.id: d.format.answer(d, right(d.question.id)) for d in self.questions}
 
     def states(self, raw: Mapping[str, Any], flagged: Iterable[str]) -> list[QuestionState]:
         """Each question in the order shown: answered (an empty choice is none) and flagged."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -21,9 +24,29 @@ NAMING_CONVENTION = {
 }
 
 
+# Set only by `replayed_at`: the moment a replayed event happened, or None for the real clock.
+_REPLAYED_MOMENT: ContextVar[datetime | None] = ContextVar("imr_replayed_moment", default=None)
+
+
 def utc_now() -> datetime:
-    """The current time, timezone-aware, for column defaults."""
-    return datetime.now(UTC)
+    """The current time, timezone-aware, for column defaults and every service's "now"."""
+    return _REPLAYED_MOMENT.get() or datetime.now(UTC)
+
+
+@contextmanager
+def replayed_at(moment: datetime) -> Iterator[None]:
+    """Inside the block utc_now() answers `moment`, in this thread or task only.
+
+    The demo seed replays months of a cohort's history through the ordinary services, which
+    stamp their rows with utc_now(); so the rows carry the day each thing happened.
+    """
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: pass a timezone-aware UTC value")
+    token = _REPLAYED_MOMENT.set(moment)
+    try:
+        yield
+    finally:
+        _REPLAYED_MOMENT.reset(token)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -90,6 +90,37 @@ def seconds_left(attempt: QuizAttempt, now: datetime | None = None) -> int | Non
     return max(0, int((attempt.deadline - (now or utc_now())).total_seconds()))
 
 
+def new_attempt(
+    bank: QuizBank,
+    person_id: int,
+    organisation_id: int,
+    cohort_id: int,
+    number: int,
+    now: datetime,
+    rng: random.Random | None = None,
+) -> QuizAttempt:
+    """Attempt `number`, freshly drawn and added to the session (neither flushed nor committed).
+
+    start_or_resume commits it at once to claim the number; the demo seed, which replays a
+    whole history in one transaction, flushes it instead.
+    """
+    deadline = now + timedelta(minutes=bank.time_limit_minutes) if bank.time_limit_minutes else None
+    attempt = QuizAttempt(
+        person_id=person_id,
+        organisation_id=organisation_id,
+        cohort_id=cohort_id,
+        quiz_id=bank.id,
+        bank_version=bank.version,
+        number=number,
+        started_at=now,
+        deadline=deadline,
+        draw=draw_attempt(bank, rng or random.SystemRandom()),
+        answers={},
+    )
+    db.session.add(attempt)
+    return attempt
+
+
 def start_or_resume(
     bank: QuizBank,
     person_id: int,
@@ -110,20 +141,7 @@ def start_or_resume(
         raise QuizRefused(
             f"You have used all {len(attempts)} attempts at {bank.title}. Your trainer can grant another."
         )
-    deadline = now + timedelta(minutes=bank.time_limit_minutes) if bank.time_limit_minutes else None
-    attempt = QuizAttempt(
-        person_id=person_id,
-        organisation_id=organisation_id,
-        cohort_id=cohort_id,
-        quiz_id=bank.id,
-        bank_version=bank.version,
-        number=len(attempts) + 1,
-        started_at=now,
-        deadline=deadline,
-        draw=draw_attempt(bank, rng or random.SystemRandom()),
-        answers={},
-    )
-    db.session.add(attempt)
+    attempt = new_attempt(bank, person_id, organisation_id, cohort_id, len(attempts) + 1, now, rng)
     try:
         # Named step: the attempt number is claimed now, so a second tab that starts the same
         # quiz a moment later meets the unique constraint and resumes this attempt instead.

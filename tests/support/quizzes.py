@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from app.content.quizzes import load_quizzes
-from app.domain.quizzes import QuizBank
+from app.domain.quizzes import Draw, QuizBank
 from app.extensions import db
 from app.models.quizzes import QuizAttempt
 from tests.support.content import content_of
@@ -49,20 +49,11 @@ def start(app: Flask, client: FlaskClient, token: str, quiz: str = "sample") -> 
 def form_for(attempt: QuizAttempt, right: bool = True) -> dict[str, object]:
     """The form a practitioner would post, with every answer right (or every one wrong)."""
     form: dict[str, object] = {}
-    for item in attempt.draw:
-        for drawn in item["questions"]:
-            question, name = drawn["question"], f"q-{drawn['question']['id']}"
-            if question["type"] in ("single-choice", "multiple-response"):
-                correct = {c["id"] for c in question["choices"] if c["correct"] == right}
-                tokens = [token for token, choice in drawn["choices"] if choice in correct]
-                form[name] = tokens if question["type"] == "multiple-response" else tokens[0]
-            elif question["type"] == "true-false":
-                form[name] = str(question["answer"] == right).lower()
-            else:
-                for token, index in drawn["steps"]:
-                    # wrong: the reversed order, the only one with no pair of steps right
-                    position = index + 1 if right else len(question["steps"]) - index
-                    form[f"{name}-{token}"] = str(position)
+    for question_id, answer in Draw.of(attempt.draw).answers(lambda _: right).items():
+        if isinstance(answer, dict):  # ordering: one position field per step
+            form.update({f"q-{question_id}-{token}": str(p) for token, p in answer.items()})
+        else:
+            form[f"q-{question_id}"] = answer
     return form
 
 

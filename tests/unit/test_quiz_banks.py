@@ -269,3 +269,22 @@ def test_grading_and_question_review_load_and_default(tmp_path: Path, catalog):
     )
     chosen = load_quizzes(folder, catalog)["sample"]
     assert (chosen.grading, chosen.question_review) == (GradingMethod.LAST, QuestionReview.NEVER)
+
+
+def test_a_draws_answers_score_exactly_the_questions_it_answers_right(catalog):
+    """The demo seed's practitioners answer through it: right where asked, wrong elsewhere."""
+    from app.domain.quizzes import Draw
+    from app.domain.scoring import score_attempt
+
+    bank = load_quizzes(FIXTURES, catalog)["sample"]
+    draw = draw_attempt(bank, random.Random(3))
+    ids = [q.id for q in drawn_questions(draw)]
+    right = set(ids[::2])
+    scored = score_attempt(
+        drawn_questions(draw),
+        Draw.of(draw).decode(Draw.of(draw).answers(lambda q: q in right)),
+        bank.pass_mark,
+    )
+    full = {s.question_id for s in scored.questions if s.points == s.maximum}
+    assert full == right
+    assert all(s.points <= 0 for s in scored.questions if s.question_id not in right)

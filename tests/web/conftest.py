@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.browser import chromium, fresh_page
+from tests.support.demo import seed
 
 
 @pytest.fixture(scope="module")
@@ -17,3 +18,10 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def page(browser) -> Iterator[object]:
     yield from fresh_page(browser, 1200, 1100)
+
+
+@pytest.fixture
+def seeded_demo(app, live_server: str) -> str:
+    """The live server with the demo organisation seeded as `make run` leaves it; its address."""
+    seed(app)
+    return live_server
