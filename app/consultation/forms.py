@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
@@ -116,18 +117,20 @@ class GroupForm(FlaskForm):
         """The chosen ending needs its value (Optional() would skip an inline check on an empty field)."""
         valid = super().validate(extra_validators)
         if self.ends.data == "weeks" and not self.weeks.data and not self.weeks.errors:
-            self.weeks.errors.append(
-                "Give the number of sessions, or choose “Until a last date” and give the date."
-            )
+            self.weeks.errors = [
+                *self.weeks.errors,
+                "Give the number of sessions, or choose “Until a last date” and give the date.",
+            ]
             valid = False
         if self.ends.data == "date" and not self.end_date.data and not self.end_date.errors:
-            self.end_date.errors.append(
-                "Give the last date, or choose “For a number of sessions” and give the number."
-            )
+            self.end_date.errors = [
+                *self.end_date.errors,
+                "Give the last date, or choose “For a number of sessions” and give the number.",
+            ]
             valid = False
         return valid
 
-    def rule_fields(self) -> dict[str, object]:
+    def rule_fields(self) -> dict[str, Any]:
         by_weeks = self.ends.data == "weeks"
         return {
             "weekday": self.weekday.data,

@@ -204,7 +204,7 @@ def members(group_id: int) -> Response:
     )
     if not form.validate_on_submit():
         abort(400, "Choose members from your cohort's practitioners.")
-    chosen = [practitioner_in_cohort(found.cohort_id, pid) for pid in form.members.data]
+    chosen = [practitioner_in_cohort(found.cohort_id, pid) for pid in form.members.data or []]
     service.set_members(found, [p for p in chosen if p is not None])
     flash("Members saved.", "success")
     return redirect(url_for("consultation.group", group_id=found.id))
@@ -221,9 +221,8 @@ def makeup(group_id: int) -> Response:
         flash("Give the make-up session's date, time and the session it replaces.", "error")
         return redirect(url_for("consultation.group", group_id=found.id))
     replaced = _session(form.replaces.data)
-    service.add_makeup(
-        found, _local(found, form.date.data, form.time.data), form.duration_minutes.data, replaced
-    )
+    minutes = int(form.duration_minutes.data or 0)  # InputRequired and NumberRange checked it
+    service.add_makeup(found, _local(found, form.date.data, form.time.data), minutes, replaced)
     flash("Make-up session added.", "success")
     return redirect(url_for("consultation.group", group_id=found.id))
 

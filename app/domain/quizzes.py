@@ -19,7 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 from app.domain.scoring import Choice, Question
 
@@ -281,7 +281,11 @@ NOT_THIS_ATTEMPT = (
 class PostedForm(Protocol):
     """What an answer format reads of a posted form (werkzeug's MultiDict has both)."""
 
-    def get(self, key: str, default: Any = None) -> Any: ...
+    @overload
+    def get(self, key: str) -> Any: ...
+
+    @overload
+    def get(self, key: str, default: Any) -> Any: ...
 
     def getlist(self, key: str) -> list[Any]: ...
 

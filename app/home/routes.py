@@ -135,5 +135,5 @@ def change_role() -> Response:
     form = SwitchRoleForm()
     if not form.validate_on_submit():
         abort(400, "Choose one of the roles offered in the role menu.")
-    changed = switch_role(Role(form.role.data))
+    changed = switch_role(Role(str(form.role.data)))
     return redirect(landing_url(changed.role))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -134,7 +134,7 @@ def _responses(
     return responses, seen
 
 
-def item_report(organisation_id: int, banks: dict[str, QuizBank]) -> list[ItemReport]:
+def item_report(organisation_id: int, banks: Mapping[str, QuizBank]) -> list[ItemReport]:
     """Item statistics over every submitted attempt in the organisation, worst items first."""
     attempts = list(
         db.session.scalars(
