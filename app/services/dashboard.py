@@ -83,17 +83,7 @@ def _status(certificate: Any, modules_done: Any, modules_total: int, today: date
 
 def _practitioners(organisation_id: int, today: date) -> Subquery:
     """One row per active practitioner: their first cohort, program, latest certificate and status."""
-    placed = (
-        select(Enrolment.person_id, func.min(Enrolment.cohort_id).label("cohort_id"))
-        .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .where(
-            Cohort.organisation_id == organisation_id,
-            Enrolment.role == Role.PRACTITIONER,
-            Enrolment.active.is_(True),
-        )
-        .group_by(Enrolment.person_id)
-        .subquery()
-    )
+    placed = _first_cohorts(organisation_id)
     latest = _latest_certificates(organisation_id)
     done = (
         select(ModuleCompletion.person_id, func.count().label("modules"))
@@ -116,6 +106,36 @@ def _practitioners(organisation_id: int, today: date) -> Subquery:
         .outerjoin(Program, Program.id == Cohort.program_id)
         .outerjoin(latest, latest.c.person_id == placed.c.person_id)
         .outerjoin(done, done.c.person_id == placed.c.person_id)
+        .subquery()
+    )
+
+
+def _first_cohorts(organisation_id: int) -> Subquery:
+    """Each active practitioner once, in their first cohort of the organisation.
+
+    Written as "no earlier cohort" rather than MIN(cohort_id) … GROUP BY: PostgreSQL cannot
+    estimate how many rows a join on an aggregate finds, guessed 250 for 10,000, and walked
+    every practitioner's person and certificates one index probe at a time.
+    """
+    earlier, elsewhere = aliased(Enrolment), aliased(Cohort)
+    return (
+        select(Enrolment.person_id, Enrolment.cohort_id)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(
+            Cohort.organisation_id == organisation_id,
+            Enrolment.role == Role.PRACTITIONER,
+            Enrolment.active.is_(True),
+            ~select(earlier.id)
+            .join(elsewhere, elsewhere.id == earlier.cohort_id)
+            .where(
+                earlier.person_id == Enrolment.person_id,
+                earlier.cohort_id < Enrolment.cohort_id,
+                elsewhere.organisation_id == organisation_id,
+                earlier.role == Role.PRACTITIONER,
+                earlier.active.is_(True),
+            )
+            .exists(),
+        )
         .subquery()
     )
 
@@ -205,13 +225,20 @@ def _monthly(organisation_id: int, today: date) -> list[tuple[str, int]]:
 
 
 def _matching(rows: Subquery, filters: Filters) -> Select[Any]:
-    """The dashboard's rows that match the filters, each with its person and certificate."""
-    query = (
-        select(Person, rows.c.cohort, rows.c.program, rows.c.status, Certificate)
-        .join(rows, rows.c.person_id == Person.id)
-        .outerjoin(Certificate, Certificate.id == rows.c.certificate_id)
-        .options(defer(Certificate.pdf), defer(Certificate.evidence))
-    )
+    """The dashboard's rows that match the filters: ids and the columns shown or sorted on.
+
+    Narrow on purpose: sorting every practitioner for a page then moves a few columns, not
+    whole people and certificates, which `_with_records` loads for the page's rows alone.
+    """
+    query = select(
+        rows.c.person_id,
+        Person.name,
+        rows.c.cohort,
+        rows.c.program,
+        rows.c.status,
+        rows.c.certificate_id,
+        rows.c.expires_on,
+    ).join(Person, Person.id == rows.c.person_id)
     needle = filters.query.strip().lower()
     if needle:
         query = query.where(
@@ -230,16 +257,27 @@ def _matching(rows: Subquery, filters: Filters) -> Select[Any]:
     return query
 
 
+def _with_records(chosen: Subquery) -> Select[Any]:
+    """The chosen rows with their person and certificate (its PDF and evidence left unloaded)."""
+    return (
+        select(Person, chosen.c.cohort, chosen.c.program, chosen.c.status, Certificate)
+        .join(chosen, chosen.c.person_id == Person.id)
+        .outerjoin(Certificate, Certificate.id == chosen.c.certificate_id)
+        .options(defer(Certificate.pdf), defer(Certificate.evidence))
+    )
+
+
 SORTS = ("name", "program", "cohort", "status", "expires")
 
 
 def _orders(rows: Subquery) -> dict[str, list[Any]]:
+    """Each sort's columns, on the matching rows or on the page of them already chosen."""
     return {
-        "name": [Person.name, Person.id],
-        "program": [rows.c.program, Person.name, Person.id],
-        "cohort": [rows.c.cohort, Person.name, Person.id],
-        "status": [rows.c.status, Person.name, Person.id],
-        "expires": [rows.c.expires_on, Person.name, Person.id],
+        "name": [rows.c.name, rows.c.person_id],
+        "program": [rows.c.program, rows.c.name, rows.c.person_id],
+        "cohort": [rows.c.cohort, rows.c.name, rows.c.person_id],
+        "status": [rows.c.status, rows.c.name, rows.c.person_id],
+        "expires": [rows.c.expires_on, rows.c.name, rows.c.person_id],
     }
 
 
@@ -263,10 +301,12 @@ def director_dashboard(
     today = utc_now().date()
     rows = _practitioners(organisation_id, today)
     by_program = _by_program(rows)
-    query = ordered(_matching(rows, filters), request, _orders(rows))
+    matching = _matching(rows, filters).subquery()
+    query = ordered(select(matching), request, _orders(matching))
     page, shown = paged(query, request, _total(by_program, filters))
+    chosen = shown.subquery()
     return DashboardView(
-        rows=_rows(db.session.execute(shown)),
+        rows=_rows(db.session.execute(ordered(_with_records(chosen), request, _orders(chosen)))),
         page=page,
         filters=filters,
         by_program=by_program,
@@ -278,7 +318,8 @@ def director_dashboard(
 def dashboard_rows(organisation_id: int, filters: Filters) -> list[Row]:
     """Every matching row, by name, for the CSV export (a download, not a page)."""
     rows = _practitioners(organisation_id, utc_now().date())
-    query = _matching(rows, filters).order_by(Person.name, Person.id)
+    matching = _matching(rows, filters).subquery()
+    query = _with_records(matching).order_by(matching.c.name, matching.c.person_id)
     return _rows(db.session.execute(query))
 
 
