@@ -62,6 +62,7 @@ STEPS = ("home", "start quiz", "attempt page", "submit", "result")
 TIMEOUT = 30  # seconds: gunicorn's own timeout for a stuck request
 READY_WITHIN = 120  # seconds for gunicorn to load the app and answer
 LAUNCHING = 8  # practitioners launched at once before the run
+LAUNCH_TRIES = 3
 
 
 def _free_port() -> int:
@@ -404,10 +405,20 @@ def serving(database: str) -> Iterator[tuple[Web, LocalLms]]:
         server.stop()
 
 
+def relaunched(web: str, lms: LocalLms, user: LmsUser) -> requests.Session:
+    """A launch, tried again from a new browser when a loaded machine drops the connection."""
+    for _ in range(LAUNCH_TRIES - 1):
+        try:
+            return launched(web, lms, user)
+        except requests.ConnectionError:
+            continue
+    return launched(web, lms, user)
+
+
 def launch_all(web: Web, lms: LocalLms, people: int) -> dict[str, requests.Session]:
     users = [practitioner(n) for n in range(1, people + 1)]
     with ThreadPoolExecutor(LAUNCHING) as pool:
-        browsers = pool.map(lambda user: launched(web.url, lms, user), users)
+        browsers = pool.map(lambda user: relaunched(web.url, lms, user), users)
         return {user.sub: browser for user, browser in zip(users, browsers, strict=True)}
 
 
@@ -470,7 +481,7 @@ def main() -> None:
     args = arguments()
     each = int(args.rate * args.seconds / len(STEPS) / args.practitioners * 2) + 3
     with serving(args.database) as (web, lms):
-        trainer = launched(web.url, lms, TRAINER)
+        trainer = relaunched(web.url, lms, TRAINER)
         browsers = launch_all(web, lms, args.practitioners)
         extra_attempts(args.database, list(browsers), each)
         record, elapsed = run(browsers, web.url, args.rate, args.seconds)
