@@ -10,7 +10,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, LargeBinary, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Enum,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.certificates import CertificateState, Transition, after
@@ -88,6 +98,20 @@ class Certificate(PractitionerOwned, TimestampMixin, Base):
     """An issued certificate: a snapshot that later edits never change (corrections replace it)."""
 
     __tablename__ = "certificate"
+    # What the director's dashboard reads of each certificate, so it never reads the rows
+    # themselves (on SQLite the columns after the PDF sit behind its overflow pages).
+    __table_args__ = (
+        Index(
+            "ix_certificate_standing",
+            "organisation_id",
+            "person_id",
+            "id",
+            "state",
+            "expires_on",
+            "issued_on",
+            "code",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)

@@ -26,8 +26,15 @@ def ordered(query: Select[Any], request: PageRequest, orders: Orders) -> Select[
     )
 
 
-def paged(query: Select[Any], request: PageRequest) -> tuple[Page, Select[Any]]:
-    """The page to show, counted in one statement, and the query narrowed to its rows."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+def paged(
+    query: Select[Any], request: PageRequest, total: int | None = None
+) -> tuple[Page, Select[Any]]:
+    """The page to show and the query narrowed to its rows.
+
+    The rows are counted in one statement, unless the caller already knows how many match (the
+    dashboard does, from its counts by status), which saves evaluating the query once more.
+    """
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     page = request.page(total or 0)
     return page, query.offset(page.offset).limit(page.size)

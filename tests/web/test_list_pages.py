@@ -161,3 +161,33 @@ def test_the_dashboard_filters_each_status_as_verification_would_name_it(app, st
     refused = director.get("/certification/dashboard?standing=lost")
     assert refused.status_code == 400
     assert "choose one of" in refused.get_data(as_text=True)
+
+
+def test_the_dashboard_counts_the_rows_of_the_program_and_status_chosen(app, staff):
+    from sqlalchemy import update
+
+    from app.models.tenancy import Cohort, Program
+
+    grow(app, 18, 0, TRAINER.sub, DIRECTOR.sub)  # a certificate for every third: six of them
+    with app.app_context():
+        program = db.session.scalars(select(Program).order_by(Program.id)).first()
+        db.session.execute(
+            update(Cohort)
+            .where(Cohort.organisation_id == program.organisation_id)
+            .values(program_id=program.id)
+        )
+        db.session.commit()
+        name = program.name
+
+    def page(**chosen: str) -> str:
+        asked = {"size": "10", **chosen}
+        return (
+            staff["director"]
+            .get("/certification/dashboard", query_string=asked)
+            .get_data(as_text=True)
+        )
+
+    assert "Showing 1–10 of 18" in page(program=name)
+    assert "Showing 1–10 of 12" in page(program=name, standing="in training")
+    assert "Nobody matches" in page(program="No program")
+    assert "Nobody matches" in page(program=name, standing="revoked")

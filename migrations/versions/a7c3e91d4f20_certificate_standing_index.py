@@ -1,0 +1,30 @@
+"""certificates: an index holding what the director's dashboard reads of each one
+
+The dashboard weighs every practitioner's newest certificate by its state and expiry. A
+certificate's row also carries its sealed PDF; on SQLite the columns stored after it can only be
+read by walking the PDF's overflow pages, which cost the dashboard most of its time. This index
+holds those columns, so the dashboard and its monthly chart never read the table's rows.
+
+Revision ID: a7c3e91d4f20
+Revises: c4f1e2a7d9b3
+Create Date: 2026-12-02 07:00:00.000000
+
+"""
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = 'a7c3e91d4f20'
+down_revision = 'c4f1e2a7d9b3'
+branch_labels = None
+depends_on = None
+
+COLUMNS = ['organisation_id', 'person_id', 'id', 'state', 'expires_on', 'issued_on', 'code']
+
+
+def upgrade():
+    op.create_index('ix_certificate_standing', 'certificate', COLUMNS)
+
+
+def downgrade():
+    op.drop_index('ix_certificate_standing', table_name='certificate')
