@@ -6,7 +6,7 @@ read by walking the PDF's overflow pages, which cost the dashboard most of its t
 holds those columns, so the dashboard and its monthly chart never read the table's rows.
 
 Revision ID: a7c3e91d4f20
-Revises: c4f1e2a7d9b3
+Revises: 7b2d4e9a1c60
 Create Date: 2026-12-02 07:00:00.000000
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a7c3e91d4f20'
-down_revision = 'c4f1e2a7d9b3'
+down_revision = '7b2d4e9a1c60'
 branch_labels = None
 depends_on = None
 

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import insert, select, update
 
 from app.domain.certificates import CertificateState
+from app.domain.quizzes import Draw
 from app.domain.roles import Role
 from app.extensions import db
 from app.models.base import utc_now
@@ -28,7 +29,6 @@ from tests.support.bulk import grow
 from tests.support.content import content_of
 from tests.support.journey import everything, sign_off
 from tests.support.lms import DIRECTOR, PRACTITIONER, TRAINER, LmsUser, LocalLms
-from tests.support.quizzes import FormData, form_for
 from tests.support.statements import statements
 
 TOM = LmsUser("user-practitioner-2", "Tom Baker", "tom.baker@example.org", PRACTITIONER.roles)
@@ -62,16 +62,13 @@ def _stale(app: Flask, subject: str, days: int = 30) -> None:
 
 def _fail_every_attempt(app: Flask, subject: str) -> str:
     """Every attempt allowed at the first quiz submitted with every answer wrong; its title."""
-    from app.quizzes.routes import raw_answers
-
     bank = next(iter(content_of(app).quizzes.values()))
     with app.app_context():
         person = _person(subject)
         cohort = person.enrolments[0].cohort
         for _ in range(bank.attempts_allowed):
             attempt = start_or_resume(bank, person.id, cohort.organisation_id, cohort.id)
-            wrong = FormData(form_for(attempt, right=False))
-            submit(attempt.id, bank, raw_answers(attempt, wrong))
+            submit(attempt.id, bank, Draw.of(attempt.draw).answers(lambda _: False))
         db.session.commit()
     return bank.title
 
