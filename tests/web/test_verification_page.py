@@ -23,18 +23,10 @@ from app.extensions import db
 from app.models.base import utc_now
 from app.models.certification import Certificate
 from app.models.tenancy import Organisation, OrganisationLogo
+from tests.support.images import image_bytes
 from tests.support.journey import certificate_of, everything, sign_off
 from tests.support.lms import DIRECTOR, LocalLms, csrf_token
 from tests.support.settings import configured
-
-
-def _image(kind: str, size: tuple[int, int] = (240, 120), **save: object) -> bytes:
-    """A small logo-like picture (a coloured bar on white) encoded as `kind`."""
-    picture = Image.new("RGB", size, "white")
-    picture.paste((31, 95, 139), (0, 0, size[0], size[1] // 2))
-    out = io.BytesIO()
-    picture.save(out, format=kind, **save)
-    return out.getvalue()
 
 
 def _png_with_metadata() -> bytes:
@@ -42,7 +34,7 @@ def _png_with_metadata() -> bytes:
     info.add_text("Author", "Jordan Lee, 12 Harbour Street")
     exif = Image.Exif()
     exif[0x010E] = "Taken at the office"  # ImageDescription
-    return _image("PNG", pnginfo=info, exif=exif.tobytes())
+    return image_bytes("PNG", pnginfo=info, exif=exif.tobytes())
 
 
 def _upload(client: FlaskClient, data: bytes, name: str, mimetype: str):
@@ -92,7 +84,7 @@ def test_a_director_uploads_a_png_and_its_metadata_is_not_kept(app, lms):
 
 def test_a_jpeg_is_taken_and_stored_as_a_png(app, lms):
     director = _director(app, lms)
-    jpeg = _image("JPEG", (2000, 500), quality=80)
+    jpeg = image_bytes("JPEG", (2000, 500), quality=80)
     assert _upload(director, jpeg, "logo.jpg", "image/jpeg").status_code == 302
     stored = _stored(app, "Riverside Mental Health")
     assert stored.png.startswith(b"\x89PNG\r\n\x1a\n")
@@ -104,10 +96,10 @@ REFUSED = [
     (SVG, "logo.svg", "image/svg+xml", "not a PNG or JPEG image"),
     (SVG, "logo.png", "image/png", "not a PNG or JPEG image"),
     (b"Riverside Mental Health\n", "logo.png", "image/png", "not a PNG or JPEG image"),
-    (_image("GIF"), "logo.png", "image/png", "not a PNG or JPEG image"),
-    (_image("PNG", (3000, 40)), "wide.png", "image/png", "3000 × 40 pixels"),
-    (_image("PNG", (8, 8)), "tiny.png", "image/png", "8 × 8 pixels"),
-    (_image("PNG")[:200], "cut.png", "image/png", "damaged or incomplete"),
+    (image_bytes("GIF"), "logo.png", "image/png", "not a PNG or JPEG image"),
+    (image_bytes("PNG", (3000, 40)), "wide.png", "image/png", "3000 × 40 pixels"),
+    (image_bytes("PNG", (8, 8)), "tiny.png", "image/png", "8 × 8 pixels"),
+    (image_bytes("PNG")[:200], "cut.png", "image/png", "damaged or incomplete"),
     (b"", "empty.png", "image/png", "The file is empty"),
 ]
 
@@ -150,7 +142,7 @@ def test_an_oversized_file_is_refused_before_it_is_decoded(app, lms):
 
 def test_the_served_logo_is_a_cacheable_png_that_is_never_sniffed(app, lms):
     director = _director(app, lms)
-    _upload(director, _image("PNG"), "logo.png", "image/png")
+    _upload(director, image_bytes("PNG"), "logo.png", "image/png")
     stored = _stored(app, "Riverside Mental Health")
     public = app.test_client()
     served = public.get(f"/verify/issuers/{stored.organisation_id}/logo.png")
@@ -178,11 +170,11 @@ def test_a_director_changes_only_their_own_organisations_logo(app, lms, httpserv
         hillcrest.register("Hillcrest Recovery Services")
     riverside_director = _director(app, lms)
     hillcrest_director = _director(app, hillcrest)
-    _upload(riverside_director, _image("PNG"), "riverside.png", "image/png")
+    _upload(riverside_director, image_bytes("PNG"), "riverside.png", "image/png")
     riverside_logo = _stored(app, "Riverside Mental Health")
     assert "No logo yet" in hillcrest_director.get("/certification/logo").get_data(as_text=True)
     # Hillcrest's director uploads and removes: only Hillcrest's logo is touched.
-    _upload(hillcrest_director, _image("JPEG", (300, 300)), "hillcrest.jpg", "image/jpeg")
+    _upload(hillcrest_director, image_bytes("JPEG", (300, 300)), "hillcrest.jpg", "image/jpeg")
     assert _stored(app, "Hillcrest Recovery Services") is not None
     token = csrf_token(hillcrest_director.get("/certification/logo"))
     hillcrest_director.post("/certification/logo/remove", data={"csrf_token": token})
@@ -294,7 +286,7 @@ def test_linkedin_gets_every_field_and_the_configured_address_not_the_hosts(app,
     sign_off(app, lms)
     certificate = certificate_of(app)
     director = _director(app, lms)
-    _upload(director, _image("PNG"), "logo.png", "image/png")
+    _upload(director, image_bytes("PNG"), "logo.png", "image/png")
     logo = _stored(app, "Riverside Mental Health")
     with configured(app, public_url="https://academy.example.org"):
         page = (
