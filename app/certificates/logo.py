@@ -35,7 +35,9 @@ def logo() -> Response:
     if not form.validate_on_submit():
         return _logo_page(form, 400 if form.is_submitted() else 200)
     try:
-        save_logo(identity().organisation_id, form.image.data.read(MAX_BYTES + 1))
+        save_logo(
+            identity().organisation_id, identity().person_id, form.image.data.read(MAX_BYTES + 1)
+        )
     except LogoRefused as refused:
         form.image.errors.append(str(refused))
         return _logo_page(form, 400)
@@ -51,7 +53,7 @@ def remove() -> Response:
         abort(
             400, "This form has expired. Open the logo page again and remove the logo from there."
         )
-    removed = remove_logo(identity().organisation_id)
+    removed = remove_logo(identity().organisation_id, identity().person_id)
     flash(
         "Logo removed: verification pages show your organisation's name alone."
         if removed

@@ -137,9 +137,20 @@ def _organisation(organisation_id: int) -> Organisation:
 
 @verify_bp.get("/issuers/<int:organisation_id>")
 def issuer(organisation_id: int) -> Response:
-    """The issuing organisation's Open Badges profile."""
+    """The issuing organisation's Open Badges profile, with its logo when it has one."""
     organisation = _organisation(organisation_id)
-    return jsonify(badges.issuer_profile(organisation, badge_urls("", organisation.id)))
+    profile = badges.issuer_profile(organisation, badge_urls("", organisation.id))
+    logo = logo_of(organisation.id)
+    if logo is not None:
+        address = public_url(
+            "verify.issuer_logo", organisation_id=organisation.id, v=logo.sha256[:12]
+        )
+        profile["image"] = {
+            "id": address,
+            "type": "Image",
+            "caption": f"Logo of {organisation.name}",
+        }
+    return jsonify(profile)
 
 
 @verify_bp.get("/issuers/<int:organisation_id>/jwks")

@@ -21,12 +21,14 @@ from sqlalchemy.orm import undefer
 from app.extensions import db
 from app.models.base import utc_now
 from app.models.tenancy import OrganisationLogo
+from app.services.audit import audit
 
 MAX_BYTES = 512 * 1024
 MAX_SIDE = 2000  # pixels of the upload; larger ones are refused before they are decoded
 MIN_SIDE = 16
 STORED_SIDE = 400  # the stored logo fits in this square: the page shows it at 96 pixels high
 FORMATS = ["PNG", "JPEG"]  # the only decoders tried (a phone's multi-picture JPEG is a JPEG)
+AUDITED_AS = "the logo on the organisation's verification pages"
 ALLOWED = (
     "Upload the logo as a PNG or JPEG file of at most 512 KB, between 16 and 2,000 pixels on "
     "each side."
@@ -105,22 +107,27 @@ def logo_png(organisation_id: int) -> OrganisationLogo | None:
     return db.session.scalars(found.options(undefer(OrganisationLogo.png))).one_or_none()
 
 
-def save_logo(organisation_id: int, data: bytes) -> OrganisationLogo:
-    """Check, clean and store an upload as the organisation's logo (replacing any before it)."""
+def save_logo(organisation_id: int, actor_id: int | None, data: bytes) -> OrganisationLogo:
+    """Check, clean and store an upload as the organisation's logo (replacing any before it).
+
+    The audit log keeps who changed it: the logo is how the public recognises the issuer.
+    """
     logo = cleaned(data)
     row = logo_of(organisation_id) or OrganisationLogo(organisation_id=organisation_id)
     row.png, row.sha256, row.width, row.height = logo.png, logo.sha256, logo.width, logo.height
     row.updated_at = utc_now()
     db.session.add(row)
+    audit(organisation_id, actor_id, "logo uploaded", AUDITED_AS)
     db.session.flush()
     return row
 
 
-def remove_logo(organisation_id: int) -> bool:
+def remove_logo(organisation_id: int, actor_id: int | None) -> bool:
     """Remove the organisation's logo; False when it had none."""
     row = logo_of(organisation_id)
     if row is None:
         return False
     db.session.delete(row)
+    audit(organisation_id, actor_id, "logo removed", AUDITED_AS)
     db.session.flush()
     return True

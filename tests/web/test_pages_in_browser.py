@@ -191,7 +191,7 @@ def _public_certificate(app) -> str:
 
     with app.app_context():
         certificate = db.session.scalars(select(Certificate)).one()
-        save_logo(certificate.organisation_id, logo_png())
+        save_logo(certificate.organisation_id, None, logo_png())
         db.session.commit()
         return certificate.code
 

@@ -162,6 +162,9 @@ def test_the_served_logo_is_a_cacheable_png_that_is_never_sniffed(app, lms):
     removed = director.post("/certification/logo/remove", data={"csrf_token": token})
     assert "Logo removed" in director.get(removed.location).get_data(as_text=True)
     assert public.get(f"/verify/issuers/{stored.organisation_id}/logo.png").status_code == 404
+    audit = director.get("/certification/audit?format=csv").get_data(as_text=True)
+    assert "Omar Haddad,logo uploaded" in audit
+    assert "Omar Haddad,logo removed" in audit
 
 
 def test_a_director_changes_only_their_own_organisations_logo(app, lms, httpserver):
@@ -312,3 +315,10 @@ def test_linkedin_gets_every_field_and_the_configured_address_not_the_hosts(app,
     assert f'src="/verify/issuers/{logo.organisation_id}/logo.png?v={logo.sha256[:12]}"' in page
     assert 'alt="Logo of Riverside Mental Health"' in page
     assert f'href="/verify/{certificate.code}/badge.jwt" download' in page
+    with configured(app, public_url="https://academy.example.org"):
+        profile = app.test_client().get(f"/verify/issuers/{logo.organisation_id}").get_json()
+    assert profile["image"] == {
+        "id": f"https://academy.example.org/verify/issuers/{logo.organisation_id}/logo.png?v={logo.sha256[:12]}",
+        "type": "Image",
+        "caption": "Logo of Riverside Mental Health",
+    }, "the Open Badges issuer profile carries the logo too"
