@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("certification", __name__, url_prefix="/certification", template_folder="templates")
 verify_bp = Blueprint("verify", __name__, url_prefix="/verify", template_folder="templates")
 
-from app.certificates import director, routes, verify  # noqa: E402,F401 (routes attach themselves to the blueprints)
+from app.certificates import director, logo, routes, verify  # noqa: E402,F401 (routes attach themselves to the blueprints)

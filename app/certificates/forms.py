@@ -1,4 +1,4 @@
-"""Forms for competency sign-off, a certificate's life, the requirements and verification."""
+"""Forms for competency sign-off, a certificate's life, the requirements, the logo and verification."""
 
 from __future__ import annotations
 
@@ -175,4 +175,13 @@ class RosterForm(FlaskForm):
     roster = FileField(
         "CSV of certificate codes (a column whose first row says code)",
         validators=[FileRequired("Choose the CSV file to check.")],
+    )
+
+
+class LogoForm(FlaskForm):
+    """The organisation's logo: the file's bytes are checked by the service, not its name."""
+
+    image = FileField(
+        "Logo file",
+        validators=[FileRequired("Choose a PNG or JPEG file of your logo to upload.")],
     )

@@ -10,13 +10,15 @@ from werkzeug.wrappers import Response
 
 from app.certificates import verify_bp
 from app.certificates.forms import PdfCheckForm
+from app.domain.certificates import Standing
 from app.exports import attachment
 from app.extensions import csrf, db
 from app.models.certification import Certificate
 from app.models.tenancy import Organisation
 from app.services import badges
 from app.services.badges import BadgeUrls
-from app.services.verification import issued, public_view
+from app.services.logos import logo_of
+from app.services.verification import issued, linkedin_link, public_view
 from app.shared_store import current_store
 from app.urls import public_url
 
@@ -61,15 +63,29 @@ def certificate(code: str) -> Response | str | tuple:
     canonical, found = _lookup(code)
     if found is None:
         return _not_found(code, canonical)
-    view = public_view(found)
     if request.accept_mimetypes.best == "application/json":
-        return jsonify(view.as_json())
+        return jsonify(public_view(found).as_json())
+    return _page(found, PdfCheckForm(), None)
+
+
+def _page(found: Certificate, form: PdfCheckForm, match: bool | None) -> str:
+    """The page a stranger reads: the banner, the issuer and its logo, the evidence, and sharing.
+
+    The link to copy and to put on LinkedIn is the configured public address, never one built
+    from this request's Host header.
+    """
+    view = public_view(found)
+    link = public_url("verify.certificate", code=found.code)
+    valid = view.words.standing is Standing.VALID
     return render_template(
         "certificates/verify.html",
         data=view.as_json(),
         words=view.words,
-        form=PdfCheckForm(),
-        match=None,
+        form=form,
+        match=match,
+        link=link,
+        linkedin=linkedin_link(found, link) if valid else None,
+        logo=logo_of(found.organisation_id),
     )
 
 
@@ -84,12 +100,7 @@ def check_pdf(code: str) -> Response | str | tuple:
     match = None
     if form.validate_on_submit():
         match = hashlib.sha256(form.pdf.data.read()).hexdigest() == found.pdf_sha256
-    status = 200 if match is not None else 400
-    view = public_view(found)
-    page = render_template(
-        "certificates/verify.html", data=view.as_json(), words=view.words, form=form, match=match
-    )
-    return page, status
+    return _page(found, form, match), 200 if match is not None else 400
 
 
 def badge_urls(code: str, organisation_id: int) -> BadgeUrls:
@@ -126,9 +137,20 @@ def _organisation(organisation_id: int) -> Organisation:
 
 @verify_bp.get("/issuers/<int:organisation_id>")
 def issuer(organisation_id: int) -> Response:
-    """The issuing organisation's Open Badges profile."""
+    """The issuing organisation's Open Badges profile, with its logo when it has one."""
     organisation = _organisation(organisation_id)
-    return jsonify(badges.issuer_profile(organisation, badge_urls("", organisation.id)))
+    profile = badges.issuer_profile(organisation, badge_urls("", organisation.id))
+    logo = logo_of(organisation.id)
+    if logo is not None:
+        address = public_url(
+            "verify.issuer_logo", organisation_id=organisation.id, v=logo.sha256[:12]
+        )
+        profile["image"] = {
+            "id": address,
+            "type": "Image",
+            "caption": f"Logo of {organisation.name}",
+        }
+    return jsonify(profile)
 
 
 @verify_bp.get("/issuers/<int:organisation_id>/jwks")

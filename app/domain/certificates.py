@@ -118,13 +118,16 @@ def standing(state: CertificateState, expires_on: date, today: date) -> Standing
 
 @dataclass(frozen=True)
 class PublicStanding:
-    """A certificate's standing in the words the public verification page shows."""
+    """A certificate's standing in the words the public verification page shows: a headline for
+    its banner, the sentence that explains it, and what a stranger should make of it."""
 
     standing: Standing
     sentence: str
     changed_on: date | None = None
     reason: str | None = None
     successor: str | None = None
+    headline: str = ""
+    advice: str = ""
 
 
 def date_in_words(day: date) -> str:
@@ -151,4 +154,48 @@ def public_standing(
         Standing.REPLACED: f"This certificate was replaced on {date_in_words(changed_on or expires_on)} by {successor}.",
         Standing.AWAITING_APPROVAL: "This certificate has not been issued yet.",
     }
-    return PublicStanding(standing_now, sentences[standing_now], changed_on, reason, successor)
+    return PublicStanding(
+        standing_now,
+        sentences[standing_now],
+        changed_on,
+        reason,
+        successor,
+        _headline(standing_now, expires_on, changed_on or expires_on),
+        ADVICE[standing_now],
+    )
+
+
+def _headline(standing_now: Standing, expires_on: date, changed_on: date) -> str:
+    """The banner's few words, with the date that matters to someone checking today."""
+    return {
+        Standing.VALID: f"Valid until {date_in_words(expires_on)}",
+        Standing.EXPIRED: f"Expired: it was valid until {date_in_words(expires_on)}",
+        Standing.SUSPENDED: f"Suspended since {date_in_words(changed_on)}",
+        Standing.REVOKED: f"Revoked on {date_in_words(changed_on)}",
+        Standing.REPLACED: f"Replaced by a correction on {date_in_words(changed_on)}",
+        Standing.AWAITING_APPROVAL: "Not issued yet",
+    }[standing_now]
+
+
+# What someone checking a certificate (an employer, a commissioner) should make of each standing.
+ADVICE: dict[Standing, str] = {
+    Standing.VALID: "The holder meets the issuing organisation's requirements for IMR practice today.",
+    Standing.EXPIRED: (
+        "It was genuine, but it no longer shows current certification. The holder may have "
+        "renewed it: ask them for the code of their newer certificate."
+    ),
+    Standing.SUSPENDED: (
+        "The issuing organisation has paused this certificate while it looks into a concern. "
+        "It may be reinstated or revoked. Until then, do not rely on it as proof of current "
+        "certification."
+    ),
+    Standing.REVOKED: (
+        "The issuing organisation has withdrawn this certificate for good. It is no longer "
+        "proof of certification."
+    ),
+    Standing.REPLACED: (
+        "A corrected certificate was issued in its place. Check the new one: it shows the "
+        "holder's current standing."
+    ),
+    Standing.AWAITING_APPROVAL: "The issuing organisation has not approved this certificate yet.",
+}

@@ -21,7 +21,7 @@ from app.models.fidelity import FidelityReview
 from app.models.lti import Platform, RegistrationInvitation, StoreEntry, ToolKey
 from app.models.people import Director, Enrolment, Person
 from app.models.quizzes import ExtraAttempt, GradeDelivery, QuizAttempt
-from app.models.tenancy import Cohort, Organisation, Program
+from app.models.tenancy import Cohort, Organisation, OrganisationLogo, Program
 from app.models.training import ActivityResponse, ModuleCompletion, ReflectionConsent, ToolkitPdf
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "IssuerKey",
     "ModuleCompletion",
     "Organisation",
+    "OrganisationLogo",
     "Person",
     "Platform",
     "Program",

@@ -1,14 +1,21 @@
-"""Organisations (LTI deployments), their IMR programs, and cohorts (LMS courses)."""
+"""Organisations (LTI deployments), their logos, their IMR programs, and cohorts (LMS courses)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, LaunchProblemMixin, OrganisationOwned, Owner, TimestampMixin
+from app.models.base import (
+    Base,
+    LaunchProblemMixin,
+    OrganisationOwned,
+    Owner,
+    TimestampMixin,
+    utc_now,
+)
 
 if TYPE_CHECKING:
     from app.models.lti import Platform
@@ -34,6 +41,26 @@ class Organisation(LaunchProblemMixin, TimestampMixin, Base):
     programs: Mapped[list[Program]] = relationship(
         back_populates="organisation", order_by="Program.name"
     )
+
+
+class OrganisationLogo(Base):
+    """The logo a director uploaded, shown on the organisation's public verification pages.
+
+    A table of its own, so loading an organisation (every request does) never loads an image;
+    the PNG itself is deferred too, so asking whether there is a logo reads only its fingerprint.
+    It is always a PNG that IMR Academy re-encoded itself, never the uploaded bytes.
+    """
+
+    __tablename__ = "organisation_logo"
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
+    )
+    png: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int]
+    height: Mapped[int]
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class Program(OrganisationOwned, TimestampMixin, Base):

@@ -9,6 +9,7 @@ from typing import Any
 
 from app.domain.certificates import PublicStanding, Transition, after, public_standing, standing
 from app.domain.codes import normalise
+from app.domain.sharing import SharedCredential, linkedin_add_url
 from app.models.base import utc_now
 from app.models.certification import Certificate
 from app.services.certificates import find_certificate, lineage, standing_of
@@ -69,7 +70,9 @@ class PublicCertificate:
         return {
             "code": c.code,
             "status": words.standing.value,
+            "headline": words.headline,
             "statement": words.sentence,
+            "advice": words.advice,
             "holder": c.holder_name,
             "credential": c.credential,
             "issued_by": c.organisation_name,
@@ -93,6 +96,20 @@ class PublicCertificate:
 
 def public_view(certificate: Certificate) -> PublicCertificate:
     return PublicCertificate(certificate, public_words(certificate), lineage(certificate))
+
+
+def linkedin_link(certificate: Certificate, url: str) -> str:
+    """LinkedIn's add-to-profile link for the certificate, pointing back at its public page."""
+    return linkedin_add_url(
+        SharedCredential(
+            certificate.credential,
+            certificate.organisation_name,
+            certificate.issued_on,
+            certificate.expires_on,
+            url,
+            certificate.code,
+        )
+    )
 
 
 def _rows(data: bytes) -> list[list[str]]:

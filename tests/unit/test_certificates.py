@@ -75,33 +75,56 @@ def test_standing_follows_the_state_and_the_date(state, today, expected):
 
 
 @pytest.mark.parametrize(
-    ("standing_now", "extra", "sentence"),
+    ("standing_now", "extra", "headline", "sentence"),
     [
-        (Standing.VALID, {}, "Maya Chen holds IMR Practitioner, valid until 1 June 2028."),
+        (
+            Standing.VALID,
+            {},
+            "Valid until 1 June 2028",
+            "Maya Chen holds IMR Practitioner, valid until 1 June 2028.",
+        ),
         (
             Standing.EXPIRED,
             {},
+            "Expired: it was valid until 1 June 2028",
             "Maya Chen held IMR Practitioner until 1 June 2028; it has expired.",
         ),
         (
             Standing.SUSPENDED,
             {"changed_on": date(2027, 3, 4), "reason": "a complaint under review"},
+            "Suspended since 4 March 2027",
             "This certificate was suspended on 4 March 2027 for a complaint under review.",
         ),
         (
             Standing.REVOKED,
             {"changed_on": date(2027, 3, 4), "reason": "issued in error"},
+            "Revoked on 4 March 2027",
             "This certificate was revoked on 4 March 2027 for issued in error.",
         ),
         (
             Standing.REPLACED,
             {"changed_on": date(2027, 3, 4), "successor": "7K3Q-9XMD-2RPA-W4HN-T"},
+            "Replaced by a correction on 4 March 2027",
             "This certificate was replaced on 4 March 2027 by 7K3Q-9XMD-2RPA-W4HN-T.",
         ),
     ],
 )
-def test_verification_states_the_standing_in_words_that_fit_it(standing_now, extra, sentence):
+def test_verification_states_the_standing_in_words_that_fit_it(
+    standing_now, extra, headline, sentence
+):
     words = public_standing(
         standing_now, "Maya Chen", "IMR Practitioner", date(2028, 6, 1), **extra
     )
+    assert words.headline == headline
     assert words.sentence == sentence
+    assert words.advice, "every standing tells a stranger what to make of it"
+
+
+def test_only_a_valid_certificate_is_called_proof_of_current_certification():
+    advice = {
+        s: public_standing(s, "Maya Chen", "IMR Practitioner", date(2028, 6, 1)).advice
+        for s in Standing
+    }
+    assert "today" in advice[Standing.VALID]
+    for standing_now in (Standing.SUSPENDED, Standing.REVOKED, Standing.EXPIRED):
+        assert "no longer" in advice[standing_now] or "do not rely" in advice[standing_now]

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from urllib.parse import urljoin, urlsplit
+from pathlib import Path
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -190,10 +191,29 @@ def _walk(page, live_server: str, starts: list[str]) -> dict[str, list[str]]:
     return problems
 
 
+def _public_certificate(app) -> str:
+    """Priya's certificate's code, its organisation given a logo for the page to show."""
+    from app.extensions import db
+    from app.models.certification import Certificate
+    from app.services.logos import save_logo
+    from tests.support.images import logo_png
+
+    with app.app_context():
+        certificate = db.session.scalars(select(Certificate)).one()
+        save_logo(certificate.organisation_id, None, logo_png())
+        db.session.commit()
+        return certificate.code
+
+
+# Pages a role's walk starts from besides its home (deep pages the per-folder limit would skip).
+MORE_STARTS = {"Jordan Lee": ["/certification/logo"]}
+
+
 def test_every_page_of_every_role_fits_a_phone_and_passes_axe(page, live_server: str, app):
     for who in ("Alex Rivera", "Priya Nair", "Sam Okafor", "Jordan Lee"):
         _launched(page, live_server, who)
-    starts = {"Alex Rivera": _seed_a_living_cohort(app)}
+    starts = {**MORE_STARTS, "Alex Rivera": _seed_a_living_cohort(app)}
+    code = _public_certificate(app)
     page.set_viewport_size(PHONE)
     walked: dict[str, list[str]] = {}
     for who in ("Alex Rivera", "Priya Nair", "Sam Okafor", "Jordan Lee"):
@@ -203,6 +223,11 @@ def test_every_page_of_every_role_fits_a_phone_and_passes_axe(page, live_server:
         walked |= {f"{who} {path}": found for path, found in pages.items()}
     for quiz_page in (r"/quizzes/attempts/\d+$", r"/quizzes/attempts/\d+/summary$", r"/result$"):
         assert any(re.search(quiz_page, where) for where in walked), quiz_page
+    page.context.clear_cookies()  # the public pages as a stranger sees them
+    walked |= {
+        f"a stranger {path}": found
+        for path, found in _walk(page, live_server, [f"/verify/{code}"]).items()
+    }
     failing = {where: found for where, found in walked.items() if found}
     assert len(walked) > 40, sorted(walked)
     for linked in ("/trainer/queues/behind", "/trainer/queues/ready", "/consultation/"):
@@ -210,3 +235,37 @@ def test_every_page_of_every_role_fits_a_phone_and_passes_axe(page, live_server:
     assert not failing, "\n".join(
         f"{where}: {'; '.join(found)}" for where, found in failing.items()
     )
+
+
+def test_a_stranger_copies_the_link_and_finds_linkedin_and_the_badge(page, live_server: str, app):
+    import jwt
+
+    for who in ("Priya Nair", "Sam Okafor"):
+        _launched(page, live_server, who)
+    _seed_a_living_cohort(app)
+    code = _public_certificate(app)
+    address = f"{live_server}/verify/{code}"
+    page.context.clear_cookies()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
+    page.goto(address)
+    expect(page.get_by_role("heading", level=2, name=re.compile("Valid until"))).to_be_visible()
+    expect(
+        page.get_by_role("img", name="Logo of Open Sky Community Services (demo)")
+    ).to_be_visible()
+    copy = page.get_by_role("button", name="Copy link")
+    copy.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status").filter(has_text="Link copied")).to_be_visible()
+    assert page.evaluate("() => navigator.clipboard.readText()") == address
+    expect(page.get_by_label("Link to this page")).to_have_value(address)
+    linkedin = page.get_by_role("link", name=re.compile("^Add to LinkedIn"))
+    expect(linkedin).to_have_attribute("target", "_blank")
+    fields = parse_qs(urlsplit(linkedin.get_attribute("href")).query)
+    assert fields["startTask"] == ["CERTIFICATION_NAME"]
+    assert (fields["certUrl"], fields["certId"]) == ([address], [code])
+    with page.expect_download() as downloading:
+        page.get_by_role("link", name="Download the badge").click()
+    badge = downloading.value
+    assert badge.suggested_filename == f"imr-badge-{code}.jwt"
+    claims = jwt.decode(Path(badge.path()).read_text(), options={"verify_signature": False})
+    assert (claims["sub"], claims["jti"]) == ("Priya Nair", f"{address}/badge.jwt")

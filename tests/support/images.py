@@ -1,0 +1,20 @@
+"""Pictures for the logo tests, drawn with Pillow: a small logo-like image in any format."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+
+def image_bytes(kind: str, size: tuple[int, int] = (240, 120), **save: object) -> bytes:
+    """A coloured bar on white (as a simple logo looks) encoded as `kind` (PNG, JPEG, GIF...)."""
+    picture = Image.new("RGB", size, "white")
+    picture.paste((31, 95, 139), (0, 0, size[0], size[1] // 2))
+    out = io.BytesIO()
+    picture.save(out, format=kind, **save)
+    return out.getvalue()
+
+
+def logo_png() -> bytes:
+    return image_bytes("PNG")
