@@ -52,13 +52,15 @@ test: lint
 	echo "== the same suite on $$TEST_DATABASE_URL =="; cat $(LOGS)/postgresql.log; \
 	[ $$sqlite_status -eq 0 ] && [ $$postgresql_status -eq 0 ]
 
-# Style, the import contracts, and types: strictly for the domain, content and services.
-TYPED := app/domain app/content app/services
+# Style, the import contracts, and types: strictly for the domain, content and services, mypy's
+# default for the rest of app/.
+STRICT := app/domain app/content app/services
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/mypy --follow-imports=silent $(TYPED)
+	$(BIN)/mypy --follow-imports=silent $(STRICT)
+	$(BIN)/mypy app
 
 fmt: $(INSTALLED)
 	$(BIN)/ruff check --fix .

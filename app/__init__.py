@@ -126,7 +126,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         # The client's address (rate limits) and scheme come from the proxies; the host never
         # does: links are built from PUBLIC_URL, and TRUSTED_HOSTS refuses any other Host.
         hops = settings.proxy_fix_hops
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]  # Flask's documented way to wrap it
     _init_database(app)
     _init_extensions(app)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, Protocol, TypeVar
+from typing import Any, NoReturn, Protocol, TypeVar
 
 from flask import abort, current_app, g, session
 from flask_login import current_user, login_user, logout_user
@@ -110,7 +110,7 @@ def frame_origins() -> list[str] | None:
     return session.get(FRAMES_KEY) if current_identity() is not None else None
 
 
-def _unauthorised() -> None:
+def _unauthorised() -> NoReturn:
     abort(401, g.get("imr_session_ended") or None)
 
 
@@ -119,7 +119,16 @@ def identity() -> Identity:
     found = current_identity()
     if found is None:
         _unauthorised()
-    return found  # type: ignore[return-value]
+    return found
+
+
+def course_id() -> int:
+    """This session's cohort; a 400 saying what to do when IMR Academy was opened outside a
+    course (only a director's launch may be)."""
+    cohort_id = identity().cohort_id
+    if cohort_id is None:
+        abort(400, "Open IMR Academy from inside a course to see this page.")
+    return cohort_id
 
 
 def switch_role(target: Role) -> Identity:
@@ -147,7 +156,7 @@ def role_required(*roles: Role) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
-        return guarded  # type: ignore[return-value]
+        return guarded  # type: ignore[return-value]  # the wrapper keeps the view's signature
 
     return decorate
 

@@ -59,7 +59,7 @@ def own_task(task: Task) -> Task:
 
 def dispatch(task: Task, *args: Any) -> None:
     """Run a task in the background: on the broker, or after this response, or now."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # LocalProxy's own, unstubbed
     task = own_task(task)
     if not app.config["IMR_SETTINGS"].tasks_in_process:
         try:
@@ -90,7 +90,7 @@ def _run_after(app: Flask, queued: list[tuple[Task, tuple[Any, ...]]]) -> Callab
 def _schedule_after_response(response: Any) -> Any:
     queued = g.pop(AFTER_RESPONSE, None)
     if queued:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        app = current_app._get_current_object()  # type: ignore[attr-defined]  # LocalProxy's own, unstubbed
         response.call_on_close(_run_after(app, queued))
     return response
 

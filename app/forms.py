@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TypeVar
 
 from flask import abort
 
@@ -11,6 +12,15 @@ from flask import abort
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+Value = TypeVar("Value")
+
+
+def validated(value: Value | None) -> Value:
+    """A required field's value once its form has validated (InputRequired or DataRequired make
+    it present); WTForms types every field's data as optional."""
+    if value is None:
+        raise ValueError("A required field was read from a form that did not validate.")
+    return value
 
 
 def whole_number(text: str | None) -> int | None:

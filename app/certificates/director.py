@@ -26,7 +26,7 @@ from app.domain.paging import PageRequest
 from app.domain.roles import Role
 from app.exports import csv_response, zip_response
 from app.extensions import content, db
-from app.forms import whole_number
+from app.forms import validated, whole_number
 from app.models.certification import Certificate
 from app.models.people import Person
 from app.services import certificates
@@ -94,7 +94,7 @@ def dashboard_zip() -> Response:
         .options(undefer(Certificate.pdf))
         .execution_options(yield_per=ZIP_BATCH)
     )
-    members = ((f"imr-certificate-{c.code}.pdf", c.pdf) for c in chosen)
+    members = ((f"imr-certificate-{c.code}.pdf", validated(c.pdf)) for c in chosen)
     return zip_response("imr-certificates.zip", members)
 
 
@@ -169,7 +169,7 @@ def _reason_move(certificate_id: int, make, message: str) -> Response:
     if not form.validate_on_submit():
         return _certificate_page(found, 400, reason_form=form)
     try:
-        new = make(found, form.reason.data.strip())
+        new = make(found, validated(form.reason.data).strip())
     except (IllegalTransition, certificates.ReissueRefused) as refused:
         flash(str(refused), "error")
         return redirect(url_for("certification.certificate", certificate_id=found.id))
@@ -255,16 +255,16 @@ def _policy_form() -> PolicyForm:
 
 def _change(form: PolicyForm) -> PolicyChange:
     return PolicyChange(
-        consultation_sessions=form.consultation_sessions.data,
-        consultation_rate=form.consultation_rate.data,
+        consultation_sessions=validated(form.consultation_sessions.data),
+        consultation_rate=validated(form.consultation_rate.data),
         require_signoff=form.require_signoff.data,
         approval=form.approval.data,
-        validity_months=form.validity_months.data,
-        renewal_sessions=form.renewal_sessions.data,
+        validity_months=validated(form.validity_months.data),
+        renewal_sessions=validated(form.renewal_sessions.data),
         reminder_days=form.reminder_offsets(),
-        signatory_name=form.signatory_name.data,
-        signatory_title=form.signatory_title.data,
-        signoffs_needed=form.signoffs_needed.data,
+        signatory_name=validated(form.signatory_name.data),
+        signatory_title=validated(form.signatory_title.data),
+        signoffs_needed=validated(form.signoffs_needed.data),
         real_session_needed=form.real_session_needed.data,
         signoff_rule=form.signoff_rule.data,
         timezone=form.timezone.data,

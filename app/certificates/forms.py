@@ -147,7 +147,7 @@ class PolicyForm(FlaskForm):
     def _offset_parts(self) -> list[str]:
         """The offsets as typed (or as stored, a list, when the form was filled from the policy)."""
         data = self.reminder_days.data
-        text = data if isinstance(data, str) else ", ".join(str(d) for d in data or [])
+        text = data if isinstance(data, str) else ", ".join(map(str, data or ()))
         return [part.strip() for part in text.split(",") if part.strip()]
 
     def validate_reminder_days(self, field: StringField) -> None:

@@ -26,7 +26,7 @@ from app.certificates.forms import SignoffForm
 from app.domain.certification import SESSION_FORMATS, RatingError
 from app.domain.roles import Role
 from app.extensions import content, db
-from app.forms import posted_rating
+from app.forms import posted_rating, validated
 from app.models.certification import Certificate
 from app.models.people import Person
 from app.models.tenancy import Cohort
@@ -92,7 +92,7 @@ def _record(person: Person, form: SignoffForm, session_format: str, items: list)
             person.id,
             me.organisation_id,
             me.person_id,
-            form.observed_on.data,
+            validated(form.observed_on.data),
             form.observed.data,
             {k: posted_rating(titles[k], v) for k, v in ratings.items()},
             comments,

@@ -39,7 +39,7 @@ from app.domain.roles import Role
 from app.domain.toolkit import Focus
 from app.exports import csv_response
 from app.extensions import content, db
-from app.forms import options
+from app.forms import options, validated
 from app.layout import local
 from app.models.base import utc_now
 from app.models.consultation import Apology, ConsultationGroup, ConsultationSession
@@ -221,8 +221,8 @@ def makeup(group_id: int) -> Response:
         flash("Give the make-up session's date, time and the session it replaces.", "error")
         return redirect(url_for("consultation.group", group_id=found.id))
     replaced = _session(form.replaces.data)
-    minutes = int(form.duration_minutes.data or 0)  # InputRequired and NumberRange checked it
-    service.add_makeup(found, _local(found, form.date.data, form.time.data), minutes, replaced)
+    when = _local(found, form.date.data, form.time.data)
+    service.add_makeup(found, when, validated(form.duration_minutes.data), replaced)
     flash("Make-up session added.", "success")
     return redirect(url_for("consultation.group", group_id=found.id))
 

@@ -229,7 +229,7 @@ def _yaml_file(
 def _day(
     folder: Path, root: Path, errors: list[ContentError]
 ) -> tuple[Day, list[tuple[Module, dict[str, int]]]] | None:
-    number = int(DAY_FOLDER.match(folder.name).group(1))  # type: ignore[union-attr]
+    number = int(DAY_FOLDER.match(folder.name).group(1))  # type: ignore[union-attr]  # only matching folders come here
     loaded = _yaml_file(folder / "day.yaml", root, {"number", "title", "summary"}, errors)
     parsed = [
         m

@@ -239,14 +239,14 @@ def _do_module(s: _Story, who: _Practitioner, module: Module) -> None:
 
 def _do_activity(s: _Story, person: Person, module: Module, activity: Activity) -> None:
     """The practitioner's work on one activity, as the module page saves it."""
-    work: dict[str, object] = {}
+    work: dict[str, Any] = {}
     if activity.type is ActivityType.REFLECTION:
         work["text"] = s.rng.choice(story.REFLECTIONS)
     elif activity.type is ActivityType.ROLE_PLAY:
         work["practised"] = True
     elif activity.type is ActivityType.CHECKLIST:
         work["checked"] = list(range(len(activity.items)))
-    training_service.save_response(person.id, s.organisation.id, module, activity, **work)  # type: ignore[arg-type]
+    training_service.save_response(person.id, s.organisation.id, module, activity, **work)
 
 
 def _question_ids(draw: list[Any]) -> list[str]:

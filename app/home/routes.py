@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response
 
-from app.auth import current_identity, identity, role_required, switch_role
+from app.auth import course_id, current_identity, identity, role_required, switch_role
 from app.domain.paging import PageRequest
 from app.domain.roles import Role
 from app.domain.tracker import steps
@@ -31,10 +31,7 @@ def index() -> Response | str:
 
 
 def _cohort() -> Cohort:
-    cohort_id = identity().cohort_id
-    if cohort_id is None:
-        abort(400, "Open IMR Academy from inside a course to see this page.")
-    return db.session.get_one(Cohort, cohort_id)
+    return db.session.get_one(Cohort, course_id())
 
 
 @bp.get("/practitioner")

@@ -148,9 +148,9 @@ def _ticket_key(ticket: str) -> str:
 
 def _approval_launch(launch_id: str | None) -> tuple[LaunchContext, Organisation]:
     body = stored_launch(launch_id) if launch_id else None
-    if body is None:
+    if not launch_id or body is None:
         abort(404, "This approval has expired. Open IMR Academy from your LMS again.")
-    context = LaunchContext.from_claims(launch_id, body)  # type: ignore[arg-type]
+    context = LaunchContext.from_claims(launch_id, body)
     platform = find_platform(context.issuer, context.client_id)
     organisation = find_organisation(platform, context.deployment_id) if platform else None
     if organisation is None or Role.DIRECTOR not in context.roles:

@@ -116,6 +116,7 @@ class DatabaseToolConf(ToolConfAbstract[FlaskRequest]):
         self, iss: str, client_id: str | None, *args: Any, **kwargs: Any
     ) -> Registration:
         platform = find_platform(iss, client_id)
+        # pylti1p3 declares Registration but its callers test for None, which "not registered" is.
         return pylti_registration(platform) if platform else None  # type: ignore[return-value]
 
     def find_deployment(self, iss: str, deployment_id: str) -> Deployment | None:
@@ -140,7 +141,7 @@ class SharedLaunchDataStorage(LaunchDataStorage[Any]):
     and single-use, so global keys are safe.
     """
 
-    _session_cookie_name = None  # type: ignore[assignment]
+    _session_cookie_name = None  # type: ignore[assignment]  # pylti1p3 reads None as "no cookie"
 
     def __init__(self, store: SharedStore) -> None:
         super().__init__()

@@ -16,7 +16,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from app.auth import identity, load_owned, role_required
+from app.auth import course_id, identity, load_owned, role_required
 from app.content.model import TOPIC_AREAS, Strategy
 from app.dispatch import dispatch
 from app.domain.paging import PageRequest
@@ -94,12 +94,12 @@ def start(quiz_id: str) -> Response:
     """Start a new attempt, or resume the open one."""
     bank = _bank(quiz_id)
     me = identity()
-    cohort = db.session.get_one(Cohort, me.cohort_id)
+    cohort = db.session.get_one(Cohort, course_id())
     waiting = quiz_opens_when(content().catalog, bank.days, me.person_id, cohort)
     if waiting:
         raise NotOpenYet(f"{bank.title} is not open yet", waiting)
     try:
-        attempt = start_or_resume(bank, me.person_id, me.organisation_id, me.cohort_id)  # type: ignore[arg-type]
+        attempt = start_or_resume(bank, me.person_id, me.organisation_id, cohort.id)
     except QuizRefused as refused:
         flash(str(refused), "error")
         return redirect(url_for("quizzes.index"))
@@ -249,12 +249,12 @@ def results() -> str:
     """The cohort's quiz results, a page at a time: quiz grade and attempts per practitioner and quiz."""
     banks = list(content().quizzes.values())
     asked = PageRequest.from_args(request.args, ["name", *(b.id for b in banks)], "name")
-    page, table = quiz_results.cohort_table(identity().cohort_id, banks, asked)  # type: ignore[arg-type]
+    page, table = quiz_results.cohort_table(course_id(), banks, asked)
     return render_template("quizzes/results.html", table=table, banks=banks, page=page)
 
 
 def _cohort_practitioner(person_id: int) -> Person:
-    person = practitioner_in_cohort(identity().cohort_id, person_id)  # type: ignore[arg-type]
+    person = practitioner_in_cohort(course_id(), person_id)
     if person is None:
         abort(404, "That practitioner is not in your cohort.")
     return person
