@@ -48,11 +48,7 @@ def logo() -> Response:
 @bp.post("/logo/remove")
 @role_required(Role.DIRECTOR)
 def remove() -> Response:
-    """Take the logo off the verification pages."""
-    if not FlaskForm().validate_on_submit():
-        abort(
-            400, "This form has expired. Open the logo page again and remove the logo from there."
-        )
+    """Take the logo off the verification pages (CSRFProtect has checked the form's token)."""
     removed = remove_logo(identity().organisation_id, identity().person_id)
     flash(
         "Logo removed: verification pages show your organisation's name alone."

@@ -193,7 +193,7 @@ def export() -> Response:
     reviews = db.session.scalars(
         db.select(FidelityReview)
         .filter_by(organisation_id=identity().organisation_id)
-        .order_by(FidelityReview.program_id, FidelityReview.reviewed_on)
+        .order_by(FidelityReview.program_id, FidelityReview.reviewed_on, FidelityReview.version)
     )
     programs = {
         p.id: p.name

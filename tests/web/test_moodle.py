@@ -23,7 +23,7 @@ from app.domain.roles import Role
 from app.extensions import db
 from app.models.lti import Platform
 from app.models.people import Director, Enrolment, Person
-from app.models.tenancy import Organisation
+from app.models.tenancy import Cohort, Organisation
 from app.services.dynamic_registration import create_invitation
 from tests.support.lms import INSTRUCTOR, LEARNER, LocalLms, csrf_token
 from tests.support.moodle import (
@@ -103,12 +103,15 @@ def test_sync_roster_prints_one_line_per_cohort_with_organisation_deployment_and
     result = runner.invoke(args=["lti", "sync-roster"])
     assert result.exit_code == 1, "a failed roster makes the command fail, for cron to notice"
     lines = result.output.splitlines()
+    with app.app_context():
+        ids = dict(db.session.execute(select(Cohort.label, Cohort.id)).all())
     assert (
-        "Riverside Mental Health (deployment deployment-1), cohort 1 IMR Intensive (IMR-1): "
-        "1 added, 0 updated, 0 marked as left"
+        f"Riverside Mental Health (deployment deployment-1), cohort {ids['IMR-1']} IMR Intensive "
+        "(IMR-1): 1 added, 0 updated, 0 marked as left"
     ) in lines
     assert (
-        "Riverside Mental Health (deployment deployment-1), cohort 2 IMR Refresher (IMR-2): "
+        f"Riverside Mental Health (deployment deployment-1), cohort {ids['IMR-2']} IMR Refresher "
+        "(IMR-2): "
         "failed after 3 tries: the LMS answered HTTP 500 (Error reading from database)"
     ) in lines
     assert "1 of 2 roster(s) could not be refreshed" in result.output
