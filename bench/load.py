@@ -35,7 +35,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -301,13 +301,7 @@ def registered(database: str, web: str, server: HTTPServer) -> LocalLms:
     """The database emptied and migrated, and the LMS registered with tool URLs at gunicorn."""
     app = product(database)
     with app.app_context():
-        lms = LocalLms.start(server)
-        lms.platform = replace(
-            lms.platform,
-            tool_login_url=f"{web}/lti/login",
-            tool_launch_url=f"{web}/lti/launch",
-            tool_jwks_url=f"{web}/lti/jwks",
-        )
+        lms = LocalLms.start(server, tool=web)
         lms.register("Load organisation")
         db.engine.dispose()
     return lms

@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
@@ -513,13 +513,7 @@ def test_the_procfile_stack_delivers_every_grade_once_through_a_broker_restart(
     stack: Stack, redis_server: RedisServer, stack_database: Flask, httpserver: HTTPServer
 ):
     web = stack.env["PUBLIC_URL"]
-    lms = LocalLms.start(httpserver)
-    lms.platform = replace(
-        lms.platform,
-        tool_login_url=f"{web}/lti/login",
-        tool_launch_url=f"{web}/lti/launch",
-        tool_jwks_url=f"{web}/lti/jwks",
-    )
+    lms = LocalLms.start(httpserver, tool=web)
     platform = PlatformServices(httpserver, lms)
     platform.install()
     _release_and_start(stack)

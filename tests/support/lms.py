@@ -52,16 +52,19 @@ class LocalLms:
         issuer_path: str = "/lms",
         client_id: str = "tool-client-1",
         deployment_id: str = "deployment-1",
+        tool: str = TOOL,
     ) -> LocalLms:
+        """The LMS, serving its keys, configured with the tool at `tool` (the test client's
+        address unless a real server runs it)."""
         key = new_private_key_pem()
         platform = LmsPlatform(
             issuer=server.url_for(issuer_path),
             client_id=client_id,
             deployment_id=deployment_id,
             private_key_pem=key,
-            tool_login_url=f"{TOOL}/lti/login",
-            tool_launch_url=f"{TOOL}/lti/launch",
-            tool_jwks_url=f"{TOOL}/lti/jwks",
+            tool_login_url=f"{tool}/lti/login",
+            tool_launch_url=f"{tool}/lti/launch",
+            tool_jwks_url=f"{tool}/lti/jwks",
         )
         lms = cls(platform=platform, server=server, key_pem=key)
         lms.serve_keys()
