@@ -225,7 +225,10 @@ QUEUE_PAGES = [
 
 def _fill_queues(app: Flask) -> None:
     """Put every bulk practitioner in a queue: half finished their training (sign-off
-    candidates, each sharing a reflection saved today), half went quiet a month ago."""
+    candidates, each sharing a reflection saved today), half went quiet a month ago.
+
+    Halved in the order people were added, so the first three keep their half when the
+    cohort grows (PostgreSQL returns rows in no promised order)."""
     catalog = content_of(app).catalog
     module = catalog.ordered_modules[0]
     reflection = next(
@@ -237,7 +240,9 @@ def _fill_queues(app: Flask) -> None:
         organisation = cohort.organisation_id
         ids = list(
             db.session.scalars(
-                select(Enrolment.person_id).filter_by(cohort_id=cohort.id, role=Role.PRACTITIONER)
+                select(Enrolment.person_id)
+                .filter_by(cohort_id=cohort.id, role=Role.PRACTITIONER)
+                .order_by(Enrolment.person_id)
             )
         )
         done = {
