@@ -32,6 +32,7 @@ from app.models.people import Person
 from app.services import certificates
 from app.services.audit import AUDIT_SORTS, audit_actions, audit_entries, audit_page
 from app.services.dashboard import (
+    COUNTED,
     CSV_HEADER,
     SORTS,
     STATUSES,
@@ -64,7 +65,11 @@ def dashboard() -> str:
     asked = PageRequest.from_args(request.args, SORTS, "name")
     view = director_dashboard(identity().organisation_id, _filters(), asked)
     return render_template(
-        "certificates/dashboard.html", view=view, statuses=STATUSES, plain=FlaskForm()
+        "certificates/dashboard.html",
+        view=view,
+        statuses=STATUSES,
+        counted=COUNTED,
+        plain=FlaskForm(),
     )
 
 

@@ -153,6 +153,13 @@ class CertificationRules:
     real_session_needed: bool = True
     signoff_rule: SignoffRule = SignoffRule.LATEST
 
+    @property
+    def expiring_within_days(self) -> int:
+        """How near its end a certificate counts as expiring: from the first reminder on, so
+        the director's count and the dashboard's filter agree with what practitioners are told;
+        60 days when the organisation has turned every reminder off."""
+        return max(self.reminder_days, default=60)
+
 
 @dataclass(frozen=True)
 class SignoffRecord:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -21,18 +21,26 @@ from app.models.tenancy import Cohort, Program
 from app.models.training import ModuleCompletion
 from app.services.hours import Ledger
 from app.services.listing import ordered, paged
+from app.services.policies import policy_of, rules_of
 
+EXPIRING = "expiring soon"
 STATUSES = (
     "in training",
     "in consultation",
     "awaiting approval",
     "certified",
-    "expiring within 60 days",
+    EXPIRING,
     "expired",
     "suspended",
     "revoked",
 )
-EXPIRING_WITHIN = timedelta(days=60)
+# The statuses counted by program at the top of the dashboard.
+COUNTED = ("in training", "in consultation", "certified", EXPIRING, "expired", "revoked")
+
+
+def status_label(status: str, expiring_within_days: int) -> str:
+    """A status as the director reads it: "expiring soon" says how soon, by their reminders."""
+    return f"expiring within {expiring_within_days} days" if status == EXPIRING else status
 
 
 @dataclass(frozen=True)
@@ -61,10 +69,15 @@ class DashboardView:
     by_program: dict[str, Counter[str]] = field(default_factory=dict)
     monthly: list[tuple[str, int]] = field(default_factory=list)
     programs: list[str] = field(default_factory=list)
+    expiring_within_days: int = 60
+
+    def label(self, status: str) -> str:
+        return status_label(status, self.expiring_within_days)
 
 
-def _status(certificate: Any, modules_done: Any, modules_total: int, today: date) -> Any:
+def _status(certificate: Any, modules_done: Any, modules_total: int, window: _Window) -> Any:
     """The dashboard's status in SQL, as the domain's standing would name it (see `standing`)."""
+    today = window.today
     issued = certificate.state == CertificateState.ISSUED
     return case(
         (
@@ -74,14 +87,27 @@ def _status(certificate: Any, modules_done: Any, modules_total: int, today: date
         (certificate.id.is_(None), "in training"),
         (certificate.state == CertificateState.AWAITING_APPROVAL, "awaiting approval"),
         (issued & (certificate.expires_on < today), Standing.EXPIRED.value),
-        (issued & (certificate.expires_on <= today + EXPIRING_WITHIN), "expiring within 60 days"),
+        (issued & (certificate.expires_on <= today + window.expiring), EXPIRING),
         (issued, "certified"),
         (certificate.state == CertificateState.SUSPENDED, Standing.SUSPENDED.value),
         else_=Standing.REVOKED.value,
     )
 
 
-def _practitioners(organisation_id: int, today: date) -> Subquery:
+@dataclass(frozen=True)
+class _Window:
+    """The day the statuses are read on, and how near its end a certificate is expiring."""
+
+    today: date
+    expiring: timedelta
+
+    @classmethod
+    def of(cls, organisation_id: int) -> _Window:
+        days = rules_of(policy_of(organisation_id)).expiring_within_days
+        return cls(utc_now().date(), timedelta(days=days))
+
+
+def _practitioners(organisation_id: int, window: _Window) -> Subquery:
     """One row per active practitioner: their first cohort, program, latest certificate and status."""
     placed = _first_cohorts(organisation_id)
     latest = _latest_certificates(organisation_id)
@@ -100,7 +126,7 @@ def _practitioners(organisation_id: int, today: date) -> Subquery:
             latest.c.id.label("certificate_id"),
             latest.c.code,
             latest.c.expires_on,
-            _status(latest.c, done.c.modules, modules_total, today).label("status"),
+            _status(latest.c, done.c.modules, modules_total, window).label("status"),
         )
         .join(Cohort, Cohort.id == placed.c.cohort_id)
         .outerjoin(Program, Program.id == Cohort.program_id)
@@ -298,8 +324,8 @@ def director_dashboard(
     organisation's practitioners is thus weighed twice, not three times. Certificates' PDFs and
     evidence stay unloaded.
     """
-    today = utc_now().date()
-    rows = _practitioners(organisation_id, today)
+    window = _Window.of(organisation_id)
+    rows = _practitioners(organisation_id, window)
     by_program = _by_program(rows)
     matching = _matching(rows, filters).subquery()
     query = ordered(select(matching), request, _orders(matching))
@@ -310,17 +336,22 @@ def director_dashboard(
         page=page,
         filters=filters,
         by_program=by_program,
-        monthly=_monthly(organisation_id, today),
+        monthly=_monthly(organisation_id, window.today),
         programs=sorted(by_program),
+        expiring_within_days=window.expiring.days,
     )
 
 
 def dashboard_rows(organisation_id: int, filters: Filters) -> list[Row]:
     """Every matching row, by name, for the CSV export (a download, not a page)."""
-    rows = _practitioners(organisation_id, utc_now().date())
+    window = _Window.of(organisation_id)
+    rows = _practitioners(organisation_id, window)
     matching = _matching(rows, filters).subquery()
     query = _with_records(matching).order_by(matching.c.name, matching.c.person_id)
-    return _rows(db.session.execute(query))
+    return [
+        replace(row, status=status_label(row.status, window.expiring.days))
+        for row in _rows(db.session.execute(query))
+    ]
 
 
 CSV_HEADER = [

@@ -37,8 +37,6 @@ from app.services.signoffs import as_record
 
 # What counts as "new" where nothing records when a trainer last looked: the last week.
 RECENT = timedelta(days=7)
-# The reminder window when an organisation has turned every reminder off.
-DEFAULT_REMINDER_DAYS = 60
 SHARED_KINDS = (ActivityType.REFLECTION, ActivityType.ROLE_PLAY)
 QUEUE_SORTS: dict[str, tuple[str, ...]] = {
     "behind": ("name", "last"),
@@ -322,10 +320,6 @@ def trainer_queue_page(
     return page, [QueueRow(p, reflections=n, latest=at) for p, n, at in db.session.execute(rows)]
 
 
-def _reminder_window(rules: CertificationRules) -> int:
-    return max(rules.reminder_days, default=DEFAULT_REMINDER_DAYS)
-
-
 def _connection_problems(organisation_id: int, now: datetime) -> int:
     """Launch problems recorded in the last week on the organisation or its LMS connection."""
     since = now - RECENT
@@ -344,7 +338,7 @@ def _aware(moment: datetime) -> datetime:
 
 def director_queues(organisation_id: int, now: datetime, today: date) -> DirectorQueues:
     """The counts on the director's home, in the same statements however large the organisation."""
-    window = _reminder_window(rules_of(policy_of(organisation_id)))
+    window = rules_of(policy_of(organisation_id)).expiring_within_days
     states = db.session.execute(
         select(
             func.count().filter(Certificate.state == CertificateState.AWAITING_APPROVAL),

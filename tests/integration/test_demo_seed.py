@@ -18,7 +18,7 @@ from app.models.people import Enrolment, Person
 from app.models.quizzes import QuizAttempt
 from app.models.tenancy import Cohort
 from app.models.training import ModuleCompletion
-from app.services.dashboard import EXPIRING_WITHIN
+from app.services.policies import policy_of, rules_of
 
 
 def _count(model: object, *where: object) -> int:
@@ -66,10 +66,13 @@ def test_seed_fills_the_demo_course_once(app, runner):
         assert len(revoked) == 1
         assert revoked[0].revoked_reason
         today = now.date()
+        window = timedelta(
+            days=rules_of(policy_of(revoked[0].organisation_id)).expiring_within_days
+        )
         expiring = [
             c
             for c in certificates
-            if c.revoked_at is None and today <= c.expires_on <= today + EXPIRING_WITHIN
+            if c.revoked_at is None and today <= c.expires_on <= today + window
         ]
         assert len(expiring) == 1
         months = {c.issued_on.strftime("%Y-%m") for c in certificates}

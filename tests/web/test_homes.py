@@ -23,6 +23,7 @@ from app.models.people import Enrolment, Person
 from app.models.quizzes import QuizAttempt
 from app.models.tenancy import Cohort, Program
 from app.models.training import ActivityResponse, ModuleCompletion, ReflectionConsent
+from app.services.policies import policy_of
 from app.services.quizzes import start_or_resume, submit
 from app.services.training import record_consent
 from tests.support.bulk import grow
@@ -161,6 +162,32 @@ def test_the_director_home_counts_approvals_expiring_reviews_and_lms_problems(ap
     assert _count(home, "program due a fidelity review") == 1
     assert _count(home, "LMS connection problem") == 1
     assert 'href="/certification/dashboard?standing=awaiting+approval"' in home
+
+
+def test_the_director_home_and_the_dashboard_it_links_to_agree_on_what_is_expiring(app, lms):
+    """Both read "expiring" from the organisation's first reminder, here 30 days, not 60."""
+    director = app.test_client()
+    lms.launch(director, DIRECTOR)
+    lms.launch(app.test_client(), PRACTITIONER)
+    lms.launch(app.test_client(), TOM)
+    with app.app_context():
+        cohort = db.session.scalars(select(Cohort)).one()
+        today = utc_now().date()
+        _certificate(cohort, _person(PRACTITIONER.sub).id, "IMR-SOON", "issued", today, 20)
+        _certificate(cohort, _person(TOM.sub).id, "IMR-LATER", "issued", today, 45)
+        policy = policy_of(cohort.organisation_id)
+        policy.reminder_days = [30, 7]
+        db.session.add(policy)
+        db.session.commit()
+    home = director.get("/director").get_data(as_text=True)
+    assert _count(home, "certificate expiring within 30 days") == 1
+    link = re.search(r'href="(/certification/dashboard\?standing=[^"]+)"[^>]*><span[^>]*>1<', home)
+    assert link, home
+    dashboard = director.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "Showing 1–1 of 1" in dashboard
+    assert "IMR-SOON" in dashboard
+    assert "IMR-LATER" not in dashboard
+    assert "<td>expiring within 30 days</td>" in dashboard
 
 
 def _certificate(

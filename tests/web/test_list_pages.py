@@ -136,7 +136,7 @@ def test_the_dashboard_filters_each_status_as_verification_would_name_it(app, st
         "IMR-BULK-b": ("suspended", CertificateState.SUSPENDED, today + timedelta(days=400)),
         "IMR-BULK-c": ("awaiting approval", CertificateState.AWAITING_APPROVAL, today),
         "IMR-BULK-d": ("expired", CertificateState.ISSUED, today - timedelta(days=1)),
-        "IMR-BULK-e": ("expiring within 60 days", CertificateState.ISSUED, today),
+        "IMR-BULK-e": ("expiring soon", CertificateState.ISSUED, today),
         "IMR-BULK-f": ("certified", CertificateState.ISSUED, today + timedelta(days=61)),
     }
     with app.app_context():
@@ -154,6 +154,8 @@ def test_the_dashboard_filters_each_status_as_verification_would_name_it(app, st
         text = html.get_data(as_text=True)
         assert "Showing 1–1 of 1" in text, status
         assert code in text or status == "awaiting approval", status
+    expiring = director.get("/certification/dashboard?standing=expiring+soon")
+    assert "<td>expiring within 60 days</td>" in expiring.get_data(as_text=True)
     in_training = director.get("/certification/dashboard?standing=in+training").get_data(
         as_text=True
     )
