@@ -4,7 +4,8 @@
 demo LMS launches into, so every page has something real to show: 40 practitioners of the
 demo cohort at different points of the training, quiz attempts passed and failed, two weekly
 consultation groups with attendance taken (and, for last week, not yet), sign-offs, certificates
-issued month by month (one revoked, one expiring soon), and two programs' fidelity reviews.
+issued month by month (one revoked, one expiring soon), two programs' fidelity reviews, and the
+organisation's logo on its verification pages.
 
 Nothing is inserted by hand. Each event runs the same service a page would call, with
 utc_now() answering the moment the event happened (app.models.base.replayed_at), in the order
@@ -33,6 +34,7 @@ from app.demo_lms.demo import (
     RESOURCE_LINK_ID,
     ensure_registered,
 )
+from app.demo_lms.logo import open_sky_logo
 from app.demo_lms.platform import LIS, LmsPlatform, LmsUser
 from app.domain.certificates import Transition
 from app.domain.consultation import Mark, WeeklyRule, occurrences
@@ -49,6 +51,7 @@ from app.models.tenancy import Cohort, Organisation, Program
 from app.services import certificates, consultation, fidelity, programs, quizzes, signoffs
 from app.services import training as training_service
 from app.services.launches import record_launch
+from app.services.logos import save_logo
 from app.services.policies import PolicyChange, save_policy
 
 SEED = 20_240_517  # the story's random seed: the same demo on every run
@@ -214,6 +217,7 @@ def _leaders(s: _Story, start: datetime) -> None:
                 signoff_rule="latest", timezone="Europe/London", quizzes_wait_for_day=True,
             ),
         )  # fmt: skip
+        save_logo(s.organisation.id, s.director_id, open_sky_logo())
         community = programs.create_program(s.organisation.id, "Community recovery team")
         programs.create_program(s.organisation.id, "Residential recovery")
         programs.assign_cohort(s.the_cohort(), community)

@@ -26,6 +26,12 @@ def test_each_role_launches_into_the_seeded_organisation(page, seeded_demo: str)
     row.wait_for()
     # in training, in consultation, certified, expiring within 60 days, expired, revoked
     expect(row.get_by_role("cell")).to_have_text(["21", "9", "8", "1", "0", "1"])
+    code = director.get_by_role("link", name=re.compile(r"^(\w{4}-){4}\S$")).first.inner_text()
+
+    page.goto(f"{seeded_demo}/verify/{code}")
+    logo = page.get_by_role("img", name="Logo of Open Sky Community Services (demo)")
+    expect(logo).to_be_visible()
+    assert logo.evaluate("image => image.complete && image.naturalWidth > 0")
 
     alex = launch_in_frame(page, seeded_demo, "Alex Rivera")
     alex.get_by_role("heading", name="Welcome, Alex Rivera").wait_for()
