@@ -42,7 +42,7 @@ from app.extensions import content, db
 from app.forms import options, validated
 from app.layout import local
 from app.models.base import utc_now
-from app.models.consultation import Apology, ConsultationGroup, ConsultationSession
+from app.models.consultation import Apology, ConsultationGroup, ConsultationSession, GroupMember
 from app.models.tenancy import Cohort
 from app.services import certificates
 from app.services import consultation as service
@@ -237,52 +237,58 @@ def group_feed(group_id: int) -> Response:
     return redirect(url_for("consultation.group", group_id=found.id))
 
 
-@bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
+def _members(session: ConsultationSession) -> list[GroupMember]:
+    return sorted(session.group.members, key=lambda m: m.person.name)
+
+
+@bp.get("/sessions/<int:session_id>")
 @role_required(Role.TRAINER)
 def attendance(session_id: int) -> Response:
     """Take attendance for every member in one form (everyone present unless changed)."""
     session = _session(session_id)
-    members = sorted(session.group.members, key=lambda m: m.person.name)
-    current = service.marks_for(session)
-    form = FlaskForm()
-    if request.method == "POST":
-        marks = {}
-        for member in members:
-            value = request.form.get(f"mark-{member.person_id}", "")
-            if value not in {m.value for m in Mark}:
-                abort(
-                    400,
-                    f"Choose present, late, excused or absent for {member.person.display_name}.",
-                )
-            marks[member.person_id] = (
-                Mark(value),
-                request.form.get(f"note-{member.person_id}", "")[:500],
-            )
-        try:
-            changed = service.record_attendance(session, marks, identity().person_id)
-        except service.ConsultationRefused as refused:
-            abort(400, str(refused))
-        cohort = db.session.get_one(Cohort, session.group.cohort_id)
-        for person_id in marks:
-            certificates.issue_when_eligible(person_id, cohort, "attendance was saved")
-        flash(
-            f"Attendance saved{f'; {changed} earlier mark(s) changed and kept in the audit trail' if changed else ''}.",
-            "success",
-        )
-        return redirect(url_for("consultation.group", group_id=session.group_id))
-    apologies = service.apologies_for(session)
     return make_response(
         render_template(
             "consultation/attendance.html",
             session=session,
-            members=members,
-            current=current,
-            apologies=apologies,
-            form=form,
+            members=_members(session),
+            current=service.marks_for(session),
+            apologies=service.apologies_for(session),
+            form=FlaskForm(),
             marks=list(Mark),
             is_open=service.attendance_open(session),
         )
     )
+
+
+def _marks_sent(members: list[GroupMember]) -> dict[int, tuple[Mark, str]]:
+    """Each member's mark and note from the form; a missing or unknown mark is refused by name."""
+    marks = {}
+    for member in members:
+        value = request.form.get(f"mark-{member.person_id}", "")
+        if value not in {m.value for m in Mark}:
+            abort(400, f"Choose present, late, excused or absent for {member.person.display_name}.")
+        marks[member.person_id] = (
+            Mark(value),
+            request.form.get(f"note-{member.person_id}", "")[:500],
+        )
+    return marks
+
+
+@bp.post("/sessions/<int:session_id>")
+@role_required(Role.TRAINER)
+def save_attendance(session_id: int) -> Response:
+    """Keep the marks, then issue the certificates this attendance completed."""
+    session = _session(session_id)
+    marks = _marks_sent(_members(session))
+    try:
+        changed = service.record_attendance(session, marks, identity().person_id)
+    except service.ConsultationRefused as refused:
+        abort(400, str(refused))
+    cohort = db.session.get_one(Cohort, session.group.cohort_id)
+    certificates.issue_when_eligible_each(marks, cohort, "attendance was saved")
+    kept = f"; {changed} earlier mark(s) changed and kept in the audit trail" if changed else ""
+    flash(f"Attendance saved{kept}.", "success")
+    return redirect(url_for("consultation.group", group_id=session.group_id))
 
 
 @bp.post("/sessions/<int:session_id>/cancel")

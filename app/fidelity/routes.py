@@ -190,43 +190,6 @@ def pdf(review_id: int) -> Response:
 @role_required(Role.DIRECTOR)
 def export() -> Response:
     """All reviews of the organisation, one row each with every item's rating."""
-    reviews = db.session.scalars(
-        db.select(FidelityReview)
-        .filter_by(organisation_id=identity().organisation_id)
-        .order_by(FidelityReview.program_id, FidelityReview.reviewed_on, FidelityReview.version)
-    )
-    programs = {
-        p.id: p.name
-        for p in db.session.scalars(
-            db.select(Program).filter_by(organisation_id=identity().organisation_id)
-        )
-    }
-    items = content().fidelity_scale.items
-    header = [
-        "Program",
-        "Reviewed on",
-        "Version",
-        "Status",
-        "Reviewers",
-        "Sources",
-        "Mean",
-        "Class",
-        "Correction reason",
-        *[item.title for item in items],
-    ]
-    rows = [
-        [
-            programs.get(r.program_id, ""),
-            r.reviewed_on.isoformat(),
-            r.version,
-            "corrected" if r.corrected_by_id else r.status,
-            r.reviewers,
-            "; ".join(r.sources),
-            f"{float(r.mean):.2f}" if r.mean is not None else "",
-            r.classification or "",
-            r.correction_reason or "",
-            *[r.ratings.get(item.id) or "" for item in items],
-        ]
-        for r in reviews
-    ]
-    return csv_response("fidelity-reviews.csv", header, rows)
+    scale = content().fidelity_scale
+    rows = service.export_rows(identity().organisation_id, scale)
+    return csv_response("fidelity-reviews.csv", service.export_header(scale), rows)

@@ -58,19 +58,16 @@ def _centred(
     canvas.drawCentredString(landscape(A4)[0] / 2, y, text)
 
 
-def render(face: CertificateFace) -> bytes:
-    """The certificate's PDF bytes."""
-    buffer = io.BytesIO()
-    width, height = landscape(A4)
-    canvas = Canvas(buffer, pagesize=(width, height), invariant=1)
-    canvas.setTitle(f"IMR certificate {face.code}")
-    canvas.setAuthor(face.organisation_name)
-    canvas.setSubject(face.credential)
+def _border(canvas: Canvas, width: float, height: float) -> None:
     canvas.setStrokeColor(BRAND)
     canvas.setLineWidth(6)
     canvas.rect(24, 24, width - 48, height - 48)
     canvas.setLineWidth(1)
     canvas.rect(36, 36, width - 72, height - 72)
+
+
+def _statement(canvas: Canvas, face: CertificateFace, height: float) -> None:
+    """Who is certified, as what, and for what they did (the middle of the page)."""
     _centred(canvas, face.organisation_name, height - 95, "VeraBd", 16, BRAND)
     _centred(canvas, "Certificate of Competency", height - 140, "VeraBd", 30)
     _centred(canvas, "This certifies that", height - 180, "Vera", 13, MUTED)
@@ -100,6 +97,10 @@ def render(face: CertificateFace) -> bytes:
         11,
         MUTED,
     )
+
+
+def _footer(canvas: Canvas, face: CertificateFace, width: float) -> None:
+    """Dates, signature and the way to verify: the code, its address and a QR code of it."""
     canvas.setFont("Vera", 11)
     canvas.setFillColor(INK)
     canvas.drawString(70, 120, f"Issued {face.issued_on:%d %B %Y}")
@@ -112,6 +113,19 @@ def render(face: CertificateFace) -> bytes:
     canvas.setFillColor(MUTED)
     canvas.drawRightString(width - 70, 58, f"Verify: {face.code}")
     canvas.drawString(70, 58, face.verify_url)
+
+
+def render(face: CertificateFace) -> bytes:
+    """The certificate's PDF bytes (invariant, so the same face gives the same bytes)."""
+    buffer = io.BytesIO()
+    width, height = landscape(A4)
+    canvas = Canvas(buffer, pagesize=(width, height), invariant=1)
+    canvas.setTitle(f"IMR certificate {face.code}")
+    canvas.setAuthor(face.organisation_name)
+    canvas.setSubject(face.credential)
+    _border(canvas, width, height)
+    _statement(canvas, face, height)
+    _footer(canvas, face, width)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()

@@ -11,6 +11,7 @@ nothing issues a new one behind the director's back.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -177,6 +178,11 @@ def issue_due(organisation_id: int, because: str) -> int:
     ).all()
     issued = {pid for pid, cohort in candidates if issue_when_eligible(pid, cohort, because)}
     return len(issued)
+
+
+def issue_when_eligible_each(person_ids: Iterable[int], cohort: Cohort, because: str) -> int:
+    """Issue to each of the cohort's people whom one change (an attendance saved) made eligible."""
+    return sum(1 for person_id in person_ids if issue_when_eligible(person_id, cohort, because))
 
 
 def approve(certificate: Certificate, director_id: int) -> None:

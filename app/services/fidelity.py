@@ -208,3 +208,47 @@ def standings_page(
         "status": lambda r: r.status,
     }
     return page_in_python(rows, request, keys)
+
+
+EXPORT_COLUMNS = [
+    "Program",
+    "Reviewed on",
+    "Version",
+    "Status",
+    "Reviewers",
+    "Sources",
+    "Mean",
+    "Class",
+    "Correction reason",
+]
+
+
+def export_header(scale: FidelityScale) -> list[str]:
+    """The CSV export's columns: the review's own, then one per item of the scale."""
+    return [*EXPORT_COLUMNS, *(item.title for item in scale.items)]
+
+
+def export_rows(organisation_id: int, scale: FidelityScale) -> list[list[object]]:
+    """Every review of the organisation as the CSV export writes it, by program and date."""
+    named = select(Program.id, Program.name).where(Program.organisation_id == organisation_id)
+    programs = {program_id: name for program_id, name in db.session.execute(named)}
+    reviews = db.session.scalars(
+        select(FidelityReview)
+        .where(FidelityReview.organisation_id == organisation_id)
+        .order_by(FidelityReview.program_id, FidelityReview.reviewed_on, FidelityReview.version)
+    )
+    return [
+        [
+            programs.get(r.program_id, ""),
+            r.reviewed_on.isoformat(),
+            r.version,
+            "corrected" if r.corrected_by_id else r.status,
+            r.reviewers,
+            "; ".join(r.sources),
+            f"{float(r.mean):.2f}" if r.mean is not None else "",
+            r.classification or "",
+            r.correction_reason or "",
+            *(r.ratings.get(item.id) or "" for item in scale.items),
+        ]
+        for r in reviews
+    ]
