@@ -231,7 +231,7 @@ def export_header(scale: FidelityScale) -> list[str]:
 def export_rows(organisation_id: int, scale: FidelityScale) -> list[list[object]]:
     """Every review of the organisation as the CSV export writes it, by program and date."""
     named = select(Program.id, Program.name).where(Program.organisation_id == organisation_id)
-    programs = {program_id: name for program_id, name in db.session.execute(named)}
+    programs: dict[int, str] = dict(db.session.execute(named).all())
     reviews = db.session.scalars(
         select(FidelityReview)
         .where(FidelityReview.organisation_id == organisation_id)
