@@ -13,8 +13,6 @@ from flask import (
     url_for,
 )
 from flask_wtf import FlaskForm
-from sqlalchemy import select
-from sqlalchemy.orm import undefer
 from werkzeug.wrappers import Response
 
 from app.auth import identity, load_owned, role_required
@@ -45,8 +43,6 @@ from app.services.hours import ledgers
 from app.services.policies import PolicyChange, policy_of, save_policy
 from app.services.verification import public_standing_after, roster_results
 from app.tasks import issue_due_certificates
-
-ZIP_BATCH = 50  # certificates (with their PDFs) loaded at a time while the zip is written
 
 
 def _filters() -> Filters:
@@ -89,17 +85,8 @@ def dashboard_zip() -> Response:
     ids = [whole_number(i) for i in request.form.getlist("certificate")]
     if None in ids:
         abort(400, "Choose certificates from the dashboard's list, then download them again.")
-    chosen = db.session.scalars(
-        select(Certificate)
-        .where(
-            Certificate.id.in_(ids),
-            Certificate.organisation_id == identity().organisation_id,
-            Certificate.pdf.is_not(None),
-        )
-        .options(undefer(Certificate.pdf))
-        .execution_options(yield_per=ZIP_BATCH)
-    )
-    members = ((f"imr-certificate-{c.code}.pdf", validated(c.pdf)) for c in chosen)
+    chosen = certificates.sealed_pdfs(identity().organisation_id, [i for i in ids if i is not None])
+    members = ((f"imr-certificate-{code}.pdf", pdf) for code, pdf in chosen)
     return zip_response("imr-certificates.zip", members)
 
 

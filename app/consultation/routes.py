@@ -85,13 +85,7 @@ def _local(group: ConsultationGroup, day, at) -> datetime:
 def index(form: GroupForm | None = None, status: int = 200) -> Response:
     """The cohort's consultation groups, a form for a new one, and the roster."""
     cohort = _cohort()
-    groups = list(
-        db.session.scalars(
-            db.select(ConsultationGroup)
-            .filter_by(cohort_id=cohort.id)
-            .order_by(ConsultationGroup.name)
-        )
-    )
+    groups = service.groups_in(cohort.id)
     page = render_template(
         "consultation/index.html",
         cohort=cohort,
@@ -419,7 +413,7 @@ def group_csv(group_id: int) -> Response:
 @role_required(Role.TRAINER)
 def cohort_csv() -> Response:
     cohort = _cohort()
-    groups = list(db.session.scalars(db.select(ConsultationGroup).filter_by(cohort_id=cohort.id)))
+    groups = service.groups_in(cohort.id)
     return csv_response(f"attendance-{cohort.context_id}.csv", CSV_HEADER, _attendance_rows(groups))
 
 

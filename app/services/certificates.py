@@ -11,12 +11,13 @@ nothing issues a new one behind the director's back.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 
 from app.domain.certificates import CertificateState, Standing, Transition, after, standing
 from app.domain.certification import Approval, add_months
@@ -59,6 +60,27 @@ def current_certificate(person_id: int, organisation_id: int) -> Certificate | N
         ),
         None,
     )
+
+
+PDF_BATCH = 50  # certificates (with their PDFs) loaded at a time while a zip is written
+
+
+def sealed_pdfs(
+    organisation_id: int, certificate_ids: list[int], batch: int = PDF_BATCH
+) -> Iterator[tuple[str, bytes]]:
+    """The chosen certificates' codes and sealed PDFs, read `batch` at a time as a zip is written,
+    so a thousand PDFs never sit in memory together; others' certificates are skipped."""
+    chosen = db.session.scalars(
+        select(Certificate)
+        .where(
+            Certificate.id.in_(certificate_ids),
+            Certificate.organisation_id == organisation_id,
+            Certificate.pdf.is_not(None),
+        )
+        .options(undefer(Certificate.pdf))
+        .execution_options(yield_per=batch)
+    )
+    return ((c.code, c.pdf) for c in chosen if c.pdf is not None)
 
 
 def standing_of(certificate: Certificate, today: date | None = None) -> Standing:

@@ -376,6 +376,12 @@ def apologies_of(person_id: int, organisation_id: int) -> dict[int, Apology]:
     return {apology.session_id: apology for apology in db.session.scalars(query)}
 
 
+def groups_in(cohort_id: int) -> list[ConsultationGroup]:
+    """The cohort's consultation groups by name."""
+    query = select(ConsultationGroup).where(ConsultationGroup.cohort_id == cohort_id)
+    return list(db.session.scalars(query.order_by(ConsultationGroup.name, ConsultationGroup.id)))
+
+
 def groups_of(person_id: int, organisation_id: int) -> list[ConsultationGroup]:
     """The consultation groups a practitioner belongs to in one organisation (never another's)."""
     query = (

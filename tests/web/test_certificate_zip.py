@@ -13,13 +13,13 @@ from datetime import timedelta
 from flask import Flask
 from sqlalchemy import text
 
-from app.certificates.director import ZIP_BATCH
 from app.domain.codes import new_code
 from app.extensions import db
 from app.models.base import utc_now
+from app.services.certificates import PDF_BATCH
 from tests.support.lms import DIRECTOR, LocalLms, csrf_token
 
-CERTIFICATES = 2 * ZIP_BATCH + 3
+CERTIFICATES = 2 * PDF_BATCH + 3
 
 
 def _certified_people(app: Flask) -> dict[int, tuple[str, bytes]]:
