@@ -58,7 +58,7 @@ from tests.support.lms import COURSE, LEARNER, LINK, TRAINER, LocalLms
 
 QUIZ = "day-1"
 WORKERS = 4
-STEPS = ("home", "start quiz", "attempt page", "submit", "result")
+STEPS = ("home", "start quiz", "attempt page", "answers", "summary", "submit", "result")
 TIMEOUT = 30  # seconds: gunicorn's own timeout for a stuck request
 READY_WITHIN = 120  # seconds for gunicorn to load the app and answer
 LAUNCHING = 8  # practitioners launched at once before the run
@@ -266,7 +266,8 @@ class Practitioner:
         return response
 
     def attempt(self) -> None:
-        """Home, start the quiz, its page, submit answers chosen from the page, the result."""
+        """Home, start the quiz, its page, answers chosen from the page (which lead to the
+        summary), the summary, "Submit all and finish", the result."""
         token = csrf_in(self._send("home", "GET", "/practitioner").text)
         start = self._send("start quiz", "POST", f"/quizzes/{QUIZ}/start", csrf_token=token)
         path = urlsplit(start.headers["Location"]).path
@@ -276,8 +277,10 @@ class Practitioner:
         form = QuizForm()
         form.feed(self._send("attempt page", "GET", path).text)
         answers = form.answers(self.rng)
-        sent = self._send("submit", "POST", path, **answers, csrf_token=token, action="submit")
-        result = self._send("result", "GET", urlsplit(sent.headers["Location"]).path)
+        sent = self._send("answers", "POST", path, **answers, csrf_token=token, action="submit")
+        self._send("summary", "GET", urlsplit(sent.headers["Location"]).path)
+        finished = self._send("submit", "POST", f"{path}/finish", csrf_token=token)
+        result = self._send("result", "GET", urlsplit(finished.headers["Location"]).path)
         if 'class="score"><strong>' not in result.text:
             raise Refused(f"the result page of attempt {attempt_id} shows no score")
         with self.record.lock:
