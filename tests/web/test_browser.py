@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.support.browser import ARTIFACTS
@@ -102,7 +104,11 @@ def _do_activity(frame, activity) -> None:
     elif kind == "checklist":
         for box in section.locator("input[type=checkbox]").all():
             box.check()
-    section.get_by_role("button").click()
+    button = section.get_by_role("button").element_handle()
+    button.click()
+    # the old page's "Saved." would answer at once: wait for the page it posted from to go first
+    with contextlib.suppress(PlaywrightError):  # raised once the old page's button is gone
+        button.wait_for_element_state("hidden")
     frame.get_by_text("Saved.").or_(
         frame.get_by_text("Module complete. Well done.")
     ).first.wait_for()
