@@ -20,6 +20,7 @@ from app.certificates import bp
 from app.certificates.forms import PolicyForm, ReasonForm, RosterForm, StandingForm
 from app.dispatch import dispatch
 from app.domain.certificates import IllegalTransition, Transition, allowed_moves
+from app.domain.codes import in_file_names
 from app.domain.paging import PageRequest
 from app.domain.roles import Role
 from app.exports import csv_response, zip_response
@@ -86,7 +87,7 @@ def dashboard_zip() -> Response:
     if None in ids:
         abort(400, "Choose certificates from the dashboard's list, then download them again.")
     chosen = certificates.sealed_pdfs(identity().organisation_id, [i for i in ids if i is not None])
-    members = ((f"imr-certificate-{code}.pdf", pdf) for code, pdf in chosen)
+    members = ((f"imr-certificate-{in_file_names(code)}.pdf", pdf) for code, pdf in chosen)
     return zip_response("imr-certificates.zip", members)
 
 

@@ -24,6 +24,7 @@ from app.auth import identity, load_owned, role_required
 from app.certificates import bp
 from app.certificates.forms import SignoffForm
 from app.domain.certification import SESSION_FORMATS, RatingError
+from app.domain.codes import in_file_names
 from app.domain.roles import Role
 from app.extensions import content, db
 from app.forms import posted_rating, validated
@@ -64,7 +65,7 @@ def pdf(certificate_id: int) -> Response:
         io.BytesIO(certificate.pdf),
         mimetype="application/pdf",
         as_attachment=True,
-        download_name=f"imr-certificate-{certificate.code}.pdf",
+        download_name=f"imr-certificate-{in_file_names(certificate.code)}.pdf",
     )
 
 

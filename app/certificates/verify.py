@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from app.certificates import verify_bp
 from app.certificates.forms import PdfCheckForm
 from app.domain.certificates import Standing
+from app.domain.codes import in_file_names
 from app.exports import attachment
 from app.extensions import csrf, db
 from app.models.certification import Certificate
@@ -123,7 +124,7 @@ def badge(code: str) -> Response | tuple:
     token = badges.signed(found, badge_urls(found.code, found.organisation_id))
     response = make_response(token)
     response.headers["Content-Type"] = "application/vc+jwt"
-    attachment(response, f"imr-badge-{found.code}.jwt")
+    attachment(response, f"imr-badge-{in_file_names(found.code)}.jwt")
     return response
 
 

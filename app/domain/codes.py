@@ -33,6 +33,16 @@ def new_code(random_bits: int | None = None) -> str:
     return _grouped(symbols, _check(symbols))
 
 
+def in_file_names(code: str) -> str:
+    """The code as download names carry it: its sixteen symbols, without the check symbol.
+
+    Four of the check symbols (* ~ $ =) are forbidden or awkward in file names on some systems
+    and browsers rewrite them, so a name would not match the code; the sixteen symbols alone
+    still name exactly one certificate.
+    """
+    return code.rsplit("-", 1)[0]
+
+
 def normalise(text: str) -> str | None:
     """The canonical form of a typed code, or None when it is not a valid code.
 

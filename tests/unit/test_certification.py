@@ -22,7 +22,8 @@ from app.domain.certification import (
     eligibility,
     score_rubric,
 )
-from app.domain.codes import new_code, normalise
+from app.domain.codes import in_file_names, new_code, normalise
+from app.exports import safe_filename
 
 
 def test_codes_carry_80_bits_read_aloud_and_catch_typos():
@@ -43,6 +44,15 @@ def test_codes_carry_80_bits_read_aloud_and_catch_typos():
         assert normalise(wrong) is None, "a single mistyped symbol is caught"
     assert normalise("not a code") is None
     assert normalise(symbols[:-1]) is None
+
+
+def test_every_code_keeps_its_name_in_a_download_whatever_its_check_symbol():
+    codes = [new_code(random_bits=value) for value in range(37)]  # every check symbol once
+    assert {code[-1] for code in codes} >= set("*~$=U")
+    for code in codes:
+        name = f"imr-badge-{in_file_names(code)}.jwt"
+        assert safe_filename(name) == name, "no symbol a browser or a file system would rewrite"
+        assert name == f"imr-badge-{code[:19]}.jwt"
 
 
 RUBRIC = Rubric(
