@@ -65,6 +65,12 @@ class DatabaseStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._batch: ContextVar[Connection | None] = ContextVar("imr_store_batch", default=None)
+        # Built once: making the ON CONFLICT construct cost more than running it.
+        statement = insert_for(engine.dialect.name)(StoreEntry)
+        self._set_statement = statement.on_conflict_do_update(
+            index_elements=[StoreEntry.key],
+            set_={"value": statement.excluded.value, "expires_at": statement.excluded.expires_at},
+        )
 
     @contextmanager
     def together(self) -> Iterator[None]:
@@ -103,13 +109,8 @@ class DatabaseStore:
             "value": json.dumps(value),
             "expires_at": utc_now() + timedelta(seconds=ttl_seconds),
         }
-        statement = insert_for(self._engine.dialect.name)(StoreEntry).values(row)
-        statement = statement.on_conflict_do_update(
-            index_elements=[StoreEntry.key],
-            set_={"value": statement.excluded.value, "expires_at": statement.excluded.expires_at},
-        )
         with self._connection() as conn:
-            conn.execute(statement)
+            conn.execute(self._set_statement.values(row))
 
     def take(self, key: str) -> Any:
         statement = (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import delete
@@ -12,11 +14,27 @@ from app.extensions import db
 from app.lti.context import LaunchContext
 from app.lti.errors import LaunchRejected
 from app.lti.registry import find_organisation, find_platform
-from app.models.base import insert_for, utc_now
+from app.models.base import Base, insert_for, utc_now
 from app.models.people import Director, Enrolment, Person
 from app.models.tenancy import Cohort, Organisation
 
-Row = TypeVar("Row")
+Row = TypeVar("Row", bound=Base)
+
+
+@cache
+def _upsert_statement(
+    dialect: str, model: type[Any], keys: frozenset[str], changed: frozenset[str]
+) -> Any:
+    """INSERT … ON CONFLICT DO UPDATE … RETURNING for one model, built once per shape.
+
+    Building the construct (its `excluded` columns above all) cost more than running it; the
+    statement is immutable, so each launch only binds its values to the cached one.
+    """
+    statement = insert_for(dialect)(model)
+    return statement.on_conflict_do_update(
+        index_elements=sorted(keys),
+        set_={name: getattr(statement.excluded, name) for name in sorted(changed)},
+    ).returning(model)
 
 
 def _upsert(
@@ -29,14 +47,10 @@ def _upsert(
     second SELECT. `refreshed` columns take their new values on a repeat launch too; with none,
     the key columns are set to themselves so that the existing row is still returned.
     """
-    statement = insert_for(db.session.get_bind().dialect.name)(model).values(
-        **keys, **inserted, **refreshed
+    shape = _upsert_statement(
+        db.session.get_bind().dialect.name, model, frozenset(keys), frozenset(refreshed or keys)
     )
-    changed = refreshed or keys
-    statement = statement.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={name: getattr(statement.excluded, name) for name in changed},
-    ).returning(model)
+    statement = shape.values(**keys, **inserted, **refreshed)
     row: Row = db.session.scalars(statement, execution_options={"populate_existing": True}).one()
     return row
 
@@ -101,6 +115,21 @@ def _record_director(person: Person, organisation: Organisation, is_director: bo
     )
 
 
+LAST_LAUNCH_PRECISION = timedelta(minutes=1)
+
+
+def _stamp_last_launch(organisation: Organisation) -> None:
+    """Note when the organisation last launched, to the minute its connection page shows.
+
+    Every launch of an organisation would otherwise write its one row, so launches from
+    several workers would queue on that row's lock; within a minute the stamp is already true.
+    """
+    now = utc_now()
+    last = organisation.last_launch_at
+    if last is None or now - last >= LAST_LAUNCH_PRECISION:
+        organisation.last_launch_at = now
+
+
 def _refused(launch: LaunchContext, reason: str, detail: str) -> LaunchRejected:
     """A refusal after the launch verified: its facts are the LMS's own."""
     facts = {
@@ -126,7 +155,7 @@ def record_launch(launch: LaunchContext) -> tuple[Person, Identity]:
         raise _refused(
             launch, "awaiting-approval", "registered by dynamic registration, not yet approved"
         )
-    organisation.last_launch_at = utc_now()
+    _stamp_last_launch(organisation)
     person = _person(platform.id, launch)
     cohort = _cohort(organisation, launch) if launch.context_id else None
     if cohort is not None:

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import time
+from datetime import timedelta
 from typing import Any
 
 import jwt
@@ -17,8 +18,9 @@ from sqlalchemy import func, select
 
 from app.demo_lms.platform import new_private_key_pem
 from app.extensions import db
+from app.models.base import replayed_at
 from app.models.people import Director, Enrolment, Person
-from app.models.tenancy import Cohort
+from app.models.tenancy import Cohort, Organisation
 from tests.support.lms import (
     COURSE,
     DIRECTOR,
@@ -28,6 +30,7 @@ from tests.support.lms import (
     TRAINER,
     LocalLms,
 )
+from tests.support.statements import statements
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 
@@ -68,6 +71,26 @@ def test_launch_records_person_cohort_and_enrolment(app: Flask, client: FlaskCli
         enrolment = db.session.scalars(select(Enrolment)).one()
         assert enrolment.role.value == "practitioner"
         assert enrolment.last_launch_at is not None
+
+
+def _last_launch(app: Flask):
+    with app.app_context():
+        return db.session.scalars(select(Organisation.last_launch_at)).one()
+
+
+def test_the_organisations_last_launch_is_kept_to_the_minute_without_a_write_per_launch(
+    app: Flask, client: FlaskClient, lms: LocalLms
+):
+    lms.launch(client, PRACTITIONER)
+    first = _last_launch(app)
+    with statements(app) as seen:
+        assert lms.launch(client, TRAINER).status_code == 302
+    assert not [s for s in seen if s.startswith("UPDATE organisation")]
+    assert _last_launch(app) == first
+    later = first + timedelta(minutes=2)
+    with replayed_at(later):
+        assert lms.launch(client, PRACTITIONER).status_code == 302
+    assert _last_launch(app) == later
 
 
 def test_name_and_email_follow_the_lms(app: Flask, client: FlaskClient, lms: LocalLms):
