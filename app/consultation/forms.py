@@ -191,13 +191,3 @@ class DecisionForm(FlaskForm):
         choices=options([("accept", "Accept: excused"), ("decline", "Decline")]),
         validators=[InputRequired("Accept or decline the apology.")],
     )
-
-
-class FocusForm(FlaskForm):
-    """A skill focus for one session, picked from the consultation guide's list (no free text)."""
-
-    focus = SelectField("Skill focus", choices=[], validate_choice=True)
-
-    def offer(self, focuses: list[tuple[str, str]]) -> FocusForm:
-        self.focus.choices = options([("", "No focus chosen"), *focuses])
-        return self

@@ -25,7 +25,6 @@ from app.consultation.forms import (
     WEEKDAYS,
     ApologyForm,
     DecisionForm,
-    FocusForm,
     GroupForm,
     MakeupForm,
     MembersForm,
@@ -39,7 +38,7 @@ from app.domain.roles import Role
 from app.domain.toolkit import Focus
 from app.exports import csv_response
 from app.extensions import content, db
-from app.forms import options, validated
+from app.forms import options, validated, whole_number
 from app.layout import local
 from app.models.base import utc_now
 from app.models.consultation import Apology, ConsultationGroup, ConsultationSession, GroupMember
@@ -150,7 +149,6 @@ def _group_page(
         plain=FlaskForm(),
         attendance_opens=service.ATTENDANCE_OPENS,
         focuses=_focuses(),
-        focus_form=FocusForm().offer([(f.id, f.label) for f in _focuses().values()]),
     )
     return make_response(html, status)
 
@@ -321,24 +319,46 @@ def move(session_id: int) -> Response:
     return redirect(url_for("consultation.group", group_id=session.group_id))
 
 
-@bp.post("/sessions/<int:session_id>/focus")
+FOCUS_FIELD = "focus-"
+
+
+def _posted_focuses(allowed: set[str]) -> dict[int, str | None] | None:
+    """The focus chosen for each session on the page (by session id), None when any answer
+    is not one of the guide's (typed text, or a field name that names no session)."""
+    chosen: dict[int, str | None] = {}
+    for name, value in request.form.items():
+        if not name.startswith(FOCUS_FIELD):
+            continue
+        session_id = whole_number(name.removeprefix(FOCUS_FIELD))
+        if session_id is None or (value and value not in allowed):
+            return None
+        chosen[session_id] = value or None
+    return chosen
+
+
+@bp.post("/groups/<int:group_id>/focuses")
 @role_required(Role.TRAINER)
-def focus(session_id: int) -> Response:
-    """Choose the session's skill focus from the consultation guide, or none."""
-    session = _session(session_id)
-    focuses = _focuses()
-    form = FocusForm().offer([(f.id, f.label) for f in focuses.values()])
-    if not form.validate_on_submit():
-        flash("Choose a focus from the consultation guide's list.", "error")
+def focuses(group_id: int) -> Response:
+    """Save the skill focuses chosen for the group's upcoming sessions, all in one action."""
+    found = _group(group_id)
+    guide = _focuses()
+    chosen = _posted_focuses(set(guide))
+    if chosen is None:
+        flash("Choose each focus from the consultation guide's list; nothing was saved.", "error")
+        return redirect(url_for("consultation.group", group_id=found.id))
+    try:
+        changed = service.choose_focuses(found, chosen)
+    except service.ConsultationRefused as refused:
+        flash(str(refused), "error")
     else:
-        try:
-            service.choose_focus(session, form.focus.data or None)
-        except service.ConsultationRefused as refused:
-            flash(str(refused), "error")
-        else:
-            chosen = focuses.get(session.focus or "")
-            flash(f"Focus set: {chosen.title}." if chosen else "Focus cleared.", "success")
-    return redirect(url_for("consultation.group", group_id=session.group_id))
+        flash(_focuses_saved(changed), "success")
+    return redirect(url_for("consultation.group", group_id=found.id))
+
+
+def _focuses_saved(changed: int) -> str:
+    if changed == 0:
+        return "No focus changed."
+    return f"Skill focus saved for {changed} session{'s' if changed != 1 else ''}."
 
 
 @bp.post("/apologies/<int:apology_id>")

@@ -118,11 +118,34 @@ def edit_group(group: ConsultationGroup, now: datetime | None = None, **fields: 
     db.session.flush()
 
 
-def choose_focus(session: ConsultationSession, focus: str | None) -> None:
-    """The session's skill focus from the consultation guide (an id of its list), or none."""
-    if session.cancelled or session.starts_at <= utc_now():
-        raise ConsultationRefused("Only an upcoming session's focus can change.")
-    session.focus = focus
+def choose_focuses(group: ConsultationGroup, chosen: Mapping[int, str | None]) -> int:
+    """Give the group's upcoming sessions the skill focuses chosen (guide ids, or None), and
+    say how many changed.
+
+    All or nothing: a session of another group, or a held or cancelled one whose focus would
+    change, refuses the whole change, so a page saved late never half-applies.
+    """
+    sessions = {session.id: session for session in group.sessions}
+    changed = {
+        session_id: focus
+        for session_id, focus in chosen.items()
+        if session_id not in sessions or sessions[session_id].focus != focus
+    }
+    for session_id in changed:
+        session = sessions.get(session_id)
+        if session is None:
+            raise ConsultationRefused(
+                "A session on that page is not in this group; nothing was saved."
+            )
+        if session.cancelled or session.starts_at <= utc_now():
+            raise ConsultationRefused(
+                "A session was held or cancelled since the page opened, and only an upcoming "
+                "session's focus can change; nothing was saved. Choose again below."
+            )
+    for session_id, focus in changed.items():
+        sessions[session_id].focus = focus
+    db.session.flush()
+    return len(changed)
 
 
 def cancel_session(session: ConsultationSession, reason: str) -> None:

@@ -115,7 +115,7 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("POST", "/consultation/sessions/{session}/move", {ANON: 401, PRAC: 403, TRAIN: 302, DIR: 403}),
     (
         "POST",
-        "/consultation/sessions/{session}/focus",
+        "/consultation/groups/{group}/focuses",
         {ANON: 401, PRAC: 403, TRAIN: 302, DIR: 403},
     ),
     ("POST", "/consultation/apologies/{apology}", {ANON: 401, PRAC: 403, TRAIN: 400, DIR: 403}),

@@ -442,16 +442,17 @@ def test_a_trainer_gives_sessions_a_focus_that_members_see_and_their_calendar_sh
         group_id = _create(app, client, token)
         sessions = _sessions(app, group_id)
         page = client.get(f"/consultation/groups/{group_id}").get_data(as_text=True)
-        assert f'action="/consultation/sessions/{sessions[0][0]}/focus"' in page
+        assert f'action="/consultation/groups/{group_id}/focuses"' in page
+        assert page.count('form="focuses"') == len(sessions), "one list per upcoming session"
         assert '<option value="oars">Week 4: Open questions and reflections</option>' in page
+        every = {f"focus-{session_id}": "" for session_id, *_ in sessions}
         chosen = client.post(
-            f"/consultation/sessions/{sessions[0][0]}/focus",
-            data={"csrf_token": token, "focus": "oars"},
+            f"/consultation/groups/{group_id}/focuses",
+            data={**every, "csrf_token": token, f"focus-{sessions[0][0]}": "oars"},
         )
         assert chosen.status_code == 302
-        assert "Focus set: Open questions and reflections." in client.get(chosen.location).get_data(
-            as_text=True
-        )
+        shown = client.get(chosen.location).get_data(as_text=True)
+        assert "Skill focus saved for 1 session." in shown
         with app.app_context():
             assert db.session.get(ConsultationSession, sessions[0][0]).focus == "oars"
             assert db.session.get(ConsultationSession, sessions[1][0]).focus is None
@@ -479,24 +480,34 @@ def test_a_focus_is_only_ever_one_of_the_guides_never_free_text_nor_a_get(app, l
     with fixture_toolkit(app):
         client, token = _trainer(app, lms)
         group_id = _create(app, client, token)
-        session_id = _sessions(app, group_id)[0][0]
-        url = f"/consultation/sessions/{session_id}/focus"
-        typed = client.post(url, data={"csrf_token": token, "focus": "Maya's hard week"})
-        assert "Choose a focus from the consultation guide" in client.get(typed.location).get_data(
-            as_text=True
-        )
-        assert client.post(url, data={"focus": "oars"}).status_code == 400  # no CSRF token
+        first, second = (row[0] for row in _sessions(app, group_id)[:2])
+        url = f"/consultation/groups/{group_id}/focuses"
+
+        def focuses() -> tuple[str | None, str | None]:
+            with app.app_context():
+                return tuple(db.session.get(ConsultationSession, s).focus for s in (first, second))
+
+        def saved(**chosen: str) -> str:
+            fields = {f"focus-{session_id}": value for session_id, value in chosen.items()}
+            answer = client.post(url, data={"csrf_token": token, **fields})
+            return client.get(answer.location).get_data(as_text=True)
+
+        typed = saved(**{str(first): "oars", str(second): "Maya's hard week"})
+        assert "Choose each focus from the consultation guide" in typed
+        assert focuses() == (None, None), "one typed answer saves nothing, not even the good one"
+        assert client.post(url, data={f"focus-{first}": "oars"}).status_code == 400  # no CSRF
         assert client.get(url).status_code == 405
-        with app.app_context():
-            assert db.session.get(ConsultationSession, session_id).focus is None
-        client.post(url, data={"csrf_token": token, "focus": "oars"})
-        client.post(url, data={"csrf_token": token, "focus": ""})
-        with app.app_context():
-            assert db.session.get(ConsultationSession, session_id).focus is None
+        assert "not in this group" in saved(**{"999999": "oars"})
+        assert "Skill focus saved for 2 sessions." in saved(
+            **{str(first): "oars", str(second): "oars"}
+        )
+        assert "Skill focus saved for 1 session." in saved(**{str(first): "", str(second): "oars"})
+        assert "No focus changed." in saved(**{str(first): "", str(second): "oars"})
+        assert focuses() == (None, "oars")
         _pretend_held(app, group_id, 1)
-        client.post(url, data={"csrf_token": token, "focus": "oars"})
-        with app.app_context():
-            assert db.session.get(ConsultationSession, session_id).focus is None
+        late = saved(**{str(first): "oars", str(second): ""})
+        assert "held or cancelled since the page opened" in late
+        assert focuses() == (None, "oars"), "a held session's focus stays, and so does the rest"
 
 
 def test_without_a_consultation_guide_no_focus_is_offered(app, lms):
