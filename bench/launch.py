@@ -2,11 +2,12 @@
 
 Run with `make bench`, or `.venv/bin/python bench/launch.py` (SQLite in a temporary folder) and
 `DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench .venv/bin/python bench/launch.py`
-(that database is emptied first). One LMS (the test suite's, signing real RS256 id_tokens and
+(that database is emptied first); add `REDIS_URL=redis://127.0.0.1:6379/9` for the shared store
+production uses (state, nonces and launch data in Redis, not in database rows). One LMS (the test suite's, signing real RS256 id_tokens and
 serving its key set over HTTP) launches a practitioner into both tools, alternately, each time
 from a new browser: OIDC login, the launch, the landing page (the LMS's authorisation answer
-between them is off the clock). It prints both medians, their ratio (the goal is at most 1.3), and the statements and commits
-one IMR Academy launch sends to the database.
+between them is off the clock). It prints both medians, their ratio (the goal is at most 1.3),
+and the statements and commits one IMR Academy launch sends to the database.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ WARM_UP = 3
 def product(url: str) -> Flask:
     """IMR Academy on a freshly migrated database (a PostgreSQL one is emptied first)."""
     settings = {"IMR_PROFILE": "test", "DATABASE_URL": url, "PRIVATE_OUTBOUND_ALLOWED": "true"}
+    if os.environ.get("REDIS_URL"):
+        settings["REDIS_URL"] = os.environ["REDIS_URL"]  # the shared store as production has it
     app = create_app(load_settings(settings))
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
