@@ -26,7 +26,7 @@ from app.domain.roles import Role, switchable
 from app.extensions import db, login_manager
 from app.models.base import Owner
 from app.models.people import Person
-from app.services.people import access_still_granted, practitioner_in_cohort
+from app.services.people import granting_access, practitioner_in_cohort
 
 SESSION_KEY = "imr_identity"
 STARTED_KEY = "imr_started"
@@ -75,9 +75,11 @@ def _why_ended(found: Identity) -> str | None:
             f"Sessions last at most {settings.session_absolute_hours} hours. Open IMR Academy "
             "again from your course to carry on."
         )
-    if not access_still_granted(
+    # Held in g for the request: the row keeps the person, course and organisation it loaded.
+    g.imr_access = granting_access(
         found.person_id, found.organisation_id, found.cohort_id, found.role
-    ):
+    )
+    if g.imr_access is None:
         return (
             "Your access has changed since you opened IMR Academy: you may have left the course, "
             "or your role in it changed. Open IMR Academy again from your course."
@@ -87,15 +89,15 @@ def _why_ended(found: Identity) -> str | None:
 
 def _checked_identity() -> Identity | None:
     data = session.get(SESSION_KEY)
-    if not data or not current_user.is_authenticated:
+    if not data:
         return None
     found = Identity.from_session(data)
-    ended = _why_ended(found)
+    ended = _why_ended(found)  # first: its statement also loads the person current_user needs
     if ended is not None:
         end_session()
         g.imr_session_ended = ended
         return None
-    return found
+    return found if current_user.is_authenticated else None
 
 
 def current_identity() -> Identity | None:

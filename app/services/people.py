@@ -108,19 +108,35 @@ def practitioner_in_cohort(cohort_id: int, person_id: int) -> Person | None:
     return enrolment.person if enrolment else None
 
 
-def access_still_granted(
+def granting_access(
     person_id: int, organisation_id: int, cohort_id: int | None, role: Role
-) -> bool:
-    """Whether the organisation still gives this person the role their session acts in.
+) -> Enrolment | Director | None:
+    """The enrolment or directorship that still gives this person the role their session acts
+    in, or None when the organisation no longer does.
 
     A roster sync that marks someone as having left, or a later launch with a lesser role,
     takes away what an open session was given; this is the check that makes it take effect.
+    It runs on every page, so the same statement also brings the person, their course and
+    organisation, which the page's header and the view then read without statements of their
+    own (while the row returned is held: the session's identity map keeps rows only as long as
+    something refers to them).
     """
     if role is Role.DIRECTOR:
-        return db.session.get(Director, (person_id, organisation_id)) is not None
+        return db.session.scalar(
+            select(Director)
+            .filter_by(person_id=person_id, organisation_id=organisation_id)
+            .options(joinedload(Director.person), joinedload(Director.organisation))
+        )
     if cohort_id is None:
-        return False
+        return None
     enrolment = db.session.scalar(
-        select(Enrolment).filter_by(person_id=person_id, cohort_id=cohort_id)
+        select(Enrolment)
+        .filter_by(person_id=person_id, cohort_id=cohort_id)
+        .options(
+            joinedload(Enrolment.person),
+            joinedload(Enrolment.cohort).joinedload(Cohort.organisation),
+        )
     )
-    return enrolment is not None and enrolment.active and enrolment.role.rank >= role.rank
+    if enrolment is None or not enrolment.active or enrolment.role.rank < role.rank:
+        return None
+    return enrolment

@@ -350,3 +350,19 @@ def test_a_home_and_its_queues_run_as_many_statements_for_30_practitioners_as_fo
         assert _count(html, "new shared reflections") >= 15
     if url.startswith("/trainer/queues/") and not url.endswith("ready"):
         assert re.search(r"Showing 1–10 of \d\d", html), html[:3000]
+
+
+@pytest.mark.parametrize(
+    ("user", "home"),
+    [(PRACTITIONER, "/practitioner"), (TRAINER, "/trainer"), (DIRECTOR, "/director")],
+)
+def test_every_page_checks_access_in_one_statement_that_brings_the_header_its_rows(
+    app, lms, user, home
+):
+    client = app.test_client()
+    lms.launch(client, user)
+    with statements(app) as seen:
+        assert client.get(home).status_code == 200
+    by_key = re.compile(r"\sFROM (person|organisation|cohort)\s+WHERE \1\.id = ")
+    alone = [s for s in seen if by_key.search(s)]
+    assert not alone, "the access check's statement already brought these rows"
