@@ -356,7 +356,7 @@ def assessed_runs(bank: QuizBank, texts: Mapping[str, ModuleText]) -> set[tuple[
     """Every run of RUN_WORDS words in the text of the modules the bank assesses."""
     runs: set[tuple[str, ...]] = set()
     for module in texts.values():
-        if module.id in bank.modules or module.day in bank.days:
+        if bank.assesses(module.id, module.day):
             runs |= _runs(words(module.text), RUN_WORDS)
     return runs
 

@@ -162,6 +162,10 @@ class QuizBank:
         """`file:line` of an item, question, choice or draw rule; the file alone if unknown."""
         return f"{self.source}:{self.lines[key]}" if key in self.lines else self.source
 
+    def assesses(self, module_id: str, day: int) -> bool:
+        """Whether the quiz covers this module: named in its file, or taught on a day it assesses."""
+        return module_id in self.modules or day in self.days
+
     @property
     def questions(self) -> dict[str, Question]:
         return {q.id: q for pool in self.pools for item in pool.items for q in item.questions}

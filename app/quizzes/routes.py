@@ -17,7 +17,7 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from app.auth import course_id, identity, load_owned, role_required
-from app.content.model import TOPIC_AREAS, Strategy
+from app.content.model import TOPIC_AREAS, Module, Strategy
 from app.dispatch import dispatch
 from app.domain.paging import PageRequest
 from app.domain.quizzes import AnswerRefused, AttemptStatus, Draw, QuizBank
@@ -51,7 +51,7 @@ from app.services.quizzes import (
     states,
     submit,
 )
-from app.services.training import quiz_opens_when
+from app.services.training import progress_of, quiz_opens_when
 from app.tasks import send_grade
 
 COMPETENCY_LABELS = {s.value: f"{s.label} strategies" for s in Strategy} | TOPIC_AREAS
@@ -229,6 +229,7 @@ def result(attempt_id: int) -> Response | str:
         return redirect(url_for("quizzes.attempt", attempt_id=found.id))
     bank = _bank(found.quiz_id)
     profile = competencies([found])
+    teaching = modules_teaching(content().catalog, bank, profile)
     return render_template(
         "quizzes/result.html",
         attempt=found,
@@ -238,9 +239,19 @@ def result(attempt_id: int) -> Response | str:
         reviewer=False,
         profile=profile,
         labels=COMPETENCY_LABELS,
-        teaching=modules_teaching(content().catalog, bank, profile),
+        teaching=teaching,
+        not_open=_not_open_yet(found, teaching),
         step=next_step(found, bank, list(content().quizzes.values())),
     )
+
+
+def _not_open_yet(attempt: QuizAttempt, teaching: dict[str, Module]) -> dict[str, str]:
+    """For each module to study that is on a day still locked to the practitioner, when it
+    opens: the result names it instead of linking to a page that would only say so."""
+    cohort = db.session.get_one(Cohort, attempt.cohort_id)
+    progress = progress_of(content().catalog, attempt.person_id, cohort)
+    waiting = {tag: progress.opens_when(module.day) for tag, module in teaching.items()}
+    return {tag: words for tag, words in waiting.items() if words}
 
 
 @bp.get("/results")

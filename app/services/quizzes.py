@@ -297,8 +297,9 @@ WEAK = 70  # below this percentage a competency is a gap to work on (as its tabl
 def modules_teaching(
     catalog: Catalog, bank: QuizBank | None, profile: Mapping[str, CompetencyResult]
 ) -> dict[str, Module]:
-    """For each weak competency, the module to study: the quiz's own first, then any that teaches it."""
-    own = [m for m in catalog.ordered_modules if bank and m.id in bank.modules]
+    """For each weak competency, the module to study: the quiz's own first (those of the days it
+    assesses, which are open to whoever took it), then any that teaches it."""
+    own = [m for m in catalog.ordered_modules if bank and bank.assesses(m.id, m.day)]
     rest = [m for m in catalog.ordered_modules if m not in own]
     teaching = {}
     for tag, found in profile.items():

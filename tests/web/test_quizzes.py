@@ -7,6 +7,8 @@ import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
+from fractions import Fraction
+from random import Random
 
 import pytest
 from flask import Flask
@@ -16,13 +18,15 @@ from sqlalchemy import func, select
 
 from app.content.quizzes import load_quizzes
 from app.demo_lms.platform import LmsCourse, LmsUser
-from app.domain.quizzes import Draw, QuestionReview, QuizBank
+from app.domain.competency import CompetencyResult
+from app.domain.quizzes import Draw, QuestionReview, QuizBank, draw_attempt
 from app.extensions import db
 from app.models.base import utc_now
 from app.models.certification import AuditEntry, CertificationPolicy
+from app.models.people import Enrolment
 from app.models.quizzes import QuizAttempt
 from app.models.tenancy import Organisation
-from app.services.quizzes import submit
+from app.services.quizzes import modules_teaching, start_or_resume, submit
 from tests.support.content import content_of
 from tests.support.lms import PRACTITIONER, TRAINER, LocalLms, csrf_token
 from tests.support.quizzes import (
@@ -526,3 +530,59 @@ def test_the_reviewed_choices_are_marked_in_words(app, lms, sample):
     assert "Your choice</span>" in page
     assert "Correct answer</span>" in page
     assert "Your choice, not correct" not in page
+
+
+# --- Where a weak competency sends the practitioner to study ---
+
+
+def _first_taught(catalog, tag: str) -> int:
+    return next(m.day for m in catalog.ordered_modules if tag in {*m.strategies, *m.topic_areas})
+
+
+def test_a_gap_is_studied_in_the_modules_of_the_quizs_own_day_first(app):
+    catalog, bank = content_of(app).catalog, content_of(app).quizzes["day-2"]
+    weak = {"motivational": CompetencyResult("motivational", Fraction(0), Fraction(1), 1)}
+    assert _first_taught(catalog, "motivational") == 1, "Day 1 also teaches it"
+    assert modules_teaching(catalog, bank, weak)["motivational"].day == 2
+
+
+def test_a_gap_taught_on_a_day_still_locked_is_named_with_when_it_opens_not_linked(app, lms):
+    client, token = practitioner(app, lms)
+    catalog, bank = content_of(app).catalog, content_of(app).quizzes["day-1"]
+    with app.app_context():
+        enrolment = db.session.scalars(select(Enrolment)).one()
+        later: set[str] = set()
+        for seed in range(50):  # a draw that asks about something only later days teach
+            drawn = [
+                bank.questions[d.question.id]
+                for d in Draw.of(draw_attempt(bank, Random(seed))).questions
+            ]
+            later = {
+                tag
+                for question in drawn
+                for tag in {*question.strategies, *question.topic_areas}
+                if _first_taught(catalog, tag) >= 3
+            }
+            if later:
+                break
+        assert later, "Day 1's quiz asks about what Day 3 or later teaches"
+        attempt = start_or_resume(
+            bank,
+            enrolment.person_id,
+            enrolment.cohort.organisation_id,
+            enrolment.cohort_id,
+            rng=Random(seed),
+        )
+        db.session.commit()
+        attempt_id = attempt.id
+    finished = submit_attempt(client, stored(app, attempt_id), token, right=False)
+    html = client.get(finished.location).get_data(as_text=True)
+    study = html.split("<caption>Competencies in this attempt", 1)[1].split("</table>", 1)[0]
+    for tag in later:
+        module = modules_teaching(
+            catalog, bank, {tag: CompetencyResult(tag, Fraction(0), Fraction(1), 1)}
+        )[tag]
+        row = next(r for r in study.split("<tr>") if module.title in r)
+        assert f'href="/training/module/{module.id}"' not in row
+        assert f"Day {module.day} opens when" in row
+    assert 'href="/training/module/' in study, "what Day 1 teaches stays a link"
