@@ -65,6 +65,12 @@ def launch_in_frame(page: Any, live_server: str, who: str) -> Any:
     return page.frame_locator("iframe[name=tool-frame]")
 
 
+def launched(page: Any, live_server: str, who: str) -> None:
+    """Launch as `who` and wait for their own page (the sign-in pages, or the last person's
+    page, are on screen until then)."""
+    launch_in_frame(page, live_server, who).locator(".who", has_text=who).wait_for()
+
+
 def page_problems(page: Any) -> list[str]:
     """What is wrong with the page on screen, each in a line; empty when it passes.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from random import Random
 
 from PIL import Image
 
@@ -18,3 +19,11 @@ def image_bytes(kind: str, size: tuple[int, int] = (240, 120), **save: object) -
 
 def logo_png() -> bytes:
     return image_bytes("PNG")
+
+
+def noisy_png(side: int = 600, seed: int = 1) -> bytes:
+    """A real PNG too large for a logo (random pixels do not compress: about 1 MB at 600 px)."""
+    noise = Random(seed).randbytes(side * side * 3)
+    out = io.BytesIO()
+    Image.frombytes("RGB", (side, side), noise).save(out, format="PNG")
+    return out.getvalue()

@@ -14,11 +14,13 @@ from app.content.model import Module
 from app.domain.consultation import Mark
 from app.domain.quizzes import Draw
 from app.extensions import db
-from app.models.certification import Certificate
+from app.models.certification import Certificate, CertificationPolicy
 from app.models.consultation import ConsultationGroup
 from app.models.people import Person
 from app.models.tenancy import Cohort
+from app.services import certificates
 from app.services import consultation as consultation_service
+from app.services.programs import create_program
 from app.services.quizzes import start_or_resume, submit
 from app.services.training import save_response
 from tests.support.content import content_of
@@ -146,3 +148,26 @@ def certificate_of(app: Flask) -> Certificate:
         certificate = db.session.scalars(whole).one()
         db.session.expunge(certificate)
         return certificate
+
+
+def seed_a_living_cohort(app: Flask) -> list[str]:
+    """Priya is certified after a consultation group; a program exists; Alex has just begun,
+    with a Day 1 quiz attempt open. The open attempt's pages, which no link reaches (a form
+    starts them), are returned for Alex's walk."""
+    complete_training_and_quizzes(app, "demo-priya-nair")
+    attend_consultation(app, "demo-priya-nair", "demo-sam-okafor")
+    with app.app_context():
+        priya = db.session.scalars(select(Person).filter_by(subject="demo-priya-nair")).one()
+        cohort = priya.enrolments[0].cohort
+        db.session.merge(
+            CertificationPolicy(organisation_id=cohort.organisation_id, require_signoff=False)
+        )
+        create_program(cohort.organisation_id, "Supported housing")
+        db.session.flush()
+        certificates.issue_when_eligible(priya.id, cohort, "the walk needs a certificate")
+        db.session.commit()
+        alex = db.session.scalars(select(Person).filter_by(subject="demo-alex-rivera")).one()
+        bank = content_of(app).quizzes["day-1"]
+        attempt = start_or_resume(bank, alex.id, cohort.organisation_id, cohort.id)
+        db.session.commit()
+        return [f"/quizzes/attempts/{attempt.id}", f"/quizzes/attempts/{attempt.id}/summary"]

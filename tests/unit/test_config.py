@@ -27,6 +27,13 @@ def test_development_defaults_need_nothing_installed():
     assert settings.tasks_in_process
 
 
+def test_port_moves_the_development_profiles_public_address():
+    """The demo LMS registers and launches at the public address, so it must follow PORT."""
+    settings = load_settings({"IMR_PROFILE": "development", "PORT": "5001"})
+    assert settings.public_url == "http://127.0.0.1:5001"
+    assert load_settings({"IMR_PROFILE": "development"}).public_url == "http://127.0.0.1:5000"
+
+
 @pytest.mark.parametrize("secret", ["", DEVELOPMENT_SECRET, "short"])
 def test_production_refuses_a_missing_or_weak_secret(secret):
     with pytest.raises(SettingsError, match="SECRET_KEY"):

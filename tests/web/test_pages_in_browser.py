@@ -13,7 +13,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.support.browser import ARTIFACTS, PHONE, launch_in_frame, page_problems
+from tests.support.browser import ARTIFACTS, PHONE, launch_in_frame, launched, page_problems
+from tests.support.journey import seed_a_living_cohort
 
 pytestmark = pytest.mark.browser
 
@@ -126,44 +127,6 @@ def test_the_tool_has_a_favicon(page, live_server: str):
     assert b"<svg" in icon.body()
 
 
-def _seed_a_living_cohort(app) -> list[str]:
-    """Priya is certified after a consultation group; a program exists; Alex has just begun,
-    with a Day 1 quiz attempt open. The open attempt's pages, which no link reaches (a form
-    starts them), are returned for Alex's walk."""
-    from app.extensions import db
-    from app.models.certification import CertificationPolicy
-    from app.models.people import Person
-    from app.services import certificates
-    from app.services.programs import create_program
-    from app.services.quizzes import start_or_resume
-    from tests.support.content import content_of
-    from tests.support.journey import attend_consultation, complete_training_and_quizzes
-
-    complete_training_and_quizzes(app, "demo-priya-nair")
-    attend_consultation(app, "demo-priya-nair", "demo-sam-okafor")
-    with app.app_context():
-        priya = db.session.scalars(select(Person).filter_by(subject="demo-priya-nair")).one()
-        cohort = priya.enrolments[0].cohort
-        db.session.merge(
-            CertificationPolicy(organisation_id=cohort.organisation_id, require_signoff=False)
-        )
-        create_program(cohort.organisation_id, "Supported housing")
-        db.session.flush()
-        certificates.issue_when_eligible(priya.id, cohort, "the walk needs a certificate")
-        db.session.commit()
-        alex = db.session.scalars(select(Person).filter_by(subject="demo-alex-rivera")).one()
-        bank = content_of(app).quizzes["day-1"]
-        attempt = start_or_resume(bank, alex.id, cohort.organisation_id, cohort.id)
-        db.session.commit()
-        return [f"/quizzes/attempts/{attempt.id}", f"/quizzes/attempts/{attempt.id}/summary"]
-
-
-def _launched(page, live_server: str, who: str) -> None:
-    """Launch as `who` and wait for their own page (the sign-in pages, or the last person's
-    page, are on screen until then)."""
-    launch_in_frame(page, live_server, who).locator(".who", has_text=who).wait_for()
-
-
 def _folder(path: str) -> str:
     """The folder a page counts against: an index page (`/certification/`) is one of its own,
     so the top-level pages do not crowd each other out of the walk."""
@@ -213,13 +176,13 @@ MORE_STARTS = {"Jordan Lee": ["/certification/logo"]}
 
 def test_every_page_of_every_role_fits_a_phone_and_passes_axe(page, live_server: str, app):
     for who in ("Alex Rivera", "Priya Nair", "Sam Okafor", "Jordan Lee"):
-        _launched(page, live_server, who)
-    starts = {**MORE_STARTS, "Alex Rivera": _seed_a_living_cohort(app)}
+        launched(page, live_server, who)
+    starts = {**MORE_STARTS, "Alex Rivera": seed_a_living_cohort(app)}
     code = _public_certificate(app)
     page.set_viewport_size(PHONE)
     walked: dict[str, list[str]] = {}
     for who in ("Alex Rivera", "Priya Nair", "Sam Okafor", "Jordan Lee"):
-        _launched(page, live_server, who)
+        launched(page, live_server, who)
         home = urlsplit(page.frame(name="tool-frame").url).path
         pages = _walk(page, live_server, [home, *starts.get(who, [])])
         walked |= {f"{who} {path}": found for path, found in pages.items()}
@@ -246,8 +209,8 @@ def test_a_stranger_copies_the_link_and_finds_linkedin_and_the_badge(page, live_
     import jwt
 
     for who in ("Alex Rivera", "Priya Nair", "Sam Okafor"):  # the people the seed needs
-        _launched(page, live_server, who)
-    _seed_a_living_cohort(app)
+        launched(page, live_server, who)
+    seed_a_living_cohort(app)
     code = _public_certificate(app)
     address = f"{live_server}/verify/{code}"
     page.context.clear_cookies()

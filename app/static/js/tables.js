@@ -9,7 +9,9 @@
   }
   document.querySelectorAll("main table").forEach(function (table, index) {
     var parent = table.parentElement;
-    if (scrolls(parent) || table.offsetWidth <= parent.clientWidth) { return; }
+    var style = getComputedStyle(parent);  // the room inside its padding, where the table sits
+    var room = parent.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    if (scrolls(parent) || table.offsetWidth <= room) { return; }
     var box = document.createElement("div");
     var caption = table.querySelector("caption");
     box.className = "table-scroll";
