@@ -27,6 +27,7 @@ from app.models.people import Person
 from app.models.quizzes import QuizAttempt
 from app.models.tenancy import Cohort
 from app.services import certificates, consultation, queues
+from app.services.dynamic_registration import create_invitation
 from app.services.programs import create_program
 from app.services.quizzes import start_or_resume, submit
 from app.services.training import record_consent
@@ -36,7 +37,9 @@ from tests.support.bulk import grow
 from tests.support.content import content_of
 from tests.support.images import logo_png, noisy_png
 from tests.support.journey import complete_module, seed_a_living_cohort
+from tests.support.lms import LocalLms
 from tests.support.quizzes import FormData, stored
+from tests.support.registration import RegisteringLms
 
 pytestmark = pytest.mark.browser
 
@@ -598,4 +601,39 @@ def test_the_pages_the_walk_misses_fit_a_phone_and_pass_axe(page, stranger, live
     page.get_by_role("link", name=re.compile(r"^\d{1,2} [A-Z][a-z]+ \d{4}$")).click()
     expect(page.locator("main")).to_contain_text("mean 4.00")
     problems += _checked(page, "a submitted fidelity review")
+    assert not problems, "\n".join(problems)
+
+
+def test_registration_and_error_pages_fit_a_phone_and_pass_axe(
+    page, stranger, live_server: str, app, httpserver
+):
+    """An LMS administrator registering from a phone, and the pages people meet when they
+    reach something that is not theirs or not there."""
+    page.set_viewport_size(PHONE)
+    stranger.set_viewport_size(PHONE)
+    problems: list[str] = []
+    moodle = RegisteringLms(
+        LocalLms.start(httpserver, client_id="dyn-client-9", deployment_id="moodle-deployment-9")
+    )
+    moodle.serve()
+    with app.app_context():
+        token = create_invitation("phone check", timedelta(days=1), False, "Harbourside")
+        db.session.commit()
+    stranger.goto(moodle.start_url(f"{live_server}/lti/register/{token}"))
+    expect(stranger.get_by_role("heading", level=1)).to_have_text("Connect IMR Academy to your LMS")
+    problems += _checked(stranger, "the registration page")
+    stranger.get_by_role("button", name=re.compile("^Connect")).click()
+    expect(stranger.get_by_role("heading", level=1)).to_have_text("IMR Academy is connected")
+    problems += _checked(stranger, "the registered page")
+    stranger.goto(f"{live_server}/?openid_configuration={moodle.configuration_url}")
+    expect(stranger.get_by_role("heading", level=1)).to_have_text("This is not a registration URL")
+    problems += _checked(stranger, "a registration opened at the base URL")
+
+    launched(page, live_server, ALEX)
+    page.goto(f"{live_server}/director")
+    expect(page.locator("main")).to_contain_text("not part of your role")
+    problems += _checked(page, "another role's page")
+    page.goto(f"{live_server}/training/module/no-such-module")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    problems += _checked(page, "a module that does not exist")
     assert not problems, "\n".join(problems)
