@@ -148,3 +148,20 @@ def csrf_token(page: TestResponse) -> str:
     )
     assert found, "page has no CSRF token"
     return found.group(1)
+
+
+RETURN_URL = "https://lms.example.org/deep_link_return"
+
+
+def deep_linking_claims() -> dict[str, Any]:
+    """The claims that make a launch a deep-linking request (LTI Deep Linking 2.0, section 4.4)."""
+    return {
+        "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiDeepLinkingRequest",
+        "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings": {
+            "deep_link_return_url": RETURN_URL,
+            "accept_types": ["ltiResourceLink"],
+            "accept_presentation_document_targets": ["iframe", "window"],
+            "accept_multiple": False,
+            "data": "lms-opaque-42",
+        },
+    }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -37,7 +38,7 @@ from tests.support.bulk import grow
 from tests.support.content import content_of
 from tests.support.images import logo_png, noisy_png
 from tests.support.journey import complete_module, seed_a_living_cohort
-from tests.support.lms import LocalLms
+from tests.support.lms import TRAINER, LocalLms, deep_linking_claims
 from tests.support.quizzes import FormData, stored
 from tests.support.registration import RegisteringLms
 
@@ -636,4 +637,22 @@ def test_registration_and_error_pages_fit_a_phone_and_pass_axe(
     page.goto(f"{live_server}/training/module/no-such-module")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     problems += _checked(page, "a module that does not exist")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_deep_linking_picker_fits_a_phone_and_passes_axe(page, live_server: str, app, lms):
+    """A trainer adding IMR Academy to a course from a phone. The deep-linking launch is a real
+    signed one, made by the test LMS; the browser then carries the session it started (the
+    live server is the same app, so its signed session cookie is good there)."""
+    lms.platform = replace(lms.platform, tool_launch_url=f"{live_server}/lti/launch")
+    trainer = app.test_client()
+    fields = lms.launch_fields(trainer, TRAINER, claims=deep_linking_claims())
+    assert trainer.post("/lti/launch", data=fields).location == "/training/deep-link"
+    cookie = trainer.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert cookie is not None
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server}])
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server}/training/deep-link")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Add IMR Academy to your course")
+    problems = _checked(page, "the deep-linking picker")
     assert not problems, "\n".join(problems)

@@ -9,25 +9,19 @@ import pytest
 from flask import Flask
 from jwcrypto.jwk import JWK
 
-from tests.support.lms import DIRECTOR, PRACTITIONER, TRAINER, LocalLms, csrf_token
+from tests.support.lms import (
+    DIRECTOR,
+    PRACTITIONER,
+    RETURN_URL,
+    TRAINER,
+    LocalLms,
+    csrf_token,
+    deep_linking_claims,
+)
 from tests.support.toolkit import fixture_toolkit
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
-RETURN_URL = "https://lms.example.org/deep_link_return"
-
-
-def _deep_linking_claims() -> dict:
-    return {
-        LTI + "message_type": "LtiDeepLinkingRequest",
-        DL + "deep_linking_settings": {
-            "deep_link_return_url": RETURN_URL,
-            "accept_types": ["ltiResourceLink"],
-            "accept_presentation_document_targets": ["iframe", "window"],
-            "accept_multiple": False,
-            "data": "lms-opaque-42",
-        },
-    }
 
 
 @pytest.mark.parametrize(
@@ -42,7 +36,7 @@ def _deep_linking_claims() -> dict:
 def test_deep_linking_round_trip(app: Flask, lms: LocalLms, item: str, lands_on: str):
     trainer = app.test_client()
     launched = trainer.post(
-        "/lti/launch", data=lms.launch_fields(trainer, TRAINER, claims=_deep_linking_claims())
+        "/lti/launch", data=lms.launch_fields(trainer, TRAINER, claims=deep_linking_claims())
     )
     assert launched.location == "/training/deep-link"
     picker = trainer.get("/training/deep-link")
@@ -99,7 +93,7 @@ def _place(app: Flask, lms: LocalLms, item: str) -> dict:
     """A trainer picks the item in a deep-linking launch; the custom claims the LMS stores."""
     trainer = app.test_client()
     trainer.post(
-        "/lti/launch", data=lms.launch_fields(trainer, TRAINER, claims=_deep_linking_claims())
+        "/lti/launch", data=lms.launch_fields(trainer, TRAINER, claims=deep_linking_claims())
     )
     picker = trainer.get("/training/deep-link")
     reply = trainer.post(
@@ -116,7 +110,7 @@ def test_a_trainer_places_a_handout_its_group_version_and_a_trainers_guide_day(
     with fixture_toolkit(app):
         trainer = app.test_client()
         trainer.post(
-            "/lti/launch", data=lms.launch_fields(trainer, TRAINER, claims=_deep_linking_claims())
+            "/lti/launch", data=lms.launch_fields(trainer, TRAINER, claims=deep_linking_claims())
         )
         picker = trainer.get("/training/deep-link").get_data(as_text=True)
         assert 'value="toolkit:medication-handout"' in picker
@@ -150,6 +144,6 @@ def test_the_picker_is_only_for_trainers_and_directors(app: Flask, lms: LocalLms
     practitioner = app.test_client()
     practitioner.post(
         "/lti/launch",
-        data=lms.launch_fields(practitioner, PRACTITIONER, claims=_deep_linking_claims()),
+        data=lms.launch_fields(practitioner, PRACTITIONER, claims=deep_linking_claims()),
     )
     assert practitioner.get("/training/deep-link").status_code == 403
