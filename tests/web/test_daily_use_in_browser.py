@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -357,6 +359,7 @@ def _scroll_problems(page: Any, live_server: str, path: str, caption: str) -> li
     """Scroll the table captioned `caption` down and across inside its box; what scrolled away."""
     page.goto(f"{live_server}{path}")
     page.locator(f".table-scroll[aria-labelledby='{caption}'] tbody tr").first.wait_for()
+    page.wait_for_load_state("load")  # the stylesheet that makes them sticky has applied
     found = page.evaluate(_SCROLLED, caption)
     problems = []
     if not (found["down"] > 0 and found["across"] > 0):
@@ -402,6 +405,10 @@ _LEVELS = """() => Array.from(document.querySelectorAll("input[type=radio][id^='
     return {id: radio.id, text: label.innerText, seen: label.checkVisibility(),
             gap: words.left - mark.right, level: Math.abs(words.top - mark.top) < mark.height};
   })"""
+_ALL_BESIDE = f"""() => {{
+  const levels = ({_LEVELS})();
+  return levels.length > 0 && levels.every((l) => l.seen && l.level && l.gap >= 0 && l.gap < 24);
+}}"""
 
 
 def test_the_signoff_form_shows_each_levels_description_beside_its_choice(
@@ -421,11 +428,18 @@ def test_the_signoff_form_shows_each_levels_description_beside_its_choice(
         for value, words in enumerate(item.levels, start=1)
     }
     assert len(expected) == 5 * len(rated), "every item describes its five levels"
-    shown = {found["id"]: found for found in page.frame(name="tool-frame").evaluate(_LEVELS)}
+    tool = page.frame(name="tool-frame")
+    tool.wait_for_load_state("load")
+    # The layout settles once the stylesheet applies and the frame has its size; should it
+    # never settle, the assertions below say which choice is not beside its words.
+    with suppress(PlaywrightTimeoutError):
+        tool.wait_for_function(_ALL_BESIDE, timeout=10_000)
+    shown = {found["id"]: found for found in tool.evaluate(_LEVELS)}
     assert {key: found["text"] for key, found in shown.items()} == expected
     beside = [key for key, found in shown.items() if not found["seen"] or not found["level"]]
     assert not beside, f"descriptions not shown on their choice's line: {beside}"
-    assert all(0 <= found["gap"] < 24 for found in shown.values()), "words next to each choice"
+    apart = {key: found["gap"] for key, found in shown.items() if not 0 <= found["gap"] < 24}
+    assert not apart, f"words not next to their choice (px between): {apart}"
     first = rated[0]
     group = frame.get_by_role("group", name=re.compile(f"^{re.escape(first.title)}"))
     for value, words in enumerate(first.levels, start=1):  # as a screen reader names each choice
