@@ -391,5 +391,8 @@ def test_director_checks_the_lms_connection_and_copies_a_value(page, live_server
     assert "active" in frame.locator(".facts").nth(1).inner_text()
     copy = frame.get_by_role("button", name="Copy Public keyset URL (JWKS)")
     copy.wait_for()  # shown by copy.js, so the script loaded under the page's CSP
+    # Granted up front, so the clipboard answers the click at once: without it, a loaded
+    # machine once left the copy unanswered for 15 s.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
     copy.click()
     frame.locator(".copy-status", has_text="Public keyset URL (JWKS)").wait_for()
