@@ -63,9 +63,11 @@ def weekly_group(
     sessions: int,
     name: str = "Consultation",
     location: str = "Room 1",
+    first: date | None = None,
 ) -> ConsultationGroup:
-    """A weekly group at 10:00 UTC whose first session was `weeks_ago` weeks ago."""
-    start = date.today() - timedelta(weeks=weeks_ago)
+    """A weekly group at 10:00 UTC whose first session was `weeks_ago` weeks ago (or is on
+    the `first` date, when given)."""
+    start = first or date.today() - timedelta(weeks=weeks_ago)
     return consultation_service.create_group(
         cohort,
         name=name,

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -25,7 +25,6 @@ from app.domain.quizzes import Draw
 from app.extensions import db
 from app.layout import local
 from app.models.certification import Certificate
-from app.models.consultation import ConsultationGroup
 from app.models.people import Person
 from app.models.quizzes import QuizAttempt
 from app.models.tenancy import Cohort
@@ -39,7 +38,7 @@ from tests.support.browser import PHONE, fresh_page, launched, page_problems
 from tests.support.bulk import grow
 from tests.support.content import content_of
 from tests.support.images import logo_png, noisy_png
-from tests.support.journey import complete_module, seed_a_living_cohort
+from tests.support.journey import complete_module, seed_a_living_cohort, weekly_group
 from tests.support.lms import TRAINER, LocalLms, deep_linking_claims
 from tests.support.quizzes import FormData, stored
 from tests.support.registration import RegisteringLms
@@ -119,26 +118,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _weekly_from_tomorrow(cohort: Cohort, name: str) -> ConsultationGroup:
-    """Twelve weekly sessions at 10:00 UTC from tomorrow: the next one is hours away, whenever
-    the test runs."""
-    first = _now().date() + timedelta(days=1)
-    return consultation.create_group(
-        cohort,
-        name=name,
-        location="Room 3, Harbour House",
-        required_rate=75,
-        excused_allowed=2,
-        weekday=first.weekday(),
-        local_time=time(10),
-        timezone="UTC",
-        duration_minutes=60,
-        first_date=first,
-        weeks=12,
-        end_date=None,
-    )
-
-
 # 1. The practitioner's tracker -------------------------------------------------------------
 
 
@@ -151,7 +130,10 @@ def test_the_tracker_leads_to_the_next_quiz_and_the_next_consultation_session(
     _submitted(app, "demo-alex-rivera", "day-1", lambda *_: True)
     with app.app_context():
         alex = _person("demo-alex-rivera")
-        group = _weekly_from_tomorrow(_cohort_of(alex), "Harbour group")
+        tomorrow = _now().date() + timedelta(days=1)  # the next session is hours away
+        group = weekly_group(
+            _cohort_of(alex), 0, 12, "Harbour group", "Room 3, Harbour House", first=tomorrow
+        )
         consultation.set_members(group, [alex])
         db.session.commit()
         coming = queues.next_session(alex.id, _cohort_of(alex).organisation_id, _now())
@@ -566,14 +548,19 @@ def _checked(page: Any, where: str) -> list[str]:
     return [f"{where}: {problem}" for problem in page_problems(page)]
 
 
+def _shown(page: Any, heading: str, where: str) -> list[str]:
+    """Once the page under `heading` is on screen, its problems (see `_checked`)."""
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    return _checked(page, where)
+
+
 def test_the_pages_the_walk_misses_fit_a_phone_and_pass_axe(page, stranger, live_server: str, app):
     page.set_viewport_size(PHONE)
     stranger.set_viewport_size(PHONE)
     problems: list[str] = []
 
     stranger.goto(f"{live_server}/verify/")
-    expect(stranger.get_by_role("heading", level=1)).to_have_text("Verify an IMR certificate")
-    problems += _checked(stranger, "/verify/")
+    problems += _shown(stranger, "Verify an IMR certificate", "/verify/")
     unknown = new_code()
     stranger.get_by_label("Certificate code").fill(unknown)
     stranger.get_by_role("button", name="Verify").click()
@@ -586,8 +573,7 @@ def test_the_pages_the_walk_misses_fit_a_phone_and_pass_axe(page, stranger, live
     expect(stranger.locator("main")).to_contain_text("That is not a valid certificate code")
     problems += _checked(stranger, "a malformed code")
     stranger.goto(f"{live_server}/lti/setup")
-    expect(stranger.get_by_role("heading", level=1)).to_have_text("Connect IMR Academy to your LMS")
-    problems += _checked(stranger, "/lti/setup")
+    problems += _shown(stranger, "Connect IMR Academy to your LMS", "/lti/setup")
 
     launched(page, live_server, ALEX)
     page.goto(f"{live_server}/training/day/3")
@@ -603,8 +589,7 @@ def test_the_pages_the_walk_misses_fit_a_phone_and_pass_axe(page, stranger, live
     page.goto(f"{live_server}/fidelity/")
     page.get_by_label("Start a review of Supported housing").check()
     page.get_by_role("button", name="Start a review of each selected program").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Fidelity review: Supported housing")
-    problems += _checked(page, "a draft fidelity review")
+    problems += _shown(page, "Fidelity review: Supported housing", "a draft fidelity review")
     page.get_by_label("Reviewers (two rate by consensus)").fill("Dana Whitfield and Eli Marsh")
     for item in content_of(app).fidelity_scale.items:
         page.locator(f"[id='rating-{item.id}-4']").check()
@@ -635,14 +620,13 @@ def test_registration_and_error_pages_fit_a_phone_and_pass_axe(
         token = create_invitation("phone check", timedelta(days=1), False, "Harbourside")
         db.session.commit()
     stranger.goto(moodle.start_url(f"{live_server}/lti/register/{token}"))
-    expect(stranger.get_by_role("heading", level=1)).to_have_text("Connect IMR Academy to your LMS")
-    problems += _checked(stranger, "the registration page")
+    problems += _shown(stranger, "Connect IMR Academy to your LMS", "the registration page")
     stranger.get_by_role("button", name=re.compile("^Connect")).click()
-    expect(stranger.get_by_role("heading", level=1)).to_have_text("IMR Academy is connected")
-    problems += _checked(stranger, "the registered page")
+    problems += _shown(stranger, "IMR Academy is connected", "the registered page")
     stranger.goto(f"{live_server}/?openid_configuration={moodle.configuration_url}")
-    expect(stranger.get_by_role("heading", level=1)).to_have_text("This is not a registration URL")
-    problems += _checked(stranger, "a registration opened at the base URL")
+    problems += _shown(
+        stranger, "This is not a registration URL", "a registration opened at the base URL"
+    )
 
     launched(page, live_server, ALEX)
     page.goto(f"{live_server}/director")
@@ -667,6 +651,5 @@ def test_the_deep_linking_picker_fits_a_phone_and_passes_axe(page, live_server: 
     page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server}])
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server}/training/deep-link")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Add IMR Academy to your course")
-    problems = _checked(page, "the deep-linking picker")
+    problems = _shown(page, "Add IMR Academy to your course", "the deep-linking picker")
     assert not problems, "\n".join(problems)
