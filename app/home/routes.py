@@ -60,7 +60,7 @@ def practitioner() -> str:
             len(content().quizzes),
         ),
         next_quiz=next(iter(evidence.quizzes_not_passed), None),
-        next_session=queues.next_session(identity().person_id, cohort.organisation_id, utc_now()),
+        next_session=queues.next_session(gathered.groups, utc_now()),
     )
 
 

@@ -1,7 +1,8 @@
 """Finding a registered LMS and its deployments: the lookups a launch and the services share.
 
 A launch asks for the same registration five times (pylti1p3 for the registration and the
-deployment, then recording the launch, then the frame origins twice). Within one request each
+deployment, then recording the launch, then the frame origins twice), and for its deployment's
+organisation twice; the first ask finds both in one statement. Within one request each
 answer is remembered (in `g`, which also keeps the row alive in the session's weak identity
 map), so the later asks cost no statement; a remembered row is used only while it is still in
 the session, still the row asked for, and not deleted.
@@ -12,7 +13,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from flask import g, has_request_context
-from sqlalchemy import inspect, select
+from sqlalchemy import and_, inspect, select
 
 from app.extensions import db
 from app.models.lti import Platform
@@ -35,17 +36,36 @@ def _remember(key: tuple[Any, ...], row: Row | None) -> Row | None:
     return row
 
 
-def find_platform(issuer: str, client_id: str | None) -> Platform | None:
-    """The registration for an issuer and client id; without a client id, the issuer's only one."""
-    query = select(Platform).where(Platform.issuer == issuer)
+def find_platform(
+    issuer: str, client_id: str | None, deployment_id: str | None = None
+) -> Platform | None:
+    """The registration for an issuer and client id; without a client id, the issuer's only one.
+
+    Given the deployment id a launch names, the same statement also finds that deployment's
+    organisation, which the launch asks for next (`find_organisation` then answers from memory).
+    """
     if not client_id:
-        candidates = list(db.session.scalars(query.limit(2)))
+        query = select(Platform).where(Platform.issuer == issuer).limit(2)
+        candidates = list(db.session.scalars(query))
         return candidates[0] if len(candidates) == 1 else None
     key = ("platform", issuer, client_id)
     found = _remembered(key, {"issuer": issuer, "client_id": client_id})
     if found is not None:
         return found
-    return _remember(key, db.session.scalar(query.where(Platform.client_id == client_id)))
+    query = select(Platform).where(Platform.issuer == issuer, Platform.client_id == client_id)
+    if deployment_id is None:
+        return _remember(key, db.session.scalar(query))
+    deployed = and_(
+        Organisation.platform_id == Platform.id, Organisation.deployment_id == deployment_id
+    )
+    row = db.session.execute(
+        query.add_columns(Organisation).outerjoin(Organisation, deployed)
+    ).first()
+    if row is None:
+        return None
+    platform, organisation = row
+    _remember(("organisation", platform.id, deployment_id), organisation)
+    return _remember(key, platform)
 
 
 def find_organisation(platform: Platform, deployment_id: str) -> Organisation | None:

@@ -115,7 +115,11 @@ class DatabaseToolConf(ToolConfAbstract[FlaskRequest]):
     def find_registration_by_params(
         self, iss: str, client_id: str | None, *args: Any, **kwargs: Any
     ) -> Registration:
-        platform = find_platform(iss, client_id)
+        # A launch passes its id_token's claims: its deployment is looked up in the same statement.
+        deployment_id = (kwargs.get("jwt_body") or {}).get(claims.DEPLOYMENT_ID)
+        platform = find_platform(
+            iss, client_id, deployment_id if isinstance(deployment_id, str) else None
+        )
         # pylti1p3 declares Registration but its callers test for None, which "not registered" is.
         return pylti_registration(platform) if platform else None  # type: ignore[return-value]
 

@@ -24,6 +24,7 @@ from app.domain.quizzes import AttemptStatus
 from app.domain.training import TrainingProgress
 from app.extensions import content, db
 from app.models.certification import CertificationPolicy, CompetencySignoff
+from app.models.consultation import ConsultationGroup
 from app.models.quizzes import QuizAttempt
 from app.models.tenancy import Cohort
 from app.services.consultation import group_standings, groups_of
@@ -41,6 +42,7 @@ class Gathered:
     policy: CertificationPolicy
     progress: TrainingProgress
     passed: tuple[QuizAttempt, ...]
+    groups: tuple[ConsultationGroup, ...]
     consultation: tuple[int, Fraction] | None
     signoffs: tuple[CompetencySignoff, ...]
 
@@ -110,10 +112,12 @@ def _passed_attempts(person_id: int, organisation_id: int) -> tuple[QuizAttempt,
     return tuple(db.session.scalars(query))
 
 
-def _consultation(person_id: int, organisation_id: int) -> tuple[int, Fraction] | None:
+def _consultation(
+    person_id: int, groups: tuple[ConsultationGroup, ...]
+) -> tuple[int, Fraction] | None:
     """The best standing among the person's groups in this organisation: only its evidence counts."""
     best = None
-    for group in groups_of(person_id, organisation_id):
+    for group in groups:
         summary = next(s.summary for s in group_standings(group) if s.person.id == person_id)
         if best is None or summary.credited > best.credited:
             best = summary
@@ -123,12 +127,14 @@ def _consultation(person_id: int, organisation_id: int) -> tuple[int, Fraction] 
 def gather(person_id: int, cohort: Cohort) -> Gathered:
     """Read a practitioner's evidence once."""
     organisation_id = cohort.organisation_id
+    groups = tuple(groups_of(person_id, organisation_id))
     return Gathered(
         person_id=person_id,
         cohort=cohort,
         policy=policy_of(organisation_id),
         progress=progress_of(content().catalog, person_id, cohort),
         passed=_passed_attempts(person_id, organisation_id),
-        consultation=_consultation(person_id, organisation_id),
+        groups=groups,
+        consultation=_consultation(person_id, groups),
         signoffs=tuple(signoffs_of(person_id, organisation_id)),
     )

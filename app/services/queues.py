@@ -7,12 +7,12 @@ number on the home and the rows behind its link never disagree, whatever the coh
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, Subquery, and_, case, func, or_, select, tuple_, union_all
-from sqlalchemy.orm import contains_eager
 
 from app.content.model import ActivityType, Catalog
 from app.domain.certificates import CertificateState
@@ -23,7 +23,7 @@ from app.domain.quizzes import AttemptStatus
 from app.domain.roles import Role
 from app.extensions import content, db
 from app.models.certification import Certificate, CompetencySignoff
-from app.models.consultation import ConsultationGroup, ConsultationSession, GroupMember
+from app.models.consultation import ConsultationGroup, ConsultationSession
 from app.models.lti import Platform
 from app.models.people import Enrolment, Person
 from app.models.quizzes import ExtraAttempt, QuizAttempt
@@ -363,17 +363,19 @@ def director_queues(organisation_id: int, now: datetime, today: date) -> Directo
     )
 
 
-def next_session(person_id: int, organisation_id: int, now: datetime) -> ConsultationSession | None:
-    """The practitioner's next consultation session in any of their groups, not cancelled."""
+def next_session(groups: Sequence[ConsultationGroup], now: datetime) -> ConsultationSession | None:
+    """The next consultation session of these groups (a practitioner's own), not cancelled.
+
+    The groups come already checked (`groups_of` keeps to the practitioner's organisation), so
+    a practitioner in no group yet, as everyone is at first, costs no statement at all; each
+    session's group is then already in the session's identity map.
+    """
+    if not groups:
+        return None
     query = (
         select(ConsultationSession)
-        .join(ConsultationGroup, ConsultationGroup.id == ConsultationSession.group_id)
-        .join(GroupMember, GroupMember.group_id == ConsultationGroup.id)
-        .join(Cohort, Cohort.id == ConsultationGroup.cohort_id)
-        .options(contains_eager(ConsultationSession.group))
         .where(
-            GroupMember.person_id == person_id,
-            Cohort.organisation_id == organisation_id,
+            ConsultationSession.group_id.in_([group.id for group in groups]),
             ConsultationSession.status != SessionStatus.CANCELLED,
             ConsultationSession.starts_at > now,
         )

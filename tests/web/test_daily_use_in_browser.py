@@ -136,7 +136,7 @@ def test_the_tracker_leads_to_the_next_quiz_and_the_next_consultation_session(
         )
         consultation.set_members(group, [alex])
         db.session.commit()
-        coming = queues.next_session(alex.id, _cohort_of(alex).organisation_id, _now())
+        coming = queues.next_session([group], _now())
         assert coming is not None
         when = local(coming.starts_at, "UTC")
     day_two = content_of(app).quizzes["day-2"].title

@@ -5,7 +5,7 @@ organisation of 3 practitioners as for one of 30."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -16,6 +16,7 @@ from app.domain.certificates import CertificateState
 from app.domain.quizzes import Draw
 from app.domain.roles import Role
 from app.extensions import db
+from app.layout import local
 from app.models.base import utc_now
 from app.models.certification import Certificate
 from app.models.lti import Platform
@@ -23,12 +24,13 @@ from app.models.people import Enrolment, Person
 from app.models.quizzes import QuizAttempt
 from app.models.tenancy import Cohort, Program
 from app.models.training import ActivityResponse, ModuleCompletion, ReflectionConsent
+from app.services import consultation
 from app.services.policies import policy_of
 from app.services.quizzes import start_or_resume, submit
 from app.services.training import record_consent
 from tests.support.bulk import grow
 from tests.support.content import content_of
-from tests.support.journey import everything, sign_off
+from tests.support.journey import everything, sign_off, weekly_group
 from tests.support.lms import DIRECTOR, PRACTITIONER, TRAINER, LmsUser, LocalLms
 from tests.support.statements import statements
 
@@ -237,6 +239,28 @@ def test_the_practitioner_home_offers_the_next_consultation_session(app, lms):
     assert "tracker-step met" in html
     assert "Next module" not in html
     assert "Next quiz" not in html
+
+
+def test_the_practitioner_home_names_their_groups_next_session_and_asks_nothing_without_a_group(
+    app, lms
+):
+    client = app.test_client()
+    lms.launch(client, PRACTITIONER)
+    with statements(app) as seen:
+        html = client.get("/practitioner").get_data(as_text=True)
+    assert "Next session" not in html
+    assert not [s for s in seen if "FROM consultation_session" in s]
+    with app.app_context():
+        maya = _person(PRACTITIONER.sub)
+        cohort = db.session.scalars(select(Cohort)).one()
+        group = weekly_group(cohort, 0, 3, "Harbour group", first=date.today() + timedelta(days=1))
+        consultation.set_members(group, [maya])
+        first, second = sorted(group.sessions, key=lambda s: s.starts_at)[:2]
+        consultation.cancel_session(first, "Trainer away")
+        db.session.commit()
+        expected = f"Next session: Harbour group, {local(second.starts_at, 'UTC')}"
+    html = client.get("/practitioner").get_data(as_text=True)
+    assert expected in re.sub(r"<[^>]+>", "", html)
 
 
 # --- statements at two sizes -------------------------------------------------------------------

@@ -93,6 +93,20 @@ def test_the_organisations_last_launch_is_kept_to_the_minute_without_a_write_per
     assert _last_launch(app) == later
 
 
+def test_a_launch_finds_its_registration_and_organisation_in_one_statement(
+    app: Flask, client: FlaskClient, lms: LocalLms
+):
+    lms.launch(client, PRACTITIONER)
+    fields = lms.launch_fields(client, PRACTITIONER)
+    with statements(app) as seen:
+        assert client.post("/lti/launch", data=fields).status_code == 302
+    flat = [" ".join(s.split()) for s in seen]
+    reads = [s for s in flat if s.startswith("SELECT") and " FROM platform " in s]
+    assert len(reads) == 1
+    assert " JOIN organisation ON " in reads[0]
+    assert not [s for s in flat if " FROM organisation " in s]
+
+
 def test_name_and_email_follow_the_lms(app: Flask, client: FlaskClient, lms: LocalLms):
     lms.launch(client, PRACTITIONER)
     renamed = PRACTITIONER.__class__(
