@@ -337,6 +337,15 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             raise LtiException("The state cookie set at login did not come back")
         return self
 
+    def validate_jwt_format(self) -> ToolMessageLaunch:
+        """pylti1p3 checks that the parts decode as JSON; each must also be an object, or every
+        later step (and the refusal's own facts) would fail on a list or a string."""
+        super().validate_jwt_format()
+        if not all(isinstance(self._jwt.get(part), dict) for part in ("header", "body")):
+            self._jwt = {"header": {}, "body": {}}
+            raise LtiException("Invalid JWT format: its header and claims must be JSON objects")
+        return self
+
     def _nonce_key(self) -> str:
         return self._session_service._get_key("nonce", self._jwt["body"].get("nonce", ""))
 

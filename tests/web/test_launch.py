@@ -272,7 +272,20 @@ REJECTIONS = {
         "left out information",
     ),
     "not a JWT": (lambda lms, f: {**f, "id_token": "not-a-jwt"}, 400, "incomplete launch"),
+    "claims not an object": (
+        lambda lms, f: _with_part(f, 1, ["sub", "roles"]),
+        400,
+        "incomplete launch",
+    ),
+    "header not an object": (lambda lms, f: _with_part(f, 0, "RS256"), 400, "incomplete launch"),
 }
+
+
+def _with_part(fields: dict[str, str], index: int, value: Any) -> dict[str, str]:
+    """The id_token with one of its parts replaced by other JSON (valid base64url, not an object)."""
+    parts = fields["id_token"].split(".")
+    parts[index] = base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+    return {**fields, "id_token": ".".join(parts)}
 
 
 def _public_pem(lms: LocalLms) -> str:
