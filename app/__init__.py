@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.content import ContentPaths, load_content
-from app.urls import public_url
+from app.urls import RowIdConverter, public_url
 from config import INSTANCE_DIR, Settings, load_settings
 
 
@@ -121,6 +121,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     INSTANCE_DIR.mkdir(exist_ok=True)
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_mapping(_flask_config(settings))
+    app.url_map.converters["int"] = RowIdConverter  # before any route: ids past a row's 404
     app.extensions["imr_content"] = content
     if settings.proxy_fix_hops:
         # The client's address (rate limits) and scheme come from the proxies; the host never

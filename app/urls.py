@@ -12,6 +12,26 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
+
+ROW_ID_LIMIT = 2**31 - 1  # the largest value of an INTEGER column on PostgreSQL
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:…>` in every route: a number a row id can be, or no such page (404).
+
+    Werkzeug's own converter takes any length of digits, and a number past the database's
+    integer reached the query and failed there with a 500 (SQLite and PostgreSQL alike). The
+    404 is raised here, not refused as a non-match, so that a POST finds no such page either
+    (a non-match would leave Werkzeug answering 405 from the route's GET twin).
+    """
+
+    def to_python(self, value: str) -> int:
+        number = int(super().to_python(value))
+        if number > ROW_ID_LIMIT:
+            raise NotFound("There is no such page: no record has a number that large.")
+        return number
 
 
 def public_url(endpoint: str, **values: Any) -> str:

@@ -323,6 +323,33 @@ def test_each_route_answers_each_role_as_the_matrix_says(app: Flask, lms: LocalL
             assert _request(client, method, url, token) == expected[role], f"{role} {method} {url}"
 
 
+def _with_ids(path: str, row_id: int) -> str:
+    """A route with each of its ids set to row_id and any other part to a plain word."""
+    return re.sub(r"<([^>]+)>", lambda m: str(row_id) if m[1].startswith("int") else "x", path)
+
+
+@pytest.mark.parametrize("role", [PRAC, TRAIN, DIR])
+def test_an_id_no_row_can_have_answers_not_found_on_every_route(
+    app: Flask, lms: LocalLms, role: str
+):
+    from app.urls import ROW_ID_LIMIT
+
+    client = app.test_client()
+    assert lms.launch(client, USERS[role]).status_code == 302
+    token = csrf_token(client.get(HOMES[role]))
+    routes = [r for r in app.url_map.iter_rules() if "<int:" in r.rule]
+    assert len(routes) > 30
+    for rule in routes:
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            for past in (ROW_ID_LIMIT + 1, 10**30):
+                url = _with_ids(rule.rule, past)
+                assert _request(client, method, url, token) == 404, f"{role} {method} {url}"
+            largest = _with_ids(rule.rule, ROW_ID_LIMIT)
+            assert _request(client, method, largest, token) < 500, f"{role} {method} {largest}"
+    page = client.get(f"/certification/certificates/{10**30}").get_data(as_text=True)
+    assert "no record has a number that large" in page
+
+
 @pytest.fixture
 def two_organisations(app: Flask, lms: LocalLms, httpserver) -> Callable[[str], FlaskClient]:
     """Riverside (via `lms`) and Hillcrest, a second LMS, each with a director and a cohort."""
