@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Flask, g, request, url_for
 from markupsafe import Markup
@@ -126,9 +127,18 @@ def local_time(moment: datetime | None, zone: str | None = None) -> Markup:
 
 
 def page_url(**changes: object) -> str:
-    """This page's own URL with some query parameters changed, for pagers and sortable headers."""
+    """This page's own URL with some query parameters changed, for pagers and sortable headers.
+
+    The query is encoded here, not passed to url_for as keywords: a visitor's `?endpoint=`,
+    `?_method=` or a name the path already holds would collide with url_for's arguments.
+    """
+    in_path = request.view_args or {}
     args: dict[str, Any] = {**request.args.to_dict(), **changes}
-    return url_for(request.endpoint or "", **(request.view_args or {}), **args)
+    path = url_for(request.endpoint or "", **in_path)
+    query = urlencode(
+        {name: value for name, value in args.items() if value is not None and name not in in_path}
+    )
+    return f"{path}?{query}" if query else path
 
 
 def init_layout(app: Flask) -> None:

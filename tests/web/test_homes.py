@@ -90,6 +90,19 @@ def trainer(app: Flask, lms: LocalLms) -> FlaskClient:
     return client
 
 
+def test_a_queue_keeps_its_own_links_whatever_names_the_query_adds(trainer):
+    asked = "/trainer/queues/behind?kind=ready&endpoint=x&_method=POST&_external=1"
+    response = trainer.get(asked)
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    html = response.get_data(as_text=True)
+    assert "Tom Baker" in html
+    sort_links = re.findall(r'href="([^"]*sort=[^"]*)"', html)
+    assert sort_links
+    for link in sort_links:
+        assert link.startswith("/trainer/queues/behind?"), link
+        assert "kind=" not in link, link  # the queue is the path's, not the query's
+
+
 def test_the_trainer_home_counts_each_queue_and_links_the_list_behind_it(app, trainer):
     home = trainer.get("/trainer").get_data(as_text=True)
     assert _count(home, "practitioner falling behind") == 1
