@@ -146,10 +146,10 @@ def change_standing(certificate_id: int) -> Response:
     if not form.validate_on_submit():
         return _certificate_page(found, 400, standing_form=form)
     move = Transition(form.move.data)
-    if form.confirmed.data != "yes":
-        preview = public_standing_after(found, move, form.reason.data or "")
-        return _certificate_page(found, standing_form=form, preview=preview)
-    try:
+    try:  # the preview refuses a move the certificate may not make, as the move itself would
+        if form.confirmed.data != "yes":
+            preview = public_standing_after(found, move, form.reason.data or "")
+            return _certificate_page(found, standing_form=form, preview=preview)
         certificates.change_standing(found, move, form.reason.data or "", identity().person_id)
     except IllegalTransition as refused:
         abort(409, str(refused))

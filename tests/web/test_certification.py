@@ -419,6 +419,33 @@ def test_corrections_replace_and_renewals_link_certificates(app, lms):
     assert "certificate renewed" in actions
 
 
+def test_a_replaced_certificate_refuses_a_standing_change_at_preview_and_at_confirmation(app, lms):
+    _everything(app, lms)
+    _sign_off(app, lms)
+    first = _certificate(app)
+    director = app.test_client()
+    lms.launch(director, DIRECTOR)
+    token = csrf_token(director.get("/certification/dashboard"))
+    director.post(
+        f"/certification/certificates/{first.id}/correct",
+        data={"csrf_token": token, "reason": "Name spelled wrongly"},
+    )
+    for confirmed in ("", "yes"):
+        refused = director.post(
+            f"/certification/certificates/{first.id}/standing",
+            data={
+                "csrf_token": token,
+                "move": "suspend",
+                "reason": "Audit",
+                "confirmed": confirmed,
+            },
+        )
+        assert refused.status_code == 409, confirmed
+        assert "act on its replacement" in refused.get_data(as_text=True)
+    status = app.test_client().get(f"/verify/{first.code}", headers={"Accept": "application/json"})
+    assert status.get_json()["status"] == "replaced"
+
+
 def test_the_open_badge_verifies_with_the_issuers_key_and_is_revocable(app, lms):
     _everything(app, lms)
     _sign_off(app, lms)
