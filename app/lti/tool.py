@@ -14,8 +14,9 @@
   token on every call).
 - Every HTTP call it makes (key sets, tokens, AGS, NRPS) goes through a bounded session
   (app/lti/http.py): pylti1p3 itself sets no timeout at all.
-- Claims are checked before anything is stored: no NUL characters (PostgreSQL cannot store them)
-  and identifiers within the spec's 255 characters.
+- Claims are checked before anything is stored or looked up: the JSON type the spec gives each
+  claim read, no NUL characters (PostgreSQL cannot store them) and identifiers within the spec's
+  255 characters.
 """
 
 from __future__ import annotations
@@ -72,6 +73,25 @@ IDENTIFIER_CLAIMS = {
     "resource link id": (claims.RESOURCE_LINK, "id"),
 }
 IDENTIFIER_LIMIT = 255
+# Claims the spec makes JSON objects, and claims it makes text or lists of text: any other shape
+# is refused by name before a value is read (a string where an object belongs failed later).
+OBJECT_CLAIMS = {
+    "context": (claims.CONTEXT,),
+    "resource link": (claims.RESOURCE_LINK,),
+    "custom": (claims.CUSTOM,),
+    "tool platform": (claims.TOOL_PLATFORM,),
+    "launch presentation": (claims.LAUNCH_PRESENTATION,),
+    "AGS endpoint": (claims.AGS_ENDPOINT,),
+    "names and roles service": (claims.NRPS,),
+    "deep linking settings": (claims.DEEP_LINKING_SETTINGS,),
+}
+TEXT_CLAIMS = {
+    **IDENTIFIER_CLAIMS,
+    "target_link_uri": (claims.TARGET_LINK_URI,),
+    "AGS line items": (claims.AGS_ENDPOINT, "lineitems"),
+    "names and roles URL": (claims.NRPS, "context_memberships_url"),
+}
+TEXT_LIST_CLAIMS = {"roles": (claims.ROLES,), "AGS scopes": (claims.AGS_ENDPOINT, "scope")}
 
 
 class _Registration(Registration):
@@ -296,9 +316,9 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             self._step("replayed", self.validate_nonce)  # a read: a replay ends here, cheaply
             self._step("not-registered", self.validate_registration)
             self._step("bad-signature", self.validate_jwt_signature)
+            self._check_claim_values()  # signed, so refusals name the LMS; before any lookup
             self._step("unknown-deployment", self.validate_deployment)
             self._step("missing-claims", self.validate_message)
-            self._check_claim_values()
             # Spent only now, on a message the LMS signed, and in one commit: the browser's
             # binding, the nonce, and the launch data kept for later calls.
             with self._store.together():
@@ -359,6 +379,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
 
     def _check_claim_values(self) -> None:
         body = self._jwt["body"]
+        self._check_claim_shapes(body)
         for where, value in _strings(body, "id_token"):
             if "\x00" in value:
                 raise self._rejected("bad-claim", f"{where} contains a NUL character")
@@ -368,6 +389,21 @@ class ToolMessageLaunch(FlaskMessageLaunch):
                 raise self._rejected(
                     "bad-claim", f"{label} is {len(value)} characters (the limit is 255)"
                 )
+
+    def _check_claim_shapes(self, body: Mapping[str, Any]) -> None:
+        """Each claim IMR Academy reads has the JSON type the spec gives it, where present."""
+        for label, path, wanted, words in (
+            *((label, path, dict, "a JSON object") for label, path in OBJECT_CLAIMS.items()),
+            *((label, path, str, "text") for label, path in TEXT_CLAIMS.items()),
+            *((label, path, list, "a list of text") for label, path in TEXT_LIST_CLAIMS.items()),
+        ):
+            value = _dig(body, path)
+            if value is None:
+                continue
+            if not isinstance(value, wanted) or (
+                wanted is list and not all(isinstance(item, str) for item in value)
+            ):
+                raise self._rejected("bad-claim", f"{label} must be {words}")
 
     def save_launch_data(self) -> ToolMessageLaunch:
         """Keep the claims for later calls; pylti1p3 also marks the state valid for its own

@@ -16,6 +16,11 @@ from app.lti.registry import find_organisation, find_platform
 from app.models.base import utc_now
 
 
+def _kept(deployment_id: str) -> str:
+    """The deployment id as its column holds it: one past the spec's 255 characters is cut, marked."""
+    return deployment_id if len(deployment_id) <= 255 else deployment_id[:254] + "…"
+
+
 def record_problem(rejection: LaunchRejected, *, count_unverified: bool) -> None:
     """Store the rejection's cause on its organisation, or on its LMS when no deployment matched.
 
@@ -43,5 +48,5 @@ def record_problem(rejection: LaunchRejected, *, count_unverified: bool) -> None
     target.last_problem_detail = rejection.cause
     target.last_problem_at = utc_now()
     if organisation is None:
-        platform.last_problem_deployment = None if deployment_id == "?" else deployment_id
+        platform.last_problem_deployment = None if deployment_id == "?" else _kept(deployment_id)
     db.session.commit()

@@ -371,6 +371,35 @@ def test_launch_claims_with_nul_bytes_or_over_long_identifiers_are_refused_by_na
         assert len(db.session.scalars(select(Person)).one().name) == 300
 
 
+DEPLOYMENT = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
+LTI_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+MISSHAPEN_CLAIMS = {
+    "roles of numbers": ({LTI_CLAIM + "roles": [5]}, "roles must be a list of text"),
+    "context a string": ({LTI_CLAIM + "context": "course"}, "context must be a JSON object"),
+    "custom a string": ({LTI_CLAIM + "custom": "imr_item"}, "custom must be a JSON object"),
+    "link id a number": ({LTI_CLAIM + "resource_link": {"id": 7}}, "resource link id must be text"),
+    "deployment of 5,000": ({DEPLOYMENT: "d" * 5000}, "deployment_id is 5000 characters"),
+}
+
+
+@pytest.mark.parametrize("case", MISSHAPEN_CLAIMS, ids=list(MISSHAPEN_CLAIMS))
+def test_a_signed_launch_with_a_misshapen_claim_is_refused_by_name_and_kept_on_its_lms(
+    app: Flask, client: FlaskClient, lms: LocalLms, case: str
+):
+    changes, words = MISSHAPEN_CLAIMS[case]
+    fields = lms.tampered(lms.launch_fields(client, PRACTITIONER), lambda c: c.update(changes))
+    refused = client.post("/lti/launch", data=fields)
+    assert refused.status_code == 400
+    assert words in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(Person)).all() == []
+        platform = db.session.scalars(select(Platform)).one()
+        organisation = db.session.scalars(select(Organisation)).one()
+        problem = organisation.last_problem_detail or platform.last_problem_detail or ""
+        assert words in problem
+        assert len(platform.last_problem_deployment or "") <= 255
+
+
 def test_a_launch_without_names_keeps_the_names_already_known(
     app: Flask, client: FlaskClient, lms: LocalLms
 ):
