@@ -50,5 +50,8 @@ def public_host() -> str:
 
 def is_public_url(url: str) -> bool:
     """Whether a URL points back at IMR Academy's public address (no open redirects)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # text urlsplit cannot read (an unclosed IPv6 bracket) is not ours either
+        return False
     return parts.scheme in {"http", "https"} and parts.netloc == public_host()

@@ -121,10 +121,12 @@ def _get_json(url: str, registration_token: str | None) -> Any:
 
 def _messages_supported(platform: dict[str, Any]) -> dict[str, set[str]]:
     messages: dict[str, set[str]] = {}
-    for message in platform.get("messages_supported") or []:
+    listed = platform.get("messages_supported")
+    for message in listed if isinstance(listed, list) else []:
         if isinstance(message, dict) and isinstance(message.get("type"), str):
-            placements = message.get("placements") or []
-            messages[message["type"]] = {p for p in placements if isinstance(p, str)}
+            placements = message.get("placements")
+            named = placements if isinstance(placements, list) else []
+            messages[message["type"]] = {p for p in named if isinstance(p, str)}
     return messages
 
 
@@ -146,6 +148,17 @@ def _issuer_matches(issuer: str, configuration_url: str) -> bool:
     return urlsplit(issuer).netloc == configured_on.netloc
 
 
+LISTS_OF_TEXT = (
+    "token_endpoint_auth_methods_supported",
+    "id_token_signing_alg_values_supported",
+    "scopes_supported",
+)
+
+
+def _is_text_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
 def _check_configuration(url: str, data: Any) -> PlatformConfiguration:
     if not isinstance(data, dict):
         raise _refuse_configuration(url, "it is not a JSON object")
@@ -164,6 +177,9 @@ def _check_configuration(url: str, data: Any) -> PlatformConfiguration:
             check_url(key, data[key], local_http=local)
     except UnusableUrl as error:
         raise _refuse_configuration(url, str(error)) from None
+    listed = [key for key in LISTS_OF_TEXT if not _is_text_list(data[key])]
+    if listed:
+        raise _refuse_configuration(url, f"{', '.join(listed)} must be lists of text")
     if not _issuer_matches(data["issuer"], url):
         raise _refuse_configuration(url, f"its issuer {data['issuer']} is on another host")
     if "private_key_jwt" not in data["token_endpoint_auth_methods_supported"]:

@@ -15,7 +15,7 @@ import socket
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -180,13 +180,27 @@ class UnusableUrl(ValueError):
     """A URL given for an LMS that IMR Academy will not call (the message says why)."""
 
 
-def check_url(label: str, url: str, *, local_http: bool = True) -> str:
-    """An https URL with a host (plain http only for this machine, for the demo and tests)."""
-    parts = urlsplit(url)
-    if not parts.netloc or parts.scheme not in {"https", "http"}:
+def _readable(url: object) -> SplitResult | None:
+    """A URL's parts; None for a value that is not text or that urlsplit cannot read."""
+    if not isinstance(url, str):
+        return None
+    try:
+        return urlsplit(url)
+    except ValueError:  # an unclosed IPv6 bracket, say
+        return None
+
+
+def check_url(label: str, url: object, *, local_http: bool = True) -> str:
+    """An https URL with a host (plain http only for this machine, for the demo and tests).
+
+    Whoever holds a registration link chooses these values, so anything may arrive, and each
+    value that is not a usable URL is refused by name.
+    """
+    parts = _readable(url)
+    if parts is None or not parts.netloc or parts.scheme not in {"https", "http"}:
         raise UnusableUrl(
             f"{label} must be a full URL such as https://lms.example.org/…, not {url!r}"
         )
     if parts.scheme == "http" and (not local_http or parts.hostname not in LOCAL_HOSTS):
         raise UnusableUrl(f"{label} must use https (http is only accepted for localhost): {url}")
-    return url
+    return str(url)

@@ -359,12 +359,12 @@ def test_incomplete_login_is_refused(client: FlaskClient, lms: LocalLms, missing
     assert "started the sign-in incorrectly" in response.get_data(as_text=True)
 
 
-def test_login_refuses_a_target_outside_the_tool(client: FlaskClient, lms: LocalLms):
-    params = {
-        **lms.platform.login_initiation(PRACTITIONER, "link"),
-        "target_link_uri": "https://evil.example/",
-    }
-    assert client.get("/lti/login", query_string=params).status_code == 400
+@pytest.mark.parametrize("target", ["https://evil.example/", "http://[::1", "http://[::1]x/"])
+def test_login_refuses_a_target_outside_the_tool(client: FlaskClient, lms: LocalLms, target: str):
+    params = {**lms.platform.login_initiation(PRACTITIONER, "link"), "target_link_uri": target}
+    refused = client.get("/lti/login", query_string=params)
+    assert refused.status_code == 400
+    assert "target_link_uri points outside IMR Academy" in refused.get_data(as_text=True)
 
 
 def test_platform_key_rotation_is_picked_up_at_once(client: FlaskClient, lms: LocalLms):
