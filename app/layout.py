@@ -78,7 +78,8 @@ def _layout() -> dict[str, Any]:
         "organisation": db.session.get(Organisation, found.organisation_id),
         "current_cohort": db.session.get(Cohort, found.cohort_id) if found.cohort_id else None,
         "other_roles": switchable(found.roles, found.role, in_course=found.cohort_id is not None),
-        "switch_role_form": SwitchRoleForm(),
+        # Never from the request's body: on a 413 page reading it again raises once more.
+        "switch_role_form": SwitchRoleForm(formdata=None),
         "navigation": [
             (place, place.current(request.endpoint)) for place in NAVIGATION[found.role]
         ],

@@ -30,6 +30,7 @@ from app.services.dynamic_registration import create_invitation
 from config import ROOT_DIR
 from tests.support.lms import (
     COURSE,
+    DIRECTOR,
     LEARNER,
     PRACTITIONER,
     TRAINER,
@@ -348,6 +349,31 @@ def test_a_nul_byte_in_a_form_field_is_refused_with_a_clear_message(
     assert "NUL character" in refused.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    ("url", "field"), [("/certification/logo", "logo"), ("/certification/verify-roster", "roster")]
+)
+def test_an_upload_past_the_limit_gets_the_too_large_page_inside_a_session(
+    client: FlaskClient, lms: LocalLms, url: str, field: str
+):
+    lms.launch(client, DIRECTOR)
+    token = csrf_token(client.get("/director"))
+    boundary = "imr-upload"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="big.png"\r\n'
+            "Content-Type: image/png\r\n\r\n"
+        ).encode()
+        + b"\0" * (11 * 1024 * 1024)
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    # Sent as bytes: the test client would spool a form this size to a file it never closes.
+    refused = client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    assert refused.status_code == 413
+    assert "That upload is too large" in refused.get_data(as_text=True)
+    assert client.get("/director").status_code == 200
+
+
 def test_launch_claims_with_nul_bytes_or_over_long_identifiers_are_refused_by_name(
     app: Flask, client: FlaskClient, lms: LocalLms
 ):
@@ -417,7 +443,6 @@ def test_a_launch_without_names_keeps_the_names_already_known(
 def test_a_roster_csv_that_cannot_be_used_gets_a_page_saying_why(
     client: FlaskClient, lms: LocalLms
 ):
-    from tests.support.lms import DIRECTOR
 
     lms.launch(client, DIRECTOR)
     cases = [
