@@ -52,6 +52,9 @@ class CleanLogo:
         return hashlib.sha256(self.png).hexdigest()
 
 
+DAMAGED = f"The image is damaged or incomplete. {ALLOWED}"
+
+
 def _opened(data: bytes) -> Image.Image:
     """The upload opened as an image, refused when it is too large or not PNG or JPEG at all."""
     if len(data) > MAX_BYTES:
@@ -64,6 +67,8 @@ def _opened(data: bytes) -> Image.Image:
             image = Image.open(io.BytesIO(data), formats=FORMATS)
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise LogoRefused(f"The file is not a PNG or JPEG image. {ALLOWED}") from None
+    except (OSError, ValueError, SyntaxError):  # a known format cut short in its header
+        raise LogoRefused(DAMAGED) from None
     return image
 
 
@@ -78,7 +83,7 @@ def _pixels(image: Image.Image) -> Image.Image:
     try:
         image.load()
     except (OSError, ValueError, SyntaxError):
-        raise LogoRefused(f"The image is damaged or incomplete. {ALLOWED}") from None
+        raise LogoRefused(DAMAGED) from None
     upright = ImageOps.exif_transpose(image)
     clear = upright.mode in {"RGBA", "LA", "PA", "P"} or "transparency" in upright.info
     converted = upright.convert("RGBA" if clear else "RGB")

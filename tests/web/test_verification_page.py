@@ -100,6 +100,7 @@ REFUSED = [
     (image_bytes("PNG", (3000, 40)), "wide.png", "image/png", "3000 × 40 pixels"),
     (image_bytes("PNG", (8, 8)), "tiny.png", "image/png", "8 × 8 pixels"),
     (image_bytes("PNG")[:200], "cut.png", "image/png", "damaged or incomplete"),
+    (image_bytes("JPEG")[:200], "cut.jpg", "image/jpeg", "damaged or incomplete"),
     (b"", "empty.png", "image/png", "The file is empty"),
 ]
 
