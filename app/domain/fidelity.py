@@ -8,9 +8,21 @@ from datetime import date, timedelta
 from enum import StrEnum
 from fractions import Fraction
 
+from app.domain.certificates import date_in_words
 from app.domain.certification import add_months
 
 DUE_SOON_DAYS = 30
+
+EARLIEST_REVIEW_DATE = date(2000, 1, 1)
+"""IMR fidelity reviews did not exist before this: an earlier date is a slip of the keyboard."""
+
+TIME_ZONE_SLACK = timedelta(days=1)
+"""How far past today in UTC a review may be dated: east of UTC it is already tomorrow."""
+
+REVIEW_DATE_RULE = (
+    "Give the date of the review: today or earlier, "
+    f"and not before {date_in_words(EARLIEST_REVIEW_DATE)}."
+)
 
 
 @dataclass(frozen=True)
@@ -77,9 +89,40 @@ def score(scale: FidelityScale, ratings: Mapping[str, int | None]) -> FidelityRe
     return FidelityResult(mean, scale.classify(mean))
 
 
+class ReviewDateError(ValueError):
+    """A review date that cannot be the day of a visit (the message says which dates are)."""
+
+
+def check_review_date(reviewed_on: date, today_utc: date) -> date:
+    """The date, if a review could have taken place on it: a review records a visit that
+    happened, so not later than today anywhere on Earth, and not before IMR fidelity reviews."""
+    if not EARLIEST_REVIEW_DATE <= reviewed_on <= today_utc + TIME_ZONE_SLACK:
+        raise ReviewDateError(REVIEW_DATE_RULE)
+    return reviewed_on
+
+
+def parse_review_date(posted: str) -> date:
+    """A review date typed in a form (YYYY-MM-DD); anything else is refused with the rule, so
+    the reviewer reads one message whatever was wrong."""
+    try:
+        return date.fromisoformat(posted.strip())
+    except ValueError:
+        raise ReviewDateError(REVIEW_DATE_RULE) from None
+
+
 def next_review(last_review: date | None, months: int, today: date) -> date:
-    """When the next review is due: six months (or as set) after the last; now if never reviewed."""
-    return add_months(last_review, months) if last_review else today
+    """When the next review is due: six months (or as set) after the last; now if never reviewed.
+
+    Also now when the last review is dated so late that months cannot be added (9999-12-31,
+    stored before dates were checked): no such visit happened, so the program needs a review,
+    and the director's pages must show that rather than fail.
+    """
+    if last_review is None:
+        return today
+    try:
+        return add_months(last_review, months)
+    except ValueError:
+        return today
 
 
 def review_status(due: date, today: date, ever_reviewed: bool) -> str:

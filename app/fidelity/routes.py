@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import (
     abort,
     flash,
@@ -17,7 +15,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from app.auth import identity, load_owned, role_required
-from app.domain.fidelity import FidelityRatingError, items_staying_low
+from app.domain.fidelity import FidelityRatingError, items_staying_low, parse_review_date
 from app.domain.paging import PageRequest
 from app.domain.roles import Role
 from app.exports import csv_response
@@ -102,10 +100,9 @@ def start(program_id: int) -> Response:
 
 
 def _posted() -> dict:
-    try:
-        reviewed_on = date.fromisoformat(request.form.get("reviewed_on", ""))
-    except ValueError:
-        abort(400, "Give the review date as a date (for example 2026-11-24).")
+    """The review form as the service takes it; a date that is not one raises ReviewDateError,
+    which the form shows like any other (the service checks the date is a plausible one)."""
+    reviewed_on = parse_review_date(request.form.get("reviewed_on", ""))
     ratings = {
         item.id: posted_rating(item.title, request.form.get(f"rating-{item.id}", ""))
         for item in content().fidelity_scale.items
@@ -121,6 +118,11 @@ def _posted() -> dict:
         "ratings": ratings,
         "evidence": evidence,
     }
+
+
+def _sentence(message: str) -> str:
+    """The message with a capital first letter, the rest as written (a month keeps its own)."""
+    return message[:1].upper() + message[1:]
 
 
 @bp.route("/reviews/<int:review_id>", methods=["GET", "POST"])
@@ -144,7 +146,7 @@ def review(review_id: int) -> Response:
         except service.ReviewLocked as locked:
             abort(409, str(locked))
         except (FidelityRatingError, ValueError) as error:
-            errors.append(str(error).capitalize())
+            errors.append(_sentence(str(error)))
     page = render_template(
         "fidelity/review.html",
         review=found,

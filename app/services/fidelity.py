@@ -14,6 +14,7 @@ from app.domain.fidelity import (
     FidelityResult,
     FidelityScale,
     ReviewStatus,
+    check_review_date,
     next_review,
     review_status,
     score,
@@ -33,10 +34,12 @@ SOURCES = ("interviews", "an observed session", "records")
 
 
 def draft(program: Program, created_by: int, reviewed_on: date) -> FidelityReview:
+    """A new draft review of the program, dated as given (raises ReviewDateError if no review
+    could have taken place that day)."""
     review = FidelityReview(
         organisation_id=program.organisation_id,
         program_id=program.id,
-        reviewed_on=reviewed_on,
+        reviewed_on=check_review_date(reviewed_on, utc_now().date()),
         reviewers="",
         sources=[],
         ratings={},
@@ -57,10 +60,13 @@ def save(
     ratings: dict[str, int | None],
     evidence: dict[str, str],
 ) -> None:
+    """Keep what the reviewers entered on a draft; raises ReviewDateError, changing nothing,
+    when the date cannot be that of a review (so the due dates computed from it stay real)."""
     if not review.editable:
         raise ReviewLocked(
             "This review was submitted and cannot change: make a correction instead."
         )
+    check_review_date(reviewed_on, utc_now().date())
     review.reviewed_on, review.reviewers = reviewed_on, reviewers.strip()
     review.sources = [s for s in sources if s in SOURCES]
     review.ratings, review.evidence = (
@@ -72,8 +78,9 @@ def save(
 
 def submit(review: FidelityReview, scale: FidelityScale, by: int) -> FidelityResult:
     """Score and lock the review, and return its score; raises FidelityRatingError when an item
-    is unrated."""
+    is unrated, ReviewDateError when its date cannot be that of a review."""
     status = ReviewStatus(review.status).submitted()
+    check_review_date(review.reviewed_on, utc_now().date())  # a correction copies an old date
     if not review.reviewers:
         raise ValueError("Name the reviewers (two reviewers rate by consensus).")
     result = score(scale, review.ratings)

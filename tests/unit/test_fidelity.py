@@ -11,11 +11,15 @@ import pytest
 from app.content.fidelity import load_fidelity_scale
 from app.content.loader import load_catalog
 from app.domain.fidelity import (
+    REVIEW_DATE_RULE,
     FidelityRatingError,
+    ReviewDateError,
     ReviewLocked,
     ReviewStatus,
+    check_review_date,
     items_staying_low,
     next_review,
+    parse_review_date,
     review_status,
     score,
 )
@@ -103,6 +107,34 @@ def test_due_dates_and_statuses():
     never = next_review(None, 6, today)
     assert never == today
     assert review_status(never, today, ever_reviewed=False) == "never reviewed"
+
+
+def test_a_last_review_at_the_calendar_end_makes_the_next_due_now_not_a_crash():
+    """Six months after 9999-12-31 is past the calendar: no such review took place."""
+    today = date(2026, 11, 24)
+    assert next_review(date(9999, 12, 31), 6, today) == today
+    assert next_review(date(9999, 7, 1), 6, today) == today
+    assert next_review(date(9999, 6, 30), 6, today) == date(9999, 12, 30)
+
+
+def test_a_review_date_is_today_or_earlier_and_not_before_2000():
+    today = date(2026, 11, 24)
+    for day in (date(2000, 1, 1), date(2026, 6, 1), today, date(2026, 11, 25)):
+        assert check_review_date(day, today) == day  # a day of slack: it is already tomorrow east
+    for day in (date(1999, 12, 31), date(2026, 11, 26), date(9999, 12, 31), date(1, 1, 1)):
+        with pytest.raises(ReviewDateError) as refused:
+            check_review_date(day, today)
+        assert str(refused.value) == REVIEW_DATE_RULE
+    assert REVIEW_DATE_RULE == (
+        "Give the date of the review: today or earlier, and not before 1 January 2000."
+    )
+
+
+def test_a_posted_review_date_must_be_a_date():
+    assert parse_review_date(" 2026-06-01 ") == date(2026, 6, 1)
+    for text in ("", "not a date", "2026-02-30", "99999-01-01"):
+        with pytest.raises(ReviewDateError, match="today or earlier"):
+            parse_review_date(text)
 
 
 def test_items_staying_low_need_two_low_reviews_in_a_row():

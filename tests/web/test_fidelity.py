@@ -5,14 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 
+import pytest
 from flask import Flask
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from app.domain.fidelity import ReviewDateError
 from app.extensions import db
 from app.models.fidelity import FidelityReview
 from app.models.tenancy import Program
+from app.services import fidelity as service
 from tests.support.content import content_of
 from tests.support.lms import DIRECTOR, LocalLms, csrf_token
 
@@ -140,3 +144,71 @@ def test_another_organisation_cannot_see_or_touch_reviews(app, lms, httpserver):
     assert other.get(url).status_code == 404
     assert other.get(f"/fidelity/programs/{program_id}").status_code == 404
     assert "Harbour House" not in other.get("/fidelity/").get_data(as_text=True)
+
+
+def test_a_review_dated_beyond_the_calendar_is_refused_and_pages_still_answer(app, lms):
+    """9999-12-31 once saved made the director's pages fail for good (no date six months on)."""
+    client, token, program_id = _director(app, lms)
+    url = client.post(
+        f"/fidelity/programs/{program_id}/reviews", data={"csrf_token": token}
+    ).location
+    review_id = int(url.rsplit("/", 1)[1])
+    with app.app_context():
+        before = db.session.get_one(FidelityReview, review_id).reviewed_on
+    refused = client.post(
+        f"/fidelity/reviews/{review_id}",
+        data={**_form(app, token, 4, reviewed_on="9999-12-31"), "action": "submit"},
+    )
+    assert refused.status_code == 400
+    assert (
+        "Give the date of the review: today or earlier, and not before 1 January 2000."
+        in refused.get_data(as_text=True)
+    )
+    with app.app_context():
+        kept = db.session.get_one(FidelityReview, review_id)
+        assert (kept.reviewed_on, kept.status) == (before, "draft")
+    assert client.get("/director").status_code == 200
+    assert client.get("/fidelity/").status_code == 200
+
+
+@pytest.mark.parametrize("day", ["1999-12-31", "2999-01-01", "not a date", ""])
+def test_an_implausible_or_missing_review_date_is_a_form_error(app, lms, day):
+    client, token, program_id = _director(app, lms)
+    url = client.post(
+        f"/fidelity/programs/{program_id}/reviews", data={"csrf_token": token}
+    ).location
+    refused = client.post(url, data={**_form(app, token, 4, reviewed_on=day), "action": "save"})
+    assert refused.status_code == 400
+    assert "today or earlier, and not before 1 January 2000" in refused.get_data(as_text=True)
+
+
+def test_a_review_already_stored_at_the_calendar_end_does_not_break_the_pages(app, lms):
+    """A row saved before dates were checked: the pages answer and the program needs a review."""
+    client, token, program_id = _director(app, lms)
+    url = client.post(
+        f"/fidelity/programs/{program_id}/reviews", data={"csrf_token": token}
+    ).location
+    client.post(url, data={**_form(app, token, 4), "action": "submit"})
+    with app.app_context():
+        review = db.session.scalars(select(FidelityReview)).one()
+        review.reviewed_on = date(9999, 12, 31)
+        db.session.commit()
+    assert client.get("/director").status_code == 200
+    overview = client.get("/fidelity/")
+    assert overview.status_code == 200
+    assert "Harbour House</strong>: due within 30 days" in overview.get_data(as_text=True)
+    correction = client.post(
+        f"{url}/correct", data={"csrf_token": token, "reason": "Date typed wrongly"}
+    )
+    assert client.get(correction.location).status_code == 200
+    copied = _form(app, token, 4, reviewed_on="9999-12-31")
+    assert client.post(correction.location, data={**copied, "action": "submit"}).status_code == 400
+    with app.app_context():
+        draft = db.session.get_one(FidelityReview, int(correction.location.rsplit("/", 1)[1]))
+        draft.reviewers = "A. Reviewer and B. Reviewer"
+        with pytest.raises(ReviewDateError):
+            service.submit(draft, content_of(app).fidelity_scale, draft.created_by_id)
+        db.session.rollback()
+    fixed = client.post(correction.location, data={**_form(app, token, 4), "action": "submit"})
+    assert fixed.status_code == 302
+    assert "01 Dec 2026" in client.get("/fidelity/").get_data(as_text=True), "due from the fix"
