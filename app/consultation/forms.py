@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -26,7 +27,9 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.domain.consultation import SCHEDULING_WINDOW, ScheduleError
 from app.forms import options
+from app.models.base import utc_now
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -42,6 +45,16 @@ def _known_zone(form: FlaskForm, field: StringField) -> None:
             f"“{field.data}” is not a time zone we know: choose one from the list as you type,"
             " such as Europe/London or America/New_York."
         )
+
+
+def _within_window(field: DateField, saved: date | None = None) -> None:
+    """The scheduling window as the field's own error, so the trainer sees it where they typed."""
+    if field.data is None:  # missing or unreadable: the field's other checks say so
+        return
+    try:
+        SCHEDULING_WINDOW.check(field.data, utc_now().date(), saved)
+    except ScheduleError as error:
+        raise ValidationError(str(error)) from None
 
 
 class GroupForm(FlaskForm):
@@ -112,6 +125,22 @@ class GroupForm(FlaskForm):
         ],
         render_kw={"min": 0, "max": 20, "inputmode": "numeric"},
     )
+
+    # The series' own first and last dates when it is being changed: they stay allowed.
+    saved_dates: tuple[date | None, date | None] = (None, None)
+
+    def editing(self, first_date: date, end_date: date | None) -> GroupForm:
+        """This form changes a series with these dates, which stay allowed even once old."""
+        self.saved_dates = (first_date, end_date)
+        return self
+
+    def validate_first_date(self, field: DateField) -> None:
+        _within_window(field, self.saved_dates[0])
+
+    def validate_end_date(self, field: DateField) -> None:
+        """Only a last date that is used is checked (a number of sessions ignores it)."""
+        if self.ends.data == "date":
+            _within_window(field, self.saved_dates[1])
 
     def validate(self, extra_validators: dict | None = None) -> bool:
         """The chosen ending needs its value (Optional() would skip an inline check on an empty field)."""

@@ -120,12 +120,15 @@ def create() -> Response:
 
 
 def _group_page(
-    group: ConsultationGroup, edit: GroupForm | None = None, status: int = 200
+    group: ConsultationGroup,
+    edit: GroupForm | None = None,
+    status: int = 200,
+    makeup: MakeupForm | None = None,
 ) -> Response:
     practitioners = cohort_practitioners(db.session.get_one(Cohort, group.cohort_id))
     members = MembersForm(members=[m.person_id for m in group.members])
     members.members.choices = options((p.id, p.display_name) for p in practitioners)
-    makeup = MakeupForm(duration_minutes=group.duration_minutes)
+    makeup = makeup or MakeupForm(duration_minutes=group.duration_minutes)
     makeup.replaces.choices = options(
         (s.id, local(s.starts_at, group.timezone)) for s in group.sessions if not s.is_makeup
     )
@@ -153,6 +156,18 @@ def _group_page(
     return make_response(html, status)
 
 
+def _refused_on_group_page(
+    group: ConsultationGroup, reason: str, makeup: MakeupForm | None = None
+) -> Response:
+    """The group page again with the reason as its alert, answered 400: nothing was saved.
+
+    The session forms there show no field errors, so the reason travels as a flash, which
+    this very page shows; the make-up form keeps what the trainer typed.
+    """
+    flash(reason, "error")
+    return _group_page(group, status=400, makeup=makeup)
+
+
 @bp.get("/groups/<int:group_id>")
 @role_required(Role.TRAINER)
 def group(group_id: int) -> Response:
@@ -165,7 +180,7 @@ def group(group_id: int) -> Response:
 def edit(group_id: int) -> Response:
     """Change the series; past sessions and their attendance stay as they were."""
     found = _group(group_id)
-    form = GroupForm()
+    form = GroupForm().editing(found.first_date, found.end_date)
     if form.validate_on_submit():
         try:
             service.edit_group(
@@ -214,7 +229,10 @@ def makeup(group_id: int) -> Response:
         return redirect(url_for("consultation.group", group_id=found.id))
     replaced = _session(form.replaces.data)
     when = _local(found, form.date.data, form.time.data)
-    service.add_makeup(found, when, validated(form.duration_minutes.data), replaced)
+    try:
+        service.add_makeup(found, when, validated(form.duration_minutes.data), replaced)
+    except ScheduleError as error:
+        return _refused_on_group_page(found, f"No make-up session was added. {error}", form)
     flash("Make-up session added.", "success")
     return redirect(url_for("consultation.group", group_id=found.id))
 
@@ -314,6 +332,8 @@ def move(session_id: int) -> Response:
         try:
             service.move_session(session, _local(session.group, form.date.data, form.time.data))
             flash("Session moved.", "success")
+        except ScheduleError as error:
+            return _refused_on_group_page(session.group, f"The session was not moved. {error}")
         except service.ConsultationRefused as refused:
             flash(str(refused), "error")
     return redirect(url_for("consultation.group", group_id=session.group_id))

@@ -18,13 +18,50 @@ from enum import StrEnum
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
 from dateutil.rrule import WEEKLY, rrule
+
+from app.domain.certificates import date_in_words
 
 MAX_WEEKS = 104
 
 
 class ScheduleError(ValueError):
     """The schedule cannot be made as described (the message says which part)."""
+
+
+@dataclass(frozen=True)
+class SchedulingWindow:
+    """The dates a trainer may schedule on, counted in whole years either side of today.
+
+    A date years away is a typo (0001 for 2025), not a plan, and near the ends of the calendar
+    the arithmetic of time zones and session ends overflows: one window refuses both.
+    """
+
+    years_before: int
+    years_after: int
+
+    def bounds(self, today: date) -> tuple[date, date]:
+        """The first and last dates allowed (from 29 February a year on is the 28th)."""
+        return (
+            today - relativedelta(years=self.years_before),
+            today + relativedelta(years=self.years_after),
+        )
+
+    def check(self, day: date, today: date, saved: date | None = None) -> None:
+        """Refuse a date outside the window, saying which dates are allowed.
+
+        A date already saved stays allowed, so a series that began over a year ago can still be
+        edited without moving its first date.
+        """
+        first, last = self.bounds(today)
+        if day != saved and not first <= day <= last:
+            raise ScheduleError(
+                f"Choose a date between {date_in_words(first)} and {date_in_words(last)}."
+            )
+
+
+SCHEDULING_WINDOW = SchedulingWindow(years_before=1, years_after=5)
 
 
 @dataclass(frozen=True)
@@ -54,6 +91,19 @@ class WeeklyRule:
         return f"FREQ=WEEKLY;BYDAY={day};{limit}"
 
 
+def check_window(rule: WeeklyRule, today: date, saved: WeeklyRule | None = None) -> None:
+    """Refuse a series whose first or last date lies outside the scheduling window.
+
+    `saved` is the series as it stands when it is being edited: its own dates stay allowed.
+    """
+    SCHEDULING_WINDOW.check(rule.first_date, today, saved.first_date if saved else None)
+    if rule.end_date is not None:
+        SCHEDULING_WINDOW.check(rule.end_date, today, saved.end_date if saved else None)
+
+
+_BEYOND_THE_CALENDAR = "those dates are beyond the years a calendar can hold"
+
+
 def occurrences(rule: WeeklyRule) -> list[datetime]:
     """Every session start of the rule, as aware UTC datetimes."""
     zone = rule.zone()
@@ -72,7 +122,12 @@ def occurrences(rule: WeeklyRule) -> list[datetime]:
         raise ScheduleError(
             f"that end date gives {len(local_starts)} sessions; the most is {MAX_WEEKS}"
         )
-    return [local.replace(tzinfo=zone).astimezone(UTC) for local in local_starts]
+    if rule.weeks is not None and len(local_starts) < rule.weeks:
+        raise ScheduleError(_BEYOND_THE_CALENDAR)  # dateutil stops quietly after year 9999
+    try:
+        return [local.replace(tzinfo=zone).astimezone(UTC) for local in local_starts]
+    except OverflowError:  # a time zone's offset carries a session past year 1 or 9999
+        raise ScheduleError(_BEYOND_THE_CALENDAR) from None
 
 
 def local_wall_time(moment: datetime, timezone: str) -> datetime:

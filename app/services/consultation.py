@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app.domain.consultation import (
+    SCHEDULING_WINDOW,
     ApologyDecision,
     AttendanceRules,
     AttendanceSummary,
@@ -19,6 +20,7 @@ from app.domain.consultation import (
     SessionRecord,
     SessionStatus,
     WeeklyRule,
+    check_window,
     occurrences,
     summarise,
 )
@@ -67,7 +69,9 @@ def _schedule(group: ConsultationGroup, after: datetime | None = None) -> None:
 def create_group(cohort: Cohort, **fields: object) -> ConsultationGroup:
     """A group and all its sessions, generated from its weekly rule."""
     group = ConsultationGroup(cohort_id=cohort.id, **fields)
-    occurrences(rule_of(group))  # raises ScheduleError before anything is written
+    rule = rule_of(group)
+    check_window(rule, utc_now().date())  # both raise ScheduleError before anything is written
+    occurrences(rule)
     db.session.add(group)
     _schedule(group)
     db.session.flush()
@@ -93,7 +97,9 @@ def edit_group(group: ConsultationGroup, now: datetime | None = None, **fields: 
             **{k: v for k, v in fields.items() if k in WeeklyRule.__dataclass_fields__},
         }
     )
-    occurrences(candidate)  # validate first: a bad edit changes nothing
+    # Validate first: a bad edit changes nothing.
+    check_window(candidate, now.date(), saved=rule_of(group))
+    occurrences(candidate)
     marked = set(
         db.session.scalars(
             select(AttendanceMark.session_id)
@@ -157,6 +163,11 @@ def cancel_session(session: ConsultationSession, reason: str) -> None:
 
 
 def move_session(session: ConsultationSession, starts_at: datetime) -> None:
+    """Move a session to another day or time, remembering where it was first.
+
+    A date outside the scheduling window raises ScheduleError before anything changes.
+    """
+    SCHEDULING_WINDOW.check(starts_at.date(), utc_now().date())
     if session.cancelled:
         raise ConsultationRefused(
             "A cancelled session cannot be moved; add a make-up session instead."
@@ -169,7 +180,11 @@ def move_session(session: ConsultationSession, starts_at: datetime) -> None:
 def add_makeup(
     group: ConsultationGroup, starts_at: datetime, duration: int, replaces: ConsultationSession
 ) -> ConsultationSession:
-    """A make-up session for one of the group's sessions (it does not count in the period's total)."""
+    """A make-up session for one of the group's sessions (it does not count in the period's total).
+
+    A date outside the scheduling window raises ScheduleError before anything is written.
+    """
+    SCHEDULING_WINDOW.check(starts_at.date(), utc_now().date())
     if replaces.group_id != group.id or replaces.is_makeup:
         raise ConsultationRefused(
             "A make-up session must replace one of this group's regular sessions."

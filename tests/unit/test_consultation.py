@@ -8,11 +8,13 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from app.domain.consultation import (
+    SCHEDULING_WINDOW,
     AttendanceRules,
     Mark,
     ScheduleError,
     SessionRecord,
     WeeklyRule,
+    check_window,
     local_wall_time,
     occurrences,
     summarise,
@@ -167,3 +169,52 @@ def test_a_session_whose_attendance_is_not_taken_is_neither_attended_nor_missed(
 def test_an_accepted_apology_still_excuses_a_session_not_taken():
     summary = summarise(_not_taken(sessions([P, E, P]), 1), [], RULES, NOW)
     assert (summary.excused, summary.forgiven, summary.not_taken, summary.missed) == (1, 1, 0, 0)
+
+
+# --- The dates a trainer may schedule ---
+
+TODAY = date(2026, 6, 1)
+
+
+def test_the_window_runs_from_a_year_back_to_five_years_ahead():
+    assert SCHEDULING_WINDOW.bounds(TODAY) == (date(2025, 6, 1), date(2031, 6, 1))
+    assert SCHEDULING_WINDOW.bounds(date(2028, 2, 29)) == (date(2027, 2, 28), date(2033, 2, 28))
+    for day in (date(2025, 6, 1), TODAY, date(2031, 6, 1)):
+        SCHEDULING_WINDOW.check(day, TODAY)  # the edges are inside
+
+
+@pytest.mark.parametrize("day", [date(1, 1, 1), date(2025, 5, 31), date(2031, 6, 2), date.max])
+def test_a_date_outside_the_window_says_which_dates_are_allowed(day):
+    with pytest.raises(ScheduleError) as refused:
+        SCHEDULING_WINDOW.check(day, TODAY)
+    assert str(refused.value) == "Choose a date between 1 June 2025 and 1 June 2031."
+
+
+def test_a_date_already_saved_stays_allowed():
+    SCHEDULING_WINDOW.check(date(2024, 1, 2), TODAY, saved=date(2024, 1, 2))
+    with pytest.raises(ScheduleError):
+        SCHEDULING_WINDOW.check(date(2024, 1, 9), TODAY, saved=date(2024, 1, 2))
+
+
+def test_a_series_is_checked_on_its_first_and_last_dates():
+    rule = WeeklyRule(TUESDAY, time(10), "UTC", 60, date(2026, 6, 2), end_date=date(2026, 9, 1))
+    check_window(rule, TODAY)
+    with pytest.raises(ScheduleError, match="Choose a date between"):
+        check_window(replace(rule, first_date=date(1, 1, 1)), TODAY)
+    with pytest.raises(ScheduleError, match="Choose a date between"):
+        check_window(replace(rule, end_date=date(9999, 12, 31)), TODAY)
+    old = replace(rule, first_date=date(2024, 1, 2))
+    check_window(replace(old, end_date=date(2026, 12, 1)), TODAY, saved=old)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        WeeklyRule(4, time(23, 30), "America/Los_Angeles", 60, date(9999, 12, 31), weeks=1),
+        WeeklyRule(0, time(0, 30), "Asia/Tokyo", 60, date(1, 1, 1), weeks=1),
+        WeeklyRule(4, time(10), "UTC", 60, date(9999, 12, 1), weeks=104),
+    ],
+)
+def test_a_schedule_past_the_calendars_ends_is_a_schedule_error_not_an_overflow(rule):
+    with pytest.raises(ScheduleError, match="beyond the years a calendar can hold"):
+        occurrences(rule)

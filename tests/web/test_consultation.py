@@ -5,15 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import icalendar
 import ics
+import pytest
 from flask import Flask
 from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 from werkzeug import Request, Response
 
+from app.domain.certificates import date_in_words
+from app.domain.consultation import SCHEDULING_WINDOW, ScheduleError
 from app.domain.toolkit import Toolkit
 from app.extensions import db
 from app.models.certification import AuditEntry
@@ -24,6 +27,7 @@ from app.models.consultation import (
     ConsultationSession,
 )
 from app.models.people import Enrolment, Person
+from app.services import consultation
 from tests.support.content import content_changed, content_of
 from tests.support.forms import group_form
 from tests.support.lms import PRACTITIONER, PRACTITIONER_2, TRAINER, LocalLms, csrf_token
@@ -521,3 +525,137 @@ def test_without_a_consultation_guide_no_focus_is_offered(app, lms):
         page = client.get(f"/consultation/groups/{group_id}").get_data(as_text=True)
     assert "Skill focus" not in page
     assert "/focus" not in page
+
+
+# --- Dates a trainer may schedule: a year back to five years ahead ---
+
+
+def _window_error() -> str:
+    first, last = SCHEDULING_WINDOW.bounds(datetime.now(UTC).date())
+    return f"Choose a date between {date_in_words(first)} and {date_in_words(last)}."
+
+
+def _group_feed(client, token: str, group_id: int) -> str:
+    """The group's private calendar path, made as a trainer makes it."""
+    client.post(f"/consultation/groups/{group_id}/feed", data={"csrf_token": token})
+    page = client.get(f"/consultation/groups/{group_id}").get_data(as_text=True)
+    return (
+        page.split('class="feed-url">', 1)[1]
+        .split("</code>", 1)[0]
+        .removeprefix("http://localhost")
+    )
+
+
+def test_a_move_outside_the_window_is_refused_and_the_session_keeps_its_date(app, lms):
+    client, token = _trainer(app, lms)
+    group_id = _create(app, client, token)
+    before = _sessions(app, group_id)
+    session_id = before[1][0]
+    for day, at in [("0001-01-01", "00:00"), ("9999-12-31", "23:30")]:
+        refused = client.post(
+            f"/consultation/sessions/{session_id}/move",
+            data={"csrf_token": token, "date": day, "time": at},
+        )
+        assert refused.status_code == 400
+        assert f"The session was not moved. {_window_error()}" in refused.get_data(as_text=True)
+    assert _sessions(app, group_id) == before
+    with app.app_context():
+        assert db.session.get_one(ConsultationSession, session_id).moved_from is None
+    assert client.get(f"/consultation/groups/{group_id}").status_code == 200
+    assert client.get(f"/consultation/sessions/{session_id}").status_code == 200
+
+
+def test_a_makeup_outside_the_window_is_refused_and_the_calendar_still_opens(app, lms):
+    client, token = _trainer(app, lms)
+    group_id = _create(app, client, token)
+    before = _sessions(app, group_id)
+    refused = client.post(
+        f"/consultation/groups/{group_id}/makeup",
+        data={
+            "csrf_token": token,
+            "date": "9999-12-31",
+            "time": "23:30",
+            "replaces": str(before[0][0]),
+            "duration_minutes": "60",
+        },
+    )
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert f"No make-up session was added. {_window_error()}" in page
+    assert 'value="9999-12-31"' in page, "the make-up form keeps what the trainer typed"
+    assert _sessions(app, group_id) == before
+    feed = app.test_client().get(_group_feed(client, token, group_id))
+    assert feed.status_code == 200
+    assert len(list(icalendar.Calendar.from_ical(feed.data).walk("VEVENT"))) == len(before)
+
+
+def test_editing_a_series_into_year_9999_is_refused_and_changes_nothing(app, lms):
+    client, token = _trainer(app, lms)
+    group_id = _create(app, client, token)
+    before = _sessions(app, group_id)
+    edited = client.post(
+        f"/consultation/groups/{group_id}/edit",
+        data=group_form(
+            token,
+            date(9999, 12, 31),
+            weekday="4",
+            local_time="23:30",
+            timezone="America/Los_Angeles",
+            weeks="1",
+        ),
+    )
+    assert edited.status_code == 400
+    assert _window_error() in edited.get_data(as_text=True)
+    assert _sessions(app, group_id) == before
+    with app.app_context():
+        assert db.session.get_one(ConsultationGroup, group_id).first_date == NEXT_MONDAY
+    assert client.get(f"/consultation/groups/{group_id}").status_code == 200
+
+
+def test_a_series_begun_over_a_year_ago_can_still_be_edited(app, lms):
+    client, token = _trainer(app, lms)
+    group_id = _create(app, client, token)
+    long_ago = NEXT_MONDAY - timedelta(weeks=60)
+    with app.app_context():
+        db.session.get_one(ConsultationGroup, group_id).first_date = long_ago
+        db.session.commit()
+    edited = client.post(
+        f"/consultation/groups/{group_id}/edit",
+        data=group_form(token, long_ago, weeks="104", location="Room 9"),
+    )
+    assert edited.status_code == 302, edited.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get_one(ConsultationGroup, group_id).location == "Room 9"
+
+
+def test_the_services_refuse_dates_outside_the_window_whatever_the_form(app, lms):
+    client, token = _trainer(app, lms)
+    group_id = _create(app, client, token)
+    before = _sessions(app, group_id)
+    far = datetime(9999, 12, 31, 23, 30, tzinfo=UTC)
+    with app.app_context():
+        group = db.session.get_one(ConsultationGroup, group_id)
+        session = group.sessions[1]
+        with pytest.raises(ScheduleError, match="Choose a date between"):
+            consultation.move_session(session, far)
+        with pytest.raises(ScheduleError, match="Choose a date between"):
+            consultation.add_makeup(group, far, 60, group.sessions[0])
+        with pytest.raises(ScheduleError, match="Choose a date between"):
+            consultation.edit_group(group, first_date=date(1, 1, 1))
+        with pytest.raises(ScheduleError, match="Choose a date between"):
+            consultation.create_group(
+                group.cohort,
+                name="Far away",
+                location="Room 1",
+                required_rate=75,
+                excused_allowed=2,
+                weekday=4,
+                local_time=time(23, 30),
+                timezone="UTC",
+                duration_minutes=60,
+                first_date=date(9999, 12, 31),
+                weeks=1,
+                end_date=None,
+            )
+        db.session.rollback()
+    assert _sessions(app, group_id) == before

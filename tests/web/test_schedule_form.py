@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
+from app.domain.certificates import date_in_words
+from app.domain.consultation import SCHEDULING_WINDOW
+from app.extensions import db
+from app.models.consultation import ConsultationGroup
 from tests.support.forms import group_form
 from tests.support.lms import TRAINER, LocalLms, csrf_token
 
@@ -81,3 +86,60 @@ def test_a_known_zone_schedules_the_group_in_it(trainer):
     assert created.status_code == 302
     page = trainer.get(created.location).get_data(as_text=True)
     assert "14:30 E" in page  # EST or EDT: the group's own wall-clock time
+
+
+FAR_AWAY = [
+    {"first_date": "9999-12-31", "timezone": "America/Los_Angeles", "local_time": "23:30"},
+    {"first_date": "0001-01-01", "timezone": "Asia/Tokyo", "local_time": "00:30"},
+    {"first_date": "0001-01-01", "timezone": "Asia/Tokyo", "local_time": "00:30", "weekday": "0"},
+]
+
+
+def _window_error() -> str:
+    first, last = SCHEDULING_WINDOW.bounds(datetime.now(UTC).date())
+    return f"Choose a date between {date_in_words(first)} and {date_in_words(last)}."
+
+
+def _groups(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(ConsultationGroup))
+
+
+@pytest.mark.parametrize("changes", FAR_AWAY)
+def test_a_first_date_outside_the_window_is_a_field_error_and_schedules_nothing(
+    app, trainer, changes
+):
+    token = csrf_token(trainer.get("/consultation/"))
+    data = _form(token, weekday="4", ends="weeks", weeks="1") | changes
+    response = trainer.post("/consultation/groups", data=data)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'aria-invalid="true"' in _input(html, "first_date")
+    error = re.search(r'<p class="field-error" id="first_date-error">([^<]+)</p>', html)
+    assert error
+    assert error.group(1) == _window_error()
+    assert _groups(app) == 0
+    assert trainer.get("/consultation/").status_code == 200
+
+
+def test_a_last_date_outside_the_window_is_a_field_error(app, trainer):
+    token = csrf_token(trainer.get("/consultation/"))
+    response = trainer.post(
+        "/consultation/groups", data=_form(token, ends="date", end_date="9999-12-31")
+    )
+    assert response.status_code == 400
+    error = re.search(
+        r'<p class="field-error" id="end_date-error">([^<]+)</p>', response.get_data(as_text=True)
+    )
+    assert error
+    assert error.group(1) == _window_error()
+    assert _groups(app) == 0
+
+
+def test_the_window_edges_are_allowed(app, trainer):
+    first, last = SCHEDULING_WINDOW.bounds(datetime.now(UTC).date())
+    token = csrf_token(trainer.get("/consultation/"))
+    for day in (first, last):
+        data = _form(token, weekday=str(day.weekday()), weeks="1") | {"first_date": str(day)}
+        assert trainer.post("/consultation/groups", data=data).status_code == 302
+    assert _groups(app) == 2
