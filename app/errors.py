@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from kombu.exceptions import OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -60,18 +61,28 @@ class NotOpenYet(Exception):
         self.reason = reason
 
 
-def _not_open_yet(error: NotOpenYet) -> tuple[str, int]:
+def _not_open_yet(error: NotOpenYet) -> Page:
     return render_template("errors/not_open.html", heading=error.heading, reason=error.reason), 403
 
 
-def _render(status: int, title: str, advice: str, detail: str = "") -> tuple[str, int]:
+Page = tuple[str, int] | tuple[str, int, dict[str, str]]
+
+
+def _plain(status: int, text: str) -> Page:
+    """A page without links, for a request whose Host header gives nothing to build them on."""
+    return text + "\n", status, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def _render(status: int, title: str, advice: str, detail: str = "") -> Page:
+    if request_ctx.url_adapter is None:  # a Host Flask could not read (3,000 characters, say)
+        return _plain(status, f"{title}. {detail or advice}")
     page = render_template(
         "errors/error.html", status=status, title=title, advice=advice, detail=detail
     )
     return page, status
 
 
-def _http_error(error: HTTPException) -> tuple[str, int]:
+def _http_error(error: HTTPException) -> Page:
     status = error.code or 500
     title, advice = _PAGES.get(status, (error.name, "Go back and try again."))
     specific = (
@@ -82,7 +93,7 @@ def _http_error(error: HTTPException) -> tuple[str, int]:
     return _render(status, title, specific or advice)
 
 
-def _csrf_error(error: CSRFError) -> tuple[str, int]:
+def _csrf_error(error: CSRFError) -> Page:
     if current_identity() is None:
         # The session ended (or never began): opening the tool again is what helps, not a reload.
         return _render(401, *_PAGES[401])
@@ -94,22 +105,21 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
     )
 
 
-def _launch_rejected(error: LaunchRejected) -> tuple[str, int]:
+def _launch_rejected(error: LaunchRejected) -> Page:
     record_problem(error, count_unverified=request.method == "POST")
     return _render(error.status, error.title, error.advice, error.detail)
 
 
-def _untrusted_host(error: SecurityError) -> tuple[str, int, dict[str, str]]:
+def _untrusted_host(error: SecurityError) -> Page:
     """A Host header that is not IMR Academy's: no links can be built, so a page without any."""
-    return (
-        "This address is not IMR Academy's. Open IMR Academy from your LMS, or use the address "
-        "your organisation gave you.\n",
+    return _plain(
         400,
-        {"Content-Type": "text/plain; charset=utf-8"},
+        "This address is not IMR Academy's. Open IMR Academy from your LMS, or use the address "
+        "your organisation gave you.",
     )
 
 
-def _unavailable(error: Exception) -> tuple[str, int]:
+def _unavailable(error: Exception) -> Page:
     """Redis (the shared store or the task broker) is configured but down."""
     current_app.logger.error("a shared service is unavailable: %r", error)
     return _render(503, *_PAGES[503])

@@ -297,6 +297,17 @@ def test_public_links_come_from_public_url_never_from_the_host_header(
     assert "evil.example.com" not in setup + str(canvas)
 
 
+@pytest.mark.parametrize("path", ["/", "/practitioner", "/verify/7K3Q-9XMD-2RPA-W4HN-T"])
+def test_a_host_header_no_server_could_name_gets_a_plain_refusal(
+    client: FlaskClient, lms: LocalLms, path: str
+):
+    lms.launch(client, PRACTITIONER)
+    refused = client.get(path, headers={"Host": "h" * 3000})
+    assert refused.status_code == 400
+    assert refused.mimetype == "text/plain"
+    assert "The request could not be used" in refused.get_data(as_text=True)
+
+
 def test_verification_is_limited_per_client_whatever_forwarded_for_claims(client: FlaskClient):
     statuses = [
         client.get(
