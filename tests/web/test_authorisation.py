@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, time, timedelta
+from urllib.parse import parse_qsl
 
 import pytest
 from flask import Flask
@@ -321,6 +322,48 @@ def test_each_route_answers_each_role_as_the_matrix_says(app: Flask, lms: LocalL
         for method, template, expected in MATRIX:
             url = template.format(**ids)
             assert _request(client, method, url, token) == expected[role], f"{role} {method} {url}"
+
+
+# Values a visitor can put in any page's query, each of a kind that once reached a view unchecked.
+HOSTILE_QUERY = {
+    "page": "-99999999999999999999",
+    "size": "1e9",
+    "sort": "-;drop table person",
+    "q": "x" * 5000,
+    "standing": "\u202eexpired",
+    "program": "0",
+    "cohort": str(10**30),
+    "date": "0001-01-01",
+    "month": "9999-13",
+    "from": "9999-12-31",
+    "to": "0001-01-01",
+    "format": "../../etc/passwd",
+    "kind": "x",
+    "endpoint": "x",
+    "_method": "POST",
+    "_external": "1",
+    "_anchor": '"><script>',
+}
+
+
+@pytest.mark.parametrize("role", [ANON, PRAC, TRAIN, DIR])
+def test_no_page_fails_on_whatever_its_query_string_holds(app: Flask, lms: LocalLms, role: str):
+    lms.launch(app.test_client(), TRAINER)
+    lms.launch(app.test_client(), PRACTITIONER_2)
+    ids = _fixture_ids(app)
+    client = app.test_client()
+    if role != ANON:
+        assert lms.launch(client, USERS[role]).status_code == 302
+    with fixture_toolkit(app):
+        for method, template, _ in MATRIX:
+            if method != "GET":
+                continue
+            path, _, own = template.format(**ids).partition("?")
+            query = {**HOSTILE_QUERY, **dict(parse_qsl(own))}
+            response = client.get(path, query_string=query)
+            assert response.status_code < 500, f"{role} GET {path}"
+            if response.mimetype == "text/html":
+                assert '"><script>' not in response.get_data(as_text=True), f"{role} GET {path}"
 
 
 def _with_ids(path: str, row_id: int) -> str:
