@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -12,18 +13,23 @@ from app.lti.roles import roles_from_lti
 
 # What the database keeps of the names an LMS sends; longer ones are cut, not refused.
 NAME_LIMIT, PART_LIMIT, EMAIL_LIMIT, TITLE_LIMIT, LABEL_LIMIT = 300, 150, 320, 300, 120
+# What no column can store: NUL (PostgreSQL refuses it) and halves of a surrogate pair (no
+# encoding can write one alone). A launch carrying either is refused before it gets here.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def _text(value: Any, limit: int) -> str | None:
-    """A display text from a claim, cut to what is kept; None when absent or not text."""
-    if not isinstance(value, str) or not value.strip():
+def display_text(value: Any, limit: int) -> str | None:
+    """A display text from the LMS (a claim, a roster entry), cut to what is kept and without
+    what no column can store; None when absent or not text."""
+    if not isinstance(value, str):
         return None
-    return value.strip()[:limit]
+    text = UNSTORABLE.sub("", value).strip()
+    return text[:limit] or None
 
 
-def _email(value: Any) -> str | None:
+def email_address(value: Any) -> str | None:
     """An e-mail address, or None: an over-long one cannot be an address, so it is dropped."""
-    text = _text(value, EMAIL_LIMIT + 1)
+    text = display_text(value, EMAIL_LIMIT + 1)
     return text if text and len(text) <= EMAIL_LIMIT else None
 
 
@@ -65,16 +71,16 @@ class LaunchContext:
             deployment_id=body[claims.DEPLOYMENT_ID],
             message_type=body[claims.MESSAGE_TYPE],
             subject=body["sub"],
-            name=_text(body.get("name"), NAME_LIMIT) or "",
-            given_name=_text(body.get("given_name"), PART_LIMIT),
-            family_name=_text(body.get("family_name"), PART_LIMIT),
-            email=_email(body.get("email")),
+            name=display_text(body.get("name"), NAME_LIMIT) or "",
+            given_name=display_text(body.get("given_name"), PART_LIMIT),
+            family_name=display_text(body.get("family_name"), PART_LIMIT),
+            email=email_address(body.get("email")),
             roles=roles_from_lti(body.get(claims.ROLES) or []),
             context_id=context.get("id"),
-            context_title=_text(context.get("title"), TITLE_LIMIT)
-            or _text(context.get("label"), TITLE_LIMIT)
+            context_title=display_text(context.get("title"), TITLE_LIMIT)
+            or display_text(context.get("label"), TITLE_LIMIT)
             or context.get("id"),
-            context_label=_text(context.get("label"), LABEL_LIMIT),
+            context_label=display_text(context.get("label"), LABEL_LIMIT),
             resource_link_id=resource_link.get("id"),
             target_link_uri=body.get(claims.TARGET_LINK_URI),
             custom=dict(body.get(claims.CUSTOM) or {}),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.lti.context import UNSTORABLE
+
 _REASONS: dict[str, tuple[int, str, str, str]] = {
     # reason: (HTTP status, title, what the person can do, the cause for an LMS administrator)
     "not-registered": (
@@ -148,6 +150,9 @@ class LaunchRejected(Exception):
     def __post_init__(self) -> None:
         if self.reason not in _REASONS:
             raise ValueError(f"unknown launch rejection reason {self.reason!r}")
+        # Whatever the sender wrote reaches a page and the connection's row: nothing unstorable.
+        self.facts = {name: UNSTORABLE.sub("\ufffd", str(v)) for name, v in self.facts.items()}
+        self.detail = UNSTORABLE.sub("\ufffd", self.detail)
         super().__init__(f"{self.reason}: {self.detail}")
 
     @property

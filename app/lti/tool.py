@@ -50,6 +50,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.lti import claims, keys
+from app.lti.context import UNSTORABLE
 from app.lti.errors import LaunchRejected
 from app.lti.http import lms_session
 from app.lti.platform_storage import take_storage
@@ -137,9 +138,13 @@ class DatabaseToolConf(ToolConfAbstract[FlaskRequest]):
     ) -> Registration:
         # A launch passes its id_token's claims: its deployment is looked up in the same statement.
         deployment_id = (kwargs.get("jwt_body") or {}).get(claims.DEPLOYMENT_ID)
-        platform = find_platform(
-            iss, client_id, deployment_id if isinstance(deployment_id, str) else None
-        )
+        # Unverified yet: only values a column could hold are looked up. An issuer or client id
+        # that no column could hold is no registration; such a deployment id is refused by
+        # name once the signature has been checked.
+        if not all(_storable(value) for value in (iss, client_id or "")):
+            return None  # type: ignore[return-value]  # see below
+        usable = isinstance(deployment_id, str) and _storable(deployment_id)
+        platform = find_platform(iss, client_id, deployment_id if usable else None)
         # pylti1p3 declares Registration but its callers test for None, which "not registered" is.
         return pylti_registration(platform) if platform else None  # type: ignore[return-value]
 
@@ -188,6 +193,10 @@ class SharedLaunchDataStorage(LaunchDataStorage[Any]):
 
     def remove_value(self, key: str) -> None:
         self._store.delete(self._prepare_key(key))
+
+
+def _storable(value: object) -> bool:
+    return isinstance(value, str) and not UNSTORABLE.search(value)
 
 
 def _binding_key(state: str) -> str:
@@ -383,6 +392,10 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         for where, value in _strings(body, "id_token"):
             if "\x00" in value:
                 raise self._rejected("bad-claim", f"{where} contains a NUL character")
+            if UNSTORABLE.search(value):  # valid JSON, yet no encoding can store it alone
+                raise self._rejected(
+                    "bad-claim", f"{where} contains half of a character (a lone UTF-16 surrogate)"
+                )
         for label, path in IDENTIFIER_CLAIMS.items():
             value = _dig(body, path)
             if isinstance(value, str) and len(value) > IDENTIFIER_LIMIT:
@@ -427,6 +440,8 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         return self
 
     def _issuer_known(self) -> bool:
+        if not _storable(self.get_iss()):
+            return False
         query = select(Platform.id).where(Platform.issuer == self.get_iss()).limit(1)
         return db.session.scalar(query) is not None
 

@@ -416,7 +416,22 @@ MISSHAPEN_CLAIMS = {
     "custom a string": ({LTI_CLAIM + "custom": "imr_item"}, "custom must be a JSON object"),
     "link id a number": ({LTI_CLAIM + "resource_link": {"id": 7}}, "resource link id must be text"),
     "deployment of 5,000": ({DEPLOYMENT: "d" * 5000}, "deployment_id is 5000 characters"),
+    "name half a character": ({"name": "Maya\ud800"}, "name contains half of a character"),
+    "deployment half a character": ({DEPLOYMENT: "d\udc00"}, "half of a character"),
 }
+UNREADABLE_SENDERS = {"iss": "https://lms\ud800.example", "aud": "client\udc00"}
+
+
+@pytest.mark.parametrize("claim", UNREADABLE_SENDERS)
+def test_a_launch_naming_its_sender_in_half_characters_is_refused_as_unregistered(
+    client: FlaskClient, lms: LocalLms, claim: str
+):
+    fields = lms.tampered(
+        lms.launch_fields(client, PRACTITIONER),
+        lambda c: c.update({claim: UNREADABLE_SENDERS[claim]}),
+    )
+    refused = client.post("/lti/launch", data=fields)
+    assert 400 <= refused.status_code < 500
 
 
 @pytest.mark.parametrize("case", MISSHAPEN_CLAIMS, ids=list(MISSHAPEN_CLAIMS))
