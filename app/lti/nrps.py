@@ -10,12 +10,14 @@ from pylti1p3.exception import LtiServiceException
 from pylti1p3.names_roles import NamesRolesProvisioningService
 
 from app.domain.roles import Role
+from app.lti.context import NAME_LIMIT, PART_LIMIT, UNSTORABLE, display_text, email_address
 from app.lti.roles import roles_from_lti
 from app.lti.tool import service_connector
 from app.models.lti import Platform
 
 # What a roster call may raise when the LMS refuses; callers retry on these.
 REFUSALS = (LtiServiceException,)
+SUBJECT_LIMIT = 255  # the LTI Core spec's limit on a user id, as the launch enforces for `sub`
 
 
 @dataclass(frozen=True)
@@ -31,17 +33,34 @@ class Member:
     email: str | None
 
 
-def _member(raw: Mapping[str, Any]) -> Member | None:
-    if not raw.get("user_id"):
+def _subject(raw: Mapping[str, Any]) -> str | None:
+    """The member's user id as a launch's `sub` would be: text (or a plain number) that fits."""
+    user_id = raw.get("user_id")
+    if isinstance(user_id, int) and not isinstance(user_id, bool):
+        user_id = str(user_id)
+    if not isinstance(user_id, str) or not user_id or len(user_id) > SUBJECT_LIMIT:
         return None
+    return None if UNSTORABLE.search(user_id) else user_id
+
+
+def _member(raw: object) -> Member | None:
+    """One roster entry as the launch path would take it, or None for one no launch could be.
+
+    pylti1p3 checks nothing in a roster, so it gets the launch's rules here: names within the
+    launch's limits and storable, roles that are text, an id that would fit a launch's `sub`.
+    """
+    if not isinstance(raw, Mapping) or (subject := _subject(raw)) is None:
+        return None
+    roles = raw.get("roles")
+    listed = roles if isinstance(roles, list) else []
     return Member(
-        subject=str(raw["user_id"]),
-        roles=roles_from_lti(raw.get("roles") or []),
+        subject=subject,
+        roles=roles_from_lti(role for role in listed if isinstance(role, str)),
         active=raw.get("status", "Active") == "Active",
-        name=raw.get("name"),
-        given_name=raw.get("given_name"),
-        family_name=raw.get("family_name"),
-        email=raw.get("email"),
+        name=display_text(raw.get("name"), NAME_LIMIT),
+        given_name=display_text(raw.get("given_name"), PART_LIMIT),
+        family_name=display_text(raw.get("family_name"), PART_LIMIT),
+        email=email_address(raw.get("email")),
     )
 
 

@@ -109,6 +109,8 @@ def sync_roster(cohort: Cohort) -> RosterResult:
             continue
         person = _person(organisation.platform_id, member)
         db.session.flush()
+        if person.id in seen:
+            continue  # listed twice (an LMS's paging can repeat a member): the first entry counts
         seen.add(person.id)
         enrolment = enrolments.get(person.id)
         if enrolment is None:

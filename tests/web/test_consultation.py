@@ -437,6 +437,46 @@ def test_roster_sync_pages_through_the_membership_container(app, lms, httpserver
     assert "0 added, 0 updated, 0 marked as left" in again.output
 
 
+def test_a_roster_with_entries_no_launch_could_carry_keeps_the_usable_ones(app, lms, httpserver):
+    claims = {
+        NRPS: {
+            "context_memberships_url": httpserver.url_for("/lms/memberships"),
+            "service_versions": ["2.0"],
+        }
+    }
+    client, token = _trainer(app, lms, claims)
+    learner = [f"{LIS}Learner"]
+    listed = [
+        {"status": "Active", "user_id": TRAINER.sub, "roles": [f"{LIS}Instructor"]},
+        {"user_id": "u-surrogate", "name": "A\ud800B", "roles": learner},
+        {"user_id": "u-long", "name": "N" * 100_000, "email": "e" * 5000, "roles": learner},
+        {"user_id": "u-nul", "name": "A\x00B", "roles": [5, None, {}, *learner]},
+        {"user_id": "u-odd", "name": {"first": "Ama"}, "roles": "Learner"},
+        {"user_id": "u-twice", "name": "Listed Twice", "roles": learner},
+        {"user_id": "u-twice", "name": "Listed Twice", "roles": learner},
+        {"user_id": "x" * 300, "name": "Too Long An Id", "roles": learner},
+        {"user_id": "\udc00", "name": "Surrogate Id", "roles": learner},
+        {"user_id": {"a": 1}, "name": "Object Id", "roles": learner},
+        "not a member",
+        ["nor", "this"],
+    ]
+    _serve_roster(httpserver, [listed])
+    synced = client.post("/consultation/roster/sync", data={"csrf_token": token})
+    assert synced.status_code == 302
+    page = client.get(synced.location).get_data(as_text=True)
+    assert "4 added, 0 updated" in page
+    with app.app_context():
+        people = {p.subject: p for p in db.session.scalars(select(Person))}
+        assert people["u-surrogate"].name == "AB"
+        assert len(people["u-long"].name) == 300
+        assert people["u-long"].email is None  # far too long to be an address
+        assert people["u-nul"].name == "AB"
+        assert "u-odd" not in people  # roles as one text, not a list: no role, not enrolled
+        assert "Listed Twice" in [p.name for p in people.values()]
+        assert not {"x" * 300, "\udc00"} & people.keys()
+        assert not [p for p in people.values() if p.name in {"Too Long An Id", "Object Id"}]
+
+
 # --- Skill focuses from the consultation guide (#20) ---
 
 
