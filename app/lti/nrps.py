@@ -15,8 +15,13 @@ from app.lti.roles import roles_from_lti
 from app.lti.tool import service_connector
 from app.models.lti import Platform
 
+
+class MalformedRoster(Exception):
+    """The LMS answered, but not with a membership list IMR Academy can read (says how)."""
+
+
 # What a roster call may raise when the LMS refuses; callers retry on these.
-REFUSALS = (LtiServiceException,)
+REFUSALS = (LtiServiceException, MalformedRoster)
 SUBJECT_LIMIT = 255  # the LTI Core spec's limit on a user id, as the launch enforces for `sub`
 
 
@@ -64,12 +69,33 @@ def _member(raw: object) -> Member | None:
     )
 
 
+def _page(service: NamesRolesProvisioningService, url: str) -> tuple[list[object], str | None]:
+    """One page's entries and the next page's address, refusing an answer with no list."""
+    data = service.get_nrps_data(members_url=url)
+    body = data.get("body")
+    listed = body.get("members") if isinstance(body, dict) else None
+    if not isinstance(listed, list):
+        raise MalformedRoster("the LMS's answer holds no list of members")
+    return listed, data.get("next_page_url")
+
+
 def members(platform: Platform, memberships_url: str) -> Iterator[Member]:
-    """Every member of the course, following the service's `Link: rel="next"` pages."""
+    """Every member of the course, following the service's `Link: rel="next"` pages.
+
+    A page of entries none of which can be read is refused rather than taken as an empty
+    course: read as empty, it would mark everyone in the cohort as having left.
+    """
     service = NamesRolesProvisioningService(
         service_connector(platform), {"context_memberships_url": memberships_url}
     )
-    for raw in service.get_members():
-        member = _member(raw)
-        if member is not None:
-            yield member
+    url: str | None = memberships_url
+    visited: set[str] = set()
+    while url:
+        if url in visited:
+            raise MalformedRoster("the LMS's roster pages lead back to one already read")
+        visited.add(url)
+        listed, url = _page(service, url)
+        found = [member for member in map(_member, listed) if member is not None]
+        if listed and not found:
+            raise MalformedRoster(f"none of the {len(listed)} entries the LMS listed can be read")
+        yield from found

@@ -477,6 +477,32 @@ def test_a_roster_with_entries_no_launch_could_carry_keeps_the_usable_ones(app, 
         assert not [p for p in people.values() if p.name in {"Too Long An Id", "Object Id"}]
 
 
+@pytest.mark.parametrize(
+    ("members", "said"),
+    [
+        ("x", "holds no list of members"),
+        ([["not", "a member"], 5, {"name": "No Id"}], "none of the 3 entries"),
+    ],
+)
+def test_a_roster_that_cannot_be_read_is_refused_and_marks_nobody_as_left(
+    app, lms, httpserver, members, said
+):
+    claims = {
+        NRPS: {
+            "context_memberships_url": httpserver.url_for("/lms/memberships"),
+            "service_versions": ["2.0"],
+        }
+    }
+    client, token = _trainer(app, lms, claims)
+    _serve_roster(httpserver, [members])
+    refused = client.post("/consultation/roster/sync", data={"csrf_token": token})
+    page = client.get(refused.location).get_data(as_text=True)
+    assert "The roster could not be refreshed" in page
+    assert said in page
+    with app.app_context():
+        assert all(e.active for e in db.session.scalars(select(Enrolment)))
+
+
 # --- Skill focuses from the consultation guide (#20) ---
 
 
