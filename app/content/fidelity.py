@@ -7,7 +7,7 @@ from pathlib import Path
 
 from app.content.loader import ID_PATTERN
 from app.content.model import Catalog
-from app.content.source import Checker, ContentError, ContentInvalid, parse_yaml
+from app.content.source import Checker, ContentError, ContentInvalid, parse_yaml_file
 from app.domain.fidelity import FidelityItem, FidelityScale
 
 KEYS = {"id", "title", "review_every_months", "classes", "items"}
@@ -19,7 +19,7 @@ def load_fidelity_scale(path: Path, catalog: Catalog) -> FidelityScale:
     """The scale; raises ContentInvalid listing every problem (unknown modules included)."""
     file = f"{path.parent.name}/{path.name}"
     errors: list[ContentError] = []
-    located = parse_yaml(path.read_text(encoding="utf-8"), file)
+    located = parse_yaml_file(path, file)
     check = Checker(file, located, errors)
     data = located.data
     if not check.keys(data, KEYS, KEYS):

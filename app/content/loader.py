@@ -24,7 +24,13 @@ from app.content.model import (
     Turn,
 )
 from app.content.render import render_markdown
-from app.content.source import Checker, ContentError, ContentInvalid, parse_yaml, read_front_matter
+from app.content.source import (
+    Checker,
+    ContentError,
+    ContentInvalid,
+    parse_yaml_file,
+    read_front_matter,
+)
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MODULE_FILE = re.compile(r"^(\d{2})-[a-z0-9-]+\.md$")
@@ -221,7 +227,7 @@ def _yaml_file(
     if not path.exists():
         errors.append(ContentError(file, 0, "file is missing"))
         return None
-    located = parse_yaml(path.read_text(encoding="utf-8"), file)
+    located = parse_yaml_file(path, file)
     check = Checker(file, located, errors)
     return (located.data, check) if check.keys(located.data, keys, keys) else None
 

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from app.content.loader import ID_PATTERN
 from app.content.model import TOPIC_AREAS, Catalog, Strategy
-from app.content.source import Checker, ContentError, ContentInvalid, parse_yaml
+from app.content.source import Checker, ContentError, ContentInvalid, parse_yaml_file
 from app.domain.quizzes import DrawRule, GradingMethod, Item, Pool, QuestionReview, QuizBank
 from app.domain.scoring import Choice, Question
 
@@ -330,7 +330,7 @@ def _bank(
     path: Path, catalog: Catalog, seen: dict[str, str], errors: list[ContentError]
 ) -> QuizBank | None:
     file = f"{path.parent.name}/{path.name}"
-    located = parse_yaml(path.read_text(encoding="utf-8"), file)
+    located = parse_yaml_file(path, file)
     check = Checker(file, located, errors)
     data = located.data
     if not check.keys(data, TOP_KEYS, TOP_KEYS - OPTIONAL_TOP_KEYS):

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from app.content.loader import ID_PATTERN
-from app.content.source import Checker, ContentError, ContentInvalid, parse_yaml
+from app.content.source import Checker, ContentError, ContentInvalid, parse_yaml_file
 from app.domain.certification import SESSION_FORMATS, Rubric, RubricItem
 
 KEYS = {"id", "title", "pass_mean", "bands", "items"}
@@ -20,7 +20,7 @@ def load_rubric(path: Path) -> Rubric:
     """The rubric in one YAML file; raises ContentInvalid listing every problem."""
     file = f"{path.parent.name}/{path.name}"
     errors: list[ContentError] = []
-    located = parse_yaml(path.read_text(encoding="utf-8"), file)
+    located = parse_yaml_file(path, file)
     check = Checker(file, located, errors)
     data = located.data
     if not check.keys(data, KEYS, KEYS):

@@ -81,20 +81,57 @@ def _compose_and_construct(text: str) -> tuple[yaml.Node | None, Any]:
         loader.dispose()
 
 
+def read_bytes(path: Path, file: str) -> bytes:
+    """A content file's bytes; ContentInvalid naming the file when it cannot be read (a folder
+    standing where the file belongs, say)."""
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ContentInvalid([ContentError(file, 0, f"cannot be read ({reason})")]) from None
+
+
+def decoded(raw: bytes, file: str) -> str:
+    """The bytes as UTF-8 text; ContentInvalid at the line of the first byte that is not, since
+    an editor may have saved the file in another encoding."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ContentInvalid(
+            [ContentError(file, line, "is not UTF-8 text: save the file as UTF-8")]
+        ) from None
+
+
+def read_text(path: Path, file: str) -> str:
+    """A content file's text with every line ending read as one newline, as text mode reads it."""
+    text = decoded(read_bytes(path, file), file)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def parse_yaml(text: str, file: str, offset: int = 0) -> Located:
     """YAML text into data and line numbers; raises ContentInvalid on a syntax error."""
     try:
         node, data = _compose_and_construct(text)
+        lines: dict[Path_, int] = {}
+        if node is not None:
+            _index_lines(node, (), lines, offset)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 + offset if mark else offset + 1
         raise ContentInvalid(
             [ContentError(file, line, f"not valid YAML: {getattr(error, 'problem', error)}")]
         ) from None
-    lines: dict[Path_, int] = {}
-    if node is not None:
-        _index_lines(node, (), lines, offset)
+    except RecursionError:  # an anchor whose alias sits inside itself (&a [*a])
+        raise ContentInvalid(
+            [ContentError(file, offset + 1, "not valid YAML here: an alias refers to itself")]
+        ) from None
     return Located(data, lines, offset + 1)
+
+
+def parse_yaml_file(path: Path, file: str) -> Located:
+    """A whole YAML file, read and parsed, every problem naming the file."""
+    return parse_yaml(read_text(path, file), file)
 
 
 @dataclass(frozen=True)
@@ -108,7 +145,7 @@ class FrontMatterFile:
 
 def read_front_matter(path: Path, file: str) -> FrontMatterFile:
     """Split `---` front matter from the Markdown body, keeping file line numbers."""
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = read_text(path, file).splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":
         raise ContentInvalid(
             [ContentError(file, 1, "must start with a `---` line opening the front matter")]

@@ -21,7 +21,15 @@ from typing import Any
 from app.content.loader import ID_PATTERN
 from app.content.model import TOPIC_AREAS, Catalog, Strategy
 from app.content.readability import readability
-from app.content.source import Checker, ContentError, ContentInvalid, parse_yaml
+from app.content.source import (
+    Checker,
+    ContentError,
+    ContentInvalid,
+    decoded,
+    parse_yaml,
+    parse_yaml_file,
+    read_bytes,
+)
 from app.domain.certification import Rubric
 from app.domain.toolkit import (
     ADAPTATIONS,
@@ -160,7 +168,7 @@ def _load_sessions(root: Path, errors: list[ContentError]) -> dict[str, int]:
         errors.append(ContentError(file, 0, "file is missing: it gives each topic area's sessions"))
         return {}
     try:
-        located = parse_yaml(path.read_text(encoding="utf-8"), file)
+        located = parse_yaml_file(path, file)
     except ContentInvalid as invalid:
         errors.extend(invalid.errors)
         return {}
@@ -237,9 +245,9 @@ class _ItemLoader:
         self.agendas: list[tuple[Block, tuple[Any, ...]]] = []
 
     def load(self) -> _Loaded | None:
-        raw = self.path.read_bytes()
         try:
-            located = parse_yaml(raw.decode("utf-8"), self.file)
+            raw = read_bytes(self.path, self.file)
+            located = parse_yaml(decoded(raw, self.file), self.file)
         except ContentInvalid as invalid:
             self.errors.extend(invalid.errors)
             return None

@@ -210,6 +210,44 @@ def test_broken_content_is_reported_with_file_and_line(tmp_path: Path, case: str
     assert any(error.startswith(expected) for error in found), found
 
 
+def _latin1(path: Path) -> None:
+    path.write_bytes(path.read_bytes().replace(b"A module", "Un modèle".encode("latin-1"), 1))
+
+
+def _folder(path: Path) -> None:
+    path.unlink()
+    path.mkdir()
+
+
+UNREADABLE = {
+    "not UTF-8": ("day-1/01-first.md", _latin1, "courses/day-1/01-first.md:3: is not UTF-8 text"),
+    "a folder": ("day-1/day.yaml", _folder, "courses/day-1/day.yaml: cannot be read"),
+    "alias in itself": (
+        "day-2/day.yaml",
+        lambda path: path.write_text("number: &n [*n]\n"),
+        "courses/day-2/day.yaml:1: not valid YAML here: an alias refers to itself",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(UNREADABLE))
+def test_a_file_that_cannot_be_read_as_yaml_text_is_named_not_a_traceback(
+    tmp_path: Path, case: str
+):
+    file, spoil, expected = UNREADABLE[case]
+    courses = write_course(tmp_path)
+    spoil(courses / file)
+    found = errors_of(courses)
+    assert any(error.startswith(expected) for error in found), found
+
+
+def test_windows_line_endings_read_as_lines(tmp_path: Path):
+    courses = write_course(tmp_path)
+    for path in courses.rglob("*.*"):
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert [day.number for day in load_catalog(courses).days] == [1, 2]
+
+
 def test_every_error_is_reported_at_once(tmp_path: Path):
     courses = write_course(tmp_path)
     edit(courses / "day-1" / "01-first.md", "minutes: 30", "minutes: 0")
