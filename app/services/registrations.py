@@ -9,9 +9,11 @@ which the registration's policy adopts, holds for approval, or refuses).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.extensions import db
 from app.lti.http import UnusableUrl, check_url
@@ -37,10 +39,21 @@ class PlatformUrls:
     )
 
 
-def _url(label: str, url: str) -> str:
+def _fits(label: str, value: str, column: InstrumentedAttribute[Any]) -> str:
+    """Operator input as its column holds it: printable text within the column's length, so a
+    paste gone wrong is named here rather than failing in the database."""
+    limit = column.type.length
+    if limit is not None and len(value) > limit:
+        raise RegistrationError(f"{label} is {len(value):,} characters; the most is {limit}")
+    if not value.isprintable():
+        raise RegistrationError(f"{label} holds a control character (a tab, a line break, NUL…)")
+    return value
+
+
+def _url(label: str, url: str, column: InstrumentedAttribute[Any] = Platform.key_set_url) -> str:
     """A URL the operator gave, checked; its problem reported as a registration error."""
     try:
-        return check_url(label, url)
+        return _fits(label, check_url(label, url), column)
     except UnusableUrl as unusable:
         raise RegistrationError(str(unusable)) from None
 
@@ -60,7 +73,8 @@ def _new_platform(
         auth_login_url=_url("--auth-login-url", urls.auth_login_url),
         auth_token_url=_url("--auth-token-url", urls.auth_token_url),
         key_set_url=_url("--key-set-url", urls.key_set_url),
-        auth_audience=urls.auth_audience,
+        auth_audience=urls.auth_audience
+        and _fits("--auth-audience", urls.auth_audience, Platform.auth_audience),
     )
     db.session.add(platform)
     return platform
@@ -87,11 +101,18 @@ def add_platform(
     organisation_name: str | None = None,
 ) -> Platform:
     """Register an LMS, or add deployments to one already registered; all or nothing."""
-    _url("--issuer", issuer)
+    _url("--issuer", issuer, Platform.issuer)
     if not client_id.strip():
         raise RegistrationError("--client-id must not be empty")
+    _fits("--client-id", client_id, Platform.client_id)
     if not deployment_ids or any(not d.strip() for d in deployment_ids):
         raise RegistrationError("give at least one non-empty --deployment-id")
+    for deployment_id in deployment_ids:
+        _fits("--deployment-id", deployment_id, Organisation.deployment_id)
+    if name:
+        _fits("--name", name, Platform.name)
+    if organisation_name:
+        _fits("--organisation", organisation_name, Organisation.name)
     if len(set(deployment_ids)) != len(deployment_ids):
         raise RegistrationError("the same --deployment-id was given twice")
     platform = find_platform(issuer, client_id)
@@ -122,7 +143,11 @@ def update_platform(platform: Platform, changes: dict[str, str]) -> list[str]:
     described = []
     for field, value in changes.items():
         label = "--" + field.replace("_", "-")
-        new = value if field == "auth_audience" else _url(label, value)
+        new = (
+            _fits(label, value, Platform.auth_audience)
+            if field == "auth_audience"
+            else _url(label, value)
+        )
         old = getattr(platform, field)
         if new != old:
             setattr(platform, field, new)

@@ -21,9 +21,9 @@ URLS = [
 ]
 
 
-def _add(runner: FlaskCliRunner, *extra: str):
+def _add(runner: FlaskCliRunner, *extra: str, client_id: str = "abc123"):
     return runner.invoke(
-        args=["lti", "add-platform", "--issuer", ISSUER, "--client-id", "abc123", *extra]
+        args=["lti", "add-platform", "--issuer", ISSUER, "--client-id", client_id, *extra]
     )
 
 
@@ -56,6 +56,7 @@ def test_add_list_and_add_a_deployment(app: Flask, runner: FlaskCliRunner):
 
 def test_bad_input_is_refused_and_changes_nothing(app: Flask, runner: FlaskCliRunner):
     assert _add(runner, "--deployment-id", "1", *URLS).exit_code == 0
+
     cases = {
         "already registered": _add(runner, "--deployment-id", "1"),
         "must use https": runner.invoke(
@@ -103,10 +104,31 @@ def test_bad_input_is_refused_and_changes_nothing(app: Flask, runner: FlaskCliRu
                 *URLS,
             ]
         ),
+        "--deployment-id is 300 characters; the most is 255": _add(
+            runner, "--deployment-id", "d" * 300
+        ),
+        "--organisation is 201 characters; the most is 200": _add(
+            runner, "--deployment-id", "6", "--organisation", "o" * 201
+        ),
+        "--client-id is 256 characters; the most is 255": _add(
+            runner, "--deployment-id", "1", *URLS, client_id="c" * 256
+        ),
+        "--client-id holds a control character": _add(
+            runner, "--deployment-id", "1", *URLS, client_id="abc\t123"
+        ),
+        "--key-set-url is 1,019 characters; the most is 1000": _add(
+            runner,
+            *URLS[:5],
+            "https://moodle.example.org/" + "k" * 992,
+            "--deployment-id",
+            "1",
+            client_id="new",
+        ),
     }
     for words, result in cases.items():
         assert result.exit_code != 0, words
         assert words in result.output, (words, result.output)
+        assert "sqlalche.me" not in result.output, words  # said by us, not by the database
     assert _counts(app) == (1, 1)
 
 
