@@ -164,9 +164,12 @@ def registration_url_command(
         if approval is None
         else approval
     )
-    token = create_invitation(
-        note, timedelta(days=days), needs_approval, organisation_name, updates=updates
-    )
+    try:
+        token = create_invitation(
+            note, timedelta(days=days), needs_approval, organisation_name, updates=updates
+        )
+    except RegistrationError as error:
+        raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(registration_url(token))
     if updates is not None:

@@ -35,7 +35,7 @@ from app.lti.tool_configuration import TOOL_CONFIGURATION
 from app.models.base import utc_now
 from app.models.lti import Platform, RegistrationInvitation
 from app.models.tenancy import Organisation
-from app.services.registrations import add_deployment
+from app.services.registrations import add_deployment, within_column
 from app.shared_store import current_store
 from app.urls import public_url
 
@@ -58,11 +58,15 @@ def create_invitation(
     organisation_name: str | None = None,
     updates: Platform | None = None,
 ) -> str:
-    """A new registration token; shown once in its URL and never stored.
+    """A new registration token; shown once in its URL and never stored (RegistrationError for
+    a note or organisation name its column cannot hold).
 
     With `updates`, the link may only refresh that connection's URLs (Moodle's "Update" of a
     tool already registered on the domain); its organisations stay as they are.
     """
+    within_column("--note", note, RegistrationInvitation.note)
+    if organisation_name:
+        within_column("--organisation", organisation_name, RegistrationInvitation.organisation_name)
     token = _signer().sign(secrets.token_urlsafe(24)).decode()
     db.session.add(
         RegistrationInvitation(

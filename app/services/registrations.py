@@ -39,7 +39,7 @@ class PlatformUrls:
     )
 
 
-def _fits(label: str, value: str, column: InstrumentedAttribute[Any]) -> str:
+def within_column(label: str, value: str, column: InstrumentedAttribute[Any]) -> str:
     """Operator input as its column holds it: printable text within the column's length, so a
     paste gone wrong is named here rather than failing in the database."""
     limit = column.type.length
@@ -53,7 +53,7 @@ def _fits(label: str, value: str, column: InstrumentedAttribute[Any]) -> str:
 def _url(label: str, url: str, column: InstrumentedAttribute[Any] = Platform.key_set_url) -> str:
     """A URL the operator gave, checked; its problem reported as a registration error."""
     try:
-        return _fits(label, check_url(label, url), column)
+        return within_column(label, check_url(label, url), column)
     except UnusableUrl as unusable:
         raise RegistrationError(str(unusable)) from None
 
@@ -74,7 +74,7 @@ def _new_platform(
         auth_token_url=_url("--auth-token-url", urls.auth_token_url),
         key_set_url=_url("--key-set-url", urls.key_set_url),
         auth_audience=urls.auth_audience
-        and _fits("--auth-audience", urls.auth_audience, Platform.auth_audience),
+        and within_column("--auth-audience", urls.auth_audience, Platform.auth_audience),
     )
     db.session.add(platform)
     return platform
@@ -104,15 +104,15 @@ def add_platform(
     _url("--issuer", issuer, Platform.issuer)
     if not client_id.strip():
         raise RegistrationError("--client-id must not be empty")
-    _fits("--client-id", client_id, Platform.client_id)
+    within_column("--client-id", client_id, Platform.client_id)
     if not deployment_ids or any(not d.strip() for d in deployment_ids):
         raise RegistrationError("give at least one non-empty --deployment-id")
     for deployment_id in deployment_ids:
-        _fits("--deployment-id", deployment_id, Organisation.deployment_id)
+        within_column("--deployment-id", deployment_id, Organisation.deployment_id)
     if name:
-        _fits("--name", name, Platform.name)
+        within_column("--name", name, Platform.name)
     if organisation_name:
-        _fits("--organisation", organisation_name, Organisation.name)
+        within_column("--organisation", organisation_name, Organisation.name)
     if len(set(deployment_ids)) != len(deployment_ids):
         raise RegistrationError("the same --deployment-id was given twice")
     platform = find_platform(issuer, client_id)
@@ -144,7 +144,7 @@ def update_platform(platform: Platform, changes: dict[str, str]) -> list[str]:
     for field, value in changes.items():
         label = "--" + field.replace("_", "-")
         new = (
-            _fits(label, value, Platform.auth_audience)
+            within_column(label, value, Platform.auth_audience)
             if field == "auth_audience"
             else _url(label, value)
         )

@@ -290,6 +290,24 @@ def test_an_lms_refusing_the_registration_leaves_the_link_usable(
     assert _register(client, moodle, url).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        (["--note", "n" * 201], "--note is 201 characters; the most is 200"),
+        (["--note", "x", "--organisation", "o" * 300], "--organisation is 300 characters"),
+        (["--note", "line\nbreak"], "--note holds a control character"),
+    ],
+)
+def test_the_cli_refuses_a_registration_note_its_column_cannot_hold(
+    app: Flask, runner: FlaskCliRunner, extra: list[str], said: str
+):
+    refused = runner.invoke(args=["lti", "registration-url", *extra])
+    assert refused.exit_code == 1
+    assert said in refused.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(RegistrationInvitation)) == 0
+
+
 def test_the_cli_makes_registration_urls_at_the_public_url(app: Flask, runner: FlaskCliRunner):
     with configured(app, public_url="https://imr.example.org"):
         made = runner.invoke(args=["lti", "registration-url", "--note", "Riverside"])
