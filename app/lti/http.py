@@ -13,9 +13,10 @@ from __future__ import annotations
 import ipaddress
 import socket
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -204,3 +205,35 @@ def check_url(label: str, url: object, *, local_http: bool = True) -> str:
     if parts.scheme == "http" and (not local_http or parts.hostname not in LOCAL_HOSTS):
         raise UnusableUrl(f"{label} must use https (http is only accepted for localhost): {url}")
     return str(url)
+
+
+def site_of(url: object) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an absolute http(s) URL; None for anything else.
+
+    An LMS's service replies name further addresses (a next page, a gradebook column); each is
+    called with our access token, so only one on the service's own site may be followed.
+    """
+    parts = _readable(url)
+    try:
+        port = parts.port if parts else None
+    except ValueError:  # a port that is not a number
+        return None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    scheme = parts.scheme.lower()
+    return scheme, parts.hostname.lower(), port or (443 if scheme == "https" else 80)
+
+
+def next_link(headers: Mapping[str, str], page_url: str) -> str | None:
+    """The `Link: <…>; rel="next"` target of a reply, as sent, resolved against the page's URL.
+
+    pylti1p3 lowercases the whole header before reading it, which breaks a case-sensitive
+    cursor, so paging reads the header here.
+    """
+    header = next((value for name, value in headers.items() if name.lower() == "link"), "")
+    if not isinstance(header, str) or not header:
+        return None
+    for link in requests.utils.parse_header_links(header.replace("\n", " ")):
+        if "next" in str(link.get("rel", "")).lower().split() and link.get("url"):
+            return urljoin(page_url, link["url"])
+    return None

@@ -6,11 +6,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pylti1p3.exception import LtiServiceException
+from pylti1p3.exception import LtiException
 from pylti1p3.names_roles import NamesRolesProvisioningService
 
 from app.domain.roles import Role
 from app.lti.context import NAME_LIMIT, PART_LIMIT, UNSTORABLE, display_text, email_address
+from app.lti.http import next_link, site_of
 from app.lti.roles import roles_from_lti
 from app.lti.tool import service_connector
 from app.models.lti import Platform
@@ -21,7 +22,7 @@ class MalformedRoster(Exception):
 
 
 # What a roster call may raise when the LMS refuses; callers retry on these.
-REFUSALS = (LtiServiceException, MalformedRoster)
+REFUSALS = (LtiException, MalformedRoster)  # LtiException: a service refusal or a bad token
 SUBJECT_LIMIT = 255  # the LTI Core spec's limit on a user id, as the launch enforces for `sub`
 
 
@@ -69,14 +70,28 @@ def _member(raw: object) -> Member | None:
     )
 
 
+MAX_PAGES = 500  # 50,000 members at the usual 100 a page; a chain past it is refused
+
+
+def _next_page(headers: Mapping[str, str], current: str) -> str | None:
+    """The next page's address, only on the roster's own site: the call carries our token."""
+    following = next_link(headers, current)
+    if following is not None and site_of(following) != site_of(current):
+        raise MalformedRoster("the LMS's next roster page is on another server")
+    return following
+
+
 def _page(service: NamesRolesProvisioningService, url: str) -> tuple[list[object], str | None]:
     """One page's entries and the next page's address, refusing an answer with no list."""
-    data = service.get_nrps_data(members_url=url)
+    try:
+        data = service.get_nrps_data(members_url=url)
+    except (ValueError, RecursionError):
+        raise MalformedRoster("the LMS's roster answer was not JSON") from None
     body = data.get("body")
     listed = body.get("members") if isinstance(body, dict) else None
     if not isinstance(listed, list):
         raise MalformedRoster("the LMS's answer holds no list of members")
-    return listed, data.get("next_page_url")
+    return listed, _next_page(data.get("headers") or {}, url)
 
 
 def members(platform: Platform, memberships_url: str) -> Iterator[Member]:
@@ -93,6 +108,8 @@ def members(platform: Platform, memberships_url: str) -> Iterator[Member]:
     while url:
         if url in visited:
             raise MalformedRoster("the LMS's roster pages lead back to one already read")
+        if len(visited) == MAX_PAGES:
+            raise MalformedRoster(f"the LMS's roster runs past {MAX_PAGES} pages")
         visited.add(url)
         listed, url = _page(service, url)
         found = [member for member in map(_member, listed) if member is not None]

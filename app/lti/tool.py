@@ -26,12 +26,14 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
 import jwt
 import requests
 from flask import current_app
+from jwcrypto.common import JWException
+from jwcrypto.jwk import JWK
 from pylti1p3.contrib.flask import (
     FlaskCookieService,
     FlaskMessageLaunch,
@@ -43,8 +45,8 @@ from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.deployment import Deployment
 from pylti1p3.exception import LtiException, LtiServiceException, OIDCException
 from pylti1p3.launch_data_storage.base import LaunchDataStorage
-from pylti1p3.registration import Registration
-from pylti1p3.service_connector import ServiceConnector
+from pylti1p3.registration import Registration, TKeySet
+from pylti1p3.service_connector import ServiceConnector, TServiceConnectorResponse
 from pylti1p3.tool_config import ToolConfAbstract
 from sqlalchemy import select
 
@@ -54,6 +56,7 @@ from app.lti.context import UNSTORABLE
 from app.lti.errors import LaunchRejected
 from app.lti.http import lms_session
 from app.lti.platform_storage import take_storage
+from app.lti.refusals import describe
 from app.lti.registry import find_organisation, find_platform
 from app.models.lti import Platform
 from app.shared_store import SharedStore, current_store
@@ -237,15 +240,30 @@ class CachingServiceConnector(ServiceConnector):
         self._store = store
 
     def get_access_token(self, scopes: Sequence[str]) -> str:
-        registration = self._registration
-        issuer, client_id = registration.get_issuer() or "", registration.get_client_id() or ""
-        key = _scopes_key(issuer, client_id, scopes)
+        key = self._token_key(scopes)
         cached = self._store.get(key)
         if cached:
             return cached
         token, lifetime = self._request_access_token(scopes)
         self._store.set(key, token, max(1, lifetime - TOKEN_EXPIRY_MARGIN_SECONDS))
         return token
+
+    def _token_key(self, scopes: Sequence[str]) -> str:
+        registration = self._registration
+        issuer, client_id = registration.get_issuer() or "", registration.get_client_id() or ""
+        return _scopes_key(issuer, client_id, scopes)
+
+    def make_service_request(
+        self, scopes: Sequence[str], url: str, *args: Any, **kwargs: Any
+    ) -> TServiceConnectorResponse:
+        """A service call; a 401 forgets the cached token, so the next call asks for a new one
+        instead of reusing one the LMS has revoked until it would have expired."""
+        try:
+            return super().make_service_request(scopes, url, *args, **kwargs)
+        except LtiServiceException as refused:
+            if refused.response.status_code == 401:
+                self._store.delete(self._token_key(scopes))
+            raise
 
     def _request_access_token(self, scopes: Sequence[str]) -> tuple[str, int]:
         """The client-credentials grant with a signed JWT assertion (1EdTech Security Framework)."""
@@ -280,8 +298,63 @@ class CachingServiceConnector(ServiceConnector):
         )
         if not response.ok:
             raise LtiServiceException(response)
-        body = response.json()
-        return body["access_token"], int(body.get("expires_in", 3600))
+        return _token_in(_json_of(response, "access token answer"))
+
+
+TOKEN_LIMIT = 4096
+TOKEN_LIFETIME_SECONDS = (60, 86_400, 3600)  # the shortest and longest kept, and the default
+
+
+def _json_of(response: requests.Response, what: str) -> Any:
+    """A reply's JSON, or LtiException saying in a few words that the LMS's answer was not JSON
+    (its body goes nowhere: an LMS's error page can run to megabytes)."""
+    try:
+        return response.json()
+    except (ValueError, RecursionError):
+        raise LtiException(f"the LMS's {what} was not JSON (HTTP {response.status_code})") from None
+
+
+def _token_in(body: Any) -> tuple[str, int]:
+    """The access token and how long to keep it, from a token answer checked field by field.
+
+    A token goes into an Authorization header and the shared store, so it must be plain text;
+    its lifetime is kept within a day, so a token the LMS revokes is not reused for years.
+    """
+    token = body.get("access_token") if isinstance(body, dict) else None
+    if (
+        not isinstance(token, str)
+        or not token
+        or len(token) > TOKEN_LIMIT
+        or not token.isprintable()
+    ):
+        raise LtiException("the LMS's access token answer holds no usable access_token")
+    shortest, longest, default = TOKEN_LIFETIME_SECONDS
+    lifetime = body.get("expires_in", default)
+    if isinstance(lifetime, bool) or not isinstance(lifetime, int | float) or lifetime != lifetime:
+        lifetime = default
+    return token, int(min(max(lifetime, shortest), longest))
+
+
+def _readable_rsa_key(key: object) -> bool:
+    """An RSA public key with a kid that jwcrypto can build (read once, when the set is fetched)."""
+    if not isinstance(key, dict) or key.get("kty") != "RSA" or not isinstance(key.get("kid"), str):
+        return False
+    try:
+        JWK(**key)
+    except (JWException, ValueError, TypeError):
+        return False
+    return True
+
+
+def _rsa_key_set(body: Any) -> TKeySet:
+    """A JWKS with only the RSA public keys in it (LTI signs with RS256), or LtiException."""
+    listed = body.get("keys") if isinstance(body, dict) else None
+    if not isinstance(listed, list):
+        raise LtiException("the LMS's key set is not a JSON key set (no list of keys)")
+    usable = [key for key in listed if _readable_rsa_key(key)]
+    if not usable:
+        raise LtiException("the LMS's key set holds no RSA key IMR Academy can use")
+    return cast(TKeySet, {"keys": usable})
 
 
 def _keyset_cache_key(url: str) -> str:
@@ -500,14 +573,41 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         super().validate_deployment()
         return self
 
+    def fetch_public_key(self, key_set_url: str) -> TKeySet:
+        """The LMS's key set, cached only once it is one: a reply that is not (an error page, a
+        list, keys of the wrong shape) is refused in a few words and never cached, so a
+        moment's breakage on the LMS's side cannot stop its launches until the cache expires."""
+        cache_key = _keyset_cache_key(key_set_url)
+        cached = self._storage.get_value(cache_key)
+        if cached:
+            return cast(TKeySet, cached)
+        try:
+            response = self._requests_session.get(key_set_url)
+        except requests.RequestException as error:
+            raise LtiException(
+                f"the LMS's key set could not be fetched ({describe(error)})"
+            ) from None
+        if not response.ok:
+            raise LtiException(f"the LMS's key set answered HTTP {response.status_code}")
+        key_set = _rsa_key_set(_json_of(response, "key set"))
+        self._storage.set_value(cache_key, key_set, self._public_key_cache_lifetime)
+        return key_set
+
     def get_public_key(self) -> tuple[str, str]:
         try:
-            return super().get_public_key()
+            return self._public_key()
         except LtiException as error:
             if "Unable to find public key" not in str(error) or not self._may_refetch_keyset():
                 raise
             self._known_registration().set_key_set(None)
+            return self._public_key()
+
+    def _public_key(self) -> tuple[str, str]:
+        """pylti1p3's key lookup, with a key that cannot be read refused like a missing one."""
+        try:
             return super().get_public_key()
+        except JWException:
+            raise LtiException("the LMS's key for this launch is not a usable RSA key") from None
 
     def _may_refetch_keyset(self) -> bool:
         """Fetch the platform's key set again, at most once a minute per key set URL."""

@@ -503,6 +503,104 @@ def test_a_roster_that_cannot_be_read_is_refused_and_marks_nobody_as_left(
         assert all(e.active for e in db.session.scalars(select(Enrolment)))
 
 
+def _roster_service(app, lms, httpserver):
+    """A trainer signed in to a course whose LMS offers its roster at /lms/memberships."""
+    claims = {
+        NRPS: {
+            "context_memberships_url": httpserver.url_for("/lms/memberships"),
+            "service_versions": ["2.0"],
+        }
+    }
+    return _trainer(app, lms, claims)
+
+
+def _with_trainer(*others: dict) -> list[dict]:
+    """A roster page that keeps the trainer on the course (else their session ends)."""
+    return [{"user_id": TRAINER.sub, "name": TRAINER.name, "roles": [f"{LIS}Instructor"]}, *others]
+
+
+def _sync(client, token: str) -> str:
+    synced = client.post("/consultation/roster/sync", data={"csrf_token": token})
+    return client.get(synced.location).get_data(as_text=True)
+
+
+BROKEN_TOKENS = {
+    "no token": {"token_type": "bearer"},
+    "token a number": {"access_token": 5, "expires_in": 3600},
+    "token with a line break": {"access_token": "a\r\nX-Evil: 1", "expires_in": 3600},
+    "a list": [1, 2],
+}
+
+
+@pytest.mark.parametrize("case", BROKEN_TOKENS, ids=list(BROKEN_TOKENS))
+def test_a_token_answer_the_lms_broke_fails_the_refresh_plainly_and_is_not_kept(
+    app, lms, httpserver, case
+):
+    client, token = _roster_service(app, lms, httpserver)
+    httpserver.expect_request("/lms/token", method="POST").respond_with_json(BROKEN_TOKENS[case])
+    page = _sync(client, token)
+    assert "The roster could not be refreshed" in page
+    assert "access_token" in page
+    assert "X-Evil" not in page
+    httpserver.clear()
+    ama = {"user_id": "user-new", "name": "Ama", "roles": [f"{LIS}Learner"]}
+    _serve_roster(httpserver, [_with_trainer(ama)])
+    assert "1 added" in _sync(client, token)  # the mended answer is asked for at once
+
+
+def test_a_revoked_token_is_forgotten_and_a_long_one_kept_a_day_at_most(app, lms, httpserver):
+    client, token = _roster_service(app, lms, httpserver)
+    learner = _with_trainer({"user_id": "user-new", "name": "Ama", "roles": [f"{LIS}Learner"]})
+    httpserver.clear()
+    httpserver.expect_request("/lms/token", method="POST").respond_with_json(
+        {"access_token": "nrps-token", "token_type": "bearer", "expires_in": 10**9}
+    )
+    httpserver.expect_request("/lms/memberships", method="GET").respond_with_data("", status=401)
+    assert "HTTP 401" in _sync(client, token)
+    paths = [request.path for request, _ in httpserver.log]
+    assert paths.count("/lms/token") == paths.count("/lms/memberships") > 1, (
+        "each try after a 401 asked for a new token instead of reusing the revoked one"
+    )
+    httpserver.clear()
+    _serve_roster(httpserver, [learner])
+    assert "1 added" in _sync(client, token)
+    with app.app_context():
+        from app.models.lti import StoreEntry
+
+        entry = db.session.scalars(
+            select(StoreEntry).where(StoreEntry.key.like("access-token-%"))
+        ).one()
+        expires = entry.expires_at.replace(tzinfo=entry.expires_at.tzinfo or UTC)
+        assert expires - datetime.now(UTC) <= timedelta(days=1)
+
+
+def test_roster_pages_keep_their_cursor_and_stay_on_the_lms(app, lms, httpserver):
+    client, token = _roster_service(app, lms, httpserver)
+    httpserver.expect_request("/lms/token", method="POST").respond_with_json(
+        {"access_token": "nrps-token", "token_type": "bearer", "expires_in": 3600}
+    )
+    first = {
+        "members": _with_trainer({"user_id": "user-a", "name": "Ama", "roles": [f"{LIS}Learner"]})
+    }
+    second = {"members": [{"user_id": "user-b", "name": "Ben", "roles": [f"{LIS}Learner"]}]}
+    cursor = httpserver.url_for("/lms/memberships") + "?cursor=AbCdEF"
+    httpserver.expect_request("/lms/memberships", query_string="cursor=AbCdEF").respond_with_json(
+        second
+    )
+    httpserver.expect_request("/lms/memberships", query_string="").respond_with_json(
+        first, headers={"Link": f'<{cursor}>; rel="next"'}
+    )
+    assert "2 added" in _sync(client, token)
+    httpserver.clear()
+    httpserver.expect_request("/lms/token", method="POST").respond_with_json(
+        {"access_token": "nrps-token", "token_type": "bearer", "expires_in": 3600}
+    )
+    httpserver.expect_request("/lms/memberships").respond_with_json(
+        first, headers={"Link": '<https://elsewhere.example.org/steal>; rel="next"'}
+    )
+    assert "next roster page is on another server" in _sync(client, token)
+
+
 # --- Skill focuses from the consultation guide (#20) ---
 
 

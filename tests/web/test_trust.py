@@ -6,6 +6,7 @@ over another organisation's registration.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -420,6 +421,46 @@ MISSHAPEN_CLAIMS = {
     "deployment half a character": ({DEPLOYMENT: "d\udc00"}, "half of a character"),
 }
 UNREADABLE_SENDERS = {"iss": "https://lms\ud800.example", "aud": "client\udc00"}
+
+
+def _kid(lms: LocalLms) -> str:
+    return lms.platform.jwks()["keys"][0]["kid"]
+
+
+BROKEN_KEY_SETS = {
+    "a list": (lambda lms: "[1, 2]", 200, "not a JSON key set"),
+    "keys not a list": (lambda lms: '{"keys": "x"}', 200, "not a JSON key set"),
+    "only a secret key": (
+        lambda lms: json.dumps({"keys": [{"kty": "oct", "kid": _kid(lms), "k": "c2VjcmV0"}]}),
+        200,
+        "holds no RSA key",
+    ),
+    "its key unreadable": (
+        lambda lms: json.dumps({"keys": [{"kty": "RSA", "kid": _kid(lms), "n": "!!", "e": "?"}]}),
+        200,
+        "holds no RSA key",
+    ),
+    "an error page": (lambda lms: "<html>" + "Down for maintenance. " * 5000, 503, "HTTP 503"),
+    "a page, not JSON": (lambda lms: "<html>Welcome</html>", 200, "was not JSON"),
+    "nested past reading": (lambda lms: "[" * 100_000, 200, "was not JSON"),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN_KEY_SETS, ids=list(BROKEN_KEY_SETS))
+def test_a_key_set_the_lms_broke_refuses_the_launch_briefly_and_is_never_cached(
+    client: FlaskClient, lms: LocalLms, case: str
+):
+    body, status, said = BROKEN_KEY_SETS[case]
+    lms.server.clear()
+    lms.server.expect_request(lms.jwks_path).respond_with_data(body(lms), status=status)
+    refused = client.post("/lti/launch", data=lms.launch_fields(client, PRACTITIONER))
+    assert refused.status_code == 401
+    page = refused.get_data(as_text=True)
+    assert said in page
+    assert len(page) < 20_000, "the LMS's answer is not echoed"
+    lms.server.clear()
+    lms.serve_keys()  # the LMS mends its keys: the next launch reads them again at once
+    assert lms.launch(client, PRACTITIONER).status_code == 302
 
 
 @pytest.mark.parametrize("claim", UNREADABLE_SENDERS)
