@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import jwt
 import pytest
@@ -37,6 +38,10 @@ SCOPES = [
     "https://purl.imsglobal.org/spec/lti-ags/scope/score",
 ]
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "quizzes"
+OWN_LIST = object()  # the stub lists its own line items
+# Pages the stub serves with a next link before it stops linking: far past any page cap, so a
+# tool without a loop guard ends (and fails its test) instead of hanging the suite.
+STUB_PAGE_LIMIT = 300
 
 
 @dataclass
@@ -49,6 +54,13 @@ class StubGradebook:
     lineitems: list[dict] = field(default_factory=list)
     scores: list[dict] = field(default_factory=list)
     tokens_issued: int = 0
+    # What the LMS answers instead of its own line items: the listing's body, a next-page link,
+    # the created line item's id, and a 2xx score answer with an HTML body.
+    listing: Any = OWN_LIST
+    next_link: str | None = None
+    pages_served: int = 0
+    created_id: Any = None
+    score_answers_html: bool = False
 
     def url(self, path: str) -> str:
         return self.server.url_for(f"/lms{path}")
@@ -100,9 +112,12 @@ class StubGradebook:
     def list_lineitems(self, request: Request) -> Response:
         self._authorised(request)
         assert request.headers["Accept"] == "application/vnd.ims.lis.v2.lineitemcontainer+json"
+        self.pages_served += 1
+        linked = self.next_link is not None and self.pages_served <= STUB_PAGE_LIMIT
         return Response(
-            json.dumps(self.lineitems),
+            json.dumps(self.lineitems if self.listing is OWN_LIST else self.listing),
             content_type="application/vnd.ims.lis.v2.lineitemcontainer+json",
+            headers={"Link": f'<{self.next_link}>; rel="next"'} if linked else {},
         )
 
     def create_lineitem(self, request: Request) -> Response:
@@ -115,7 +130,7 @@ class StubGradebook:
             "resourceId": "imr-quiz-sample",
             "tag": "imr-academy",
         }
-        item = {**body, "id": self.url("/lineitems/1")}
+        item = {**body, "id": self.created_id or self.url("/lineitems/1")}
         self.lineitems.append(item)
         return Response(
             json.dumps(item), status=201, content_type="application/vnd.ims.lis.v2.lineitem+json"
@@ -139,6 +154,8 @@ class StubGradebook:
         assert (body["activityProgress"], body["gradingProgress"]) == ("Completed", "FullyGraded")
         assert datetime.fromisoformat(body["timestamp"]).tzinfo is not None
         self.scores.append(body)
+        if self.score_answers_html:
+            return Response("<html><body>Grade saved</body></html>", content_type="text/html")
         return Response(status=204)
 
 
@@ -318,3 +335,137 @@ def test_resending_older_attempts_sends_the_same_grade_and_time(
         datetime.fromisoformat(s["timestamp"]).replace(tzinfo=None) for s in gradebook.scores
     } == {latest.replace(tzinfo=None)}
     assert _shown_grade(client) == expected
+
+
+def _column(stub: StubGradebook, **changes: Any) -> dict:
+    """The quiz's line item as the LMS lists it, with these changes."""
+    item = {
+        "id": stub.url("/lineitems/1"),
+        "resourceId": "imr-quiz-sample",
+        "tag": "imr-academy",
+        "label": "Sample quiz",
+        "scoreMaximum": 100,
+    }
+    return {**item, **changes}
+
+
+def _refused(app: Flask, attempt_id: int) -> GradeDelivery:
+    """A delivery the LMS's answer stopped: failed after retries, with a short plain reason."""
+    delivery = _delivery(app, attempt_id)
+    assert delivery.status == "failed"
+    assert delivery.tries > 1, "a refusal is retried with backoff"
+    assert delivery.last_error
+    assert len(delivery.last_error) <= 120
+    assert "Error" not in delivery.last_error
+    assert "token-" not in delivery.last_error
+    return delivery
+
+
+@pytest.mark.parametrize(
+    "junk", [["a", 5, None, [], True], [None, "x"]], ids=["not-objects", "null-and-string"]
+)
+def test_listing_entries_that_are_not_objects_are_passed_over(app, lms, gradebook, junk):
+    gradebook.listing = junk
+    client, token = _ags_launch(app, lms, gradebook)
+    attempt_id = _submit(app, client, token)
+    assert _delivery(app, attempt_id).status == "delivered"
+    assert len(gradebook.lineitems) == 1, "no column was listed, so the quiz's column is made"
+    assert len(gradebook.scores) == 1
+
+
+def test_a_null_entry_before_the_quizs_column_does_not_hide_it(app, lms, gradebook):
+    gradebook.listing = [None, _column(gradebook)]
+    client, token = _ags_launch(app, lms, gradebook)
+    attempt_id = _submit(app, client, token)
+    assert _delivery(app, attempt_id).status == "delivered"
+    assert gradebook.lineitems == [], "the listed column is used, not a new one"
+    assert len(gradebook.scores) == 1
+
+
+@pytest.mark.parametrize(
+    "bad_id",
+    ["missing", 12, ["x"], "", "/lms/lineitems/1", "javascript:alert(1)"],
+    ids=["missing", "int", "list", "empty", "relative", "javascript"],
+)
+def test_the_quizs_column_without_a_usable_id_is_refused(app, lms, gradebook, bad_id):
+    column = _column(gradebook, id=bad_id)
+    if bad_id == "missing":
+        del column["id"]
+    gradebook.listing = [column]
+    client, token = _ags_launch(app, lms, gradebook)
+    attempt_id = _submit(app, client, token)
+    assert "gradebook column" in _refused(app, attempt_id).last_error
+    assert gradebook.scores == []
+    assert gradebook.lineitems == [], "no second column is made beside the listed one"
+
+
+def test_a_created_column_without_a_usable_id_is_refused(app, lms, gradebook):
+    gradebook.created_id = 7
+    client, token = _ags_launch(app, lms, gradebook)
+    attempt_id = _submit(app, client, token)
+    assert "gradebook column" in _refused(app, attempt_id).last_error
+    assert gradebook.scores == []
+
+
+@pytest.mark.parametrize("loop", ["self", "two-pages"])
+def test_line_item_paging_that_loops_ends_in_a_refusal(app, lms, gradebook, loop):
+    gradebook.listing = []
+    gradebook.next_link = gradebook.url("/lineitems") + ("?page=2" if loop == "two-pages" else "")
+    if loop == "two-pages":  # page 2 links back to page 1
+        gradebook.server.expect_request(
+            "/lms/lineitems", method="GET", query_string="page=2"
+        ).respond_with_handler(
+            lambda request: Response(
+                "[]",
+                content_type="application/vnd.ims.lis.v2.lineitemcontainer+json",
+                headers={"Link": f'<{gradebook.url("/lineitems")}>; rel="next"'},
+            )
+        )
+    client, token = _ags_launch(app, lms, gradebook)
+    attempt_id = _submit(app, client, token)
+    delivery = _refused(app, attempt_id)
+    assert "loop" in delivery.last_error
+    assert gradebook.pages_served <= 2 * delivery.tries, "each try reads each page once"
+    assert gradebook.scores == []
+    assert gradebook.lineitems == []
+
+
+@pytest.fixture
+def other_host() -> Iterator[HTTPServer]:
+    """Another site, which takes anything: it must never hear from the tool."""
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.expect_request(re.compile(".*")).respond_with_response(Response(status=204))
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()
+
+
+def test_a_column_on_another_host_gets_no_score_and_no_token(app, lms, gradebook, other_host):
+    elsewhere = other_host.url_for("/stolen/lineitems/1")
+    gradebook.listing = [_column(gradebook, id=elsewhere)]
+    client, token = _ags_launch(app, lms, gradebook)
+    attempt_id = _submit(app, client, token)
+    assert "gradebook column" in _refused(app, attempt_id).last_error
+    assert other_host.log == [], "the other host received a request"
+    assert gradebook.scores == []
+
+
+def test_a_next_page_on_another_host_is_not_followed(app, lms, gradebook, other_host):
+    gradebook.listing = []
+    gradebook.next_link = other_host.url_for("/stolen/lineitems")
+    client, token = _ags_launch(app, lms, gradebook)
+    attempt_id = _submit(app, client, token)
+    assert "another site" in _refused(app, attempt_id).last_error
+    assert other_host.log == [], "the other host received a request"
+    assert gradebook.scores == []
+
+
+def test_a_2xx_score_answer_with_an_html_body_is_delivered(app, lms, gradebook):
+    gradebook.score_answers_html = True
+    client, token = _ags_launch(app, lms, gradebook)
+    attempt_id = _submit(app, client, token)
+    delivery = _delivery(app, attempt_id)
+    assert (delivery.status, delivery.tries, delivery.last_error) == ("delivered", 1, None)
+    assert len(gradebook.scores) == 1
