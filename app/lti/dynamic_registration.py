@@ -11,6 +11,10 @@ Whoever holds a link chooses the addresses the server fetches, so those fetches 
 redirects, read at most 1 MB within a deadline, never reach loopback or private networks outside
 development, and fail with one generic message (the details go to the log): the endpoint cannot
 be used to scan ports or read internal services.
+
+What an LMS sends is stored only once it fits: every value kept (issuer, endpoints, client and
+deployment ids) is text its column can hold, without control characters; anything else is
+refused by name before a row is written, never left to fail in the database.
 """
 
 from __future__ import annotations
@@ -21,13 +25,18 @@ from urllib.parse import urlsplit
 
 import requests
 from flask import current_app
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.lti.http import UnusableUrl, check_url, registration_session
 from app.lti.tool_configuration import (
     PLATFORM_CONFIGURATION,
     RESOURCE_LINK,
+    TOOL_CONFIGURATION,
     registration_request,
 )
+from app.models.base import column_problem
+from app.models.lti import Platform
+from app.models.tenancy import Organisation
 
 # Canvas Cloud signs every school's launches as canvas.instructure.com but serves each school's
 # configuration from its own Instructure host. That exception is as narrow as Canvas documents
@@ -49,6 +58,13 @@ REQUIRED_CONFIGURATION = (
     "scopes_supported",
     PLATFORM_CONFIGURATION,
 )
+# Where each URL of the configuration is stored (the registration endpoint is only posted to).
+STORED_URLS = {
+    "issuer": Platform.issuer,
+    "authorization_endpoint": Platform.auth_login_url,
+    "token_endpoint": Platform.auth_token_url,
+    "jwks_uri": Platform.key_set_url,
+}
 
 
 class RegistrationRefused(Exception):
@@ -114,7 +130,8 @@ def _get_json(url: str, registration_token: str | None) -> Any:
         response = _session().get(url, headers=headers)
         response.raise_for_status()
         return response.json()
-    except (requests.RequestException, ValueError) as error:
+    except (requests.RequestException, ValueError, RecursionError) as error:
+        # RecursionError: JSON nested too deeply to decode is as unreadable as broken JSON
         current_app.logger.warning("registration: could not read %s: %r", url, error)
         raise _unreadable() from None
 
@@ -159,6 +176,29 @@ def _is_text_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
+def _plain_text(value: Any, column: InstrumentedAttribute[Any]) -> str:
+    """A descriptive value (product, version) as plain text cut to its column: it is shown,
+    never matched, so something unusable is dropped rather than refused."""
+    if not isinstance(value, str):
+        return ""
+    printable = "".join(character for character in value if character.isprintable())
+    return printable.strip()[: column.type.length]
+
+
+def _authorization_server(url: str, value: Any, local: bool) -> str | None:
+    """The audience of access-token requests (spec 3.4.1), a URL when given; None when absent."""
+    if value is None or value == "":
+        return None
+    try:
+        checked = check_url("authorization_server", value, local_http=local)
+    except UnusableUrl as error:
+        raise _refuse_configuration(url, str(error)) from None
+    problem = column_problem(checked, Platform.auth_audience)
+    if problem:
+        raise _refuse_configuration(url, f"its authorization_server {problem}")
+    return checked
+
+
 def _check_configuration(url: str, data: Any) -> PlatformConfiguration:
     if not isinstance(data, dict):
         raise _refuse_configuration(url, "it is not a JSON object")
@@ -177,6 +217,11 @@ def _check_configuration(url: str, data: Any) -> PlatformConfiguration:
             check_url(key, data[key], local_http=local)
     except UnusableUrl as error:
         raise _refuse_configuration(url, str(error)) from None
+    for key, column in STORED_URLS.items():
+        problem = column_problem(data[key], column)
+        if problem:
+            raise _refuse_configuration(url, f"its {key} {problem}")
+    authorization_server = _authorization_server(url, data.get("authorization_server"), local)
     listed = [key for key in LISTS_OF_TEXT if not _is_text_list(data[key])]
     if listed:
         raise _refuse_configuration(url, f"{', '.join(listed)} must be lists of text")
@@ -196,9 +241,10 @@ def _check_configuration(url: str, data: Any) -> PlatformConfiguration:
         token_endpoint=data["token_endpoint"],
         jwks_uri=data["jwks_uri"],
         registration_endpoint=data["registration_endpoint"],
-        authorization_server=data.get("authorization_server"),
-        product=str(platform.get("product_family_code") or "LMS"),
-        version=str(platform.get("version") or ""),
+        authorization_server=authorization_server,
+        product=_plain_text(platform.get("product_family_code"), Platform.product) or "LMS",
+        # no column of its own: shown beside the product, so held to the product's length
+        version=_plain_text(platform.get("version"), Platform.product),
         scopes_supported=frozenset(data["scopes_supported"]),
         messages_supported=messages,
     )
@@ -219,9 +265,19 @@ def read_platform_configuration(
     return _check_configuration(configuration_url, _get_json(configuration_url, registration_token))
 
 
+@dataclass(frozen=True)
+class RegistrationAnswer:
+    """What the tool keeps of the LMS's answer to its registration (spec 3.6), checked."""
+
+    client_id: str
+    deployment_id: str | None  # None: the deployment appears at the first launch (Canvas)
+
+
 def post_registration(
     configuration: PlatformConfiguration, registration_token: str | None
-) -> dict[str, Any]:
+) -> RegistrationAnswer:
+    """Post the tool's registration and read the LMS's answer (RegistrationRefused, 502, if the
+    LMS refuses it or answers with something that cannot be stored)."""
     body = registration_request(configuration.scopes_supported, configuration.messages_supported)
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     if registration_token:
@@ -231,13 +287,54 @@ def post_registration(
         response = _session().post(url, json=body, headers=headers)
         response.raise_for_status()
         answer = response.json()
-    except (requests.RequestException, ValueError) as error:
+    except (requests.RequestException, ValueError, RecursionError) as error:
         current_app.logger.warning("registration: %s refused the registration: %r", url, error)
         raise _refused_by_lms() from None
     if not isinstance(answer, dict) or not isinstance(answer.get("client_id"), str):
         current_app.logger.warning("registration: %s answered without a client_id", url)
         raise _refused_by_lms()
-    return answer
+    return _check_answer(url, answer)
+
+
+def _check_answer(url: str, answer: dict[str, Any]) -> RegistrationAnswer:
+    """The client id and deployment id, each text its column holds, or a refusal naming it."""
+    client_id = _answered_id(url, "client_id", answer["client_id"], Platform.client_id)
+    tool = answer.get(TOOL_CONFIGURATION)
+    if tool is not None and not isinstance(tool, dict):
+        raise _unusable_answer(
+            url, f"its tool configuration ({TOOL_CONFIGURATION}) is not a JSON object"
+        )
+    deployment_id = (tool or {}).get("deployment_id")
+    if deployment_id is None:
+        return RegistrationAnswer(client_id, None)
+    if isinstance(deployment_id, int) and not isinstance(deployment_id, bool):
+        deployment_id = str(deployment_id)  # an id given as a number means its decimal text
+    return RegistrationAnswer(
+        client_id,
+        _answered_id(url, "deployment_id", deployment_id, Organisation.deployment_id),
+    )
+
+
+def _answered_id(url: str, key: str, value: Any, column: InstrumentedAttribute[Any]) -> str:
+    if not isinstance(value, str):
+        raise _unusable_answer(url, f"its {key} is not text")
+    if not value.strip():
+        raise _unusable_answer(url, f"its {key} is empty")
+    problem = column_problem(value, column)
+    if problem:
+        raise _unusable_answer(url, f"its {key} {problem}")
+    return value
+
+
+def _unusable_answer(url: str, problem: str) -> RegistrationRefused:
+    current_app.logger.warning("registration: %s answered unusably: %s", url, problem)
+    return RegistrationRefused(
+        "The LMS's answer to IMR Academy's registration could not be used",
+        f"Your LMS accepted IMR Academy's registration, but {problem}, so IMR Academy stored "
+        "nothing. The link has not been used up: remove the tool your LMS may have added and "
+        "try again, or tell your LMS's support team.",
+        502,
+    )
 
 
 def _refused_by_lms() -> RegistrationRefused:

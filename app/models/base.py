@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import DateTime, MetaData, String, Text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Mapped, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -121,6 +121,17 @@ class TimestampMixin:
     """When a row was created, for audit and ordering."""
 
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+def column_problem(value: str, column: InstrumentedAttribute[Any]) -> str | None:
+    """Why a text column cannot hold this value, or None: too long for it, or a control
+    character (NUL, a line break, a lone surrogate) the database would refuse or a page garble."""
+    limit = column.type.length
+    if limit is not None and len(value) > limit:
+        return f"is {len(value):,} characters; the most is {limit}"
+    if not value.isprintable():
+        return "holds a control character (a tab, a line break, NUL…)"
+    return None
 
 
 def insert_for(dialect_name: str) -> Any:

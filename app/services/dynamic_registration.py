@@ -31,7 +31,6 @@ from app.lti.dynamic_registration import (
     post_registration,
 )
 from app.lti.registry import find_platform
-from app.lti.tool_configuration import TOOL_CONFIGURATION
 from app.models.base import utc_now
 from app.models.lti import Platform, RegistrationInvitation
 from app.models.tenancy import Organisation
@@ -244,7 +243,7 @@ def _wrong_update(target: Platform) -> RegistrationRefused:
 
 
 def _copy_configuration(platform: Platform, configuration: PlatformConfiguration) -> None:
-    platform.name = configuration.description
+    platform.name = configuration.description[: Platform.name.type.length]
     platform.product = configuration.product
     platform.registered_via = "dynamic"
     platform.auth_login_url = configuration.authorization_endpoint
@@ -271,15 +270,14 @@ def register(
         )
     invitation_id = invitation.id
     try:
-        answer = post_registration(configuration, registration_token)
-        platform = _platform_for(configuration, answer["client_id"], invitation)
+        answer = post_registration(configuration, registration_token)  # checked: fits its columns
+        platform = _platform_for(configuration, answer.client_id, invitation)
         db.session.flush()
-        deployment_id = (answer.get(TOOL_CONFIGURATION) or {}).get("deployment_id")
         organisation = (
             add_deployment(
-                platform, str(deployment_id), organisation_name, invitation.needs_approval
+                platform, answer.deployment_id, organisation_name, invitation.needs_approval
             )
-            if deployment_id and invitation.updates_platform_id is None
+            if answer.deployment_id is not None and invitation.updates_platform_id is None
             else None
         )
         invitation.platform_id = platform.id

@@ -18,6 +18,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from app.extensions import db
 from app.lti.http import UnusableUrl, check_url
 from app.lti.registry import find_organisation, find_platform
+from app.models.base import column_problem
 from app.models.lti import Platform, RegistrationInvitation
 from app.models.people import Person
 from app.models.tenancy import Cohort, Organisation
@@ -42,11 +43,9 @@ class PlatformUrls:
 def within_column(label: str, value: str, column: InstrumentedAttribute[Any]) -> str:
     """Operator input as its column holds it: printable text within the column's length, so a
     paste gone wrong is named here rather than failing in the database."""
-    limit = column.type.length
-    if limit is not None and len(value) > limit:
-        raise RegistrationError(f"{label} is {len(value):,} characters; the most is {limit}")
-    if not value.isprintable():
-        raise RegistrationError(f"{label} holds a control character (a tab, a line break, NUL…)")
+    problem = column_problem(value, column)
+    if problem:
+        raise RegistrationError(f"{label} {problem}")
     return value
 
 

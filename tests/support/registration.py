@@ -9,6 +9,7 @@ id (or, like Canvas, none: the deployment appears at the first launch).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,8 @@ class RegisteringLms:
     registrations: list[dict[str, Any]] = field(default_factory=list)
     configuration_overrides: dict[str, Any] = field(default_factory=dict)
     registration_status: int = 201
+    # a hostile or broken LMS: rewrites the answer (the dict, or raw text to send as it is)
+    answer_changes: Callable[[dict[str, Any]], dict[str, Any] | str] | None = None
 
     @property
     def server(self) -> HTTPServer:
@@ -106,7 +109,12 @@ class RegisteringLms:
         if self.returns_deployment:
             tool["deployment_id"] = self.lms.platform.deployment_id
         answer[TOOL_CONFIGURATION] = tool
-        return _json(answer, self.registration_status)
+        changed = self.answer_changes(answer) if self.answer_changes else answer
+        if isinstance(changed, str):
+            return Response(
+                changed, status=self.registration_status, content_type="application/json"
+            )
+        return _json(changed, self.registration_status)
 
     def confirm_fields(self, organisation_name: str) -> dict[str, str]:
         """What the registration page posts back when the administrator confirms it."""

@@ -387,3 +387,127 @@ def test_an_empty_organisation_name_is_asked_for_again(
     assert moodle.registrations == []
     with app.app_context():
         assert db.session.scalars(select(RegistrationInvitation)).one().used_at is None
+
+
+def _tool(**changes):
+    """An answer whose tool configuration (deployment id) the LMS got wrong."""
+    return lambda answer: {**answer, TOOL_CONFIGURATION: {**answer[TOOL_CONFIGURATION], **changes}}
+
+
+def _client_id(value):
+    return lambda answer: {**answer, "client_id": value}
+
+
+@pytest.mark.parametrize(
+    ("answer_changes", "problem"),
+    [
+        (_client_id(""), "its client_id is empty"),
+        (_client_id("   "), "its client_id is empty"),
+        (_client_id("c" * 256), "its client_id is 256 characters; the most is 255"),
+        (_client_id("c" * 5000), "its client_id is 5,000 characters; the most is 255"),
+        (_client_id("ab\x00cd"), "its client_id holds a control character"),
+        (_client_id("ab\ncd"), "its client_id holds a control character"),
+        (_client_id("ab\ud800"), "its client_id holds a control character"),
+        (_tool(deployment_id=True), "its deployment_id is not text"),
+        (_tool(deployment_id=1.5), "its deployment_id is not text"),
+        (_tool(deployment_id=["d1", "d2"]), "its deployment_id is not text"),
+        (_tool(deployment_id={"id": "d1"}), "its deployment_id is not text"),
+        (_tool(deployment_id=""), "its deployment_id is empty"),
+        (_tool(deployment_id="d" * 5000), "its deployment_id is 5,000 characters; the most is 255"),
+        (_tool(deployment_id="d\x00x"), "its deployment_id holds a control character"),
+        (_tool(deployment_id="d\udfff"), "its deployment_id holds a control character"),
+        (lambda answer: {**answer, TOOL_CONFIGURATION: "x"}, "is not a JSON object"),
+        (lambda answer: {**answer, TOOL_CONFIGURATION: [{"deployment_id": "d"}]}, "JSON object"),
+        (lambda answer: {**answer, TOOL_CONFIGURATION: 5}, "is not a JSON object"),
+        (lambda answer: "[" * 100_000 + "]" * 100_000, "which did not accept it"),
+    ],
+)
+def test_an_unusable_registration_answer_is_refused_and_leaves_the_link_usable(
+    app: Flask, client: FlaskClient, moodle: RegisteringLms, answer_changes, problem
+):
+    url = _invitation(app)
+    moodle.answer_changes = answer_changes
+    refused = _register(client, moodle, url)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 502
+    assert problem in page
+    assert "The link has not been used up" in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Platform)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Organisation)) == 0
+        assert db.session.scalars(select(RegistrationInvitation)).one().used_at is None
+    moodle.answer_changes = None
+    assert _register(client, moodle, url).status_code == 200
+
+
+@pytest.mark.parametrize(("given", "stored"), [(7, "7"), (0, "0"), (None, None)])
+def test_a_numeric_or_absent_deployment_id_is_read_as_its_text(
+    app: Flask, client: FlaskClient, moodle: RegisteringLms, given, stored
+):
+    moodle.answer_changes = _tool(deployment_id=given)
+    assert _register(client, moodle, _invitation(app)).status_code == 200
+    with app.app_context():
+        deployments = db.session.scalars(select(Organisation.deployment_id)).all()
+        assert deployments == ([stored] if stored else [])
+
+
+@pytest.mark.parametrize(
+    ("override", "problem"),
+    [
+        (lambda lms: {"issuer": lms.issuer + "/" + "i" * 600}, "its issuer is"),
+        (lambda lms: {"token_endpoint": lms.issuer + "/" + "t" * 1000}, "its token_endpoint is"),
+        (lambda lms: {"jwks_uri": lms.issuer + "/jw\nks"}, "its jwks_uri holds a control"),
+        (lambda lms: {"authorization_server": 5}, "authorization_server must be a full URL"),
+        (lambda lms: {"authorization_server": [lms.issuer]}, "authorization_server must be a"),
+        (
+            lambda lms: {"authorization_server": lms.issuer + "/" + "a" * 5000},
+            "its authorization_server is",
+        ),
+        (lambda lms: {"authorization_server": lms.issuer + "/a\x00b"}, "authorization_server"),
+    ],
+)
+def test_platform_configuration_values_too_long_or_garbled_to_store_are_refused(
+    app: Flask, client: FlaskClient, moodle: RegisteringLms, override, problem
+):
+    moodle.configuration_overrides = override(moodle)
+    url = _invitation(app)
+    for response in (
+        client.get(moodle.start_url(url)),
+        client.post(url, data=moodle.confirm_fields("Riverside")),
+    ):
+        assert response.status_code == 400
+        assert problem in response.get_data(as_text=True)
+    assert moodle.registrations == []  # refused before anything was sent to the LMS
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Platform)) == 0
+        assert db.session.scalars(select(RegistrationInvitation)).one().used_at is None
+    moodle.configuration_overrides = {}
+    assert _register(client, moodle, url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("product", "version", "stored"),
+    [
+        ({"a": 1}, ["4.5"], "LMS"),
+        ("p" * 5000, "v" * 5000, "p" * Platform.product.type.length),
+        ("moo\x00dle", "4.5\n", "moodle"),
+    ],
+)
+def test_an_odd_product_name_is_kept_as_plain_text_within_its_column(
+    app: Flask, client: FlaskClient, moodle: RegisteringLms, product, version, stored
+):
+    moodle.configuration_overrides = {
+        "authorization_server": moodle.issuer + "/token",
+        PLATFORM_CONFIGURATION: {
+            "product_family_code": product,
+            "version": version,
+            "messages_supported": [{"type": RESOURCE_LINK}],
+        },
+    }
+    assert _register(client, moodle, _invitation(app)).status_code == 200
+    with app.app_context():
+        platform = db.session.scalars(select(Platform)).one()
+        assert platform.product == stored
+        assert len(platform.name) <= Platform.name.type.length
+        assert platform.auth_audience == moodle.issuer + "/token"
+    assert moodle.lms.launch(client, PRACTITIONER).location == "/practitioner"
