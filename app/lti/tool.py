@@ -335,15 +335,21 @@ def _token_in(body: Any) -> tuple[str, int]:
     return token, int(min(max(lifetime, shortest), longest))
 
 
+MIN_RSA_BITS = 2048  # the 1EdTech Security Framework's floor for RS256 keys
+
+
 def _readable_rsa_key(key: object) -> bool:
-    """An RSA public key with a kid that jwcrypto can build (read once, when the set is fetched)."""
+    """An RS256 public key with a kid that jwcrypto can build and verify with, at least 2048
+    bits (read once, when the set is fetched, so a key no launch could use is never cached)."""
     if not isinstance(key, dict) or key.get("kty") != "RSA" or not isinstance(key.get("kid"), str):
         return False
+    if key.get("alg", ACCEPTED_ALGORITHM) != ACCEPTED_ALGORITHM:
+        return False
     try:
-        JWK(**key)
+        verifier = JWK(**key).get_op_key("verify")
     except (JWException, ValueError, TypeError):
         return False
-    return True
+    return getattr(verifier, "key_size", 0) >= MIN_RSA_BITS
 
 
 def _rsa_key_set(body: Any) -> TKeySet:

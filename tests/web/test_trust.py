@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from jwcrypto.jwk import JWK
 from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select, update
 from werkzeug import Request, Response
@@ -437,6 +438,25 @@ BROKEN_KEY_SETS = {
     ),
     "its key unreadable": (
         lambda lms: json.dumps({"keys": [{"kty": "RSA", "kid": _kid(lms), "n": "!!", "e": "?"}]}),
+        200,
+        "holds no RSA key",
+    ),
+    "its key for another algorithm": (
+        lambda lms: json.dumps({"keys": [{**lms.platform.jwks()["keys"][0], "alg": "none"}]}),
+        200,
+        "holds no RSA key",
+    ),
+    "its key too short": (
+        lambda lms: json.dumps(
+            {
+                "keys": [
+                    {
+                        **json.loads(JWK.generate(kty="RSA", size=1024).export_public()),
+                        "kid": _kid(lms),
+                    }
+                ]
+            }
+        ),
         200,
         "holds no RSA key",
     ),
