@@ -16,10 +16,17 @@ from flask import g, has_request_context
 from sqlalchemy import and_, inspect, select
 
 from app.extensions import db
+from app.lti.context import UNSTORABLE
 from app.models.lti import Platform
 from app.models.tenancy import Organisation
 
 Row = TypeVar("Row", Platform, Organisation)
+
+
+def storable(value: object) -> bool:
+    """Text a column could hold: asked before a lookup, since a launch's values come unverified
+    and a NUL or half a character fails the query itself."""
+    return isinstance(value, str) and not UNSTORABLE.search(value)
 
 
 def _remembered(key: tuple[Any, ...], matches: dict[str, Any]) -> Any:
@@ -44,6 +51,10 @@ def find_platform(
     Given the deployment id a launch names, the same statement also finds that deployment's
     organisation, which the launch asks for next (`find_organisation` then answers from memory).
     """
+    if not storable(issuer) or (client_id and not storable(client_id)):
+        return None  # an unverified launch's values that no row can hold: no registration
+    if deployment_id is not None and not storable(deployment_id):
+        deployment_id = None  # refused by name once the launch's signature is checked
     if not client_id:
         query = select(Platform).where(Platform.issuer == issuer).limit(2)
         candidates = list(db.session.scalars(query))
@@ -70,6 +81,8 @@ def find_platform(
 
 def find_organisation(platform: Platform, deployment_id: str) -> Organisation | None:
     """The organisation an LTI deployment stands for."""
+    if not storable(deployment_id):
+        return None
     key = ("organisation", platform.id, deployment_id)
     matches = {"platform_id": platform.id, "deployment_id": deployment_id}
     found = _remembered(key, matches)

@@ -57,7 +57,7 @@ from app.lti.errors import LaunchRejected
 from app.lti.http import lms_session
 from app.lti.platform_storage import take_storage
 from app.lti.refusals import describe
-from app.lti.registry import find_organisation, find_platform
+from app.lti.registry import find_organisation, find_platform, storable
 from app.models.lti import Platform
 from app.shared_store import SharedStore, current_store
 
@@ -141,13 +141,8 @@ class DatabaseToolConf(ToolConfAbstract[FlaskRequest]):
     ) -> Registration:
         # A launch passes its id_token's claims: its deployment is looked up in the same statement.
         deployment_id = (kwargs.get("jwt_body") or {}).get(claims.DEPLOYMENT_ID)
-        # Unverified yet: only values a column could hold are looked up. An issuer or client id
-        # that no column could hold is no registration; such a deployment id is refused by
-        # name once the signature has been checked.
-        if not all(_storable(value) for value in (iss, client_id or "")):
-            return None  # type: ignore[return-value]  # see below
-        usable = isinstance(deployment_id, str) and _storable(deployment_id)
-        platform = find_platform(iss, client_id, deployment_id if usable else None)
+        usable = deployment_id if isinstance(deployment_id, str) else None
+        platform = find_platform(iss, client_id, usable)
         # pylti1p3 declares Registration but its callers test for None, which "not registered" is.
         return pylti_registration(platform) if platform else None  # type: ignore[return-value]
 
@@ -196,10 +191,6 @@ class SharedLaunchDataStorage(LaunchDataStorage[Any]):
 
     def remove_value(self, key: str) -> None:
         self._store.delete(self._prepare_key(key))
-
-
-def _storable(value: object) -> bool:
-    return isinstance(value, str) and not UNSTORABLE.search(value)
 
 
 def _binding_key(state: str) -> str:
@@ -519,7 +510,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         return self
 
     def _issuer_known(self) -> bool:
-        if not _storable(self.get_iss()):
+        if not storable(self.get_iss()):
             return False
         query = select(Platform.id).where(Platform.issuer == self.get_iss()).limit(1)
         return db.session.scalar(query) is not None
