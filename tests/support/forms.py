@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from html.parser import HTMLParser
 
@@ -69,3 +70,14 @@ def group_form(token: str, first_date: date, **changes: object) -> dict[str, obj
         "excused_allowed": "2",
         **changes,
     }
+
+
+def own_links(html: str, marker: str = "page|sort") -> list[tuple[str, list[str]]]:
+    """The path and query names of each link on a page that sets one of the marker parameters
+    (a pager's pages, a sortable header), as a browser would follow it."""
+    found = re.findall(rf'href="([^"]*[?&](?:amp;)?(?:{marker})=[^"]*)"', html)
+    links = []
+    for link in found:
+        path, _, query = link.replace("&amp;", "&").partition("?")
+        links.append((path, [pair.partition("=")[0] for pair in query.split("&")]))
+    return links

@@ -331,13 +331,18 @@ def test_the_requirements_form_shows_what_it_accepts_and_saves_unchanged(app, lm
     assert "Agrees a weekly action plan" in page  # what the rubric requires is shown too
 
 
-def test_a_director_verifies_a_roster_and_exports_hours(app, lms):
+def _certified(app, lms, page: str = "/certification/dashboard"):
+    """Maya certified, and a director signed in: the certificate, the director and a CSRF token."""
     _everything(app, lms)
     _sign_off(app, lms)
     certificate = _certificate(app)
     director = app.test_client()
     lms.launch(director, DIRECTOR)
-    token = csrf_token(director.get("/certification/verify-roster"))
+    return certificate, director, csrf_token(director.get(page))
+
+
+def test_a_director_verifies_a_roster_and_exports_hours(app, lms):
+    certificate, director, token = _certified(app, lms, "/certification/verify-roster")
     roster = f"name,code\nMaya,{certificate.code.lower()}\nSomeone,NOT-A-CODE\nOther,7K3Q-9XMD-2RPA-W4HN-T\n".encode()
     checked = director.post(
         "/certification/verify-roster",
@@ -366,12 +371,7 @@ def test_a_director_verifies_a_roster_and_exports_hours(app, lms):
 
 
 def test_corrections_replace_and_renewals_link_certificates(app, lms):
-    _everything(app, lms)
-    _sign_off(app, lms)
-    first = _certificate(app)
-    director = app.test_client()
-    lms.launch(director, DIRECTOR)
-    token = csrf_token(director.get("/certification/dashboard"))
+    first, director, token = _certified(app, lms)
     early = director.post(
         f"/certification/certificates/{first.id}/renew",
         data={"csrf_token": token},
@@ -420,12 +420,7 @@ def test_corrections_replace_and_renewals_link_certificates(app, lms):
 
 
 def test_a_replaced_certificate_refuses_a_standing_change_at_preview_and_at_confirmation(app, lms):
-    _everything(app, lms)
-    _sign_off(app, lms)
-    first = _certificate(app)
-    director = app.test_client()
-    lms.launch(director, DIRECTOR)
-    token = csrf_token(director.get("/certification/dashboard"))
+    first, director, token = _certified(app, lms)
     director.post(
         f"/certification/certificates/{first.id}/correct",
         data={"csrf_token": token, "reason": "Name spelled wrongly"},
@@ -485,12 +480,7 @@ def test_the_open_badge_verifies_with_the_issuers_key_and_is_revocable(app, lms)
 
 
 def test_a_director_downloads_selected_certificates_as_a_zip(app, lms):
-    _everything(app, lms)
-    _sign_off(app, lms)
-    certificate = _certificate(app)
-    director = app.test_client()
-    lms.launch(director, DIRECTOR)
-    token = csrf_token(director.get("/certification/dashboard"))
+    certificate, director, token = _certified(app, lms)
     response = director.post(
         "/certification/dashboard.zip",
         data={"csrf_token": token, "certificate": [str(certificate.id), "424242"]},

@@ -710,10 +710,15 @@ def _group_feed(client, token: str, group_id: int) -> str:
     )
 
 
-def test_a_move_outside_the_window_is_refused_and_the_session_keeps_its_date(app, lms):
+def _scheduled(app, lms):
+    """A trainer with a new weekly group: the client, a CSRF token, the group and its sessions."""
     client, token = _trainer(app, lms)
     group_id = _create(app, client, token)
-    before = _sessions(app, group_id)
+    return client, token, group_id, _sessions(app, group_id)
+
+
+def test_a_move_outside_the_window_is_refused_and_the_session_keeps_its_date(app, lms):
+    client, token, group_id, before = _scheduled(app, lms)
     session_id = before[1][0]
     for day, at in [("0001-01-01", "00:00"), ("9999-12-31", "23:30")]:
         refused = client.post(
@@ -730,9 +735,7 @@ def test_a_move_outside_the_window_is_refused_and_the_session_keeps_its_date(app
 
 
 def test_a_makeup_outside_the_window_is_refused_and_the_calendar_still_opens(app, lms):
-    client, token = _trainer(app, lms)
-    group_id = _create(app, client, token)
-    before = _sessions(app, group_id)
+    client, token, group_id, before = _scheduled(app, lms)
     refused = client.post(
         f"/consultation/groups/{group_id}/makeup",
         data={
@@ -754,9 +757,7 @@ def test_a_makeup_outside_the_window_is_refused_and_the_calendar_still_opens(app
 
 
 def test_editing_a_series_into_year_9999_is_refused_and_changes_nothing(app, lms):
-    client, token = _trainer(app, lms)
-    group_id = _create(app, client, token)
-    before = _sessions(app, group_id)
+    client, token, group_id, before = _scheduled(app, lms)
     edited = client.post(
         f"/consultation/groups/{group_id}/edit",
         data=group_form(
@@ -793,9 +794,7 @@ def test_a_series_begun_over_a_year_ago_can_still_be_edited(app, lms):
 
 
 def test_the_services_refuse_dates_outside_the_window_whatever_the_form(app, lms):
-    client, token = _trainer(app, lms)
-    group_id = _create(app, client, token)
-    before = _sessions(app, group_id)
+    _, _, group_id, before = _scheduled(app, lms)
     far = datetime(9999, 12, 31, 23, 30, tzinfo=UTC)
     with app.app_context():
         group = db.session.get_one(ConsultationGroup, group_id)

@@ -30,6 +30,7 @@ from app.services.quizzes import start_or_resume, submit
 from app.services.training import record_consent
 from tests.support.bulk import grow
 from tests.support.content import content_of
+from tests.support.forms import own_links
 from tests.support.journey import everything, sign_off, weekly_group
 from tests.support.lms import DIRECTOR, PRACTITIONER, TRAINER, LmsUser, LocalLms
 from tests.support.statements import statements
@@ -96,11 +97,11 @@ def test_a_queue_keeps_its_own_links_whatever_names_the_query_adds(trainer):
     assert response.status_code == 200, response.get_data(as_text=True)[:2000]
     html = response.get_data(as_text=True)
     assert "Tom Baker" in html
-    sort_links = re.findall(r'href="([^"]*sort=[^"]*)"', html)
+    sort_links = own_links(html, "sort")
     assert sort_links
-    for link in sort_links:
-        assert link.startswith("/trainer/queues/behind?"), link
-        assert "kind=" not in link, link  # the queue is the path's, not the query's
+    for path, names in sort_links:
+        assert path == "/trainer/queues/behind", path
+        assert "kind" not in names, names  # the queue is the path's, not the query's
 
 
 def test_the_trainer_home_counts_each_queue_and_links_the_list_behind_it(app, trainer):

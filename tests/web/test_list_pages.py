@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models.consultation import ConsultationGroup
 from tests.support.bulk import grow
+from tests.support.forms import own_links
 from tests.support.lms import DIRECTOR, TRAINER, LocalLms
 from tests.support.statements import statements
 
@@ -98,14 +99,12 @@ def test_a_list_page_links_its_pages_whatever_names_the_query_adds(app, staff, w
     assert response.status_code == 200, response.get_data(as_text=True)[:2000]
     html = response.get_data(as_text=True)
     assert "Showing 1–" in html
-    links = re.findall(r'href="([^"]*[?&](?:amp;)?(?:page|sort)=[^"]*)"', html)
+    links = own_links(html)
     assert links
-    for link in links:
-        path, _, query = link.replace("&amp;", "&").partition("?")
-        names = [pair.partition("=")[0] for pair in query.split("&")]
-        assert path == url, link  # the same page, whatever the query said
-        assert "size" in names, link
-        assert "group_id" not in names or "/groups/" not in url, link  # the path holds it
+    for path, names in links:
+        assert path == url, path  # the same page, whatever the query said
+        assert "size" in names, names
+        assert "group_id" not in names or "/groups/" not in url, names  # the path holds it
 
 
 def _rows(html: str) -> list[str]:
