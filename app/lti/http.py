@@ -6,6 +6,8 @@ gets a connect and a read timeout and an overall deadline, its body is capped in
 session may refuse to connect to loopback, link-local and private addresses: the check runs on
 the socket's actual peer, after DNS, so a name that resolves to 127.0.0.1 is refused too.
 pylti1p3 is handed the same sessions, so its key set, token, AGS and NRPS calls are bounded alike.
+Only calls that read follow redirects: one that sends (a score, a token request) is refused when
+answered with one, since following it would drop or misdirect what it sent.
 """
 
 from __future__ import annotations
@@ -51,6 +53,19 @@ class DeadlineExceeded(requests.Timeout):
 
 class PrivateAddressRefused(requests.ConnectionError):
     """The address resolved to loopback, link-local or a private network."""
+
+
+class RedirectRefused(requests.RequestException):
+    """A call that sends something (a score, a token request) was answered with a redirect.
+
+    Following it would lose what was sent (requests turns a redirected POST into a GET, so a
+    score redirected to a login page read as delivered) or send it to an address nobody
+    checked; the call fails instead, naming where the LMS pointed.
+    """
+
+
+# Calls that only read may follow a redirect (a key set moved to a CDN); the others never do.
+READING_METHODS = frozenset({"GET", "HEAD"})
 
 
 def is_private(address: str) -> bool:
@@ -124,7 +139,9 @@ class OutboundSession(requests.Session):
         limits = self.limits
         kwargs["timeout"] = (limits.connect_seconds, limits.read_seconds)
         kwargs["stream"] = True
-        if not self.follow_redirects:
+        name = method.decode() if isinstance(method, bytes) else method
+        sending = name.upper() not in READING_METHODS
+        if sending or not self.follow_redirects:
             kwargs["allow_redirects"] = False
         started = time.monotonic()
         response = super().request(method, url, *args, **kwargs)
@@ -132,7 +149,22 @@ class OutboundSession(requests.Session):
             response._content = _read_body(response, limits, started)
         finally:
             response.close()
+        if sending and response.is_redirect:
+            raise RedirectRefused(_redirect_words(response))
         return response
+
+
+def _redirect_words(response: requests.Response) -> str:
+    """`the LMS answered HTTP 302, a redirect to lms.example, instead of taking the request`."""
+    try:
+        site = urlsplit(urljoin(response.url, response.headers.get("Location", ""))).netloc
+    except ValueError:  # a Location urlsplit cannot read (an unclosed IPv6 bracket)
+        site = ""
+    where = f" to {site}" if site else ""
+    return (
+        f"the LMS answered HTTP {response.status_code}, a redirect{where}, "
+        "instead of taking the request"
+    )
 
 
 def _read_body(response: requests.Response, limits: Limits, started: float) -> bytes:

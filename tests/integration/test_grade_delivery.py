@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 import pytest
@@ -54,6 +55,7 @@ class StubGradebook:
     lineitems: list[dict] = field(default_factory=list)
     scores: list[dict] = field(default_factory=list)
     tokens_issued: int = 0
+    login_visits: int = 0
     # What the LMS answers instead of its own line items: the listing's body, a next-page link,
     # the created line item's id, and a 2xx score answer with an HTML body.
     listing: Any = OWN_LIST
@@ -61,6 +63,7 @@ class StubGradebook:
     pages_served: int = 0
     created_id: Any = None
     score_answers_html: bool = False
+    score_redirect: int | None = None  # the score is answered with this redirect to a login page
 
     def url(self, path: str) -> str:
         return self.server.url_for(f"/lms{path}")
@@ -76,6 +79,7 @@ class StubGradebook:
         self.server.expect_request("/lms/lineitems/1/scores", method="POST").respond_with_handler(
             self.score
         )
+        self.server.expect_request("/lms/login").respond_with_handler(self.login_page)
 
     def token(self, request: Request) -> Response:
         form = request.form
@@ -136,9 +140,16 @@ class StubGradebook:
             json.dumps(item), status=201, content_type="application/vnd.ims.lis.v2.lineitem+json"
         )
 
+    def login_page(self, request: Request) -> Response:
+        """Where an LMS behind a single sign-on sends what it will not take: a 200 page."""
+        self.login_visits += 1
+        return Response("<html><body>Please sign in</body></html>", content_type="text/html")
+
     def score(self, request: Request) -> Response:
         self._authorised(request)
         assert request.headers["Content-Type"] == "application/vnd.ims.lis.v1.score+json"
+        if self.score_redirect:
+            return Response(status=self.score_redirect, headers={"Location": self.url("/login")})
         if self.failures_left:
             self.failures_left -= 1
             return Response("LMS temporarily unavailable", status=500)
@@ -469,3 +480,14 @@ def test_a_2xx_score_answer_with_an_html_body_is_delivered(app, lms, gradebook):
     delivery = _delivery(app, attempt_id)
     assert (delivery.status, delivery.tries, delivery.last_error) == ("delivered", 1, None)
     assert len(gradebook.scores) == 1
+
+
+@pytest.mark.parametrize("status", [302, 307])
+def test_a_score_answered_with_a_redirect_is_not_delivered(app, lms, gradebook, status):
+    gradebook.score_redirect = status  # followed, a 302 turned the score into a GET of a 200 page
+    client, token = _ags_launch(app, lms, gradebook)
+    attempt_id = _submit(app, client, token)
+    delivery = _refused(app, attempt_id)
+    site = urlsplit(gradebook.url("/login")).netloc
+    assert f"HTTP {status}, a redirect to {site}" in delivery.last_error
+    assert gradebook.login_visits == 0, "the redirect was followed"
