@@ -21,6 +21,7 @@ from app.domain.roles import Role
 from app.exports import csv_response
 from app.extensions import content, db
 from app.fidelity import bp
+from app.fidelity.forms import EVIDENCE_LIMIT, REVIEWERS_LIMIT, ReviewEntries
 from app.forms import posted_rating, whole_number
 from app.models.base import utc_now
 from app.models.fidelity import FidelityReview
@@ -108,12 +109,12 @@ def _posted() -> dict:
         for item in content().fidelity_scale.items
     }
     evidence = {
-        item.id: request.form.get(f"evidence-{item.id}", "")[:2000]
+        item.id: request.form.get(f"evidence-{item.id}", "")[:EVIDENCE_LIMIT]
         for item in content().fidelity_scale.items
     }
     return {
         "reviewed_on": reviewed_on,
-        "reviewers": request.form.get("reviewers", "")[:300],
+        "reviewers": request.form.get("reviewers", "")[:REVIEWERS_LIMIT],
         "sources": request.form.getlist("sources"),
         "ratings": ratings,
         "evidence": evidence,
@@ -147,10 +148,17 @@ def review(review_id: int) -> Response:
             abort(409, str(locked))
         except (FidelityRatingError, ValueError) as error:
             errors.append(_sentence(str(error)))
+    scale = content().fidelity_scale
+    entries = (
+        ReviewEntries.posted(request.form, (item.id for item in scale.items))
+        if errors
+        else ReviewEntries.of(found)
+    )
     page = render_template(
         "fidelity/review.html",
         review=found,
-        scale=content().fidelity_scale,
+        entries=entries,
+        scale=scale,
         errors=errors,
         sources=service.SOURCES,
         program=db.session.get_one(Program, found.program_id),

@@ -177,9 +177,17 @@ def test_an_implausible_or_missing_review_date_is_a_form_error(app, lms, day):
     url = client.post(
         f"/fidelity/programs/{program_id}/reviews", data={"csrf_token": token}
     ).location
-    refused = client.post(url, data={**_form(app, token, 4, reviewed_on=day), "action": "save"})
+    typed = _form(app, token, 4, reviewed_on=day, reviewers="C. Okafor and D. Lindqvist")
+    refused = client.post(url, data={**typed, "action": "save"})
     assert refused.status_code == 400
-    assert "today or earlier, and not before 1 January 2000" in refused.get_data(as_text=True)
+    page = refused.get_data(as_text=True)
+    assert "today or earlier, and not before 1 January 2000" in page
+    # Everything else the director typed is still in the form, to fix the date and save again.
+    first = content_of(app).fidelity_scale.items[0]
+    assert 'value="C. Okafor and D. Lindqvist"' in page
+    assert f"Seen in records for {first.title.lower()}</textarea>" in page
+    assert re.search(rf'id="rating-{first.id}-4"[^>]*checked', page)
+    assert re.search(r'id="source-\d+" name="sources" value="interviews"\s*checked', page)
 
 
 def test_a_review_already_stored_at_the_calendar_end_does_not_break_the_pages(app, lms):
