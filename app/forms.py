@@ -7,11 +7,15 @@ from collections.abc import Iterable
 from typing import TypeVar
 
 from flask import abort
+from wtforms import Field, Form
 
 # WTForms 3.3 added SelectChoice; the types-WTForms stubs predate it.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
+from wtforms.validators import ValidationError
 
 WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+# C0 and C1 controls and the Unicode line and paragraph separators; a no-break space is fine.
+CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 Value = TypeVar("Value")
 
 
@@ -42,3 +46,15 @@ def posted_rating(title: str, given: str) -> int | None:
 def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
     """Choices for select, radio and checkbox fields, as WTForms 3.3+ wants them."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class OneLine:
+    """A name, title or place typed on one line: a tab or line break pasted in from a
+    spreadsheet would be printed on certificates, headings and exports as it came."""
+
+    def __init__(self, what: str) -> None:
+        self.message = f"{what} must be on one line, without tabs or other control characters."
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if isinstance(field.data, str) and CONTROL_CHARACTER.search(field.data):
+            raise ValidationError(self.message)

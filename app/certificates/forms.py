@@ -26,7 +26,7 @@ from wtforms.validators import (
 )
 
 from app.domain.certification import OBSERVED_KINDS, SESSION_FORMATS
-from app.forms import options, whole_number
+from app.forms import OneLine, options, whole_number
 
 
 class SignoffForm(FlaskForm):
@@ -130,11 +130,19 @@ class PolicyForm(FlaskForm):
     )
     signatory_name = StringField(
         "Signed by (name printed on certificates)",
-        validators=[DataRequired("Give the signatory's name."), Length(max=200)],
+        validators=[
+            DataRequired("Give the signatory's name."),
+            Length(max=200),
+            OneLine("The signatory's name"),
+        ],
     )
     signatory_title = StringField(
         "Signatory's title",
-        validators=[DataRequired("Give the signatory's title."), Length(max=200)],
+        validators=[
+            DataRequired("Give the signatory's title."),
+            Length(max=200),
+            OneLine("The signatory's title"),
+        ],
     )
     timezone = SelectField(
         "Your organisation's time zone (every time in IMR Academy is shown in it)",

@@ -28,7 +28,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.domain.consultation import SCHEDULING_WINDOW, ScheduleError
-from app.forms import options
+from app.forms import OneLine, options
 from app.models.base import utc_now
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -62,7 +62,10 @@ class GroupForm(FlaskForm):
 
     zone_names = ZONES  # the picker's searchable list
     zone_list_id = ZONE_LIST
-    name = StringField("Group name", validators=[DataRequired("Name the group."), Length(max=120)])
+    name = StringField(
+        "Group name",
+        validators=[DataRequired("Name the group."), Length(max=120), OneLine("The group's name")],
+    )
     weekday = SelectField("Day of the week", choices=options(enumerate(WEEKDAYS)), coerce=int)
     local_time = TimeField(
         "Starts at (local time)", validators=[InputRequired("Give the start time.")]
@@ -85,7 +88,11 @@ class GroupForm(FlaskForm):
     )
     location = StringField(
         "Where (a room, or a video link)",
-        validators=[DataRequired("Say where the group meets."), Length(max=500)],
+        validators=[
+            DataRequired("Say where the group meets."),
+            Length(max=500),
+            OneLine("Where the group meets"),
+        ],
     )
     first_date = DateField(
         "First week starting", validators=[InputRequired("Give the date of the first week.")]

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length
 from app.auth import identity, role_required, start_session
 from app.domain.roles import Role
 from app.extensions import csrf, db
+from app.forms import OneLine
 from app.launch import connections_bp as bp
 from app.launch.navigation import landing_url
 from app.lti.context import LaunchContext
@@ -40,7 +41,11 @@ class RegistrationForm(FlaskForm):
 
     organisation_name = StringField(
         "Your organisation's name, as IMR Academy should show it",
-        validators=[DataRequired("Give your organisation's name."), Length(max=200)],
+        validators=[
+            DataRequired("Give your organisation's name."),
+            Length(max=200),
+            OneLine("Your organisation's name"),
+        ],
     )
     openid_configuration = HiddenField()
     registration_token = HiddenField()

@@ -4,6 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from app.forms import OneLine
+
 
 class ProgramForm(FlaskForm):
     """A program's name."""
@@ -13,6 +15,7 @@ class ProgramForm(FlaskForm):
         validators=[
             DataRequired("Enter the program's name."),
             Length(max=120, message="Use at most 120 characters."),
+            OneLine("The program's name"),
         ],
     )
 

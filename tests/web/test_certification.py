@@ -299,6 +299,9 @@ def test_the_director_sets_requirements_and_bad_values_are_explained(app, lms):
     bad = director.post("/certification/policy", data={**form, "consultation_rate": "150"})
     assert bad.status_code == 400
     assert "From 0 to 100%." in bad.get_data(as_text=True)
+    tabbed = director.post("/certification/policy", data={**form, "signatory_title": "Director\t"})
+    assert tabbed.status_code == 400, "a tab would be printed on every certificate"
+    assert "The signatory&#39;s title must be on one line" in tabbed.get_data(as_text=True)
     assert director.post("/certification/policy", data=form).status_code == 302
     with app.app_context():
         policy = db.session.scalars(select(CertificationPolicy)).one()

@@ -101,6 +101,7 @@ def test_bad_schedules_get_form_errors_and_create_nothing(app, lms):
         ({"ends": "date", "end_date": ""}, "Give the last date"),
         ({"weeks": "500"}, "From 1 to 104 sessions"),
         ({"required_rate": "150"}, "From 1 to 100%."),
+        ({"location": "Room 4\r\nsecond floor"}, "Where the group meets must be on one line"),
     ]:
         response = client.post("/consultation/groups", data=_group_form(token, **changes))
         assert response.status_code == 400

@@ -372,17 +372,19 @@ def test_the_troubleshooting_guide_explains_every_launch_problem():
         assert cause.split("{")[0] in guide, cause
 
 
-def test_an_empty_organisation_name_is_asked_for_again(
-    app: Flask, client: FlaskClient, moodle: RegisteringLms
+@pytest.mark.parametrize(
+    ("name", "asked"),
+    [("  ", "Give your organisation&#39;s name."), ("Harbour\nHouse", "must be on one line")],
+    ids=["empty", "line-break"],
+)
+def test_an_empty_or_broken_organisation_name_is_asked_for_again(
+    app: Flask, client: FlaskClient, moodle: RegisteringLms, name: str, asked: str
 ):
     url = _invitation(app)
     client.get(moodle.start_url(url))
-    page = client.post(
-        url,
-        data=moodle.confirm_fields("  "),
-    )
+    page = client.post(url, data=moodle.confirm_fields(name))
     assert page.status_code == 200
-    assert "Give your organisation&#39;s name." in page.get_data(as_text=True)
+    assert asked in page.get_data(as_text=True)
     assert 'aria-invalid="true"' in page.get_data(as_text=True)
     assert moodle.registrations == []
     with app.app_context():

@@ -57,8 +57,17 @@ def test_duplicate_and_empty_program_names_get_a_form_error(app: Flask, lms: Loc
     empty = client.post("/director/programs", data={"name": "  ", "csrf_token": token})
     assert empty.status_code == 400
     assert "Enter the program&#39;s name." in empty.get_data(as_text=True)
+    pasted = client.post(
+        "/director/programs", data={"name": "Harbour\tWest", "csrf_token": token}
+    )  # a tab pasted from a spreadsheet
+    assert pasted.status_code == 400
+    assert "must be on one line, without tabs" in pasted.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Program)) == 1
+    spaced = client.post(
+        "/director/programs", data={"name": "Harbour\u00a0West", "csrf_token": token}
+    )
+    assert spaced.status_code == 302, "a no-break space (pasted from a document) is a space"
 
 
 def test_program_names_are_escaped(app: Flask, lms: LocalLms):
