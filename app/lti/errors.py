@@ -29,6 +29,14 @@ _REASONS: dict[str, tuple[int, str, str, str]] = {
         "may have rotated its keys or be misconfigured).",
         "signature did not verify against the LMS key set: the LMS may have rotated its keys",
     ),
+    "key-set": (
+        502,
+        "IMR Academy could not read your LMS's keys",
+        "IMR Academy checks every launch against the public keys your LMS publishes, and could "
+        "not read them just now. Try again in a few minutes; if it keeps happening, tell your "
+        "LMS administrator to check the key set URL registered for {issuer}.",
+        "the LMS's key set could not be read: {detail}",
+    ),
     "expired": (
         401,
         "The launch expired before it reached IMR Academy",

@@ -329,6 +329,11 @@ def _token_in(body: Any) -> tuple[str, int]:
 MIN_RSA_BITS = 2048  # the 1EdTech Security Framework's floor for RS256 keys
 
 
+class KeySetUnreadable(LtiException):
+    """The LMS's key set could not be fetched or holds no key to check a launch with: nothing
+    this launch did wrong, so it is refused as the LMS's keys, not as a bad signature."""
+
+
 def _readable_rsa_key(key: object) -> bool:
     """An RS256 public key with a kid that jwcrypto can build and verify with, at least 2048
     bits (read once, when the set is fetched, so a key no launch could use is never cached)."""
@@ -412,6 +417,8 @@ class ToolMessageLaunch(FlaskMessageLaunch):
     def _step(self, reason: str, check: Callable[[], object]) -> None:
         try:
             check()
+        except KeySetUnreadable as error:  # the LMS's keys, not this launch, are what failed
+            raise self._rejected("key-set", str(error)) from error
         except LtiException as error:
             raise self._rejected(reason, str(error)) from error
 
@@ -581,12 +588,15 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         try:
             response = self._requests_session.get(key_set_url)
         except requests.RequestException as error:
-            raise LtiException(
+            raise KeySetUnreadable(
                 f"the LMS's key set could not be fetched ({describe(error)})"
             ) from None
         if not response.ok:
-            raise LtiException(f"the LMS's key set answered HTTP {response.status_code}")
-        key_set = _rsa_key_set(_json_of(response, "key set"))
+            raise KeySetUnreadable(f"the LMS's key set answered HTTP {response.status_code}")
+        try:
+            key_set = _rsa_key_set(_json_of(response, "key set"))
+        except LtiException as error:
+            raise KeySetUnreadable(str(error)) from None
         self._storage.set_value(cache_key, key_set, self._public_key_cache_lifetime)
         return key_set
 

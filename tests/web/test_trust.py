@@ -474,8 +474,10 @@ def test_a_key_set_the_lms_broke_refuses_the_launch_briefly_and_is_never_cached(
     lms.server.clear()
     lms.server.expect_request(lms.jwks_path).respond_with_data(body(lms), status=status)
     refused = client.post("/lti/launch", data=lms.launch_fields(client, PRACTITIONER))
-    assert refused.status_code == 401
+    assert refused.status_code == 502, "the LMS's keys failed, not the launch's signature"
     page = refused.get_data(as_text=True)
+    assert "IMR Academy could not read your LMS&#39;s keys" in page
+    assert "did not verify" not in page
     assert said in page
     assert len(page) < 20_000, "the LMS's answer is not echoed"
     lms.server.clear()
