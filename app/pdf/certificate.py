@@ -14,14 +14,17 @@ import qrcode
 from qrcode.image.pil import PilImage
 from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.utils import ImageReader
+from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
-from app.pdf import fonts  # noqa: F401 (registers the embedded fonts used below)
+from app.pdf.fonts import BOLD, REGULAR, fitted_size
 
 BRAND = HexColor("#164766")
 INK = HexColor("#1b1f24")
 MUTED = HexColor("#4a5560")
+PAGE_WIDTH = landscape(A4)[0]
+TEXT_WIDTH = PAGE_WIDTH - 2 * 80  # inside the double border, with a margin
+SIGNATURE_WIDTH = 380  # between the dates on the left and the QR code on the right
 
 
 @dataclass(frozen=True)
@@ -51,11 +54,26 @@ def _qr(url: str) -> ImageReader:
 
 
 def _centred(
-    canvas: Canvas, text: str, y: float, font: str, size: float, colour: Color = INK
+    canvas: Canvas,
+    text: str,
+    y: float,
+    font: str,
+    size: float,
+    colour: Color = INK,
+    *,
+    width: float = TEXT_WIDTH,
 ) -> None:
-    canvas.setFont(font, size)
+    """A line centred on the page. A long name or title is set smaller until it fits (down to
+    half its size), and only past that wrapped, the lines centred on the same place: never cut,
+    never off the page."""
+    fitted = fitted_size(text, font, size, width, size / 2)
+    canvas.setFont(font, fitted)
     canvas.setFillColor(colour)
-    canvas.drawCentredString(landscape(A4)[0] / 2, y, text)
+    lines = simpleSplit(text, font, fitted, width)
+    leading = fitted * 1.15
+    top = y + (len(lines) - 1) * leading / 2
+    for number, line in enumerate(lines):
+        canvas.drawCentredString(PAGE_WIDTH / 2, top - number * leading, line)
 
 
 def _border(canvas: Canvas, width: float, height: float) -> None:
@@ -68,32 +86,32 @@ def _border(canvas: Canvas, width: float, height: float) -> None:
 
 def _statement(canvas: Canvas, face: CertificateFace, height: float) -> None:
     """Who is certified, as what, and for what they did (the middle of the page)."""
-    _centred(canvas, face.organisation_name, height - 95, "VeraBd", 16, BRAND)
-    _centred(canvas, "Certificate of Competency", height - 140, "VeraBd", 30)
-    _centred(canvas, "This certifies that", height - 180, "Vera", 13, MUTED)
-    _centred(canvas, face.holder_name, height - 220, "VeraBd", 28)
-    _centred(canvas, f"is certified as an {face.credential}", height - 255, "Vera", 14)
+    _centred(canvas, face.organisation_name, height - 95, BOLD, 16, BRAND)
+    _centred(canvas, "Certificate of Competency", height - 140, BOLD, 30)
+    _centred(canvas, "This certifies that", height - 180, REGULAR, 13, MUTED)
+    _centred(canvas, face.holder_name, height - 220, BOLD, 28)
+    _centred(canvas, f"is certified as an {face.credential}", height - 255, REGULAR, 14)
     if face.program_name:
-        _centred(canvas, f"{face.program_name} program", height - 277, "Vera", 12, MUTED)
+        _centred(canvas, f"{face.program_name} program", height - 277, REGULAR, 12, MUTED)
     _centred(
         canvas,
         "having completed the five-day intensive training, passed the competency quizzes,",
         height - 310,
-        "Vera",
+        REGULAR,
         11,
     )
     _centred(
         canvas,
         "taken part in weekly consultation and been signed off by a trainer after an observed session.",
         height - 326,
-        "Vera",
+        REGULAR,
         11,
     )
     _centred(
         canvas,
         f"Training {face.training_hours} hours · Consultation {face.consultation_hours} hours",
         height - 356,
-        "Vera",
+        REGULAR,
         11,
         MUTED,
     )
@@ -101,15 +119,15 @@ def _statement(canvas: Canvas, face: CertificateFace, height: float) -> None:
 
 def _footer(canvas: Canvas, face: CertificateFace, width: float) -> None:
     """Dates, signature and the way to verify: the code, its address and a QR code of it."""
-    canvas.setFont("Vera", 11)
+    canvas.setFont(REGULAR, 11)
     canvas.setFillColor(INK)
     canvas.drawString(70, 120, f"Issued {face.issued_on:%d %B %Y}")
     canvas.drawString(70, 103, f"Valid until {face.expires_on:%d %B %Y}")
     canvas.line(width / 2 - 110, 120, width / 2 + 110, 120)
-    _centred(canvas, face.signatory_name, 104, "VeraBd", 11)
-    _centred(canvas, face.signatory_title, 89, "Vera", 10, MUTED)
+    _centred(canvas, face.signatory_name, 104, BOLD, 11, width=SIGNATURE_WIDTH)
+    _centred(canvas, face.signatory_title, 89, REGULAR, 10, MUTED, width=SIGNATURE_WIDTH)
     canvas.drawImage(_qr(face.verify_url), width - 190, 70, 120, 120)
-    canvas.setFont("Vera", 9)
+    canvas.setFont(REGULAR, 9)
     canvas.setFillColor(MUTED)
     canvas.drawRightString(width - 70, 58, f"Verify: {face.code}")
     canvas.drawString(70, 58, face.verify_url)
@@ -119,7 +137,13 @@ def render(face: CertificateFace) -> bytes:
     """The certificate's PDF bytes (invariant, so the same face gives the same bytes)."""
     buffer = io.BytesIO()
     width, height = landscape(A4)
-    canvas = Canvas(buffer, pagesize=(width, height), invariant=1)
+    # The stubs type initialFontName as a number; reportlab takes a registered font's name.
+    canvas = Canvas(
+        buffer,
+        pagesize=(width, height),
+        invariant=1,
+        initialFontName=REGULAR,  # type: ignore[arg-type]
+    )
     canvas.setTitle(f"IMR certificate {face.code}")
     canvas.setAuthor(face.organisation_name)
     canvas.setSubject(face.credential)

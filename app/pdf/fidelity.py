@@ -9,9 +9,11 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import StyleSheet1, getSampleStyleSheet
+from reportlab.lib.styles import StyleSheet1
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from app.pdf.fonts import REGULAR, style_sheet
 
 
 @dataclass(frozen=True)
@@ -41,8 +43,9 @@ def report(review: ReviewReport) -> bytes:
         leftMargin=18 * mm,
         rightMargin=18 * mm,
         invariant=1,
+        initialFontName=REGULAR,
     )
-    styles = getSampleStyleSheet()
+    styles = style_sheet()
     document.build([*_heading(review, styles), _items(review, styles)])
     return buffer.getvalue()
 
@@ -82,6 +85,7 @@ def _items(review: ReviewReport, styles: StyleSheet1) -> Table:
     table.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), REGULAR),
                 ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9eef2")),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),

@@ -1,18 +1,55 @@
-"""The fonts every PDF uses: Bitstream Vera (shipped with reportlab), embedded so text is real.
+"""The fonts every PDF uses: DejaVu Sans, embedded so text is real and names print as spelt.
 
-Embedded TrueType fonts keep the text selectable and readable by screen readers, and render the
-same on every machine, which the reproducible PDFs rely on.
+DejaVu Sans extends Bitstream Vera (which reportlab ships) from Western European letters to
+the rest of the Latin script (Polish, Czech, Turkish, Vietnamese), Greek and Cyrillic: a
+certificate for Małgorzata Wiśniewska or Олена Коваленко printed empty boxes in Vera. The files
+are kept in `typefaces/` with their licence, so every machine renders the same bytes, which the
+reproducible PDFs rely on. Embedded TrueType keeps the text selectable and readable by screen
+readers.
 """
 
+from pathlib import Path
+
 from reportlab.lib.fonts import addMapping
+from reportlab.lib.styles import StyleSheet1, getSampleStyleSheet
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 
-REGULAR, BOLD, ITALIC = "Vera", "VeraBd", "VeraIt"
+TYPEFACES = Path(__file__).with_name("typefaces")
+REGULAR, BOLD, ITALIC = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique"
 
-for _name, _file in ((REGULAR, "Vera.ttf"), (BOLD, "VeraBd.ttf"), (ITALIC, "VeraIt.ttf")):
-    pdfmetrics.registerFont(TTFont(_name, _file))
+for _name in (REGULAR, BOLD, ITALIC):
+    pdfmetrics.registerFont(TTFont(_name, str(TYPEFACES / f"{_name}.ttf")))
 addMapping(REGULAR, 0, 0, REGULAR)
 addMapping(REGULAR, 1, 0, BOLD)
 addMapping(REGULAR, 0, 1, ITALIC)
 addMapping(REGULAR, 1, 1, BOLD)
+
+
+def fitted_size(text: str, font: str, size: float, width: float, smallest: float) -> float:
+    """The size at which one line of text fits the width: as given when it fits, smaller for a
+    long name or title, never below `smallest` (past which the caller wraps it)."""
+    natural = stringWidth(text, font, size)
+    if natural <= width:
+        return size
+    return max(smallest, size * width / natural)
+
+
+_IN_PLACE_OF = {
+    "Helvetica": REGULAR,
+    "Helvetica-Bold": BOLD,
+    "Helvetica-Oblique": ITALIC,
+    "Helvetica-BoldOblique": BOLD,
+}
+
+
+def style_sheet() -> StyleSheet1:
+    """reportlab's sample styles set in these fonts: its own are Helvetica, which is neither
+    embedded nor able to print a letter outside Western European (ł, ř, ş, Cyrillic)."""
+    sheet = getSampleStyleSheet()
+    for style in sheet.byName.values():
+        font = getattr(style, "fontName", None)
+        if font in _IN_PLACE_OF:
+            style.fontName = _IN_PLACE_OF[font]
+    return sheet

@@ -156,6 +156,7 @@ def render(
         creator="IMR Academy",
         lang="en-GB",
         invariant=1,
+        initialFontName=REGULAR,
     )
     frame = Frame(MARGIN, MARGIN + 8 * mm, A4[0] - 2 * MARGIN, A4[1] - 2 * MARGIN - 8 * mm)
     footer = _footer(item, organisation_name, size)

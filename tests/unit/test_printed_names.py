@@ -1,0 +1,121 @@
+"""Names print as they are spelt, on the certificate and the fidelity report, in any European
+script: each font a PDF uses is embedded and has a glyph for every letter of the names on it.
+
+Bitstream Vera printed empty boxes for ś, Ż, ř, ễ and all of Greek and Cyrillic, and the
+fidelity report's Helvetica is neither embedded nor able to print any of them.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from pypdf import PdfReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.ttfonts import TTFont
+
+from app.pdf.certificate import TEXT_WIDTH, CertificateFace, render
+from app.pdf.fidelity import ReviewReport, report
+from app.pdf.fonts import BOLD, TYPEFACES, fitted_size
+
+NAMES = {
+    "Polish": "Małgorzata Żółkiewska-Wiśniewska",
+    "Czech": "Jiří Dvořák",
+    "Turkish": "Şule Öztürk",
+    "Vietnamese": "Nguyễn Văn Ánh",
+    "Ukrainian": "Олена Коваленко",
+    "Greek": "Γιώργος Παπαδόπουλος",
+}
+
+
+def _certificate(holder: str) -> bytes:
+    return render(
+        CertificateFace(
+            holder_name=holder,
+            credential="IMR Practitioner",
+            organisation_name="Przystań Łódź Community Mental Health",
+            program_name="Zdrowie i Powrót",
+            issued_on=date(2026, 3, 2),
+            expires_on=date(2029, 3, 2),
+            training_hours="30",
+            consultation_hours="12",
+            code="7K3Q-9XMD-2RPA-W4HN",
+            verify_url="https://imr.example/verify/7K3Q-9XMD-2RPA-W4HN",
+            signatory_name="Ewa Brzęczyszczykiewicz",
+            signatory_title="Dyrektorka programów IMR",
+        )
+    )
+
+
+def _review(reviewers: str) -> bytes:
+    return report(
+        ReviewReport(
+            program="Słoneczna Przystań",
+            organisation="Łódź CMHC",
+            reviewed_on=date(2026, 5, 1),
+            version=1,
+            reviewers=reviewers,
+            sources=("interviews",),
+            mean=3.5,
+            classification="good implementation",
+            correction_reason=None,
+            items=(("Motivational strategies", "4", "Ćwiczenia łączone z zapisami"),),
+        )
+    )
+
+
+def _fonts(pdf: bytes) -> dict[str, bool]:
+    """Each font the PDF's pages use (subset prefix dropped), and whether its file is embedded."""
+    fonts: dict[str, bool] = {}
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendant = font.get("/DescendantFonts")
+            described = descendant[0].get_object() if descendant else font
+            descriptor = described.get("/FontDescriptor")
+            embedded = descriptor is not None and "/FontFile2" in descriptor.get_object()
+            fonts[str(font["/BaseFont"]).split("+")[-1]] = embedded
+    return fonts
+
+
+def _undrawable(pdf: bytes, text: str) -> dict[str, str]:
+    """The letters of the text each of the PDF's fonts has no glyph for."""
+    missing = {}
+    for name in _fonts(pdf):
+        glyphs = TTFont(name, str(TYPEFACES / f"{name}.ttf")).face.charToGlyph
+        lacking = "".join(sorted({c for c in text if not c.isspace() and ord(c) not in glyphs}))
+        if lacking:
+            missing[name] = lacking
+    return missing
+
+
+def _text(pdf: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+@pytest.mark.parametrize("language", NAMES)
+def test_a_certificate_prints_the_holders_name_as_spelt(language: str):
+    name = NAMES[language]
+    pdf = _certificate(name)
+    assert all(_fonts(pdf).values()), f"a font is not embedded: {_fonts(pdf)}"
+    assert _undrawable(pdf, name + "Przystań Łódź Brzęczyszczykiewicz") == {}
+    assert name in _text(pdf)
+
+
+def test_the_fidelity_report_prints_the_reviewers_names_in_embedded_fonts():
+    reviewers = " and ".join(NAMES.values())
+    pdf = _review(reviewers)
+    fonts = _fonts(pdf)
+    assert fonts
+    assert all(fonts.values()), f"a font is not embedded: {fonts}"
+    assert _undrawable(pdf, reviewers + "Słoneczna Przystań Ćwiczenia łączone") == {}
+
+
+def test_a_long_name_is_set_smaller_to_fit_the_page_and_printed_whole():
+    long_name = "Maximiliane Alexandrina von Habsburg-Lothringen Featherstonehaugh-Cholmondeley"
+    assert stringWidth(long_name, BOLD, 28) > TEXT_WIDTH, "at its full size it runs off the page"
+    size = fitted_size(long_name, BOLD, 28, TEXT_WIDTH, 14)
+    assert 14 <= size < 28
+    assert stringWidth(long_name, BOLD, size) <= TEXT_WIDTH + 0.01
+    assert long_name in _text(_certificate(long_name))
