@@ -11,9 +11,9 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import StyleSheet1
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table
 
-from app.pdf.fonts import REGULAR, style_sheet
+from app.pdf.fonts import REGULAR, style_sheet, table_style
 
 
 @dataclass(frozen=True)
@@ -83,9 +83,8 @@ def _items(review: ReviewReport, styles: StyleSheet1) -> Table:
     ]
     table = Table(rows, colWidths=[62 * mm, 16 * mm, 96 * mm], repeatRows=1)
     table.setStyle(
-        TableStyle(
+        table_style(
             [
-                ("FONTNAME", (0, 0), (-1, -1), REGULAR),
                 ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9eef2")),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),

@@ -9,12 +9,14 @@ readers.
 """
 
 from pathlib import Path
+from typing import Any
 
 from reportlab.lib.fonts import addMapping
 from reportlab.lib.styles import StyleSheet1, getSampleStyleSheet
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import TableStyle
 
 TYPEFACES = Path(__file__).with_name("typefaces")
 REGULAR, BOLD, ITALIC = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique"
@@ -36,6 +38,17 @@ def fitted_size(text: str, font: str, size: float, width: float, smallest: float
     return max(smallest, size * width / natural)
 
 
+def shortened(text: str, font: str, size: float, width: float) -> str:
+    """The text cut at a word to fit one line, with an ellipsis, for a running footer; whole
+    when it fits. A certificate never uses this: what it states is printed whole."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    words = text.split()
+    while words and stringWidth(" ".join(words) + "…", font, size) > width:
+        words.pop()
+    return " ".join(words) + "…" if words else "…"
+
+
 _IN_PLACE_OF = {
     "Helvetica": REGULAR,
     "Helvetica-Bold": BOLD,
@@ -53,3 +66,9 @@ def style_sheet() -> StyleSheet1:
         if font in _IN_PLACE_OF:
             style.fontName = _IN_PLACE_OF[font]
     return sheet
+
+
+def table_style(commands: list[Any]) -> TableStyle:
+    """A table's style with its cells set in the regular face: reportlab's own default is
+    Helvetica, drawn even in an empty cell, so a table would bring in a font never embedded."""
+    return TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR), *commands])

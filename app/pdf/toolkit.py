@@ -17,6 +17,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     BaseDocTemplate,
     CondPageBreak,
@@ -40,7 +41,7 @@ from app.domain.toolkit import (
     Section,
     ToolkitItem,
 )
-from app.pdf.fonts import BOLD, ITALIC, REGULAR
+from app.pdf.fonts import BOLD, ITALIC, REGULAR, fitted_size, shortened, table_style
 
 INK = colors.HexColor("#1b1f24")
 BRAND = colors.HexColor("#164766")
@@ -166,14 +167,20 @@ def render(
 
 
 def _footer(item: ToolkitItem, organisation_name: str, size: Print):
+    """The footer: the organisation's name on the left, set smaller and then shortened if it
+    would run into the page number on the right."""
+    base = max(8, size.body * 0.75)
+
     def draw(canvas, document) -> None:
+        page = f"IMR Academy toolkit · page {document.page}"
+        room = A4[0] - 2 * MARGIN - stringWidth(page, REGULAR, base) - 6 * mm
+        fitted = fitted_size(organisation_name, REGULAR, base, room, base * 0.8)
         canvas.saveState()
-        canvas.setFont(REGULAR, max(8, size.body * 0.75))
         canvas.setFillColor(INK)
-        canvas.drawString(MARGIN, MARGIN, organisation_name)
-        canvas.drawRightString(
-            A4[0] - MARGIN, MARGIN, f"IMR Academy toolkit · page {document.page}"
-        )
+        canvas.setFont(REGULAR, fitted)
+        canvas.drawString(MARGIN, MARGIN, shortened(organisation_name, REGULAR, fitted, room))
+        canvas.setFont(REGULAR, base)
+        canvas.drawRightString(A4[0] - MARGIN, MARGIN, page)
         canvas.restoreState()
 
     return draw
@@ -295,7 +302,7 @@ def _practice(block: Block, size: Print, body: ParagraphStyle, label: ParagraphS
     rows += [[Paragraph(escape(f"{n}. {step}"), body)] for n, step in enumerate(block.items, 1)]
     table = Table(rows, colWidths=[A4[0] - 2 * MARGIN])  # a row per step, so it can split
     table.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("BOX", (0, 0), (-1, -1), 1.2, BRAND),
                 ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#eef3f7")),
@@ -312,7 +319,7 @@ def _checkboxes(block: Block, size: Print, body: ParagraphStyle) -> Table:
     box = size.body * 1.1
     rows = [[TickBox(box), Paragraph(escape(text), body)] for text in block.items]
     table = Table(rows, colWidths=[box + 8, None])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    table.setStyle(table_style([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     return table
 
 
@@ -321,7 +328,7 @@ def _fields(block: Block, size: Print, body: ParagraphStyle) -> Table:
     width = A4[0] - 2 * MARGIN
     table = Table(rows, colWidths=[width * 0.42, width * 0.58])
     table.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("LINEBELOW", (1, 0), (1, -1), 0.6, RULE),
                 ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
@@ -333,7 +340,7 @@ def _fields(block: Block, size: Print, body: ParagraphStyle) -> Table:
 
 
 def _grid_style() -> TableStyle:
-    return TableStyle(
+    return table_style(
         [
             ("GRID", (0, 0), (-1, -1), 0.6, RULE),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9eef2")),

@@ -1,5 +1,6 @@
-"""Names print as they are spelt, on the certificate and the fidelity report, in any European
-script: each font a PDF uses is embedded and has a glyph for every letter of the names on it.
+"""Names print as they are spelt, on the certificate, the fidelity report and the handouts, in any
+European script: each font a PDF uses is embedded and has a glyph for every letter of the names
+on it; a long one is fitted to its place.
 
 Bitstream Vera printed empty boxes for ś, Ż, ř, ễ and all of Greek and Cyrillic, and the
 fidelity report's Helvetica is neither embedded nor able to print any of them.
@@ -15,9 +16,14 @@ from pypdf import PdfReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 
+from app.content.loader import load_catalog
+from app.content.rubrics import load_rubric
+from app.content.toolkit import load_toolkit
 from app.pdf.certificate import TEXT_WIDTH, CertificateFace, render
 from app.pdf.fidelity import ReviewReport, report
-from app.pdf.fonts import BOLD, TYPEFACES, fitted_size
+from app.pdf.fonts import BOLD, REGULAR, TYPEFACES, fitted_size
+from app.pdf.toolkit import render as handout
+from config import ROOT_DIR
 
 NAMES = {
     "Polish": "Małgorzata Żółkiewska-Wiśniewska",
@@ -119,3 +125,32 @@ def test_a_long_name_is_set_smaller_to_fit_the_page_and_printed_whole():
     assert 14 <= size < 28
     assert stringWidth(long_name, BOLD, size) <= TEXT_WIDTH + 0.01
     assert long_name in _text(_certificate(long_name))
+
+
+def _foot(pdf: bytes) -> list[tuple[str, float, float]]:
+    """What the first page draws along its foot: each text with its x and font size, left first."""
+    runs: list[tuple[str, float, float]] = []
+
+    def seen(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        if text.strip() and cm[5] + tm[5] < 70:
+            runs.append((text.strip(), cm[4] + tm[4], size))
+
+    PdfReader(io.BytesIO(pdf)).pages[0].extract_text(visitor_text=seen)
+    return sorted(runs, key=lambda run: run[1])
+
+
+def test_a_handouts_footer_shortens_a_long_organisation_name_clear_of_the_page_number():
+    catalog = load_catalog(ROOT_DIR / "courses")
+    rubric = load_rubric(ROOT_DIR / "rubrics" / "treatment-integrity.yaml")
+    item = load_toolkit(ROOT_DIR / "toolkit", catalog, rubric).items[0]
+    name = (
+        "Słoneczna Przystań Community Mental Health Services of Greater Łódź, Outpatient Division"
+    )
+    for large in (False, True):
+        pdf = handout(item, name, large)
+        assert all(_fonts(pdf).values())
+        (shown, start, size), (label, label_x, _) = _foot(pdf)
+        assert shown.startswith("Słoneczna Przystań")
+        assert shown.endswith("…"), "the name is shortened, not run into the page number"
+        assert label.startswith("IMR Academy toolkit · page 1")
+        assert start + stringWidth(shown, REGULAR, size) < label_x
