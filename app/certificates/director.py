@@ -19,7 +19,7 @@ from app.auth import identity, load_owned, role_required
 from app.certificates import bp
 from app.certificates.forms import PolicyForm, ReasonForm, RosterForm, StandingForm
 from app.dispatch import dispatch
-from app.domain.certificates import IllegalTransition, Transition, allowed_moves
+from app.domain.certificates import IllegalTransition, Transition, allowed_moves, date_in_words
 from app.domain.codes import in_file_names
 from app.domain.paging import PageRequest
 from app.domain.roles import Role
@@ -201,7 +201,9 @@ def renew(certificate_id: int) -> Response:
     except certificates.ReissueRefused as refused:
         flash(str(refused), "error")
         return redirect(url_for("certification.certificate", certificate_id=found.id))
-    return _done(new, f"Renewed: certificate {new.code}, valid until {new.expires_on:%d %b %Y}.")
+    return _done(
+        new, f"Renewed: certificate {new.code}, valid until {date_in_words(new.expires_on)}."
+    )
 
 
 @bp.get("/audit")

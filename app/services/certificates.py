@@ -19,7 +19,14 @@ from fractions import Fraction
 from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 
-from app.domain.certificates import CertificateState, Standing, Transition, after, standing
+from app.domain.certificates import (
+    CertificateState,
+    Standing,
+    Transition,
+    after,
+    date_in_words,
+    standing,
+)
 from app.domain.certification import Approval, add_months
 from app.domain.codes import new_code
 from app.extensions import content, db
@@ -295,12 +302,16 @@ def renewal_gap(old: Certificate, today: date | None = None) -> str | None:
         return "This certificate has already been renewed."
     if old.expires_on > add_months(today, 2):
         return (
-            f"Renewal opens two months before expiry ({add_months(old.expires_on, -2):%d %b %Y})."
+            "Renewal opens two months before expiry, on "
+            f"{date_in_words(add_months(old.expires_on, -2))}."
         )
     needed = policy_of(old.organisation_id).renewal_sessions
     attended = sessions_attended_since(old.person_id, old.organisation_id, old.issued_on)
     if attended < needed:
-        return f"{needed - attended} more consultation sessions since {old.issued_on:%d %b %Y} are needed to renew."
+        return (
+            f"{needed - attended} more consultation sessions since "
+            f"{date_in_words(old.issued_on)} are needed to renew."
+        )
     return None
 
 

@@ -21,6 +21,7 @@ from app.demo_lms.platform import LmsCourse, LmsUser
 from app.domain.competency import CompetencyResult
 from app.domain.quizzes import Draw, QuestionReview, QuizBank, draw_attempt
 from app.extensions import db
+from app.layout import local
 from app.models.base import utc_now
 from app.models.certification import AuditEntry, CertificationPolicy
 from app.models.people import Enrolment
@@ -176,6 +177,30 @@ def test_the_time_limit_is_enforced_on_the_server(app, lms, sample):
     attempt = stored(app, attempt.id)
     assert attempt.status == "submitted"
     assert attempt.percent == 0, "answers sent after the time limit do not count"
+
+
+def test_a_timed_attempt_gives_its_times_in_the_organisations_time_zone(app, lms, sample):
+    """The settings promise every time in the organisation's zone; a practitioner in New York
+    read "Closes at 15:20 UTC" on a timed quiz."""
+    client, token = practitioner(app, lms)
+    with app.app_context():
+        organisation_id = db.session.scalars(db.select(Organisation.id)).one()
+        db.session.merge(
+            CertificationPolicy(organisation_id=organisation_id, timezone="America/New_York")
+        )
+        db.session.commit()
+    attempt = start(app, client, token)
+    closes = local(attempt.deadline, "America/New_York")
+    assert re.search(r" E[SD]T$", closes)
+    page = client.get(f"/quizzes/attempts/{attempt.id}").get_data(as_text=True)
+    assert f"data-local-time>{closes}</time>" in page
+    assert "UTC" not in page
+    submit_attempt(client, attempt, token)
+    submitted = stored(app, attempt.id).submitted_at
+    result = client.get(f"/quizzes/attempts/{attempt.id}/result").get_data(as_text=True)
+    assert "submitted <time datetime=" in result
+    assert f"data-local-time>{local(submitted, 'America/New_York')}</time>" in result
+    assert "UTC" not in result
 
 
 def test_a_double_submit_records_one_result(app, lms, sample):
