@@ -14,10 +14,12 @@ import qrcode
 from qrcode.image.pil import PilImage
 from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.utils import ImageReader, simpleSplit
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
-from app.pdf.fonts import BOLD, REGULAR, fitted_size
+from app.domain.certificates import date_in_words
+from app.pdf.fonts import BOLD, REGULAR
+from app.pdf.lettering import draw_centred, fitted_size, lines
 
 BRAND = HexColor("#164766")
 INK = HexColor("#1b1f24")
@@ -67,13 +69,12 @@ def _centred(
     half its size), and only past that wrapped, the lines centred on the same place: never cut,
     never off the page."""
     fitted = fitted_size(text, font, size, width, size / 2)
-    canvas.setFont(font, fitted)
     canvas.setFillColor(colour)
-    lines = simpleSplit(text, font, fitted, width)
+    wrapped = lines(text, font, fitted, width)
     leading = fitted * 1.15
-    top = y + (len(lines) - 1) * leading / 2
-    for number, line in enumerate(lines):
-        canvas.drawCentredString(PAGE_WIDTH / 2, top - number * leading, line)
+    top = y + (len(wrapped) - 1) * leading / 2
+    for number, line in enumerate(wrapped):
+        draw_centred(canvas, PAGE_WIDTH / 2, top - number * leading, line, font, fitted)
 
 
 def _border(canvas: Canvas, width: float, height: float) -> None:
@@ -121,8 +122,8 @@ def _footer(canvas: Canvas, face: CertificateFace, width: float) -> None:
     """Dates, signature and the way to verify: the code, its address and a QR code of it."""
     canvas.setFont(REGULAR, 11)
     canvas.setFillColor(INK)
-    canvas.drawString(70, 120, f"Issued {face.issued_on:%d %B %Y}")
-    canvas.drawString(70, 103, f"Valid until {face.expires_on:%d %B %Y}")
+    canvas.drawString(70, 120, f"Issued {date_in_words(face.issued_on)}")
+    canvas.drawString(70, 103, f"Valid until {date_in_words(face.expires_on)}")
     canvas.line(width / 2 - 110, 120, width / 2 + 110, 120)
     _centred(canvas, face.signatory_name, 104, BOLD, 11, width=SIGNATURE_WIDTH)
     _centred(canvas, face.signatory_title, 89, REGULAR, 10, MUTED, width=SIGNATURE_WIDTH)

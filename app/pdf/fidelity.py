@@ -5,15 +5,16 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import StyleSheet1
+from reportlab.lib.styles import PropertySet, StyleSheet1
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table
 
+from app.domain.certificates import date_in_words
 from app.pdf.fonts import REGULAR, style_sheet, table_style
+from app.pdf.lettering import marked
 
 
 @dataclass(frozen=True)
@@ -50,27 +51,29 @@ def report(review: ReviewReport) -> bytes:
     return buffer.getvalue()
 
 
+def _paragraph(text: str, style: PropertySet) -> Paragraph:
+    """A paragraph of plain text (escaped), any Chinese, Japanese or Korean in a face for it."""
+    return Paragraph(marked(text, getattr(style, "fontName", REGULAR)), style)
+
+
 def _heading(review: ReviewReport, styles: StyleSheet1) -> list[Flowable]:
     sources = ", ".join(review.sources) or "not recorded"
     heading: list[Flowable] = [
-        Paragraph(escape(f"IMR Fidelity Review: {review.program}"), styles["Title"]),
-        Paragraph(
-            escape(
-                f"{review.organisation} · reviewed {review.reviewed_on:%d %B %Y} · "
-                f"version {review.version}"
-            ),
+        _paragraph(f"IMR Fidelity Review: {review.program}", styles["Title"]),
+        _paragraph(
+            f"{review.organisation} · reviewed {date_in_words(review.reviewed_on)} · "
+            f"version {review.version}",
             styles["Normal"],
         ),
-        Paragraph(escape(f"Reviewers: {review.reviewers}. Sources: {sources}."), styles["Normal"]),
+        _paragraph(f"Reviewers: {review.reviewers}. Sources: {sources}.", styles["Normal"]),
         Spacer(1, 4 * mm),
-        Paragraph(
-            f"Mean score {review.mean:.2f} of 5: {escape(review.classification)}",
-            styles["Heading2"],
+        _paragraph(
+            f"Mean score {review.mean:.2f} of 5: {review.classification}", styles["Heading2"]
         ),
     ]
     if review.correction_reason:
         correction = f"Correction of an earlier version: {review.correction_reason}"
-        heading.append(Paragraph(escape(correction), styles["Italic"]))
+        heading.append(_paragraph(correction, styles["Italic"]))
     return heading
 
 
@@ -78,7 +81,7 @@ def _items(review: ReviewReport, styles: StyleSheet1) -> Table:
     body = styles["BodyText"]
     rows: list[list[str | Paragraph]] = [["Item", "Rating", "Evidence"]]
     rows += [
-        [Paragraph(escape(title), body), rating, Paragraph(escape(evidence), body)]
+        [_paragraph(title, body), rating, _paragraph(evidence, body)]
         for title, rating, evidence in review.items
     ]
     table = Table(rows, colWidths=[62 * mm, 16 * mm, 96 * mm], repeatRows=1)

@@ -5,7 +5,7 @@ the rest of the Latin script (Polish, Czech, Turkish, Vietnamese), Greek and Cyr
 certificate for Małgorzata Wiśniewska or Олена Коваленко printed empty boxes in Vera. The files
 are kept in `typefaces/` with their licence, so every machine renders the same bytes, which the
 reproducible PDFs rely on. Embedded TrueType keeps the text selectable and readable by screen
-readers.
+readers. Chinese, Japanese and Korean letters, which DejaVu lacks, are set by `lettering`.
 """
 
 from pathlib import Path
@@ -14,7 +14,6 @@ from typing import Any
 from reportlab.lib.fonts import addMapping
 from reportlab.lib.styles import StyleSheet1, getSampleStyleSheet
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import TableStyle
 
@@ -27,26 +26,6 @@ addMapping(REGULAR, 0, 0, REGULAR)
 addMapping(REGULAR, 1, 0, BOLD)
 addMapping(REGULAR, 0, 1, ITALIC)
 addMapping(REGULAR, 1, 1, BOLD)
-
-
-def fitted_size(text: str, font: str, size: float, width: float, smallest: float) -> float:
-    """The size at which one line of text fits the width: as given when it fits, smaller for a
-    long name or title, never below `smallest` (past which the caller wraps it)."""
-    natural = stringWidth(text, font, size)
-    if natural <= width:
-        return size
-    return max(smallest, size * width / natural)
-
-
-def shortened(text: str, font: str, size: float, width: float) -> str:
-    """The text cut at a word to fit one line, with an ellipsis, for a running footer; whole
-    when it fits. A certificate never uses this: what it states is printed whole."""
-    if stringWidth(text, font, size) <= width:
-        return text
-    words = text.split()
-    while words and stringWidth(" ".join(words) + "…", font, size) > width:
-        words.pop()
-    return " ".join(words) + "…" if words else "…"
 
 
 _IN_PLACE_OF = {

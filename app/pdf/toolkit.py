@@ -41,7 +41,8 @@ from app.domain.toolkit import (
     Section,
     ToolkitItem,
 )
-from app.pdf.fonts import BOLD, ITALIC, REGULAR, fitted_size, shortened, table_style
+from app.pdf import lettering
+from app.pdf.fonts import BOLD, ITALIC, REGULAR, table_style
 
 INK = colors.HexColor("#1b1f24")
 BRAND = colors.HexColor("#164766")
@@ -174,11 +175,11 @@ def _footer(item: ToolkitItem, organisation_name: str, size: Print):
     def draw(canvas, document) -> None:
         page = f"IMR Academy toolkit · page {document.page}"
         room = A4[0] - 2 * MARGIN - stringWidth(page, REGULAR, base) - 6 * mm
-        fitted = fitted_size(organisation_name, REGULAR, base, room, base * 0.8)
+        fitted = lettering.fitted_size(organisation_name, REGULAR, base, room, base * 0.8)
         canvas.saveState()
         canvas.setFillColor(INK)
-        canvas.setFont(REGULAR, fitted)
-        canvas.drawString(MARGIN, MARGIN, shortened(organisation_name, REGULAR, fitted, room))
+        shown = lettering.shortened(organisation_name, REGULAR, fitted, room)
+        lettering.draw(canvas, MARGIN, MARGIN, shown, REGULAR, fitted)
         canvas.setFont(REGULAR, base)
         canvas.drawRightString(A4[0] - MARGIN, MARGIN, page)
         canvas.restoreState()

@@ -21,10 +21,21 @@ from app.content.rubrics import load_rubric
 from app.content.toolkit import load_toolkit
 from app.pdf.certificate import TEXT_WIDTH, CertificateFace, render
 from app.pdf.fidelity import ReviewReport, report
-from app.pdf.fonts import BOLD, REGULAR, TYPEFACES, fitted_size
+from app.pdf.fonts import BOLD, REGULAR, TYPEFACES
+from app.pdf.lettering import HAN, HANGUL, KANA, fitted_size
 from app.pdf.toolkit import render as handout
 from config import ROOT_DIR
 
+EAST_ASIAN = {
+    "Chinese": ("李小龍", "STSong-Light"),
+    "Japanese": ("山田さくら", "HeiseiKakuGo-W5"),
+    "Korean": ("김민준", "HYGothic-Medium"),
+}
+EAST_ASIAN_FACES = {
+    "STSong-Light": lambda c: bool(HAN.match(c)),
+    "HeiseiKakuGo-W5": lambda c: bool(HAN.match(c) or KANA.match(c)),
+    "HYGothic-Medium": lambda c: bool(HAN.match(c) or HANGUL.match(c)),
+}
 NAMES = {
     "Polish": "Małgorzata Żółkiewska-Wiśniewska",
     "Czech": "Jiří Dvořák",
@@ -85,15 +96,33 @@ def _fonts(pdf: bytes) -> dict[str, bool]:
     return fonts
 
 
-def _undrawable(pdf: bytes, text: str) -> dict[str, str]:
-    """The letters of the text each of the PDF's fonts has no glyph for."""
-    missing = {}
-    for name in _fonts(pdf):
-        glyphs = TTFont(name, str(TYPEFACES / f"{name}.ttf")).face.charToGlyph
-        lacking = "".join(sorted({c for c in text if not c.isspace() and ord(c) not in glyphs}))
+def _drawn(pdf: bytes) -> list[tuple[str, str]]:
+    """Each run of text the PDF draws, with the font it is drawn in (subset prefix dropped)."""
+    found: list[tuple[str, str]] = []
+
+    def seen(text: str, cm: object, tm: object, font: dict | None, size: float) -> None:
+        if font is not None and text.strip():
+            found.append((str(font["/BaseFont"]).split("+")[-1].lstrip("/"), text.strip()))
+
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        page.extract_text(visitor_text=seen)
+    return found
+
+
+def _undrawable(pdf: bytes) -> dict[str, str]:
+    """Letters drawn in a font that has no glyph for them (each printed as an empty box): an
+    embedded face lacking the letter, or an East Asian face given a letter of another script."""
+    missing: dict[str, set[str]] = {}
+    for font, text in _drawn(pdf):
+        if font in EAST_ASIAN_FACES:
+            lacking = {c for c in text if not c.isspace() and not EAST_ASIAN_FACES[font](c)}
+        else:
+            assert (TYPEFACES / f"{font}.ttf").exists(), f"drawn in {font}, which is not ours"
+            glyphs = TTFont(font, str(TYPEFACES / f"{font}.ttf")).face.charToGlyph
+            lacking = {c for c in text if not c.isspace() and ord(c) not in glyphs}
         if lacking:
-            missing[name] = lacking
-    return missing
+            missing.setdefault(font, set()).update(lacking)
+    return {font: "".join(sorted(letters)) for font, letters in missing.items()}
 
 
 def _text(pdf: bytes) -> str:
@@ -105,8 +134,19 @@ def test_a_certificate_prints_the_holders_name_as_spelt(language: str):
     name = NAMES[language]
     pdf = _certificate(name)
     assert all(_fonts(pdf).values()), f"a font is not embedded: {_fonts(pdf)}"
-    assert _undrawable(pdf, name + "Przystań Łódź Brzęczyszczykiewicz") == {}
+    assert _undrawable(pdf) == {}
     assert name in _text(pdf)
+
+
+@pytest.mark.parametrize("language", EAST_ASIAN)
+def test_a_chinese_japanese_or_korean_name_is_set_in_a_face_that_has_it(language: str):
+    """DejaVu has no Han, kana or Hangul: such a name is set in Adobe's face for the language,
+    and the Latin around it stays in DejaVu."""
+    name, face = EAST_ASIAN[language]
+    pdf = _certificate(f"Maya {name} Chen")
+    assert (face, name) in _drawn(pdf)
+    assert _undrawable(pdf) == {}
+    assert f"Maya {name} Chen" in _text(pdf).replace("\n", "")
 
 
 def test_the_fidelity_report_prints_the_reviewers_names_in_embedded_fonts():
@@ -115,7 +155,8 @@ def test_the_fidelity_report_prints_the_reviewers_names_in_embedded_fonts():
     fonts = _fonts(pdf)
     assert fonts
     assert all(fonts.values()), f"a font is not embedded: {fonts}"
-    assert _undrawable(pdf, reviewers + "Słoneczna Przystań Ćwiczenia łączone") == {}
+    assert _undrawable(pdf) == {}
+    assert "Słoneczna Przystań" in _text(pdf)
 
 
 def test_a_long_name_is_set_smaller_to_fit_the_page_and_printed_whole():
