@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from app.domain.certificates import CertificateState
+from app.domain.certificates import CertificateState, date_in_words
 from app.extensions import db
 from app.mail import send_mail
 from app.models.certification import Certificate, RenewalReminder
@@ -53,7 +53,8 @@ def _body(certificate: Certificate, today: date) -> str:
     next_step = gap or "The renewal requirements are met: a director can renew the certificate now."
     return (
         f"{certificate.holder_name}'s certificate {certificate.code} ({certificate.credential}, "
-        f"{certificate.organisation_name}) expires on {certificate.expires_on:%d %B %Y}, in {days} days.\n\n{next_step}\n"
+        f"{certificate.organisation_name}) expires on {date_in_words(certificate.expires_on)}, "
+        f"in {days} days.\n\n{next_step}\n"
     )
 
 
@@ -74,7 +75,7 @@ def send_renewal_reminders(settings: Settings, today: date) -> int:
         emailed = send_mail(
             settings,
             recipients,
-            f"IMR certificate expiring on {certificate.expires_on:%d %B %Y}",
+            f"IMR certificate expiring on {date_in_words(certificate.expires_on)}",
             _body(certificate, today),
         )
         for skipped in offsets:

@@ -9,6 +9,7 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from sqlalchemy import select
 
+from app.domain.certificates import date_in_words
 from app.extensions import db
 from app.models.base import utc_now
 from app.models.certification import Certificate, RenewalReminder
@@ -70,7 +71,9 @@ def test_reminders_go_once_to_the_practitioner_and_directors(app, lms, settings)
     [(recipients, content)] = inbox.messages
     assert sorted(recipients) == sorted([PRACTITIONER.email, DIRECTOR.email])
     assert f"certificate {certificate.code}" in content
-    assert "in 25 days" in content
+    expires = date_in_words(utc_now().date() + timedelta(days=25))
+    assert f"expires on {expires}, in 25 days" in content
+    assert f"Subject: IMR certificate expiring on {expires}" in content
     page = practitioner.get("/certification/").get_data(as_text=True)
     assert "reminder 30 days before" in page
 
