@@ -7,10 +7,19 @@ It signs with its own RSA key and publishes its own JWKS; it never touches the t
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    load_pem_private_key,
+)
 from jwcrypto.jwk import JWK
 from lti1p3platform.ltiplatform import LTI1P3PlatformConfAbstract
 from lti1p3platform.message_launch import LTIAdvantageMessageLaunchAbstract
@@ -21,11 +30,81 @@ LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 COURSE_OFFERING = f"{LIS}course#CourseOffering"
 
 
+@dataclass(frozen=True)
+class _SigningKey:
+    """The platform's key as signing needs it: parsed, its public half, and its kid."""
+
+    key: RSAPrivateKey
+    public_pem: str
+    kid: str
+
+
+# Keys parsed (or made) in this process, by PEM: cryptography checks an RSA private key on every
+# load (about 50 ms), and lti1p3platform loads the PEM five times for each launch it signs, so a
+# demo launch waited a quarter of a second for it, and the suite minutes.
+_SIGNING_KEYS: dict[str, _SigningKey] = {}
+_KEPT = 64
+_KEYS_LOCK = threading.Lock()
+
+
+def _remember(private_key_pem: str, key: RSAPrivateKey) -> _SigningKey:
+    public_pem = JWK.from_pyca(key.public_key()).export_to_pem().decode()
+    found = _SigningKey(key, public_pem, Registration.get_jwk(public_pem)["kid"])
+    with _KEYS_LOCK:
+        if len(_SIGNING_KEYS) >= _KEPT:
+            _SIGNING_KEYS.pop(next(iter(_SIGNING_KEYS)))
+        _SIGNING_KEYS[private_key_pem] = found
+    return found
+
+
+def _signing_key(private_key_pem: str) -> _SigningKey:
+    """The key, parsed once per process."""
+    found = _SIGNING_KEYS.get(private_key_pem)
+    if found is not None:
+        return found
+    key = load_pem_private_key(private_key_pem.encode(), password=None)
+    if not isinstance(key, RSAPrivateKey):
+        raise TypeError("the LMS's signing key is not an RSA key")
+    return _remember(private_key_pem, key)
+
+
 def new_private_key_pem() -> str:
-    """A fresh 2048-bit RSA private key in PEM form."""
-    return (
-        JWK.generate(kty="RSA", size=2048).export_to_pem(private_key=True, password=None).decode()
-    )
+    """A fresh 2048-bit RSA private key in PEM form, kept parsed for signing with it."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
+    _remember(pem, key)
+    return pem
+
+
+def parsed_key(private_key_pem: str) -> RSAPrivateKey:
+    """The private key, parsed once per process, for signing a token by hand."""
+    return _signing_key(private_key_pem).key
+
+
+class _Registration(Registration):
+    """lti1p3platform's registration, signing with the key parsed once (`_signing_key`)."""
+
+    def get_kid(self) -> str | None:
+        private = self.get_platform_private_key()
+        return _signing_key(private).kid if private else None
+
+    def platform_encode_and_sign(
+        self, payload: dict[str, Any], expiration: int | None = None
+    ) -> str:
+        private = self.get_platform_private_key()
+        if not private:
+            raise ValueError("the platform has no signing key")
+        return self.encode_and_sign(payload, private, {"kid": self.get_kid()}, expiration)
+
+    def encode_and_sign(  # the library's is static; this one parses the key once
+        self,
+        payload: dict[str, Any],
+        private_key: str,
+        headers: Any = None,
+        expiration: int | None = None,
+    ) -> str:
+        parsed = _signing_key(private_key).key
+        return Registration.encode_and_sign(payload, parsed, headers, expiration)
 
 
 @dataclass(frozen=True)
@@ -61,15 +140,14 @@ class LmsPlatform:
     extra_claims: Mapping[str, Any] = field(default_factory=dict)
 
     def _registration(self) -> Registration:
-        registration = Registration()
+        registration = _Registration()
         registration.set_iss(self.issuer).set_client_id(self.client_id)
         registration.set_deployment_id(self.deployment_id)
         registration.set_launch_url(self.tool_launch_url)
         registration.set_oidc_login_url(self.tool_login_url)
         registration.set_tool_key_set_url(self.tool_jwks_url)
         registration.set_platform_private_key(self.private_key_pem)
-        public = JWK.from_pem(self.private_key_pem.encode()).export_to_pem().decode()
-        registration.set_platform_public_key(public)
+        registration.set_platform_public_key(_signing_key(self.private_key_pem).public_pem)
         return registration
 
     def jwks(self) -> dict[str, list[dict[str, Any]]]:
