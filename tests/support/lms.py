@@ -6,6 +6,7 @@ its key set from a real local HTTP server, exactly as it would from Canvas or Mo
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -17,7 +18,14 @@ from flask.testing import FlaskClient
 from pytest_httpserver import HTTPServer
 from werkzeug.test import TestResponse
 
-from app.demo_lms.platform import LIS, LmsCourse, LmsPlatform, LmsUser, new_private_key_pem
+from app.demo_lms.platform import (
+    LIS,
+    LmsCourse,
+    LmsPlatform,
+    LmsUser,
+    new_private_key_pem,
+    parsed_key,
+)
 from app.extensions import db
 from app.services.registrations import PlatformUrls, add_platform
 
@@ -34,6 +42,21 @@ COURSE = LmsCourse("course-imr-autumn", "IMR Intensive, Autumn cohort", "IMR-AUT
 LINK = "resource-link-1"
 
 Mutation = Callable[[dict[str, Any]], None]
+
+
+_KEY_POOL: list[str] = []
+_KEY_POOL_SIZE = 6
+_key_turn = itertools.count()
+
+
+def pooled_key() -> str:
+    """A signing key from a small pool made once per process, each call the next one: making a
+    2,048-bit key takes about 50 ms, which every test paid for its LMS. Consecutive calls (two
+    LMSs in one test, a rotation) always get different keys."""
+    turn = next(_key_turn) % _KEY_POOL_SIZE
+    if turn == len(_KEY_POOL):
+        _KEY_POOL.append(new_private_key_pem())
+    return _KEY_POOL[turn]
 
 
 @dataclass
@@ -56,7 +79,7 @@ class LocalLms:
     ) -> LocalLms:
         """The LMS, serving its keys, configured with the tool at `tool` (the test client's
         address unless a real server runs it)."""
-        key = new_private_key_pem()
+        key = pooled_key()
         platform = LmsPlatform(
             issuer=server.url_for(issuer_path),
             client_id=client_id,
@@ -80,7 +103,7 @@ class LocalLms:
 
     def rotate_key(self) -> None:
         """The LMS rotates its signing key and publishes the new key set."""
-        self.key_pem = new_private_key_pem()
+        self.key_pem = pooled_key()
         self.platform = replace(self.platform, private_key_pem=self.key_pem)
         self.server.clear()
         self.serve_keys()
@@ -136,7 +159,8 @@ class LocalLms:
         payload = jwt.decode(token, options={"verify_signature": False})
         mutate(payload)
         header = {"kid": jwt.get_unverified_header(token)["kid"], **(headers or {})}
-        resigned = jwt.encode(payload, key_pem or self.key_pem, algorithm="RS256", headers=header)
+        key = parsed_key(key_pem or self.key_pem)
+        resigned = jwt.encode(payload, key, algorithm="RS256", headers=header)
         return {**fields, "id_token": resigned}
 
 
