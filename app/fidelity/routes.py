@@ -135,19 +135,12 @@ def review(review_id: int) -> Response:
     if request.method == "POST":
         try:
             service.save(found, **_posted())
-            if request.form.get("action") == "submit":
-                result = service.submit(found, content().fidelity_scale, identity().person_id)
-                flash(
-                    f"Review submitted: mean {float(result.mean):.2f}, {result.label}.",
-                    "success",
-                )
-                return redirect(url_for("fidelity.program", program_id=found.program_id))
-            flash("Draft saved.", "success")
-            return redirect(url_for("fidelity.review", review_id=found.id))
         except service.ReviewLocked as locked:
             abort(409, str(locked))
         except (FidelityRatingError, ValueError) as error:
-            errors.append(_sentence(str(error)))
+            errors.append(_sentence(str(error)))  # nothing saved: the form shows what was typed
+        else:
+            return _after_save(found)
     scale = content().fidelity_scale
     entries = (
         ReviewEntries.posted(request.form, (item.id for item in scale.items))
@@ -165,6 +158,22 @@ def review(review_id: int) -> Response:
         plain=FlaskForm(),
     )
     return make_response(page, 400 if errors else 200)
+
+
+def _after_save(review: FidelityReview) -> Response:
+    """Submit a saved draft when asked. A review not ready to submit (an item unrated, no
+    reviewers) stays saved as a draft, with what is missing said: refused with a 400, the save
+    was rolled back with it, and closing the page lost every rating entered."""
+    if request.form.get("action") != "submit":
+        flash("Draft saved.", "success")
+        return redirect(url_for("fidelity.review", review_id=review.id))
+    try:
+        result = service.submit(review, content().fidelity_scale, identity().person_id)
+    except (FidelityRatingError, ValueError) as error:
+        flash(f"Draft saved, not submitted yet. {_sentence(str(error))}", "error")
+        return redirect(url_for("fidelity.review", review_id=review.id))
+    flash(f"Review submitted: mean {float(result.mean):.2f}, {result.label}.", "success")
+    return redirect(url_for("fidelity.program", program_id=review.program_id))
 
 
 @bp.post("/reviews/<int:review_id>/correct")

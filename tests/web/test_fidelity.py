@@ -60,8 +60,16 @@ def test_draft_submit_read_only_correct_pdf_and_csv(app, lms):
     incomplete = _form(app, token, 4)
     incomplete.pop("rating-goal-setting")
     refused = client.post(review_url, data={**incomplete, "action": "submit"})
-    assert refused.status_code == 400
-    assert "Rate “goal setting”".lower() in refused.get_data(as_text=True).lower()
+    assert refused.status_code == 302, "kept as a draft, with what is missing said"
+    page = client.get(review_url).get_data(as_text=True)
+    assert "Draft saved, not submitted yet." in page
+    assert "Rate “goal setting”".lower() in page.lower()
+    with app.app_context():
+        draft = db.session.scalars(select(FidelityReview)).one()
+        assert draft.status == "draft"
+        rated = {item.id for item in content_of(app).fidelity_scale.items} - {"goal-setting"}
+        assert draft.ratings == {**dict.fromkeys(rated, 4), "goal-setting": None}
+        assert len(draft.evidence) == len(rated) + 1, "the evidence typed is kept too"
     submitted = client.post(
         review_url, data={**_form(app, token, 3), "action": "submit"}, follow_redirects=True
     )
