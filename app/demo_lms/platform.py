@@ -7,27 +7,27 @@ It signs with its own RSA key and publishes its own JWKS; it never touches the t
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-    load_pem_private_key,
-)
 from jwcrypto.jwk import JWK
 from lti1p3platform.ltiplatform import LTI1P3PlatformConfAbstract
 from lti1p3platform.message_launch import LTIAdvantageMessageLaunchAbstract
 from lti1p3platform.registration import Registration
 from lti1p3platform.request import Request, TRequest
 
+from app.lti.keys import new_rsa_key, parsed_private_key
+
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 COURSE_OFFERING = f"{LIS}course#CourseOffering"
+
+
+def new_private_key_pem() -> str:
+    """A fresh 2048-bit RSA private key in PEM form."""
+    return new_rsa_key().private_key_pem
 
 
 @dataclass(frozen=True)
@@ -39,46 +39,14 @@ class _SigningKey:
     kid: str
 
 
-# Keys parsed (or made) in this process, by PEM: cryptography checks an RSA private key on every
-# load (about 50 ms), and lti1p3platform loads the PEM five times for each launch it signs, so a
-# demo launch waited a quarter of a second for it, and the suite minutes.
-_SIGNING_KEYS: dict[str, _SigningKey] = {}
-_KEPT = 64
-_KEYS_LOCK = threading.Lock()
-
-
-def _remember(private_key_pem: str, key: RSAPrivateKey) -> _SigningKey:
-    public_pem = JWK.from_pyca(key.public_key()).export_to_pem().decode()
-    found = _SigningKey(key, public_pem, Registration.get_jwk(public_pem)["kid"])
-    with _KEYS_LOCK:
-        if len(_SIGNING_KEYS) >= _KEPT:
-            _SIGNING_KEYS.pop(next(iter(_SIGNING_KEYS)))
-        _SIGNING_KEYS[private_key_pem] = found
-    return found
-
-
+@lru_cache(maxsize=64)
 def _signing_key(private_key_pem: str) -> _SigningKey:
-    """The key, parsed once per process."""
-    found = _SIGNING_KEYS.get(private_key_pem)
-    if found is not None:
-        return found
-    key = load_pem_private_key(private_key_pem.encode(), password=None)
-    if not isinstance(key, RSAPrivateKey):
-        raise TypeError("the LMS's signing key is not an RSA key")
-    return _remember(private_key_pem, key)
-
-
-def new_private_key_pem() -> str:
-    """A fresh 2048-bit RSA private key in PEM form, kept parsed for signing with it."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
-    _remember(pem, key)
-    return pem
-
-
-def parsed_key(private_key_pem: str) -> RSAPrivateKey:
-    """The private key, parsed once per process, for signing a token by hand."""
-    return _signing_key(private_key_pem).key
+    """The key parsed once per process: lti1p3platform loads the PEM five times for each launch
+    it signs, and each load checks the key for about 50 ms, so a demo launch waited a quarter of
+    a second on the LMS's side (and the suite minutes)."""
+    key = parsed_private_key(private_key_pem)
+    public_pem = JWK.from_pyca(key.public_key()).export_to_pem().decode()
+    return _SigningKey(key, public_pem, Registration.get_jwk(public_pem)["kid"])
 
 
 class _Registration(Registration):

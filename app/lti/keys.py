@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from jwcrypto.jwk import JWK
 from sqlalchemy import insert, select
@@ -44,7 +45,7 @@ class SigningKey:
     @property
     def private_key(self) -> RSAPrivateKey:
         """The parsed private key, for PyJWT (which would otherwise parse the PEM per token)."""
-        return _parsed_private_key(self.kid, self.private_key_pem)
+        return parsed_private_key(self.private_key_pem)
 
 
 @lru_cache(maxsize=16)
@@ -52,22 +53,53 @@ def _public_pem(public_jwk: str) -> str:
     return JWK(**json.loads(public_jwk)).export_to_pem().decode()
 
 
-@lru_cache(maxsize=16)
-def _parsed_private_key(kid: str, private_key_pem: str) -> RSAPrivateKey:
-    """One parse per key per process: key rows never change (a rotation makes a new kid)."""
+@lru_cache(maxsize=64)
+def parsed_private_key(private_key_pem: str) -> RSAPrivateKey:
+    """An RSA private key parsed once per process: cryptography checks the key for tens of
+    milliseconds on every load, and PyJWT would load the PEM again for every token it signs.
+    A key's PEM never changes (a rotation makes a new key), so the cache cannot go stale."""
     key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
     if not isinstance(key, RSAPrivateKey):
-        raise TypeError(f"tool key {kid} is not an RSA key")
+        raise TypeError("the stored signing key is not an RSA key")
     return key
 
 
+@dataclass(frozen=True)
+class NewKey:
+    """A key pair just made: the public JWK (kid, alg and use set) and the private PEM."""
+
+    public_jwk: dict[str, Any]
+    private_key_pem: str
+
+    @property
+    def kid(self) -> str:
+        return str(self.public_jwk["kid"])
+
+
+def new_rsa_key() -> NewKey:
+    """A 2,048-bit RSA signing key whose kid is its RFC 7638 thumbprint (as pylti1p3 derives
+    it). Made with cryptography directly: through jwcrypto's generate, building the key back
+    from its numbers checked it again and doubled the time."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
+    public = JWK.from_pyca(key.public_key())
+    jwk = json.loads(public.export_public()) | {
+        "kid": public.thumbprint(),
+        "alg": "RS256",
+        "use": "sig",
+    }
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return NewKey(jwk, pem)
+
+
 def _new_key() -> ToolKey:
-    """A key pair whose kid is its RFC 7638 thumbprint (as pylti1p3 derives it)."""
-    jwk = JWK.generate(kty="RSA", size=KEY_BITS)
-    public = json.loads(jwk.export_public())
-    public.update(kid=jwk.thumbprint(), alg="RS256", use="sig")
-    pem = jwk.export_to_pem(private_key=True, password=None).decode()
-    return ToolKey(kid=public["kid"], private_key_pem=pem, public_jwk=json.dumps(public))
+    made = new_rsa_key()
+    return ToolKey(
+        kid=made.kid, private_key_pem=made.private_key_pem, public_jwk=json.dumps(made.public_jwk)
+    )
 
 
 def _active_keys() -> list[ToolKey]:

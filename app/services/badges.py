@@ -12,10 +12,10 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 import jwt
-from jwcrypto.jwk import JWK
 
 from app.domain.certificates import CertificateState
 from app.extensions import db
+from app.lti.keys import new_rsa_key, parsed_private_key
 from app.models.certification import Certificate, IssuerKey
 from app.models.tenancy import Organisation
 
@@ -38,17 +38,12 @@ class BadgeUrls:
 
 def new_issuer_key(organisation_id: int) -> IssuerKey:
     """A fresh RSA signing key for an organisation's badges (its kid is the RFC 7638 thumbprint)."""
-    jwk = JWK.generate(kty="RSA", size=2048)
-    public = json.loads(jwk.export_public()) | {
-        "kid": jwk.thumbprint(),
-        "alg": "RS256",
-        "use": "sig",
-    }
+    made = new_rsa_key()
     return IssuerKey(
         organisation_id=organisation_id,
-        kid=public["kid"],
-        public_jwk=json.dumps(public),
-        private_key_pem=jwk.export_to_pem(private_key=True, password=None).decode(),
+        kid=made.kid,
+        public_jwk=json.dumps(made.public_jwk),
+        private_key_pem=made.private_key_pem,
     )
 
 
@@ -137,9 +132,8 @@ def signed(certificate: Certificate, urls: BadgeUrls) -> str:
         "exp": int(datetime.fromisoformat(body["validUntil"]).timestamp()),
         "vc": body,
     }
-    return jwt.encode(
-        claims, key.private_key_pem, algorithm="RS256", headers={"kid": key.kid, "typ": "JWT"}
-    )
+    signer = parsed_private_key(key.private_key_pem)  # a public page: never parse per request
+    return jwt.encode(claims, signer, algorithm="RS256", headers={"kid": key.kid, "typ": "JWT"})
 
 
 def revocation_list(organisation_id: int, urls_for: Any, list_url: str) -> dict[str, Any]:

@@ -24,9 +24,9 @@ from app.demo_lms.platform import (
     LmsPlatform,
     LmsUser,
     new_private_key_pem,
-    parsed_key,
 )
 from app.extensions import db
+from app.lti.keys import parsed_private_key
 from app.services.registrations import PlatformUrls, add_platform
 
 TOOL = "http://localhost"
@@ -159,7 +159,7 @@ class LocalLms:
         payload = jwt.decode(token, options={"verify_signature": False})
         mutate(payload)
         header = {"kid": jwt.get_unverified_header(token)["kid"], **(headers or {})}
-        key = parsed_key(key_pem or self.key_pem)
+        key = parsed_private_key(key_pem or self.key_pem)
         resigned = jwt.encode(payload, key, algorithm="RS256", headers=header)
         return {**fields, "id_token": resigned}
 
