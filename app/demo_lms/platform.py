@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from jwcrypto.jwk import JWK
 from lti1p3platform.ltiplatform import LTI1P3PlatformConfAbstract
 from lti1p3platform.message_launch import LTIAdvantageMessageLaunchAbstract
@@ -31,30 +30,30 @@ def new_private_key_pem() -> str:
 
 
 @dataclass(frozen=True)
-class _SigningKey:
-    """The platform's key as signing needs it: parsed, its public half, and its kid."""
+class _PublicHalf:
+    """The platform key's public PEM and its kid, as lti1p3platform derives them."""
 
-    key: RSAPrivateKey
-    public_pem: str
+    pem: str
     kid: str
 
 
 @lru_cache(maxsize=64)
-def _signing_key(private_key_pem: str) -> _SigningKey:
-    """The key parsed once per process: lti1p3platform loads the PEM five times for each launch
-    it signs, and each load checks the key for about 50 ms, so a demo launch waited a quarter of
-    a second on the LMS's side (and the suite minutes)."""
-    key = parsed_private_key(private_key_pem)
-    public_pem = JWK.from_pyca(key.public_key()).export_to_pem().decode()
-    return _SigningKey(key, public_pem, Registration.get_jwk(public_pem)["kid"])
+def _public_half(private_key_pem: str) -> _PublicHalf:
+    """Derived once per key from the key parsed once (`parsed_private_key`): lti1p3platform
+    loads the private PEM five times for each launch it signs, and each load checks the key for
+    about 50 ms, so a demo launch waited a quarter of a second on the LMS's side (and the suite
+    minutes)."""
+    public = parsed_private_key(private_key_pem).public_key()
+    pem = JWK.from_pyca(public).export_to_pem().decode()
+    return _PublicHalf(pem, Registration.get_jwk(pem)["kid"])
 
 
 class _Registration(Registration):
-    """lti1p3platform's registration, signing with the key parsed once (`_signing_key`)."""
+    """lti1p3platform's registration, signing with the key parsed once."""
 
     def get_kid(self) -> str | None:
         private = self.get_platform_private_key()
-        return _signing_key(private).kid if private else None
+        return _public_half(private).kid if private else None
 
     def platform_encode_and_sign(
         self, payload: dict[str, Any], expiration: int | None = None
@@ -71,7 +70,7 @@ class _Registration(Registration):
         headers: Any = None,
         expiration: int | None = None,
     ) -> str:
-        parsed = _signing_key(private_key).key
+        parsed = parsed_private_key(private_key)
         return Registration.encode_and_sign(payload, parsed, headers, expiration)
 
 
@@ -115,7 +114,7 @@ class LmsPlatform:
         registration.set_oidc_login_url(self.tool_login_url)
         registration.set_tool_key_set_url(self.tool_jwks_url)
         registration.set_platform_private_key(self.private_key_pem)
-        registration.set_platform_public_key(_signing_key(self.private_key_pem).public_pem)
+        registration.set_platform_public_key(_public_half(self.private_key_pem).pem)
         return registration
 
     def jwks(self) -> dict[str, list[dict[str, Any]]]:

@@ -16,9 +16,10 @@ EVIDENCE_LIMIT = 2000
 
 @dataclass(frozen=True)
 class ReviewEntries:
-    """The form's values, as text for the date: a refused save or submit shows what the
-    director typed (a date outside the rule, an unrated item) instead of the stored draft, so
-    fixing one field never means typing a dozen ratings and their evidence again."""
+    """The form's values, the date as text: read once from a post (reviewers and evidence cut to
+    their columns), they are what the service saves, and what a refused save shows again
+    instead of the stored draft, so fixing the date never means typing a dozen ratings and
+    their evidence again."""
 
     reviewed_on: str
     reviewers: str
@@ -40,7 +41,7 @@ class ReviewEntries:
     def posted(cls, form: MultiDict[str, str], item_ids: Iterable[str]) -> ReviewEntries:
         ids = list(item_ids)
         return cls(
-            reviewed_on=form.get("reviewed_on", "")[:10],
+            reviewed_on=form.get("reviewed_on", ""),
             reviewers=form.get("reviewers", "")[:REVIEWERS_LIMIT],
             sources=form.getlist("sources"),
             ratings={i: whole_number(form.get(f"rating-{i}")) for i in ids},

@@ -21,7 +21,7 @@ from app.domain.roles import Role
 from app.exports import csv_response
 from app.extensions import content, db
 from app.fidelity import bp
-from app.fidelity.forms import EVIDENCE_LIMIT, REVIEWERS_LIMIT, ReviewEntries
+from app.fidelity.forms import ReviewEntries
 from app.forms import posted_rating, whole_number
 from app.models.base import utc_now
 from app.models.fidelity import FidelityReview
@@ -100,24 +100,20 @@ def start(program_id: int) -> Response:
     return redirect(url_for("fidelity.review", review_id=review.id))
 
 
-def _posted() -> dict:
+def _posted(entries: ReviewEntries) -> dict:
     """The review form as the service takes it; a date that is not one raises ReviewDateError,
-    which the form shows like any other (the service checks the date is a plausible one)."""
-    reviewed_on = parse_review_date(request.form.get("reviewed_on", ""))
+    which the form shows like any other (the service checks the date is a plausible one), and
+    a rating that is not a number is a 400 naming the item."""
     ratings = {
         item.id: posted_rating(item.title, request.form.get(f"rating-{item.id}", ""))
         for item in content().fidelity_scale.items
     }
-    evidence = {
-        item.id: request.form.get(f"evidence-{item.id}", "")[:EVIDENCE_LIMIT]
-        for item in content().fidelity_scale.items
-    }
     return {
-        "reviewed_on": reviewed_on,
-        "reviewers": request.form.get("reviewers", "")[:REVIEWERS_LIMIT],
-        "sources": request.form.getlist("sources"),
+        "reviewed_on": parse_review_date(entries.reviewed_on),
+        "reviewers": entries.reviewers,
+        "sources": entries.sources,
         "ratings": ratings,
-        "evidence": evidence,
+        "evidence": entries.evidence,
     }
 
 
@@ -131,22 +127,19 @@ def _sentence(message: str) -> str:
 def review(review_id: int) -> Response:
     """Edit a draft (save or submit), or read a submitted review."""
     found = _review(review_id)
+    scale = content().fidelity_scale
+    posted = ReviewEntries.posted(request.form, (item.id for item in scale.items))
     errors: list[str] = []
     if request.method == "POST":
         try:
-            service.save(found, **_posted())
+            service.save(found, **_posted(posted))
         except service.ReviewLocked as locked:
             abort(409, str(locked))
         except (FidelityRatingError, ValueError) as error:
             errors.append(_sentence(str(error)))  # nothing saved: the form shows what was typed
         else:
             return _after_save(found)
-    scale = content().fidelity_scale
-    entries = (
-        ReviewEntries.posted(request.form, (item.id for item in scale.items))
-        if errors
-        else ReviewEntries.of(found)
-    )
+    entries = posted if errors else ReviewEntries.of(found)
     page = render_template(
         "fidelity/review.html",
         review=found,

@@ -116,10 +116,6 @@ def draw_centred(canvas: Canvas, x: float, y: float, text: str, font: str, size:
     draw(canvas, x - width(text, font, size) / 2, y, text, font, size)
 
 
-def draw_right(canvas: Canvas, x: float, y: float, text: str, font: str, size: float) -> None:
-    draw(canvas, x - width(text, font, size), y, text, font, size)
-
-
 def marked(text: str, font: str) -> str:
     """The text as Paragraph markup, escaped, each run the style's face cannot draw in a
     <font> of the face that can."""
