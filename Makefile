@@ -39,14 +39,15 @@ stack: $(INSTALLED)
 
 # SQLite always; with TEST_DATABASE_URL, PostgreSQL as well, both at once (one per core), each on
 # a Redis database of its own. The production stack test runs on PostgreSQL and Redis whichever
-# database the rest of the suite uses, so the PostgreSQL pass alone runs it.
+# database the rest of the suite uses, so the PostgreSQL pass alone runs it; the unit tests
+# touch no database, so the SQLite pass alone runs them.
 LOGS := .test-logs
 test: lint
 	@if [ -z "$$TEST_DATABASE_URL" ]; then exec $(BIN)/pytest; fi; \
 	mkdir -p $(LOGS); \
 	env -u TEST_DATABASE_URL TEST_REDIS_URL=redis://127.0.0.1:6379/14 \
 		$(BIN)/pytest -m "not stack" --basetemp=$(LOGS)/sqlite > $(LOGS)/sqlite.log 2>&1 & sqlite=$$!; \
-	$(BIN)/pytest --basetemp=$(LOGS)/postgresql > $(LOGS)/postgresql.log 2>&1 & postgresql=$$!; \
+	$(BIN)/pytest --ignore=tests/unit --basetemp=$(LOGS)/postgresql > $(LOGS)/postgresql.log 2>&1 & postgresql=$$!; \
 	wait $$sqlite; sqlite_status=$$?; wait $$postgresql; postgresql_status=$$?; \
 	echo "== the suite on SQLite =="; cat $(LOGS)/sqlite.log; \
 	echo "== the same suite on $$TEST_DATABASE_URL =="; cat $(LOGS)/postgresql.log; \
