@@ -114,17 +114,12 @@ class GroupForm(FlaskForm):
         description="The last week with a session; no session is planned after it.",
         validators=[Optional()],
     )
-    required_rate = IntegerField(
-        "Attendance required for certification (%)",
-        default=75,
-        validators=[
-            InputRequired("Give the attendance required."),
-            NumberRange(1, 100, "From 1 to 100%%."),
-        ],
-        render_kw={"min": 1, "max": 100, "inputmode": "numeric"},
-    )
     excused_allowed = IntegerField(
         "Excused absences forgiven",
+        description=(
+            "Forgiven absences leave the period's count. How much attendance certification "
+            "needs is the organisation's certification policy, which its director sets."
+        ),
         default=2,
         validators=[
             InputRequired("Give how many excused absences are forgiven."),

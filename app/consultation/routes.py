@@ -107,7 +107,6 @@ def create() -> Response:
                 _cohort(),
                 name=form.name.data,
                 location=form.location.data,
-                required_rate=form.required_rate.data,
                 excused_allowed=form.excused_allowed.data,
                 **form.rule_fields(),
             )
@@ -137,6 +136,7 @@ def _group_page(
     html = render_template(
         "consultation/group.html",
         group=group,
+        rules=service.attendance_rules(group),
         page=members_page,
         standings=standings,
         now=utc_now(),
@@ -187,7 +187,6 @@ def edit(group_id: int) -> Response:
                 found,
                 name=form.name.data,
                 location=form.location.data,
-                required_rate=form.required_rate.data,
                 excused_allowed=form.excused_allowed.data,
                 **form.rule_fields(),
             )

@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from app.domain.certificates import date_in_words
+from app.domain.consultation import sessions_needed
 
 SESSION_FORMATS = ("individual", "group")
 
@@ -176,10 +177,22 @@ class Evidence:
 
     days_incomplete: tuple[int, ...]
     quizzes_not_passed: tuple[str, ...]
-    consultation_credited: int | None
-    consultation_rate: Fraction | None
+    consultation_credited: int | None  # None: not in a consultation group
+    consultation_counted: int | None  # the period's sessions that count (excused ones forgiven)
     signoffs: tuple[SignoffRecord, ...] = ()
     quiz_titles: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def consultation_rate(self) -> Fraction:
+        """Credited sessions as a percentage of the period's counted ones."""
+        credited, counted = self.consultation_credited or 0, self.consultation_counted or 0
+        return Fraction(credited * 100, counted) if counted else Fraction(0)
+
+
+def consultation_needed(e: Evidence, rules: CertificationRules) -> int:
+    """The credited consultation sessions certification asks of this practitioner's period."""
+    counted = e.consultation_counted or 0
+    return sessions_needed(counted, rules.consultation_rate, rules.consultation_sessions)
 
 
 @dataclass(frozen=True)
@@ -226,17 +239,22 @@ def _quizzes(e: Evidence) -> Requirement:
 
 def _consultation(e: Evidence, rules: CertificationRules) -> Requirement:
     label = f"Weekly consultation: at least {rules.consultation_sessions} sessions and {rules.consultation_rate}% of the period"
-    if e.consultation_credited is None or e.consultation_rate is None:
+    if e.consultation_credited is None or e.consultation_counted is None:
         return Requirement("consultation", label, False, "Not yet in a consultation group")
-    short = max(0, rules.consultation_sessions - e.consultation_credited)
-    gaps = []
-    if short:
-        gaps.append(f"{short} more consultation session{'s' if short > 1 else ''}")
-    if e.consultation_rate < rules.consultation_rate:
-        gaps.append(
-            f"attendance {float(e.consultation_rate):.0f}% of the {rules.consultation_rate}% required"
-        )
-    return Requirement("consultation", label, not gaps, "; ".join(gaps))
+    needed = consultation_needed(e, rules)
+    short = needed - e.consultation_credited
+    if short <= 0:
+        return Requirement("consultation", label, True)
+    why = (
+        f"at least {needed} are needed"
+        if needed == rules.consultation_sessions
+        else f"{needed} are needed: {rules.consultation_rate}% of the period's "
+        f"{e.consultation_counted}"
+    )
+    sessions = "sessions" if short > 1 else "session"
+    return Requirement(
+        "consultation", label, False, f"{short} more consultation {sessions} ({why})"
+    )
 
 
 def _signoff_label(rules: CertificationRules) -> str:

@@ -10,7 +10,6 @@ early who can no longer reach the minimum with the sessions left.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -182,10 +181,24 @@ class Mark(StrEnum):
 
 @dataclass(frozen=True)
 class AttendanceRules:
-    """What certification asks of consultation: a rate, and how many excused absences are forgiven."""
+    """What certification asks of consultation, and how many excused absences are forgiven.
 
-    required_rate: int = 75  # percent of the period's scheduled sessions
+    The rate and the minimum are the organisation's certification policy, the same figures
+    eligibility reads, so a group's page never promises a different target than certification
+    holds; the excused absences forgiven are the group's own.
+    """
+
+    required_rate: int = 75  # percent of the period's sessions that count
+    minimum_sessions: int = 12  # however short the period
     excused_allowed: int = 2
+
+
+def sessions_needed(counted: int, required_rate: int, minimum_sessions: int) -> int:
+    """Credited sessions certification asks for: the minimum, or the required share of the
+    period's counted sessions when that is more (rounded up: 75% of 23 is 18). A period with
+    no session that counts shows no share attended, so it asks for at least one."""
+    share = -(-counted * required_rate // 100) if counted else min(required_rate, 1)
+    return max(minimum_sessions, share)
 
 
 @dataclass(frozen=True)
@@ -304,7 +317,7 @@ def summarise(
         missed=len(not_attended) - len(made_up) - forgiven,
         not_taken=len(not_taken),
         remaining=len(scheduled) - len(held),
-        required=math.ceil(counted * rules.required_rate / 100),
+        required=sessions_needed(counted, rules.required_rate, rules.minimum_sessions),
         required_rate=rules.required_rate,
         minutes=minutes,
     )

@@ -12,6 +12,7 @@ from app.domain.certification import (
     CertificationRules,
     Eligibility,
     Evidence,
+    consultation_needed,
     counted_signoffs,
 )
 
@@ -50,7 +51,7 @@ def _amounts(
     if key == "quizzes":
         return quizzes - len(evidence.quizzes_not_passed), quizzes
     if key == "consultation":
-        return evidence.consultation_credited or 0, rules.consultation_sessions
+        return evidence.consultation_credited or 0, consultation_needed(evidence, rules)
     passed = sum(1 for record in counted_signoffs(evidence, rules) if record.result.passed)
     return passed, rules.signoffs_needed
 

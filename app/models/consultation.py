@@ -37,7 +37,6 @@ class ConsultationGroup(TimestampMixin, Base):
     first_date: Mapped[date]
     weeks: Mapped[int | None]
     end_date: Mapped[date | None]
-    required_rate: Mapped[int] = mapped_column(default=75)
     excused_allowed: Mapped[int] = mapped_column(default=2)
 
     sessions: Mapped[list[ConsultationSession]] = relationship(

@@ -42,6 +42,7 @@ from app.models.consultation import (
 from app.models.people import Person
 from app.models.tenancy import Cohort
 from app.services.audit import audit
+from app.services.policies import policy_of
 
 
 def rule_of(group: ConsultationGroup) -> WeeklyRule:
@@ -355,6 +356,16 @@ def _records(
     return scheduled, makeups
 
 
+def attendance_rules(group: ConsultationGroup) -> AttendanceRules:
+    """The group's attendance counted against its organisation's certification policy."""
+    policy = policy_of(group.cohort.organisation_id)
+    return AttendanceRules(
+        required_rate=policy.consultation_rate,
+        minimum_sessions=policy.consultation_sessions,
+        excused_allowed=group.excused_allowed,
+    )
+
+
 def group_standings(group: ConsultationGroup, now: datetime | None = None) -> list[MemberStanding]:
     """Each member's attendance over the group's whole period, in two queries."""
     now = now or utc_now()
@@ -365,7 +376,7 @@ def group_standings(group: ConsultationGroup, now: datetime | None = None) -> li
             select(AttendanceMark).where(AttendanceMark.session_id.in_([s.id for s in sessions]))
         )
     }
-    rules = AttendanceRules(group.required_rate, group.excused_allowed)
+    rules = attendance_rules(group)
     members = list(
         db.session.scalars(
             select(GroupMember)

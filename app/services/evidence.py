@@ -8,7 +8,6 @@ sign-offs once, whichever of them it then needs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import select
@@ -43,7 +42,7 @@ class Gathered:
     progress: TrainingProgress
     passed: tuple[QuizAttempt, ...]
     groups: tuple[ConsultationGroup, ...]
-    consultation: tuple[int, Fraction] | None
+    consultation: tuple[int, int] | None  # credited and counted sessions of the best group
     signoffs: tuple[CompetencySignoff, ...]
 
     @property
@@ -53,12 +52,12 @@ class Gathered:
     def evidence(self) -> Evidence:
         banks = content().quizzes
         passed = {attempt.quiz_id for attempt in self.passed}
-        credited, rate = self.consultation or (None, None)
+        credited, counted = self.consultation or (None, None)
         return Evidence(
             days_incomplete=tuple(d.number for d in self.progress.days if not d.complete),
             quizzes_not_passed=tuple(quiz for quiz in banks if quiz not in passed),
             consultation_credited=credited,
-            consultation_rate=rate,
+            consultation_counted=counted,
             signoffs=tuple(as_record(signoff) for signoff in self.signoffs),
             quiz_titles={quiz: bank.title for quiz, bank in banks.items()},
         )
@@ -79,13 +78,13 @@ class Gathered:
                     "percent": float(attempt.percent or 0),
                 },
             )
-        credited, rate = self.consultation or (0, Fraction(0))
-        counted = counted_signoffs(self.evidence(), self.rules)
+        evidence = self.evidence()
+        counted = counted_signoffs(evidence, self.rules)
         return {
             "training_completed": [d.number for d in self.progress.days if d.complete],
             "quizzes_passed": quizzes,
-            "consultation_sessions": credited,
-            "consultation_rate": round(float(rate), 1),
+            "consultation_sessions": evidence.consultation_credited or 0,
+            "consultation_rate": round(float(evidence.consultation_rate), 1),
             "signoffs": [
                 {
                     "observed_on": record.observed_on.isoformat(),
@@ -112,16 +111,14 @@ def _passed_attempts(person_id: int, organisation_id: int) -> tuple[QuizAttempt,
     return tuple(db.session.scalars(query))
 
 
-def _consultation(
-    person_id: int, groups: tuple[ConsultationGroup, ...]
-) -> tuple[int, Fraction] | None:
+def _consultation(person_id: int, groups: tuple[ConsultationGroup, ...]) -> tuple[int, int] | None:
     """The best standing among the person's groups in this organisation: only its evidence counts."""
     best = None
     for group in groups:
         summary = next(s.summary for s in group_standings(group) if s.person.id == person_id)
         if best is None or summary.credited > best.credited:
             best = summary
-    return (best.credited, best.rate) if best else None
+    return (best.credited, best.counted) if best else None
 
 
 def gather(person_id: int, cohort: Cohort) -> Gathered:

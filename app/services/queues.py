@@ -256,7 +256,7 @@ def _awaits_signoff(
         days_incomplete=(),
         quizzes_not_passed=(),
         consultation_credited=summary.credited if summary else None,
-        consultation_rate=summary.rate if summary else None,
+        consultation_counted=summary.counted if summary else None,
         signoffs=tuple(as_record(s) for s in signoffs),
     )
     met = {r.key: r.met for r in eligibility(evidence, rules).requirements}

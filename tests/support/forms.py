@@ -66,7 +66,6 @@ def group_form(token: str, first_date: date, **changes: object) -> dict[str, obj
         "ends": "weeks",
         "weeks": "8",
         "end_date": "",
-        "required_rate": "75",
         "excused_allowed": "2",
         **changes,
     }

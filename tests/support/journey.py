@@ -72,7 +72,6 @@ def weekly_group(
         cohort,
         name=name,
         location=location,
-        required_rate=75,
         excused_allowed=2,
         weekday=start.weekday(),
         local_time=time(10),

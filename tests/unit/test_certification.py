@@ -103,7 +103,7 @@ RULES = CertificationRules(consultation_sessions=12, consultation_rate=75)
 PASSED = RubricResult(Fraction(7, 2), "Satisfactory", True, 13)
 ROLE_PLAY = SignoffRecord(date(2026, 10, 1), "role-play", PASSED)
 REAL = SignoffRecord(date(2026, 11, 1), "real session", PASSED)
-COMPLETE = Evidence((), (), 12, Fraction(80), (ROLE_PLAY, REAL), {"day-3": "Day 3 quiz"})
+COMPLETE = Evidence((), (), 12, 15, (ROLE_PLAY, REAL), {"day-3": "Day 3 quiz"})  # 80%
 FAILED_ON_MINIMUM = RubricResult(
     Fraction(19, 5), "Satisfactory", False, 11, (Shortfall("Agrees a weekly action plan", 2, 3),)
 )
@@ -123,11 +123,23 @@ def test_everything_done_is_eligible():
             "Day 3, Day 4 and Day 5 of the training not yet complete",
         ),
         ({"quizzes_not_passed": ("day-3",)}, "quizzes", "Day 3 quiz not yet passed"),
-        ({"consultation_credited": 8}, "consultation", "4 more consultation sessions"),
-        ({"consultation_credited": 11}, "consultation", "1 more consultation session"),
-        ({"consultation_rate": Fraction(60)}, "consultation", "attendance 60% of the 75% required"),
         (
-            {"consultation_credited": None, "consultation_rate": None},
+            {"consultation_credited": 8},
+            "consultation",
+            "4 more consultation sessions (at least 12 are needed)",
+        ),
+        (
+            {"consultation_credited": 11},
+            "consultation",
+            "1 more consultation session (at least 12 are needed)",
+        ),
+        (
+            {"consultation_credited": 14, "consultation_counted": 23},  # 12 made, 61% of 23
+            "consultation",
+            "4 more consultation sessions (18 are needed: 75% of the period's 23)",
+        ),
+        (
+            {"consultation_credited": None, "consultation_counted": None},
             "consultation",
             "Not yet in a consultation group",
         ),

@@ -17,6 +17,7 @@ from app.domain.consultation import (
     check_window,
     local_wall_time,
     occurrences,
+    sessions_needed,
     summarise,
 )
 
@@ -87,7 +88,7 @@ def test_impossible_schedules_are_explained(rule, message):
 
 
 NOW = utc(2026, 6, 1)
-RULES = AttendanceRules(required_rate=75, excused_allowed=2)
+RULES = AttendanceRules(required_rate=75, minimum_sessions=0, excused_allowed=2)  # the share alone
 
 
 def sessions(marks: list[Mark | None], future: int = 0) -> list[SessionRecord]:
@@ -115,6 +116,30 @@ def test_rate_counts_the_whole_period_and_forgives_two_excused():
     assert not summary.below_minimum
     assert not summary.cannot_reach
     assert summary.minutes == 360
+
+
+def test_the_policy_minimum_holds_however_short_the_period():
+    # 10 scheduled, all attended: 100% of the period, yet the policy asks for 12 at least
+    rules = AttendanceRules(required_rate=75, minimum_sessions=12, excused_allowed=2)
+    summary = summarise(sessions([P] * 6, future=4), [], rules, NOW)
+    assert summary.required == 12
+    assert summary.cannot_reach  # 6 attended and 4 to come can never make 12
+    assert not summary.met
+
+
+@pytest.mark.parametrize(
+    ("counted", "rate", "minimum", "needed"),
+    [
+        (23, 75, 12, 18),
+        (16, 75, 12, 12),
+        (10, 75, 0, 8),
+        (0, 75, 0, 1),
+        (0, 0, 0, 0),
+        (7, 100, 3, 7),
+    ],
+)
+def test_sessions_needed_is_the_minimum_or_the_share_of_the_period(counted, rate, minimum, needed):
+    assert sessions_needed(counted, rate, minimum) == needed
 
 
 def test_a_third_excused_absence_counts_as_missed():

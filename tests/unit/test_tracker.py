@@ -30,7 +30,7 @@ def test_a_practitioner_part_way_sees_each_count_and_what_is_missing():
         days_incomplete=(3, 4, 5),
         quizzes_not_passed=("day-2", "day-3", "day-4", "day-5", "final"),
         consultation_credited=9,
-        consultation_rate=Fraction(90),
+        consultation_counted=10,
         signoffs=(SignoffRecord(date(2026, 11, 1), "real session", PASSED),),
     )
     found = _steps(evidence)
@@ -40,7 +40,7 @@ def test_a_practitioner_part_way_sees_each_count_and_what_is_missing():
         (9, 12, False),
         (1, 2, False),
     ]
-    assert found["consultation"].missing == "3 more consultation sessions"
+    assert found["consultation"].missing == "3 more consultation sessions (at least 12 are needed)"
     assert found["training"].label == "Training modules"
 
 
@@ -49,7 +49,7 @@ def test_only_passing_counted_signoffs_count_and_a_bar_never_runs_past_its_end()
         days_incomplete=(),
         quizzes_not_passed=(),
         consultation_credited=15,
-        consultation_rate=Fraction(100),
+        consultation_counted=15,
         signoffs=(
             SignoffRecord(date(2026, 10, 1), "role-play", FAILED),
             SignoffRecord(date(2026, 11, 1), "real session", PASSED),
@@ -59,6 +59,14 @@ def test_only_passing_counted_signoffs_count_and_a_bar_never_runs_past_its_end()
     assert (found["signoff"].done, found["signoff"].met) == (1, False)
     assert (found["consultation"].done, found["consultation"].shown) == (15, 12)
     assert found["consultation"].met
+
+
+def test_consultation_needs_the_share_of_a_long_period_not_only_the_minimum():
+    # 10 credited of a 24-week period with one session forgiven: 75% of 23 is 18, not 12
+    evidence = Evidence((), (), consultation_credited=10, consultation_counted=23)
+    found = _steps(evidence)["consultation"]
+    assert (found.done, found.needed, found.met) == (10, 18, False)
+    assert found.missing == "8 more consultation sessions (18 are needed: 75% of the period's 23)"
 
 
 def test_without_a_signoff_requirement_the_tracker_has_three_steps():

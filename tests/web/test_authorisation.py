@@ -246,7 +246,6 @@ def _fixture_ids(app: Flask, organisation: str = "Riverside Mental Health") -> d
             cohort,
             name="Tuesday group",
             location="Room 4",
-            required_rate=75,
             excused_allowed=2,
             weekday=1,
             local_time=time(10),

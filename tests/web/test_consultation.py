@@ -19,7 +19,7 @@ from app.domain.certificates import date_in_words
 from app.domain.consultation import SCHEDULING_WINDOW, ScheduleError
 from app.domain.toolkit import Toolkit
 from app.extensions import db
-from app.models.certification import AuditEntry
+from app.models.certification import AuditEntry, CertificationPolicy
 from app.models.consultation import (
     AttendanceChange,
     AttendanceMark,
@@ -27,6 +27,7 @@ from app.models.consultation import (
     ConsultationSession,
 )
 from app.models.people import Enrolment, Person
+from app.models.tenancy import Cohort
 from app.services import consultation
 from tests.support.content import content_changed, content_of
 from tests.support.forms import group_form
@@ -53,8 +54,22 @@ def _people(app: Flask) -> dict[str, int]:
         return {p.name: p.id for p in db.session.scalars(select(Person))}
 
 
-def _create(app: Flask, client, token: str) -> int:
-    created = client.post("/consultation/groups", data=_group_form(token))
+def _policy_asks_for(app: Flask, sessions: int, rate: int = 75) -> None:
+    """The organisation's certification policy: at least `sessions`, and `rate`% of the period."""
+    with app.app_context():
+        cohort = db.session.scalars(select(Cohort)).one()
+        db.session.merge(
+            CertificationPolicy(
+                organisation_id=cohort.organisation_id,
+                consultation_sessions=sessions,
+                consultation_rate=rate,
+            )
+        )
+        db.session.commit()
+
+
+def _create(app: Flask, client, token: str, **changes: object) -> int:
+    created = client.post("/consultation/groups", data=_group_form(token, **changes))
     assert created.status_code == 302, created.get_data(as_text=True)
     group_id = int(created.location.rsplit("/", 1)[1])
     people = _people(app)
@@ -100,7 +115,7 @@ def test_bad_schedules_get_form_errors_and_create_nothing(app, lms):
         ({"timezone": "Europe/Atlantis"}, "is not a time zone we know"),
         ({"ends": "date", "end_date": ""}, "Give the last date"),
         ({"weeks": "500"}, "From 1 to 104 sessions"),
-        ({"required_rate": "150"}, "From 1 to 100%."),
+        ({"excused_allowed": "30"}, "From 0 to 20."),
         ({"location": "Room 4\r\nsecond floor"}, "Where the group meets must be on one line"),
     ]:
         response = client.post("/consultation/groups", data=_group_form(token, **changes))
@@ -148,7 +163,7 @@ def test_attendance_defaults_to_present_keeps_an_audit_trail_and_feeds_rates(app
         assert entry.reason == "present → late"
         assert entry.subject.startswith("Maya Chen, Tuesday consultation")
     page = client.get(f"/consultation/groups/{group_id}").get_data(as_text=True)
-    assert "Can no longer reach the minimum" in page  # Tom: 0 of 3 held, 5 left, needs 6
+    assert "Can no longer reach the minimum" in page  # Tom: 0 of 3 held, 5 left, needs 12
     rows = list(
         csv.DictReader(
             io.StringIO(
@@ -163,12 +178,13 @@ def test_attendance_defaults_to_present_keeps_an_audit_trail_and_feeds_rates(app
         by_name["Maya Chen"]["Attended"],
         by_name["Maya Chen"]["Required"],
         by_name["Maya Chen"]["Hours"],
-    ) == ("3", "6", "3.00")
+    ) == ("3", "12", "3.00")  # the policy's minimum of 12: more than 75% of these 8 sessions
     assert by_name["Tom Baker"]["Can no longer reach the minimum"] == "yes"
 
 
 def test_a_held_session_without_attendance_is_work_to_do_not_a_missed_session(app, lms):
     client, token = _trainer(app, lms)
+    _policy_asks_for(app, sessions=0)  # 75% of the period alone: 6 of these 8 sessions
     group_id = _create(app, client, token)
     _pretend_held(app, group_id, 3)
     people = _people(app)
@@ -202,6 +218,32 @@ def test_a_held_session_without_attendance_is_work_to_do_not_a_missed_session(ap
     group = client.get(f"/consultation/groups/{group_id}").get_data(as_text=True)
     assert "Attendance not taken</span>" not in group
     assert "Can no longer reach the minimum" in group  # now 0 of 3, 5 to come, needs 6
+
+
+def test_every_page_asks_for_the_sessions_the_certification_policy_needs(app, lms):
+    client, token = _trainer(app, lms)
+    group_id = _create(app, client, token, weeks="24")
+    practitioner = app.test_client()
+    lms.launch(practitioner, PRACTITIONER)
+
+    def shown() -> tuple[str, str, str]:
+        group = client.get(f"/consultation/groups/{group_id}").get_data(as_text=True)
+        home = practitioner.get("/practitioner").get_data(as_text=True)
+        mine = practitioner.get("/consultation/mine").get_data(as_text=True)
+        return group, home, mine
+
+    group, home, mine = shown()  # 75% of 24 sessions is 18, more than the minimum of 12
+    assert "Certification needs 75% of the period's sessions and at least 12" in group
+    assert 'aria-label="Attended 0 of 18 sessions needed"' in group
+    assert 'Consultation sessions attended: <span class="tracker-count">0 of 18</span>' in home
+    assert "18 more consultation sessions (18 are needed: 75% of the period&#39;s 24)" in home
+    assert "You have attended 0 of the 18 sessions certification needs" in mine
+    _policy_asks_for(app, sessions=12, rate=40)  # the director changes the policy
+    group, home, mine = shown()
+    assert "Certification needs 40% of the period's sessions and at least 12" in group
+    assert "0 of 12</span>" in home
+    assert "12 more consultation sessions (at least 12 are needed)" in home
+    assert "You have attended 0 of the 12 sessions certification needs" in mine
 
 
 def test_editing_the_series_keeps_past_sessions_and_their_attendance(app, lms):
@@ -811,7 +853,6 @@ def test_the_services_refuse_dates_outside_the_window_whatever_the_form(app, lms
                 group.cohort,
                 name="Far away",
                 location="Room 1",
-                required_rate=75,
                 excused_allowed=2,
                 weekday=4,
                 local_time=time(23, 30),

@@ -50,7 +50,7 @@ def test_the_form_offers_every_zone_and_the_right_kind_of_input(trainer):
     assert 'type="time"' in _input(html, "local_time")
     for name in ("first_date", "end_date"):
         assert 'type="date"' in _input(html, name)
-    for name in ("duration_minutes", "weeks", "required_rate", "excused_allowed"):
+    for name in ("duration_minutes", "weeks", "excused_allowed"):
         assert 'type="number"' in _input(html, name)
     assert "For a number of sessions" in html
     assert "Until a last date" in html
