@@ -19,7 +19,11 @@ ZIP_CHUNK_BYTES = 256 * 1024
 
 
 def _cell(value: object) -> object:
-    """Text a spreadsheet would run as a formula (=HYPERLINK…) is prefixed so it stays text."""
+    """Text a spreadsheet would run as a formula (=HYPERLINK…) is prefixed so it stays text.
+
+    Only a cell's start needs it because every cell is quoted (`csv_response`): a spreadsheet
+    that splits on semicolons, as Excel does in many European locales, would otherwise make a
+    new cell of the `=cmd…` after a semicolon inside a name."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
@@ -49,7 +53,7 @@ def csv_response(
 ) -> Response:
     """A CSV attachment (UTF-8 with BOM, so spreadsheet programs read names correctly)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
     writer.writerow(header)
     writer.writerows([_cell(value) for value in row] for row in rows)
     response = Response("\ufeff" + buffer.getvalue(), mimetype="text/csv")
