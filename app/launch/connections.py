@@ -16,6 +16,7 @@ from app.extensions import csrf, db
 from app.forms import OneLine
 from app.launch import connections_bp as bp
 from app.launch.navigation import landing_url
+from app.launch.same_origin import require_our_own_page
 from app.lti.context import LaunchContext
 from app.lti.dynamic_registration import RegistrationRefused, read_platform_configuration
 from app.lti.frames import origins_for
@@ -180,6 +181,7 @@ def approval_page(launch_id: str) -> Response:
 @csrf.exempt  # the single-use ticket in the body is the secret; the session has not begun yet
 def approve() -> str | Response:
     """A director of the new organisation approves its connection, then carries on as usual."""
+    require_our_own_page()  # the ticket alone would sign in any browser it was posted from
     ticket = request.form.get("ticket", "")
     launch_id = current_store().take(_ticket_key(ticket)) if ticket else None
     context, organisation = _approval_launch(launch_id)

@@ -146,7 +146,7 @@ def accept_launch(validated: ToolMessageLaunch, posted_from: str | None) -> Resp
         if rejected.reason == "awaiting-approval" and Role.DIRECTOR in context.roles:
             return approval_page(context.launch_id)
         raise
-    remember_frame_origin(context.issuer, context.client_id, posted_from)
+    remember_frame_origin(context, posted_from)
     frames = origins_for(context.issuer, context.client_id)
     return Accepted(person, identity, frames, *_destination(context, identity))
 

@@ -35,14 +35,13 @@ from app.domain.identity import Identity
 from app.extensions import csrf, db
 from app.launch import bp
 from app.launch.routes import Accepted, accept_launch, open_session
+from app.launch.same_origin import require_our_own_page
 from app.lti.errors import LaunchRejected
-from app.lti.frames import origin_of
 from app.lti.platform_storage import issue_launch_token, redeem_launch_token
 from app.lti.tool import storage_message_launch
 from app.models.people import Person
 from app.services.registrations import adopt_new_deployment
 from app.shared_store import current_store
-from app.urls import public_url
 
 PARTITIONED_KEY = "imr_partitioned"
 
@@ -68,14 +67,6 @@ class PartitionedSessionInterface(SecureCookieSessionInterface):
         return "None" if self._partitioned() else super().get_cookie_samesite(app)
 
 
-def _from_our_own_page() -> None:
-    """Refuse a request that IMR Academy's own page did not send (a forged form or link)."""
-    ours = origin_of(public_url("lti.launch"))
-    site = request.headers.get("Sec-Fetch-Site", "same-origin")
-    if request.headers.get("Origin") != ours or site != "same-origin":
-        raise LaunchRejected("not-from-tool", f"Origin {request.headers.get('Origin')!r}")
-
-
 def _token_for(accepted: Accepted) -> str:
     launch = {
         "person_id": accepted.person.id,
@@ -91,7 +82,7 @@ def _token_for(accepted: Accepted) -> str:
 @csrf.exempt  # no session exists yet: the Origin check, state and single-use nonce replace it
 def launch_from_storage() -> Response | str:
     """Verify a launch against the values read back from the LMS's storage, then hand a token."""
-    _from_our_own_page()
+    require_our_own_page()
     end_session()
     checked = storage_message_launch(adopt_new_deployment)
     accepted = accept_launch(checked.validate(), checked.posted_from)
@@ -112,7 +103,7 @@ def _accepted(launch: dict[str, Any]) -> Accepted:
 @csrf.exempt  # the single-use launch token in the body is the secret; no session exists yet
 def exchange_launch_token() -> Response:
     """Exchange a launch token, once, for a session cookie that works in the LMS's frame."""
-    _from_our_own_page()
+    require_our_own_page()
     token = request.form.get("token", "")
     launch = redeem_launch_token(current_store(), current_app.config["SECRET_KEY"], token)
     if launch is None:

@@ -33,6 +33,12 @@ def email_address(value: Any) -> str | None:
     return text if text and len(text) <= EMAIL_LIMIT else None
 
 
+def _text(claim: Any, name: str) -> str | None:
+    """One text member of an object claim; None when the claim or the member is something else."""
+    value = claim.get(name) if isinstance(claim, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
 @dataclass(frozen=True)
 class LaunchContext:
     """Who launched, from which organisation and course, with which roles."""
@@ -57,6 +63,9 @@ class LaunchContext:
     ags_lineitems_url: str | None = None
     ags_scopes: tuple[str, ...] = ()
     nrps_url: str | None = None
+    # Pages of the LMS the signed launch names: the origins it frames IMR Academy from.
+    return_url: str | None = None
+    platform_url: str | None = None
 
     @classmethod
     def from_claims(cls, launch_id: str, body: Mapping[str, Any]) -> LaunchContext:
@@ -87,4 +96,6 @@ class LaunchContext:
             ags_lineitems_url=(body.get(claims.AGS_ENDPOINT) or {}).get("lineitems"),
             ags_scopes=tuple((body.get(claims.AGS_ENDPOINT) or {}).get("scope") or ()),
             nrps_url=(body.get(claims.NRPS) or {}).get("context_memberships_url"),
+            return_url=_text(body.get(claims.LAUNCH_PRESENTATION), "return_url"),
+            platform_url=_text(body.get(claims.TOOL_PLATFORM), "url"),
         )

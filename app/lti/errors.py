@@ -78,7 +78,8 @@ _REASONS: dict[str, tuple[int, str, str, str]] = {
         403,
         "This sign-in was not finished by IMR Academy's own page",
         "Open IMR Academy from your course's activity link, not from a link someone sent you.",
-        "a sign-in through the LMS's storage was finished by a request another site sent",
+        "a sign-in through the LMS's storage, or a director's approval of a new connection, was "
+        "finished by a request another site sent",
     ),
     "malformed": (
         400,

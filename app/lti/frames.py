@@ -3,7 +3,10 @@
 IMR Academy lives in LMS iframes, so `frame-ancestors *` was the easy answer, and it let any
 site frame a practitioner's session (clickjacking). The origins come from the registrations
 instead: each LMS's issuer and login host, plus the origin its verified launches were posted
-from (Canvas Cloud frames the tool from each school's own domain, not from its issuer's).
+from (Canvas Cloud frames the tool from each school's own domain, not from its issuer's) when
+the signed launch itself names that origin. The browser's Origin header alone is no evidence:
+anyone can post their own valid launch with any Origin, which once let a practitioner add a site
+of their choosing to the origins every session of their LMS could be framed by.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from app.extensions import db
+from app.lti.context import LaunchContext
 from app.lti.registry import find_platform
 from app.models.lti import Platform
 
@@ -27,11 +31,19 @@ def origin_of(url: str | None) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def remember_frame_origin(issuer: str, client_id: str, origin_header: str | None) -> None:
-    """Keep the origin a verified launch was posted from, on its LMS (flushed with the launch)."""
+def vouched_origins(launch: LaunchContext) -> set[str]:
+    """The origins a signed launch names as the LMS's own pages (its return URL, its platform)."""
+    return {o for o in (origin_of(launch.return_url), origin_of(launch.platform_url)) if o}
+
+
+def remember_frame_origin(launch: LaunchContext, origin_header: str | None) -> None:
+    """Keep the origin a verified launch was posted from, on its LMS (flushed with the launch),
+    when the launch's own signed claims name it."""
     origin = origin_of(origin_header)
-    platform = find_platform(issuer, client_id)
-    if origin is None or platform is None or origin in (platform.frame_origins or []):
+    if origin is None or origin not in vouched_origins(launch):
+        return
+    platform = find_platform(launch.issuer, launch.client_id)
+    if platform is None or origin in platform_origins(platform):
         return
     platform.frame_origins = [*(platform.frame_origins or []), origin][-MAX_REMEMBERED:]
 

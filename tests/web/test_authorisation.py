@@ -207,7 +207,7 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("GET", "/lti/canvas.json", {ANON: 200, PRAC: 200, TRAIN: 200, DIR: 200}),
     ("GET", "/lti/register/{token}", {ANON: 400, PRAC: 400, TRAIN: 400, DIR: 400}),
     ("POST", "/lti/register/{token}", {ANON: 400, PRAC: 400, TRAIN: 400, DIR: 400}),
-    ("POST", "/lti/approve", {ANON: 404, PRAC: 404, TRAIN: 404, DIR: 404}),
+    ("POST", "/lti/approve", {ANON: 403, PRAC: 403, TRAIN: 403, DIR: 403}),  # not our page
     ("GET", "/connection", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 200}),
     ("GET", "/lti/jwks", {ANON: 200, PRAC: 200, TRAIN: 200, DIR: 200}),
     ("GET", "/lti/login", {ANON: 400, PRAC: 400, TRAIN: 400, DIR: 400}),

@@ -25,11 +25,12 @@ from app.models.lti import Platform, RegistrationInvitation
 from app.models.tenancy import Organisation
 from app.services.dynamic_registration import create_invitation
 from config import ROOT_DIR
-from tests.support.lms import DIRECTOR, PRACTITIONER, LocalLms
+from tests.support.lms import DIRECTOR, PRACTITIONER, TOOL, LocalLms
 from tests.support.registration import NRPS, TOOL_CONFIGURATION, RegisteringLms
 from tests.support.settings import configured
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
+OUR_PAGE = {"Origin": TOOL, "Sec-Fetch-Site": "same-origin"}  # as the approval page posts
 
 
 @pytest.fixture
@@ -123,7 +124,7 @@ def test_a_registration_that_needs_approval_waits_for_a_director(
     approval = moodle.lms.launch(client, DIRECTOR)
     assert approval.status_code == 200
     assert "moodle-deployment-3" in approval.get_data(as_text=True)
-    approved = client.post("/lti/approve", data={"ticket": _ticket(approval)})
+    approved = client.post("/lti/approve", data={"ticket": _ticket(approval)}, headers=OUR_PAGE)
     assert approved.status_code == 302
     assert approved.location == "/director"
 
@@ -148,8 +149,22 @@ def test_an_approval_ticket_works_once_and_never_travels_in_a_url(
     page = moodle.lms.launch(client, DIRECTOR)
     ticket = _ticket(page)
     assert ticket not in (page.location or "")
-    assert client.post("/lti/approve", data={"ticket": ticket}).status_code == 302
-    assert client.post("/lti/approve", data={"ticket": ticket}).status_code == 404
+    assert client.post("/lti/approve", data={"ticket": ticket}, headers=OUR_PAGE).status_code == 302
+    assert client.post("/lti/approve", data={"ticket": ticket}, headers=OUR_PAGE).status_code == 404
+
+
+def test_an_approval_ticket_posted_from_another_site_signs_no_one_in(
+    app: Flask, client: FlaskClient, moodle: RegisteringLms
+):
+    _register(client, moodle, _invitation(app, needs_approval=True))
+    ticket = _ticket(moodle.lms.launch(client, DIRECTOR))
+    victim = app.test_client()  # the attacker's page posts the ticket from the victim's browser
+    forged = {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
+    refused = victim.post("/lti/approve", data={"ticket": ticket}, headers=forged)
+    assert refused.status_code == 403
+    assert "not finished by IMR Academy" in refused.get_data(as_text=True)
+    assert victim.get("/director").status_code == 401
+    assert client.post("/lti/approve", data={"ticket": ticket}, headers=OUR_PAGE).status_code == 302
 
 
 def test_the_operator_approves_from_the_cli(
