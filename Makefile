@@ -34,6 +34,7 @@ STACK := PATH=$(CURDIR)/$(BIN):$$PATH IMR_PROFILE=development PORT=$(PORT) GUNIC
 stack: $(INSTALLED)
 	@createdb -h 127.0.0.1 -U postgres $(STACK_DB) 2>/dev/null || true
 	$(STACK) $(BIN)/honcho start release
+	$(STACK) $(BIN)/flask --app wsgi demo seed
 	@echo "IMR Academy's production stack: http://127.0.0.1:$(PORT)/ (web, worker and beat; Ctrl-C stops them)."
 	$(STACK) $(BIN)/honcho start web worker beat
 

@@ -373,10 +373,11 @@ def _take_attendance(s: _Story, plan: _GroupPlan, start: datetime, marks: dict[s
 
 
 def _apologise(s: _Story, plan: _GroupPlan, start: datetime, sub: str, accept: bool | None) -> None:
-    """A practitioner sends apologies two days ahead; the trainer decides the next day (or not yet)."""
+    """A practitioner sends apologies two days ahead (yesterday, for a session days away); the
+    trainer decides the next day (or not yet)."""
     reason = story.APOLOGY_REASONS[0 if accept is None else 1]
     s.at(
-        start - timedelta(days=2),
+        min(start - timedelta(days=2), s.day(1, 18)),
         lambda: consultation.send_apology(_session(s, plan, start), s.person(sub).id, reason),
     )
     if accept is not None:
@@ -514,6 +515,17 @@ def _join(s: _Story, who: _Practitioner, moment: datetime) -> None:
         )
 
 
+TUESDAY, THURSDAY = 1, 3
+
+
+def _weekday_before(s: _Story, days_ago: int, weekday: int) -> date:
+    """The last `weekday` (0 is Monday) at least `days_ago` days back, so that a group named for
+    its weekday meets on it: the Thursday group, 78 to 84 days back, has held its twelfth
+    session last week and meets again within the week."""
+    day = s.today - timedelta(days=days_ago)
+    return day - timedelta(days=(day.weekday() - weekday) % 7)
+
+
 def _first_intake(s: _Story, people: list[_Practitioner]) -> None:
     """Trained fourteen months ago; consultation ran for sixteen weeks; most are certified."""
     for n, who in enumerate(people):
@@ -522,7 +534,7 @@ def _first_intake(s: _Story, people: list[_Practitioner]) -> None:
     subs = [who.user.sub for who in people]
     missing = {sub: set(s.rng.sample(range(12, 16), s.rng.randint(0, 2))) for sub in subs[1:]}
     missing[subs[LOW_ATTENDANCE]] = {2, 5, 7, 9, 12, 14}
-    plan = _GroupPlan("Tuesday consultation, first intake", s.today - timedelta(days=392), 16,
+    plan = _GroupPlan("Tuesday consultation, first intake", _weekday_before(s, 389, TUESDAY), 16,
                       time(10), people, taken_until=16)  # fmt: skip
     _group(s, plan, missing, excused={6: subs[4]})
     for n, sub in enumerate(subs):
@@ -545,7 +557,7 @@ def _second_intake(s: _Story, people: list[_Practitioner]) -> None:
     subs = [who.user.sub for who in members]
     missing = {sub: {s.rng.randrange(11)} for sub in s.rng.sample(subs, 6)}
     missing[subs[20]] = {1, 2, 4, 6, 7, 9, 10}
-    plan = _GroupPlan("Thursday consultation, second intake", s.today - timedelta(days=83), 24,
+    plan = _GroupPlan("Thursday consultation, second intake", _weekday_before(s, 78, THURSDAY), 24,
                       time(14), members, taken_until=11, cancelled=5)  # fmt: skip
     _group(s, plan, missing, excused={8: subs[3]})
     _apologise(s, plan, plan.starts()[12], subs[7], accept=None)
