@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
         certificates,
         consultation,
         fidelity,
+        health,
         home,
         launch,
         programs,
@@ -97,6 +98,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(certificates.verify_bp)
     app.register_blueprint(fidelity.bp)
     app.register_blueprint(toolkit.bp)
+    app.register_blueprint(health.bp)
     if settings.demo_lms_enabled:
         from app import demo_lms
 

@@ -44,6 +44,9 @@ class SharedStore(Protocol):
     def increment(self, key: str, ttl_seconds: int) -> int:
         """Count one more event in a window that starts with the first (for rate limits)."""
 
+    def reachable(self) -> None:
+        """Return once the store answers; raise its own error when it cannot be reached."""
+
     def together(self) -> AbstractContextManager[None]:
         """Make the writes inside the block one transaction, committed as the block ends.
 
@@ -71,6 +74,10 @@ class DatabaseStore:
             index_elements=[StoreEntry.key],
             set_={"value": statement.excluded.value, "expires_at": statement.excluded.expires_at},
         )
+
+    def reachable(self) -> None:
+        with self._engine.connect() as conn:
+            conn.execute(select(1))
 
     @contextmanager
     def together(self) -> Iterator[None]:
@@ -199,6 +206,9 @@ class RedisStore:
 
     def purge_expired(self) -> int:
         return 0
+
+    def reachable(self) -> None:
+        self._redis.ping()
 
     @contextmanager
     def together(self) -> Iterator[None]:

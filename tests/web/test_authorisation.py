@@ -210,6 +210,7 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("POST", "/lti/approve", {ANON: 403, PRAC: 403, TRAIN: 403, DIR: 403}),  # not our page
     ("GET", "/connection", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 200}),
     ("GET", "/lti/jwks", {ANON: 200, PRAC: 200, TRAIN: 200, DIR: 200}),
+    ("GET", "/health", {ANON: 200, PRAC: 200, TRAIN: 200, DIR: 200}),
     ("GET", "/lti/login", {ANON: 400, PRAC: 400, TRAIN: 400, DIR: 400}),
     ("POST", "/lti/login", {ANON: 400, PRAC: 400, TRAIN: 400, DIR: 400}),
     # a platform-storage launch and its session exchange: only from the tool's own page

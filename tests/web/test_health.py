@@ -1,0 +1,33 @@
+"""The health check a load balancer probes: it tells a serving worker from one that cannot."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from config import Settings
+
+
+def test_a_worker_whose_database_and_store_answer_is_healthy(app: Flask):
+    response = app.test_client().get("/health")
+    assert response.status_code == 200
+    assert response.json == {
+        "status": "ok",
+        "checks": {"database": "ok", "shared_store": "ok"},
+    }
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_a_worker_that_cannot_reach_redis_answers_503_naming_it_and_nothing_more(
+    settings: Settings,
+):
+    from app import create_app
+
+    down = create_app(settings.with_overrides(redis_url="redis://127.0.0.1:9/0"))
+    response = down.test_client().get("/health")
+    assert response.status_code == 503
+    assert response.json["checks"] == {"database": "ok", "shared_store": "unavailable"}
+    assert "127.0.0.1" not in response.get_data(as_text=True)  # no address for whoever asks
+
+
+def test_the_health_check_only_reads(app: Flask):
+    assert app.test_client().post("/health").status_code == 405
