@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request
+from flask import abort, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from app.auth import course_id, current_identity, identity, role_required, switch_role
+from app.auth import (
+    course_id,
+    current_identity,
+    end_session,
+    identity,
+    role_required,
+    switch_role,
+)
 from app.domain.paging import PageRequest
 from app.domain.roles import Role
 from app.domain.tracker import steps
@@ -123,6 +130,20 @@ def director() -> str:
         overview=organisation_overview(organisation_id),
         queues=queues.director_queues(organisation_id, now, now.date()),
     )
+
+
+@bp.post("/sign-out")
+@role_required(*Role)
+def sign_out() -> Response:
+    """End this browser's session now, as on a computer others use too (the LMS's stays)."""
+    end_session()
+    return redirect(url_for("home.signed_out"))
+
+
+@bp.get("/signed-out")
+def signed_out() -> str:
+    """Where signing out lands: how to come back, and that the LMS needs its own sign-out."""
+    return render_template("home/signed_out.html")
 
 
 @bp.post("/role")

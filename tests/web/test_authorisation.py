@@ -211,11 +211,13 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("GET", "/connection", {ANON: 401, PRAC: 403, TRAIN: 403, DIR: 200}),
     ("GET", "/lti/jwks", {ANON: 200, PRAC: 200, TRAIN: 200, DIR: 200}),
     ("GET", "/health", {ANON: 200, PRAC: 200, TRAIN: 200, DIR: 200}),
+    ("GET", "/signed-out", {ANON: 200, PRAC: 200, TRAIN: 200, DIR: 200}),
     ("GET", "/lti/login", {ANON: 400, PRAC: 400, TRAIN: 400, DIR: 400}),
     ("POST", "/lti/login", {ANON: 400, PRAC: 400, TRAIN: 400, DIR: 400}),
     # a platform-storage launch and its session exchange: only from the tool's own page
     ("POST", "/lti/launch/storage", {ANON: 403, PRAC: 403, TRAIN: 403, DIR: 403}),
     ("POST", "/lti/session", {ANON: 403, PRAC: 403, TRAIN: 403, DIR: 403}),
+    ("POST", "/sign-out", {ANON: 401, PRAC: 302, TRAIN: 302, DIR: 302}),  # ends the session
     ("POST", "/lti/launch", {ANON: 401, PRAC: 401, TRAIN: 401, DIR: 401}),
     ("GET", "/demo-lms/", {ANON: 200, PRAC: 200, TRAIN: 200, DIR: 200}),
     ("GET", "/demo-lms/launch/{persona}", {ANON: 302, PRAC: 302, TRAIN: 302, DIR: 302}),
