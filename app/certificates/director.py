@@ -19,7 +19,7 @@ from app.auth import identity, load_owned, role_required
 from app.certificates import bp
 from app.certificates.forms import PolicyForm, ReasonForm, RosterForm, StandingForm
 from app.dispatch import dispatch
-from app.domain.certificates import IllegalTransition, Transition, allowed_moves, date_in_words
+from app.domain.certificates import IllegalTransition, Transition, date_in_words
 from app.domain.codes import in_file_names
 from app.domain.paging import PageRequest
 from app.domain.roles import Role
@@ -103,7 +103,7 @@ def _certificate_page(certificate: Certificate, status: int = 200, **forms: obje
         certificate=certificate,
         holder=db.session.get_one(Person, certificate.person_id),
         standing=certificates.standing_of(certificate),
-        moves=allowed_moves(certificate.state),
+        moves=certificates.open_moves(certificate),
         lineage=certificates.lineage(certificate),
         renewal_gap=certificates.renewal_gap(certificate),
         standing_form=forms.get("standing_form") or StandingForm(),
@@ -147,6 +147,7 @@ def change_standing(certificate_id: int) -> Response:
         return _certificate_page(found, 400, standing_form=form)
     move = Transition(form.move.data)
     try:  # the preview refuses a move the certificate may not make, as the move itself would
+        certificates.refuse_unless_open(found, move)
         if form.confirmed.data != "yes":
             preview = public_standing_after(found, move, form.reason.data or "")
             return _certificate_page(found, standing_form=form, preview=preview)

@@ -10,13 +10,13 @@ from werkzeug.wrappers import Response
 
 from app.certificates import verify_bp
 from app.certificates.forms import PdfCheckForm
-from app.domain.certificates import Standing
+from app.domain.certificates import Standing, badge_refusal
 from app.domain.codes import in_file_names
 from app.exports import attachment
 from app.extensions import csrf, db
 from app.models.certification import Certificate
 from app.models.tenancy import Organisation
-from app.services import badges
+from app.services import badges, certificates
 from app.services.badges import BadgeUrls
 from app.services.logos import logo_of
 from app.services.verification import issued, linkedin_link, public_view
@@ -117,14 +117,31 @@ def badge_urls(code: str, organisation_id: int) -> BadgeUrls:
 
 @verify_bp.get("/<code>/badge.jwt")
 def badge(code: str) -> Response | tuple:
-    """The certificate as an Open Badges 3.0 credential (VC-JWT) for a wallet or backpack."""
+    """The certificate as an Open Badges 3.0 credential (VC-JWT) for a wallet or backpack.
+
+    Only a certificate in good standing gets one, as the page's download button says: a badge is
+    freshly signed, and a verifier that checks its signature and expiry but not the revocation
+    list would take a revoked, expired or renewed certificate's new badge for current proof.
+    """
     canonical, found = _lookup(code)
     if found is None:
         return _not_found(code, canonical)
+    refusal = badge_refusal(certificates.standing_of(found))
+    if refusal is not None:
+        return _no_badge(found, refusal)
     token = badges.signed(found, badge_urls(found.code, found.organisation_id))
     response = make_response(token)
     response.headers["Content-Type"] = "application/vc+jwt"
     attachment(response, f"imr-badge-{in_file_names(found.code)}.jwt")
+    return response
+
+
+def _no_badge(found: Certificate, refusal: str) -> Response:
+    """410 Gone, in a line of plain text: why there is no badge, and where to check the code."""
+    page = public_url("verify.certificate", code=found.code)
+    text = f"{refusal}\nCheck certificate {found.code} on its verification page: {page}\n"
+    response = make_response(text, 410)
+    response.headers["Content-Type"] = "text/plain; charset=utf-8"
     return response
 
 
@@ -165,9 +182,16 @@ def issuer_jwks(organisation_id: int) -> Response:
 
 @verify_bp.get("/issuers/<int:organisation_id>/revocations")
 def revocations(organisation_id: int) -> Response:
-    """The organisation's revoked badges (1EdTech revocation list)."""
+    """The organisation's revoked badges (1EdTech revocation list), with the badges of renewed
+    certificates whose renewal was suspended or revoked since: the renewal's withdrawal covers
+    the badges handed out before it."""
     organisation = _organisation(organisation_id)
     url = public_url("verify.revocations", organisation_id=organisation.id)
-    return jsonify(
-        badges.revocation_list(organisation.id, lambda code: badge_urls(code, organisation.id), url)
+    listing = badges.revocation_list(
+        organisation.id, lambda code: badge_urls(code, organisation.id), url
     )
+    listing["revokedCredentials"] += [
+        {"id": badge_urls(code, organisation.id).credential, "revocationReason": reason}
+        for code, reason in certificates.withdrawn_through_renewal(organisation.id)
+    ]
+    return jsonify(listing)

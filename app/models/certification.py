@@ -20,8 +20,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    exists,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.domain.certificates import CertificateState, Transition, after
 from app.models.base import Base, PractitionerOwned, TimestampMixin, utc_now
@@ -140,7 +142,9 @@ class Certificate(PractitionerOwned, TimestampMixin, Base):
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
-    renews_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
+    # Indexed: whether a renewal follows a certificate decides its standing, on every page
+    # that shows one (and on SQLite a scan would walk every sealed PDF to read this column).
+    renews_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"), index=True)
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
     replaced_at: Mapped[datetime | None]
     # The revoked certificate this one re-certifies, after a director decided so explicitly.
@@ -170,6 +174,13 @@ class Certificate(PractitionerOwned, TimestampMixin, Base):
             CertificateState.REVOKED: self.revoked_at,
             CertificateState.REPLACED: self.replaced_at,
         }.get(self.state)
+
+
+def not_renewed() -> ColumnElement[bool]:
+    """SQL: no renewal follows this certificate. A renewed one is no longer its holder's proof,
+    so it counts as expiring for no one and reminds no one to renew it."""
+    renewal = aliased(Certificate)
+    return ~exists().where(renewal.renews_id == Certificate.id)
 
 
 class AuditEntry(Base):

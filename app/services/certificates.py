@@ -5,7 +5,9 @@ completed, attendance saved, a sign-off recorded, the requirements changed) or b
 through `issue_when_eligible`, and the audit log says it was issued automatically and after what.
 From then on only a director changes anything: approve, suspend, reinstate, revoke, correct,
 renew, or re-certify after a revocation. A revoked or suspended certificate therefore stays so:
-nothing issues a new one behind the director's back.
+nothing issues a new one behind the director's back. Once renewed, a certificate is retired by
+its renewal (app.domain.certificates): it takes no more moves, its page points to the renewal,
+and a suspension or revocation of the renewal reaches its badge too.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from app.domain.certificates import (
     Standing,
     Transition,
     after,
+    allowed_moves,
     date_in_words,
+    line_end,
     standing,
 )
 from app.domain.certification import Approval, add_months
@@ -58,14 +62,12 @@ def certificates_of(person_id: int, organisation_id: int) -> list[Certificate]:
 
 
 def current_certificate(person_id: int, organisation_id: int) -> Certificate | None:
-    """The latest issued certificate (not replaced, revoked, suspended or awaiting approval)."""
+    """The latest issued certificate (not replaced, renewed, revoked, suspended or awaiting
+    approval): once a renewal is revoked, the certificate it renewed is not current again."""
+    held = certificates_of(person_id, organisation_id)
+    renewed = {c.renews_id for c in held}
     return next(
-        (
-            c
-            for c in certificates_of(person_id, organisation_id)
-            if c.state is CertificateState.ISSUED
-        ),
-        None,
+        (c for c in held if c.state is CertificateState.ISSUED and c.id not in renewed), None
     )
 
 
@@ -91,7 +93,24 @@ def sealed_pdfs(
 
 
 def standing_of(certificate: Certificate, today: date | None = None) -> Standing:
-    return standing(certificate.state, certificate.expires_on, today or utc_now().date())
+    """What verification says of the certificate today (renewed, once a renewal follows it)."""
+    return standing(
+        certificate.state,
+        certificate.expires_on,
+        today or utc_now().date(),
+        renewed=renewed_by(certificate) is not None,
+    )
+
+
+def open_moves(certificate: Certificate) -> tuple[Transition, ...]:
+    """The moves a director may make on the certificate now (none once it is renewed)."""
+    return allowed_moves(certificate.state, renewed=renewed_by(certificate) is not None)
+
+
+def refuse_unless_open(certificate: Certificate, move: Transition) -> None:
+    """IllegalTransition, in words, unless the move is open to the certificate now: checked
+    before a preview, a replacement or a re-certification is made, as the move itself would."""
+    after(certificate.state, move, renewed=renewed_by(certificate) is not None)
 
 
 def find_certificate(code: str) -> Certificate | None:
@@ -239,6 +258,7 @@ def change_standing(certificate: Certificate, move: Transition, reason: str, act
     """Suspend, reinstate or revoke, with the reason kept publicly; certificates are never deleted."""
     if move not in STANDING_ACTIONS:
         raise ValueError(f"{move} is not a change of standing")
+    refuse_unless_open(certificate, move)
     certificate.apply(move, utc_now(), reason)
     audit(
         certificate.organisation_id, actor_id, STANDING_ACTIONS[move], _subject(certificate), reason
@@ -275,7 +295,7 @@ def correct(old: Certificate, reason: str, actor_id: int) -> Certificate:
     """A corrected copy (current name, program and signatory) that replaces the old certificate."""
     if old.pdf_sha256 is None:
         raise ReissueRefused("Only an issued certificate can be corrected.")
-    after(old.state, Transition.REPLACE)  # refuses before anything is made
+    refuse_unless_open(old, Transition.REPLACE)  # refuses before anything is made
     new = _successor(old, replaces_id=old.id)
     old.apply(Transition.REPLACE, utc_now())
     old.replaced_by_id = new.id
@@ -290,6 +310,7 @@ def correct(old: Certificate, reason: str, actor_id: int) -> Certificate:
 
 
 def renewed_by(certificate: Certificate) -> Certificate | None:
+    """The certificate that renewed this one, if any (there is at most one: see renewal_gap)."""
     return db.session.scalar(select(Certificate).filter_by(renews_id=certificate.id))
 
 
@@ -343,7 +364,7 @@ def recertify(revoked: Certificate, reason: str, director_id: int) -> Certificat
     Only from the practitioner's latest certificate, only once, only with the evidence met now;
     the new certificate links to the revoked one, which stays revoked.
     """
-    after(revoked.state, Transition.RECERTIFY)
+    refuse_unless_open(revoked, Transition.RECERTIFY)
     if certificates_of(revoked.person_id, revoked.organisation_id)[0].id != revoked.id:
         raise ReissueRefused("A newer certificate already follows this one.")
     cohort = _cohort_of(revoked)
@@ -382,8 +403,19 @@ def _cohort_of(certificate: Certificate) -> Cohort:
     return found
 
 
+def line_head(certificate: Certificate) -> Certificate:
+    """The certificate that speaks for this one's line today: its renewal's renewal, or the
+    correction of it, and so on (the certificate itself when nothing has taken its place)."""
+    held = {c.id: c for c in certificates_of(certificate.person_id, certificate.organisation_id)}
+    continued_by = {c.renews_id: c.id for c in held.values() if c.renews_id is not None}
+    continued_by |= {c.id: c.replaced_by_id for c in held.values() if c.replaced_by_id}
+    return held.get(line_end(certificate.id, continued_by), certificate)
+
+
 def lineage(certificate: Certificate) -> list[tuple[str, Certificate]]:
-    """The certificates this one is linked to, in words verification can show."""
+    """The certificates this one is linked to, in words verification can show; past a renewal or
+    a correction, the one that now speaks for the line too, so that an old code shows what
+    became of the certificates that followed it."""
     links = []
     for label, other_id in (
         ("renews", certificate.renews_id),
@@ -399,4 +431,46 @@ def lineage(certificate: Certificate) -> list[tuple[str, Certificate]]:
     recertified = db.session.scalar(select(Certificate).filter_by(recertifies_id=certificate.id))
     if recertified is not None:
         links.append(("re-certified by", recertified))
+    head = line_head(certificate)
+    if head.id not in {certificate.id, *(other.id for _, other in links)}:
+        links.append(("now continued by", head))
     return links
+
+
+WITHDRAWN = (CertificateState.SUSPENDED, CertificateState.REVOKED)
+
+
+def withdrawn_through_renewal(organisation_id: int) -> list[tuple[str, str]]:
+    """The codes of renewed certificates whose line has since been suspended or revoked, with
+    why: their badges and PDFs are still out there, and withdrawing the renewal withdraws them.
+
+    Walked back from each withdrawn certificate that speaks for its line (a handful), never
+    forward from every renewed one (thousands).
+    """
+    withdrawn = db.session.scalars(
+        select(Certificate).where(
+            Certificate.organisation_id == organisation_id, Certificate.state.in_(WITHDRAWN)
+        )
+    ).all()
+    covered = []
+    for last in withdrawn:
+        if renewed_by(last) is not None:
+            continue  # renewed before it was withdrawn: its renewal speaks for the line
+        why = last.revoked_reason or last.suspended_reason or last.state.words
+        reason = f"{why} (the certificate now continuing it, {last.code}, is {last.state.words})"
+        covered += [(c.code, reason) for c in _before(last) if c.state is CertificateState.ISSUED]
+    return covered
+
+
+def _before(certificate: Certificate) -> list[Certificate]:
+    """Every certificate whose line leads to this one, through renewals and corrections (the
+    ones still issued among them are the renewed ones: a corrected one is marked replaced)."""
+    found: dict[int, Certificate] = {}
+    waiting = [certificate.renews_id, certificate.replaces_id]
+    while waiting:
+        other_id = waiting.pop()
+        if other_id is None or other_id in found:
+            continue
+        other = found[other_id] = db.session.get_one(Certificate, other_id)
+        waiting += [other.renews_id, other.replaces_id]
+    return list(found.values())

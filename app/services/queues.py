@@ -22,7 +22,7 @@ from app.domain.paging import Page, PageRequest, page_in_python
 from app.domain.quizzes import AttemptStatus
 from app.domain.roles import Role
 from app.extensions import content, db
-from app.models.certification import Certificate, CompetencySignoff
+from app.models.certification import Certificate, CompetencySignoff, not_renewed
 from app.models.consultation import ConsultationGroup, ConsultationSession
 from app.models.lti import Platform
 from app.models.people import Enrolment, Person
@@ -346,6 +346,7 @@ def director_queues(organisation_id: int, now: datetime, today: date) -> Directo
                 Certificate.state == CertificateState.ISSUED,
                 Certificate.expires_on >= today,
                 Certificate.expires_on <= today + timedelta(days=window),
+                not_renewed(),
             ),
         ).where(Certificate.organisation_id == organisation_id)
     ).one()

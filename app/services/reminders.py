@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.domain.certificates import CertificateState, date_in_words
 from app.extensions import db
 from app.mail import send_mail
-from app.models.certification import Certificate, RenewalReminder
+from app.models.certification import Certificate, RenewalReminder, not_renewed
 from app.models.people import Director, Person
 from app.services.certificates import renewal_gap
 from app.services.policies import policy_of
@@ -20,11 +20,9 @@ def _live(today: date) -> list[Certificate]:
     query = select(Certificate).where(
         Certificate.state == CertificateState.ISSUED,
         Certificate.expires_on >= today,
+        not_renewed(),
     )
-    renewed = set(
-        db.session.scalars(select(Certificate.renews_id).where(Certificate.renews_id.is_not(None)))
-    )
-    return [c for c in db.session.scalars(query) if c.id not in renewed]
+    return list(db.session.scalars(query))
 
 
 def _due_offset(
@@ -103,6 +101,7 @@ def reminders_for(person_id: int, organisation_id: int) -> list[tuple[Certificat
             Certificate.person_id == person_id,
             Certificate.organisation_id == organisation_id,
             Certificate.state == CertificateState.ISSUED,
+            not_renewed(),
         )
         .group_by(Certificate.id)
     )

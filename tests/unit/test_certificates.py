@@ -13,6 +13,8 @@ from app.domain.certificates import (
     Transition,
     after,
     allowed_moves,
+    badge_refusal,
+    line_end,
     public_standing,
     standing,
 )
@@ -56,6 +58,51 @@ def test_the_refusals_say_what_to_do_instead():
         after(S.REPLACED, T.REVOKE)
     with pytest.raises(IllegalTransition, match="cannot be reinstated"):
         after(S.REVOKED, T.REINSTATE)
+
+
+@pytest.mark.parametrize("move", list(T))
+@pytest.mark.parametrize("state", list(S))
+def test_a_renewed_certificate_takes_no_move_its_renewal_is_the_one_to_act_on(state, move):
+    with pytest.raises(IllegalTransition, match=f"cannot be {move.verb}: act on its renewal"):
+        after(state, move, renewed=True)
+    assert allowed_moves(state, renewed=True) == ()
+
+
+@pytest.mark.parametrize(
+    ("state", "today", "expected"),
+    [
+        (S.ISSUED, date(2027, 1, 1), Standing.RENEWED),
+        (S.ISSUED, date(2028, 6, 2), Standing.RENEWED),  # its renewal says more than its expiry
+        (S.REVOKED, date(2027, 1, 1), Standing.REVOKED),  # its own revocation still speaks
+    ],
+)
+def test_a_renewed_certificate_no_longer_stands_as_valid(state, today, expected):
+    assert standing(state, date(2028, 6, 1), today, renewed=True) is expected
+
+
+@pytest.mark.parametrize(
+    ("start", "continued_by", "expected"),
+    [
+        (1, {}, 1),
+        (1, {1: 2}, 2),  # renewed
+        (1, {1: 2, 2: 3, 3: 4}, 4),  # renewed, its renewal corrected, and that renewed again
+        (2, {1: 2, 2: 3}, 3),  # from the middle of a line
+        (1, {1: 2, 2: 1}, 2),  # a loop ends the walk instead of running for ever
+    ],
+)
+def test_the_line_ends_at_the_certificate_nothing_has_replaced(start, continued_by, expected):
+    assert line_end(start, continued_by) == expected
+
+
+def test_only_a_valid_certificate_gets_a_badge_and_every_other_says_why_not():
+    assert badge_refusal(Standing.VALID) is None
+    said = {s: badge_refusal(s) for s in Standing if s is not Standing.VALID}
+    assert said[Standing.REVOKED] == "This certificate was revoked, so no badge is issued for it."
+    assert said[Standing.EXPIRED] == "This certificate has expired, so no badge is issued for it."
+    assert said[Standing.RENEWED] == (
+        "This certificate was renewed by a newer certificate, so no badge is issued for it."
+    )
+    assert all(words and "no badge" in words for words in said.values())
 
 
 @pytest.mark.parametrize(
@@ -107,6 +154,12 @@ def test_standing_follows_the_state_and_the_date(state, today, expected):
             "Replaced by a correction on 4 March 2027",
             "This certificate was replaced on 4 March 2027 by 7K3Q-9XMD-2RPA-W4HN-T.",
         ),
+        (
+            Standing.RENEWED,
+            {},
+            "Renewed: a newer certificate took its place",
+            "This certificate was renewed by a newer certificate.",
+        ),
     ],
 )
 def test_verification_states_the_standing_in_words_that_fit_it(
@@ -126,5 +179,10 @@ def test_only_a_valid_certificate_is_called_proof_of_current_certification():
         for s in Standing
     }
     assert "today" in advice[Standing.VALID]
-    for standing_now in (Standing.SUSPENDED, Standing.REVOKED, Standing.EXPIRED):
+    for standing_now in (
+        Standing.SUSPENDED,
+        Standing.REVOKED,
+        Standing.EXPIRED,
+        Standing.RENEWED,
+    ):
         assert "no longer" in advice[standing_now] or "do not rely" in advice[standing_now]

@@ -6,8 +6,9 @@ import csv
 import hashlib
 import io
 import json
+import re
 import zipfile
-from datetime import timedelta
+from datetime import date, timedelta
 
 import jwt
 import pypdfium2
@@ -416,7 +417,7 @@ def test_corrections_replace_and_renewals_link_certificates(app, lms):
         f"/verify/{link['code']}", headers={"Accept": "application/json"}
     ).get_json()
     assert latest["status"] == "valid"
-    assert {"relation": "renews", "code": corrected_code, "status": "valid"} in latest["lineage"]
+    assert {"relation": "renews", "code": corrected_code, "status": "renewed"} in latest["lineage"]
     actions = director.get("/certification/audit?format=csv").get_data(as_text=True)
     assert "certificate corrected" in actions
     assert "certificate renewed" in actions
@@ -491,3 +492,151 @@ def test_a_director_downloads_selected_certificates_as_a_zip(app, lms):
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     assert archive.namelist() == [f"imr-certificate-{certificate.code[:19]}.pdf"]
     assert archive.read(archive.namelist()[0]) == certificate.pdf
+
+
+def _renewable(app: Flask, certificate_id: int) -> None:
+    """A year and more has passed: the certificate expires in a month, so renewal is open."""
+    with app.app_context():
+        certificate = db.session.get_one(Certificate, certificate_id)
+        certificate.issued_on = date.today() - timedelta(days=400)
+        certificate.expires_on = date.today() + timedelta(days=30)
+        db.session.commit()
+
+
+def _renewed(app: Flask, director, token: str, certificate_id: int) -> Certificate:
+    """The director renews the certificate; its renewal, read in its own app context."""
+    director.post(f"/certification/certificates/{certificate_id}/renew", data={"csrf_token": token})
+    with app.app_context():
+        renewal = db.session.scalars(select(Certificate).filter_by(renews_id=certificate_id)).one()
+        db.session.expunge(renewal)
+        return renewal
+
+
+def _standing(director, token: str, certificate_id: int, move: str, reason: str = "Audit"):
+    return director.post(
+        f"/certification/certificates/{certificate_id}/standing",
+        data={"csrf_token": token, "move": move, "reason": reason, "confirmed": "yes"},
+    )
+
+
+def _revoked_codes(public, organisation_id: int) -> dict[str, str]:
+    """The revocation list's badges by certificate code, with the reason given for each."""
+    listing = public.get(f"/verify/issuers/{organisation_id}/revocations").get_json()
+    return {
+        entry["id"].removesuffix("/badge.jwt").rsplit("/", 1)[1]: entry["revocationReason"]
+        for entry in listing["revokedCredentials"]
+    }
+
+
+def _status(public, code: str) -> dict:
+    return public.get(f"/verify/{code}", headers={"Accept": "application/json"}).get_json()
+
+
+def _certificates(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Certificate))
+
+
+def test_a_renewed_certificate_expires_for_no_one_and_reminds_no_one(app, lms):
+    from app.services.reminders import reminders_for
+
+    first, director, token = _certified(app, lms, "/director")
+    _renewable(app, first.id)  # it expires in a month: the director's home counts it
+    assert _expiring(director) == 1
+    _renewed(app, director, token, first.id)
+    assert _expiring(director) == 0, "renewed: the renewal is the certificate that counts"
+    with app.app_context():
+        assert [c.id for c, _ in reminders_for(first.person_id, first.organisation_id)] == []
+
+
+def _expiring(director) -> int:
+    """The count the director's home shows beside "expiring within … days"."""
+    page = director.get("/director").get_data(as_text=True)
+    found = re.search(r'queue-count">(\d+)</span> certificates? expiring', page)
+    assert found, "the director's home shows its expiring count"
+    return int(found.group(1))
+
+
+def test_a_renewed_certificate_follows_its_renewal_and_revoking_the_renewal_withdraws_both(
+    app, lms
+):
+    first, director, token = _certified(app, lms)
+    _renewable(app, first.id)
+    offered = director.get(f"/certification/certificates/{first.id}").get_data(as_text=True)
+    assert f'action="/certification/certificates/{first.id}/correct"' in offered
+    renewal = _renewed(app, director, token, first.id)
+    public = app.test_client()
+    old = _status(public, first.code)
+    assert old["status"] == "renewed", "the old code is no longer the current proof"
+    assert {"relation": "renewed by", "code": renewal.code, "status": "valid"} in old["lineage"]
+    assert _revoked_codes(public, first.organisation_id) == {}, "a renewal revokes nothing"
+
+    refused = director.post(
+        f"/certification/certificates/{first.id}/correct",
+        data={"csrf_token": token, "reason": "Name spelled wrongly"},
+        follow_redirects=True,
+    )
+    assert "A renewed certificate cannot be corrected: act on its renewal" in refused.get_data(
+        as_text=True
+    )
+    for confirmed in ("", "yes"):  # refused at the preview, and at the confirmation
+        suspended = director.post(
+            f"/certification/certificates/{first.id}/standing",
+            data={"csrf_token": token, "move": "suspend", "reason": "x", "confirmed": confirmed},
+        )
+        assert suspended.status_code == 409
+        assert "act on its renewal" in suspended.get_data(as_text=True)
+    page = director.get(f"/certification/certificates/{first.id}").get_data(as_text=True)
+    for move in ("standing", "correct", "renew"):  # nothing offered: act on the renewal
+        assert f'action="/certification/certificates/{first.id}/{move}"' not in page
+
+    assert _standing(director, token, renewal.id, "suspend", "A complaint").status_code == 302
+    assert _status(public, first.code)["lineage"][0]["status"] == "suspended"
+    listed = _revoked_codes(public, first.organisation_id)
+    assert set(listed) == {first.code, renewal.code}
+    assert listed[first.code].startswith("A complaint")
+    assert _standing(director, token, renewal.id, "reinstate").status_code == 302
+    assert _revoked_codes(public, first.organisation_id) == {}, "reinstated: the line is good"
+
+    assert _standing(director, token, renewal.id, "revoke", "Practice concerns").status_code == 302
+    old = _status(public, first.code)
+    assert old["status"] == "renewed"
+    assert {"relation": "renewed by", "code": renewal.code, "status": "revoked"} in old["lineage"]
+    listed = _revoked_codes(public, first.organisation_id)
+    assert set(listed) == {first.code, renewal.code}
+    assert "Practice concerns" in listed[first.code]
+    before = _certificates(app)
+    director.post(
+        f"/certification/certificates/{first.id}/correct",
+        data={"csrf_token": token, "reason": "typo"},
+    )
+    assert _certificates(app) == before, "no correction brings a valid certificate back"
+    assert _status(public, first.code)["status"] == "renewed"
+
+
+def test_a_revoked_correction_of_a_renewal_reaches_the_first_certificate_too(app, lms):
+    first, director, token = _certified(app, lms)
+    _renewable(app, first.id)
+    renewal = _renewed(app, director, token, first.id)
+    director.post(
+        f"/certification/certificates/{renewal.id}/correct",
+        data={"csrf_token": token, "reason": "Program name was wrong"},
+    )
+    with app.app_context():
+        corrected = db.session.scalars(select(Certificate).filter_by(replaces_id=renewal.id)).one()
+        corrected_id, corrected_code = corrected.id, corrected.code
+    public = app.test_client()
+    assert {"relation": "now continued by", "code": corrected_code, "status": "valid"} in (
+        _status(public, first.code)["lineage"]
+    )
+    _standing(director, token, corrected_id, "revoke", "Practice concerns")
+    assert {"relation": "now continued by", "code": corrected_code, "status": "revoked"} in (
+        _status(public, first.code)["lineage"]
+    )
+    page = public.get(f"/verify/{first.code}").get_data(as_text=True)
+    assert f'is now continued by <a href="/verify/{corrected_code}">' in page
+    assert set(_revoked_codes(public, first.organisation_id)) == {
+        first.code,
+        renewal.code,  # replaced by the correction, listed as before
+        corrected_code,
+    }

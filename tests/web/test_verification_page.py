@@ -164,8 +164,8 @@ def test_the_served_logo_is_a_cacheable_png_that_is_never_sniffed(app, lms):
     assert "Logo removed" in director.get(removed.location).get_data(as_text=True)
     assert public.get(f"/verify/issuers/{stored.organisation_id}/logo.png").status_code == 404
     audit = director.get("/certification/audit?format=csv").get_data(as_text=True)
-    assert "Omar Haddad,logo uploaded" in audit
-    assert "Omar Haddad,logo removed" in audit
+    assert '"Omar Haddad","logo uploaded"' in audit  # every CSV cell is quoted
+    assert '"Omar Haddad","logo removed"' in audit
 
 
 def test_a_director_changes_only_their_own_organisations_logo(app, lms, httpserver):
@@ -323,3 +323,78 @@ def test_linkedin_gets_every_field_and_the_configured_address_not_the_hosts(app,
         "type": "Image",
         "caption": "Logo of Riverside Mental Health",
     }, "the Open Badges issuer profile carries the logo too"
+
+
+NO_BADGE = [
+    ({"expires_on": date.today() - timedelta(days=1)}, "This certificate has expired"),
+    (
+        {"state": CertificateState.SUSPENDED, "suspended_at": utc_now(), "suspended_reason": "x"},
+        "This certificate is suspended",
+    ),
+    (
+        {"state": CertificateState.REVOKED, "revoked_at": utc_now(), "revoked_reason": "Fraud"},
+        "This certificate was revoked",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "said"), NO_BADGE)
+def test_only_a_certificate_in_good_standing_gets_a_freshly_signed_badge(app, lms, change, said):
+    everything(app, lms)
+    sign_off(app, lms)
+    code = certificate_of(app).code
+    public = app.test_client()
+    assert public.get(f"/verify/{code}/badge.jwt").status_code == 200
+    _set(app, code, **change)
+    refused = public.get(f"/verify/{code}/badge.jwt")
+    assert refused.status_code == 410
+    assert refused.mimetype == "text/plain"
+    text = refused.get_data(as_text=True)
+    assert f"{said}, so no badge is issued for it." in text
+    assert f"verification page: http://localhost/verify/{code}" in text
+    assert "Download the badge" not in public.get(f"/verify/{code}").get_data(as_text=True)
+
+
+def test_a_renewed_certificates_page_points_to_its_renewal_and_shows_what_became_of_it(app, lms):
+    everything(app, lms)
+    sign_off(app, lms)
+    old = certificate_of(app)
+    _set(
+        app,
+        old.code,
+        issued_on=date.today() - timedelta(days=400),
+        expires_on=date.today() + timedelta(days=30),
+    )
+    director = _director(app, lms)
+    token = csrf_token(director.get(f"/certification/certificates/{old.id}"))
+    director.post(f"/certification/certificates/{old.id}/renew", data={"csrf_token": token})
+    with app.app_context():
+        renewal = db.session.scalars(select(Certificate).filter_by(renews_id=old.id)).one()
+        renewal_id, renewal_code = renewal.id, renewal.code
+    public = app.test_client()
+    page = unescape(public.get(f"/verify/{old.code}").get_data(as_text=True))
+    assert _banner(page) == "↻ Renewed: a newer certificate took its place"
+    assert (
+        f'renewed by <a href="/verify/{renewal_code}">{renewal_code}</a>, which is <strong>valid'
+        in page
+    )
+    assert "It is no longer proof of current certification" in page
+    assert "Add to LinkedIn" not in page
+    assert "Download the badge" not in page
+    badge = public.get(f"/verify/{old.code}/badge.jwt")
+    assert badge.status_code == 410
+    assert "renewed by a newer certificate" in badge.get_data(as_text=True)
+    assert public.get(f"/verify/{renewal_code}/badge.jwt").status_code == 200
+
+    director.post(
+        f"/certification/certificates/{renewal_id}/standing",
+        data={
+            "csrf_token": token,
+            "move": "revoke",
+            "reason": "Practice concerns",
+            "confirmed": "yes",
+        },
+    )
+    page = unescape(public.get(f"/verify/{old.code}").get_data(as_text=True))
+    assert f"{renewal_code}</a>, which is <strong>revoked" in page
+    assert public.get(f"/verify/{renewal_code}/badge.jwt").status_code == 410
