@@ -9,6 +9,7 @@ also the profile a server gets when IMR_PROFILE is not set, so a forgotten varia
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -63,6 +64,7 @@ class Settings:
     # Outbound calls may reach loopback and private addresses only on a developer's machine, so
     # a registration URL cannot be used to probe the servers' own network.
     private_outbound_allowed: bool = False
+    lms_private_networks: tuple[str, ...] = ()
     # How often Celery beat resends grades still undelivered (a broker that was down when the
     # quiz was submitted, a worker that died while sending).
     grade_resend_seconds: int = 900
@@ -157,6 +159,21 @@ def _public_url(env: Mapping[str, str], profile: str) -> str:
     return url
 
 
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated IP networks (10.20.0.0/16, fd00:20::/64), each checked and written out."""
+    found = []
+    for part in (p.strip() for p in (env.get(name) or "").split(",")):
+        if not part:
+            continue
+        try:
+            found.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise SettingsError(
+                f"{name} must list IP networks such as 10.20.0.0/16, not {part!r}"
+            ) from None
+    return tuple(found)
+
+
 def _trusted_hosts(env: Mapping[str, str], profile: str, public_url: str) -> tuple[str, ...] | None:
     extra = tuple(h.strip() for h in (env.get("TRUSTED_HOSTS") or "").split(",") if h.strip())
     if profile != "production" and not extra:
@@ -198,6 +215,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         session_absolute_hours=_int(env, "SESSION_ABSOLUTE_HOURS", 24),
         private_outbound_allowed=not production
         and _flag(env, "PRIVATE_OUTBOUND_ALLOWED", profile == "development"),
+        lms_private_networks=_networks(env, "LMS_PRIVATE_NETWORKS"),
         grade_resend_seconds=_int(env, "GRADE_RESEND_SECONDS", 900),
         falling_behind_days=_int(env, "FALLING_BEHIND_DAYS", 14),
     )

@@ -10,7 +10,9 @@ app.services.dynamic_registration's.
 Whoever holds a link chooses the addresses the server fetches, so those fetches follow no
 redirects, read at most 1 MB within a deadline, never reach loopback or private networks outside
 development, and fail with one generic message (the details go to the log): the endpoint cannot
-be used to scan ports or read internal services.
+be used to scan ports or read internal services. Outside development the configuration may not
+name a private address either (https://10.0.0.5/token, https://169.254.169.254/…): it is
+refused by name before anything is stored, as every later call would be refused.
 
 What an LMS sends is stored only once it fits: every value kept (issuer, endpoints, client and
 deployment ids) is text its column can hold, without control characters; anything else is
@@ -185,12 +187,12 @@ def _plain_text(value: Any, column: InstrumentedAttribute[Any]) -> str:
     return printable.strip()[: column.type.length]
 
 
-def _authorization_server(url: str, value: Any, local: bool) -> str | None:
+def _authorization_server(url: str, value: Any, private_allowed: bool) -> str | None:
     """The audience of access-token requests (spec 3.4.1), a URL when given; None when absent."""
     if value is None or value == "":
         return None
     try:
-        checked = check_url("authorization_server", value, local_http=local)
+        checked = check_url("authorization_server", value, private_allowed=private_allowed)
     except UnusableUrl as error:
         raise _refuse_configuration(url, str(error)) from None
     problem = column_problem(checked, Platform.auth_audience)
@@ -205,7 +207,7 @@ def _check_configuration(url: str, data: Any) -> PlatformConfiguration:
     missing = [key for key in REQUIRED_CONFIGURATION if not data.get(key)]
     if missing:
         raise _refuse_configuration(url, f"it lacks {', '.join(missing)}")
-    local = current_app.config["IMR_SETTINGS"].private_outbound_allowed
+    private_allowed = current_app.config["IMR_SETTINGS"].private_outbound_allowed
     try:
         for key in (
             "issuer",
@@ -214,14 +216,16 @@ def _check_configuration(url: str, data: Any) -> PlatformConfiguration:
             "jwks_uri",
             "registration_endpoint",
         ):
-            check_url(key, data[key], local_http=local)
+            check_url(key, data[key], private_allowed=private_allowed)
     except UnusableUrl as error:
         raise _refuse_configuration(url, str(error)) from None
     for key, column in STORED_URLS.items():
         problem = column_problem(data[key], column)
         if problem:
             raise _refuse_configuration(url, f"its {key} {problem}")
-    authorization_server = _authorization_server(url, data.get("authorization_server"), local)
+    authorization_server = _authorization_server(
+        url, data.get("authorization_server"), private_allowed
+    )
     listed = [key for key in LISTS_OF_TEXT if not _is_text_list(data[key])]
     if listed:
         raise _refuse_configuration(url, f"{', '.join(listed)} must be lists of text")
@@ -254,9 +258,9 @@ def read_platform_configuration(
     configuration_url: str, registration_token: str | None
 ) -> PlatformConfiguration:
     """Fetch and check the LMS's OpenID configuration (spec sections 3.3 and 3.4)."""
-    local = current_app.config["IMR_SETTINGS"].private_outbound_allowed
+    private_allowed = current_app.config["IMR_SETTINGS"].private_outbound_allowed
     try:
-        check_url("openid_configuration", configuration_url, local_http=local)
+        check_url("openid_configuration", configuration_url, private_allowed=private_allowed)
     except UnusableUrl as error:
         raise RegistrationRefused(
             "The LMS did not start the registration correctly",

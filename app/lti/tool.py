@@ -13,7 +13,8 @@
 - Service access tokens are cached in the shared store until they expire (2.0.0 asks for a new
   token on every call).
 - Every HTTP call it makes (key sets, tokens, AGS, NRPS) goes through a bounded session
-  (app/lti/http.py): pylti1p3 itself sets no timeout at all.
+  (app/lti/http.py), public-only unless private outbound calls are allowed: pylti1p3 itself
+  sets no timeout at all.
 - Claims are checked before anything is stored or looked up: the JSON type the spec gives each
   claim read, no NUL characters (PostgreSQL cannot store them) and identifiers within the spec's
   255 characters.
@@ -54,9 +55,8 @@ from app.extensions import db
 from app.lti import claims, keys
 from app.lti.context import UNSTORABLE
 from app.lti.errors import LaunchRejected
-from app.lti.http import lms_session
+from app.lti.http import OutboundSession, lms_session
 from app.lti.platform_storage import take_storage
-from app.lti.refusals import describe
 from app.lti.registry import find_organisation, find_platform, storable
 from app.models.lti import Platform
 from app.shared_store import SharedStore, current_store
@@ -359,6 +359,39 @@ def _rsa_key_set(body: Any) -> TKeySet:
     return cast(TKeySet, {"keys": usable})
 
 
+KEY_SET_UNFETCHED = "the LMS's key set could not be fetched (the reason is in IMR Academy's log)"
+
+
+def _fetched_key_set(session: requests.Session, url: str) -> TKeySet:
+    """The RSA keys at the key set URL, or KeySetUnreadable.
+
+    Why a fetch failed (refused, timed out, HTTP 403) goes to the log only: anyone may post a
+    launch naming an issuer, so a page that said what answered at the key set URL, or at the
+    address it redirected to, would be a port and status scanner of wherever that points.
+    """
+    try:
+        response = session.get(url)
+    except requests.RequestException as error:
+        current_app.logger.warning("launch: key set %s could not be fetched: %s", url, error)
+        raise KeySetUnreadable(KEY_SET_UNFETCHED) from None
+    if not response.ok:
+        current_app.logger.warning(
+            "launch: key set %s answered HTTP %s %s", url, response.status_code, response.reason
+        )
+        raise KeySetUnreadable(KEY_SET_UNFETCHED)
+    try:
+        return _rsa_key_set(response.json())
+    except (ValueError, RecursionError):
+        raise KeySetUnreadable("the LMS's key set was not JSON") from None
+    except LtiException as error:
+        raise KeySetUnreadable(str(error)) from None
+
+
+def _lms_session() -> OutboundSession:
+    """A session for calls to an LMS, public-only unless this app allows private outbound calls."""
+    return lms_session(private_allowed=current_app.config["IMR_SETTINGS"].private_outbound_allowed)
+
+
 def _keyset_cache_key(url: str) -> str:
     """The key under which pylti1p3 caches a key set (its own md5 naming, kept for compatibility)."""
     return "key-set-url-" + hashlib.md5(url.encode("utf-8")).hexdigest()  # noqa: S324 (a cache key, not security)
@@ -380,7 +413,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             request,
             DatabaseToolConf(),
             launch_data_storage=self._storage,
-            requests_session=lms_session(),
+            requests_session=_lms_session(),
             **kwargs,
         )
         settings = current_app.config["IMR_SETTINGS"]
@@ -585,18 +618,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         cached = self._storage.get_value(cache_key)
         if cached:
             return cast(TKeySet, cached)
-        try:
-            response = self._requests_session.get(key_set_url)
-        except requests.RequestException as error:
-            raise KeySetUnreadable(
-                f"the LMS's key set could not be fetched ({describe(error)})"
-            ) from None
-        if not response.ok:
-            raise KeySetUnreadable(f"the LMS's key set answered HTTP {response.status_code}")
-        try:
-            key_set = _rsa_key_set(_json_of(response, "key set"))
-        except LtiException as error:
-            raise KeySetUnreadable(str(error)) from None
+        key_set = _fetched_key_set(self._requests_session, key_set_url)
         self._storage.set_value(cache_key, key_set, self._public_key_cache_lifetime)
         return key_set
 
@@ -720,7 +742,7 @@ def unverified_nonce(id_token: str) -> str | None:
 def service_connector(platform: Platform, store: SharedStore | None = None) -> ServiceConnector:
     """A connector for LTI Advantage calls outside a launch (background grade and roster tasks)."""
     return CachingServiceConnector(
-        pylti_registration(platform), store or current_store(), lms_session()
+        pylti_registration(platform), store or current_store(), _lms_session()
     )
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from functools import cache
 from typing import Any, TypeVar
 
+from flask import current_app
 from sqlalchemy import delete
 
 from app.domain.identity import Identity
@@ -13,6 +14,7 @@ from app.domain.roles import Role, strongest
 from app.extensions import db
 from app.lti.context import LaunchContext
 from app.lti.errors import LaunchRejected
+from app.lti.http import private_host
 from app.lti.registry import find_organisation, find_platform
 from app.models.base import Base, insert_for, utc_now
 from app.models.people import Director, Enrolment, Person
@@ -140,8 +142,29 @@ def _refused(launch: LaunchContext, reason: str, detail: str) -> LaunchRejected:
     return LaunchRejected(reason, detail, facts, verified=True)
 
 
+def _check_service_urls(launch: LaunchContext) -> None:
+    """Refuse a launch whose gradebook or roster URL names a private address outright.
+
+    Those URLs are kept on the cohort and later called with the LMS's access token, so outside
+    development one on this machine or its network (http://127.0.0.1/…, https://10.0.0.5/…)
+    is refused here, by name, for the LMS administrator; names are checked when called.
+    """
+    if current_app.config["IMR_SETTINGS"].private_outbound_allowed:
+        return  # a developer's machine: the test and demo LMSs are on it
+    for label, url in (
+        ("AGS line items", launch.ags_lineitems_url),
+        ("names and roles", launch.nrps_url),
+    ):
+        host = private_host(url)
+        if host is not None:
+            raise _refused(
+                launch, "bad-claim", f"the {label} URL is on a private network address ({host})"
+            )
+
+
 def record_launch(launch: LaunchContext) -> tuple[Person, Identity]:
     """Store who launched and return the identity their session will carry (flushed, not committed)."""
+    _check_service_urls(launch)
     role = strongest(launch.roles)
     if role is None:
         raise _refused(launch, "no-role", "no IMR role among the launch's roles")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -52,7 +53,8 @@ def within_column(label: str, value: str, column: InstrumentedAttribute[Any]) ->
 def _url(label: str, url: str, column: InstrumentedAttribute[Any] = Platform.key_set_url) -> str:
     """A URL the operator gave, checked; its problem reported as a registration error."""
     try:
-        return within_column(label, check_url(label, url), column)
+        allowed = current_app.config["IMR_SETTINGS"].private_outbound_allowed
+        return within_column(label, check_url(label, url, private_allowed=allowed), column)
     except UnusableUrl as unusable:
         raise RegistrationError(str(unusable)) from None
 

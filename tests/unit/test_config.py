@@ -72,6 +72,18 @@ def test_private_addresses_are_reachable_only_on_a_developers_machine():
     assert not load_settings({"IMR_PROFILE": "test"}).private_outbound_allowed
 
 
+def test_an_operator_names_the_private_networks_its_lms_lives_on():
+    settings = load_settings(
+        {**PRODUCTION, "LMS_PRIVATE_NETWORKS": "10.20.0.0/16, 10.30.1.7, fd00:20::/64"}
+    )
+    assert settings.lms_private_networks == ("10.20.0.0/16", "10.30.1.7/32", "fd00:20::/64")
+    assert load_settings(PRODUCTION).lms_private_networks == ()
+    with pytest.raises(
+        SettingsError, match=r"LMS_PRIVATE_NETWORKS must list IP networks .* 'moodle\.intranet'"
+    ):
+        load_settings({**PRODUCTION, "LMS_PRIVATE_NETWORKS": "10.20.0.0/16,moodle.intranet"})
+
+
 def test_sessions_have_an_idle_and_an_absolute_limit():
     settings = load_settings({"IMR_PROFILE": "test"})
     assert (settings.session_idle_minutes, settings.session_absolute_hours) == (480, 24)

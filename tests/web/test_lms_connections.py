@@ -278,6 +278,19 @@ def test_a_registration_started_with_an_unreadable_address_is_explained(
     assert "did not start the registration correctly" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("host", ["127.0.0.1", "[::ffff:127.0.0.1]", "[64:ff9b::7f00:1]"])
+def test_a_registration_naming_a_private_address_is_refused_by_name_outside_development(
+    app: Flask, client: FlaskClient, moodle: RegisteringLms, host: str
+):
+    port = urlsplit(moodle.configuration_url).port
+    private = f"https://{host}:{port}/lms/.well-known/openid-configuration"
+    with configured(app, private_outbound_allowed=False):
+        response = client.get(_invitation(app) + f"?openid_configuration={private}")
+    assert response.status_code == 400
+    assert "is on a private network address" in response.get_data(as_text=True)
+    assert moodle.server.log == [], "nothing was fetched"
+
+
 def test_the_registration_token_is_sent_to_the_lms(
     app: Flask, client: FlaskClient, moodle: RegisteringLms
 ):

@@ -460,7 +460,11 @@ BROKEN_KEY_SETS = {
         200,
         "holds no RSA key",
     ),
-    "an error page": (lambda lms: "<html>" + "Down for maintenance. " * 5000, 503, "HTTP 503"),
+    "an error page": (
+        lambda lms: "<html>" + "Down for maintenance. " * 5000,
+        503,
+        "could not be fetched",  # not its status: that is in the log (tests/web/test_outbound.py)
+    ),
     "a page, not JSON": (lambda lms: "<html>Welcome</html>", 200, "was not JSON"),
     "nested past reading": (lambda lms: "[" * 100_000, 200, "was not JSON"),
 }
