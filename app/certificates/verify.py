@@ -33,6 +33,19 @@ def _rate_limited() -> None:
         abort(429, "Too many certificate lookups from your address. Wait a minute, then try again.")
 
 
+@verify_bp.after_request
+def _always_current(response: Response) -> Response:
+    """A standing changes the moment a director acts on it, so no cache may answer for us
+    (a CDN's copy would show a revoked certificate as valid): every answer is checked again
+    before reuse, unless a route chose its own lifetime (the logo). The page and its JSON share
+    one address, told apart by Accept, so a cache must keep them apart too."""
+    cache = response.cache_control
+    if cache.max_age is None and not cache.no_store:
+        cache.no_cache = True
+    response.vary.add("Accept")
+    return response
+
+
 @verify_bp.get("/")
 def form() -> Response | str:
     """Type a code, or follow the QR code on a certificate."""

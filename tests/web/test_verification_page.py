@@ -210,6 +210,20 @@ def _set(app: Flask, code: str, **values: object) -> None:
         db.session.commit()
 
 
+def test_no_cache_keeps_an_answer_and_the_page_and_its_json_stay_apart(app, lms):
+    everything(app, lms)
+    sign_off(app, lms)
+    code = certificate_of(app).code
+    public = app.test_client()
+    for accept in ("text/html", "application/json"):
+        answer = public.get(f"/verify/{code}", headers={"Accept": accept})
+        assert answer.status_code == 200
+        assert answer.headers["Cache-Control"] == "no-cache"  # asked again before every reuse
+        assert "Accept" in answer.headers["Vary"]
+    missing = public.get("/verify/7K3Q-9XMD-2RPA-W4HN-T")
+    assert (missing.status_code, missing.headers["Cache-Control"]) == (404, "no-cache")
+
+
 def test_the_banner_says_each_standing_in_words_with_its_date(app, lms):
     everything(app, lms)
     sign_off(app, lms)
