@@ -417,7 +417,7 @@ def test_the_trainer_reviews_results_competencies_and_item_analysis(app, lms, sa
     analysis = trainer.get("/quizzes/analysis").get_data(as_text=True)
     assert next(iter(q["question"]["id"] for q in attempt.draw[0]["questions"])) in analysis
     csv_text = trainer.get("/quizzes/analysis.csv").get_data(as_text=True)
-    assert csv_text.lstrip("\ufeff").startswith("Quiz,Question,Prompt,Responses,Facility")
+    assert csv_text.lstrip("\ufeff").startswith('"Quiz","Question","Prompt","Responses","Facility"')
 
 
 def test_a_trainer_cannot_review_another_cohorts_attempt(app, lms, sample):
