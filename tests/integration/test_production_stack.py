@@ -44,7 +44,7 @@ from app.demo_lms.platform import LmsUser
 from app.extensions import db
 from app.models.people import Enrolment, Person
 from app.models.quizzes import GradeDelivery, QuizAttempt
-from config import ROOT_DIR, normalise_database_url
+from config import ROOT_DIR, load_settings, normalise_database_url
 from tests.support.lms import COURSE, INSTRUCTOR, LEARNER, LINK, TRAINER, LocalLms, csrf_token
 from tests.support.quizzes import form_for, sample_bank, start, stored, submit_attempt
 
@@ -392,9 +392,13 @@ def stack(database: str, redis_server: RedisServer, tmp_path: Path) -> Iterator[
 @pytest.fixture
 def stack_database(database: str) -> Iterator[Flask]:
     """The stack's database for the test's own reads, and for registering the LMS as an operator
-    does (a bare app: the database and nothing else, so no content to load)."""
+    does (a bare app: the database and its settings, so no content to load; the LMS is on this
+    machine, as on a developer's)."""
     reader = Flask("production-stack-test")
     reader.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(database)
+    reader.config["IMR_SETTINGS"] = load_settings(
+        {"IMR_PROFILE": "test", "DATABASE_URL": database, "PRIVATE_OUTBOUND_ALLOWED": "true"}
+    )
     db.init_app(reader)
     yield reader
     with reader.app_context():
