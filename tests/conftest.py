@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -84,6 +84,25 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
         with application.app_context():
             db.session.remove()
             empty_all_tables()
+
+
+@pytest.fixture
+def app_with(settings: Settings) -> Iterator[Callable[..., Flask]]:
+    """Makes another app on the test database with some settings changed (Redis down, say).
+
+    Each has an engine of its own, closed after the test: left to the garbage collector, its
+    open PostgreSQL connections warned in whichever later test happened to collect them.
+    """
+    made: list[Flask] = []
+
+    def make(**changes: object) -> Flask:
+        made.append(create_app(settings.with_overrides(**changes)))
+        return made[-1]
+
+    yield make
+    for application in made:
+        with application.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

@@ -298,9 +298,27 @@ class OutboundSession(requests.Session):
         super().__init__()
         self.limits = limits
         self.follow_redirects = follow_redirects
+        self.public_only = public_only
         self.headers["User-Agent"] = "IMR Academy (LTI 1.3 tool)"
         for prefix in ("http://", "https://"):
             self.mount(prefix, _GuardedAdapter(public_only=public_only))
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        """Where a redirect points, refused when it leaves https for plain http outside
+        development: a key set fetched in the clear could have its keys swapped on the way,
+        and with them anyone's launch forged."""
+        target = super().get_redirect_target(resp)
+        leaves_https = (
+            target is not None
+            and urlsplit(resp.url).scheme == "https"
+            and urlsplit(urljoin(resp.url, target)).scheme != "https"
+        )
+        if leaves_https and self.public_only:
+            raise RedirectRefused(
+                f"the LMS redirected from https to a plain http address ({target}), "
+                "which IMR Academy does not follow"
+            )
+        return target
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         """Send with timeouts under the deadline, then read the body in chunks against the cap."""

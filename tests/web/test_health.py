@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask import Flask
 
-from config import Settings
-
 
 def test_a_worker_whose_database_and_store_answer_is_healthy(app: Flask):
     response = app.test_client().get("/health")
@@ -17,12 +15,8 @@ def test_a_worker_whose_database_and_store_answer_is_healthy(app: Flask):
     assert "no-store" in response.headers["Cache-Control"]
 
 
-def test_a_worker_that_cannot_reach_redis_answers_503_naming_it_and_nothing_more(
-    settings: Settings,
-):
-    from app import create_app
-
-    down = create_app(settings.with_overrides(redis_url="redis://127.0.0.1:9/0"))
+def test_a_worker_that_cannot_reach_redis_answers_503_naming_it_and_nothing_more(app_with):
+    down = app_with(redis_url="redis://127.0.0.1:9/0")
     response = down.test_client().get("/health")
     assert response.status_code == 503
     assert response.json["checks"] == {"database": "ok", "shared_store": "unavailable"}

@@ -27,6 +27,7 @@ from app.lti.http import (
     Limits,
     OutboundSession,
     PrivateAddressRefused,
+    RedirectRefused,
     UnusableUrl,
     check_url,
     lms_session,
@@ -126,6 +127,24 @@ def test_a_redirect_from_a_public_lms_to_a_private_address_is_refused(
         session.get(httpserver.url_for("/keys"))
     assert internal.reached == []
     assert len(httpserver.log) == 1, "the LMS itself was called"
+
+
+def _redirect(from_url: str, to: str) -> requests.Response:
+    """An LMS's answer redirecting `from_url` to `to`, as requests hands it to the session."""
+    answer = requests.Response()
+    answer.status_code, answer.url = 302, from_url
+    answer.headers["Location"] = to
+    return answer
+
+
+def test_a_redirect_from_https_to_plain_http_is_not_followed_outside_development():
+    keys = "https://lms.example.org/keys"
+    production = lms_session(private_allowed=False)
+    with pytest.raises(RedirectRefused, match="from https to a plain http address"):
+        production.get_redirect_target(_redirect(keys, "http://cdn.example.org/keys"))
+    assert production.get_redirect_target(_redirect(keys, "/v2/keys")) == "/v2/keys"
+    development = lms_session(private_allowed=True)  # the demo and test LMSs speak plain http
+    assert development.get_redirect_target(_redirect(keys, "http://localhost/keys"))
 
 
 def _trainer_with_roster_at(app: Flask, client: FlaskClient, lms: LocalLms, url: str) -> None:

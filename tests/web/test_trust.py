@@ -628,15 +628,14 @@ def test_access_logs_mask_tokens_in_urls():
 
 
 def test_with_redis_down_pages_say_unavailable_and_a_stored_submission_still_shows(
-    app: Flask, lms: LocalLms, settings, httpserver: HTTPServer
+    app: Flask, lms: LocalLms, app_with, httpserver: HTTPServer
 ):
-    from app import create_app
     from tests.support.quizzes import sample_bank, start, submit_attempt
 
     client = app.test_client()
     lms.launch(client, PRACTITIONER, claims=_ags_claims(httpserver))
     token = csrf_token(client.get("/practitioner"))
-    down = create_app(settings.with_overrides(redis_url="redis://127.0.0.1:9/0"))
+    down = app_with(redis_url="redis://127.0.0.1:9/0")
     with sample_bank(app) as bank:
         attempt = start(app, client, token)
     down.extensions["imr_content"] = down.extensions["imr_content"].with_quiz(bank)
