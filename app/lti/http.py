@@ -162,6 +162,8 @@ def _refuse_private_peer(sock: socket.socket, host: str) -> None:
 
 # When the call now running must be over (time.monotonic()), for the connections it uses.
 _DEADLINE: ContextVar[float | None] = ContextVar("outbound_deadline", default=None)
+# Whether the call now running may reach only public addresses (its session's choice).
+_PUBLIC_ONLY: ContextVar[bool] = ContextVar("outbound_public_only", default=False)
 
 
 class _DeadlineReader(io.RawIOBase):
@@ -209,7 +211,7 @@ class _DeadlineResponse(http.client.HTTPResponse):
 
 
 def _guarded_connect(
-    connection: HTTPConnection, connect: Callable[[], socket.socket], public_only: bool
+    connection: HTTPConnection, connect: Callable[[], socket.socket]
 ) -> socket.socket:
     """A new connection within what is left of the deadline (the TLS handshake takes the same
     timeout, for its whole length); public-only, refused on a private address before and after."""
@@ -220,6 +222,7 @@ def _guarded_connect(
             raise ConnectTimeoutError(connection, "the call's deadline passed before connecting")
         timeout = connection.timeout
         connection.timeout = min(timeout, left) if isinstance(timeout, int | float) else left
+    public_only = _PUBLIC_ONLY.get()
     if public_only:
         _refuse_private_name(connection.host, connection.port)
     sock = connect()
@@ -230,26 +233,16 @@ def _guarded_connect(
 
 class _BoundedHTTPConnection(HTTPConnection):
     response_class = _DeadlineResponse
-    public_only = False
 
     def _new_conn(self) -> socket.socket:
-        return _guarded_connect(self, super()._new_conn, self.public_only)
+        return _guarded_connect(self, super()._new_conn)
 
 
 class _BoundedHTTPSConnection(HTTPSConnection):
     response_class = _DeadlineResponse
-    public_only = False
 
     def _new_conn(self) -> socket.socket:
-        return _guarded_connect(self, super()._new_conn, self.public_only)
-
-
-class _PublicHTTPConnection(_BoundedHTTPConnection):
-    public_only = True
-
-
-class _PublicHTTPSConnection(_BoundedHTTPSConnection):
-    public_only = True
+        return _guarded_connect(self, super()._new_conn)
 
 
 class _BoundedHTTPPool(HTTPConnectionPool):
@@ -260,29 +253,16 @@ class _BoundedHTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _BoundedHTTPSConnection
 
 
-class _PublicHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _PublicHTTPConnection
-
-
-class _PublicHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _PublicHTTPSConnection
-
-
 class _GuardedAdapter(HTTPAdapter):
-    """An adapter whose connections keep to the call's deadline and, public-only, refuse
-    non-public peers: every hop of a redirect goes through it too."""
-
-    def __init__(self, *, public_only: bool) -> None:
-        self._pools: dict[str, type[HTTPConnectionPool]] = (
-            {"http": _PublicHTTPPool, "https": _PublicHTTPSPool}
-            if public_only
-            else {"http": _BoundedHTTPPool, "https": _BoundedHTTPSPool}
-        )
-        super().__init__()
+    """An adapter whose connections keep to the call's deadline and, for a public-only call,
+    refuse non-public peers: every hop of a redirect goes through it too."""
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = self._pools
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _BoundedHTTPPool,
+            "https": _BoundedHTTPSPool,
+        }
 
 
 class OutboundSession(requests.Session):
@@ -301,7 +281,7 @@ class OutboundSession(requests.Session):
         self.public_only = public_only
         self.headers["User-Agent"] = "IMR Academy (LTI 1.3 tool)"
         for prefix in ("http://", "https://"):
-            self.mount(prefix, _GuardedAdapter(public_only=public_only))
+            self.mount(prefix, _GuardedAdapter())
 
     def get_redirect_target(self, resp: requests.Response) -> str | None:
         """Where a redirect points, refused when it leaves https for plain http outside
@@ -329,7 +309,7 @@ class OutboundSession(requests.Session):
         sending = name.upper() not in READING_METHODS
         if sending or not self.follow_redirects:
             kwargs["allow_redirects"] = False
-        with _deadline(limits.deadline_seconds):
+        with _call(limits.deadline_seconds, self.public_only):
             response = super().request(method, url, *args, **kwargs)
             try:
                 response._content = _read_body(response, limits.max_bytes)
@@ -341,14 +321,16 @@ class OutboundSession(requests.Session):
 
 
 @contextmanager
-def _deadline(seconds: float) -> Iterator[None]:
-    """The block as one call under a deadline, which every connection it opens or reuses reads.
+def _call(seconds: float, public_only: bool) -> Iterator[None]:
+    """The block as one call under a deadline, public-only or not, which every connection it
+    opens or reuses reads.
 
     A timeout once the deadline has passed is DeadlineExceeded, and a private address refused
     deep inside urllib3 and requests (wrapped twice) comes out as the refusal it is.
     """
     deadline = time.monotonic() + seconds
     token = _DEADLINE.set(deadline)
+    public = _PUBLIC_ONLY.set(public_only)
     try:
         yield
     except DeadlineExceeded:
@@ -364,6 +346,7 @@ def _deadline(seconds: float) -> Iterator[None]:
         raise refusal from None
     finally:
         _DEADLINE.reset(token)
+        _PUBLIC_ONLY.reset(public)
 
 
 def _private_refusal(error: BaseException, depth: int = 4) -> PrivateAddressRefused | None:
