@@ -104,7 +104,11 @@ def _certificate_page(certificate: Certificate, status: int = 200, **forms: obje
         holder=db.session.get_one(Person, certificate.person_id),
         standing=certificates.standing_of(certificate),
         moves=certificates.open_moves(certificate),
-        lineage=certificates.lineage(certificate),
+        # Each linked certificate as it stands today: a renewed one reads "renewed", not "issued".
+        lineage=[
+            (label, other, certificates.standing_of(other))
+            for label, other in certificates.lineage(certificate)
+        ],
         renewal_gap=certificates.renewal_gap(certificate),
         standing_form=forms.get("standing_form") or StandingForm(),
         reason_form=forms.get("reason_form") or ReasonForm(),

@@ -565,6 +565,8 @@ def test_a_renewed_certificate_follows_its_renewal_and_revoking_the_renewal_with
     offered = director.get(f"/certification/certificates/{first.id}").get_data(as_text=True)
     assert f'action="/certification/certificates/{first.id}/correct"' in offered
     renewal = _renewed(app, director, token, first.id)
+    renewal_page = director.get(f"/certification/certificates/{renewal.id}").get_data(as_text=True)
+    assert f"{first.code}</a> (renewed)" in renewal_page, "the director reads what it is now"
     public = app.test_client()
     old = _status(public, first.code)
     assert old["status"] == "renewed", "the old code is no longer the current proof"
