@@ -117,6 +117,8 @@ def list_platforms_command() -> None:
             f"  login URL:   {platform.auth_login_url}\n  token URL:   {platform.auth_token_url}"
         )
         click.echo(f"  key set URL: {platform.key_set_url}")
+        if platform.frame_origins:
+            click.echo(f"  frames from: {', '.join(platform.frame_origins)} (learnt from launches)")
         if platform.unverified_launches:
             click.echo(
                 f"  {platform.unverified_launches} refused launch(es) without a valid signature"
@@ -208,6 +210,11 @@ def _connection(issuer: str, client_id: str) -> Platform:
 @click.option("--auth-token-url", help="The LMS's new OAuth 2 token endpoint.")
 @click.option("--key-set-url", help="The LMS's new public key set (JWKS) URL.")
 @click.option("--auth-audience", help="The audience of access-token requests.")
+@click.option(
+    "--forget-frame-origins",
+    is_flag=True,
+    help="Forget the school domains learnt from launches; signed launches teach them again.",
+)
 @click.option("--reason", required=True, help="Why, for the audit log (e.g. a ticket).")
 def update_platform_command(
     issuer: str,
@@ -216,6 +223,7 @@ def update_platform_command(
     auth_token_url: str | None,
     key_set_url: str | None,
     auth_audience: str | None,
+    forget_frame_origins: bool,
     reason: str,
 ) -> None:
     """Change an existing LMS registration's URLs: the only way to, and always audited."""
@@ -230,8 +238,11 @@ def update_platform_command(
         changed = update_platform(platform, {k: v for k, v in changes.items() if v})
     except RegistrationError as error:
         raise click.ClickException(str(error)) from None
+    if forget_frame_origins and platform.frame_origins:
+        changed.append(f"frame origins {', '.join(platform.frame_origins)} forgotten")
+        platform.frame_origins = []
     if not changed:
-        raise click.UsageError("give at least one URL to change")
+        raise click.UsageError("give at least one URL to change, or --forget-frame-origins")
     for organisation in platform.organisations:
         audit(
             organisation.id,

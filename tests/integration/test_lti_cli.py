@@ -54,6 +54,33 @@ def test_add_list_and_add_a_deployment(app: Flask, runner: FlaskCliRunner):
     assert _counts(app) == (1, 2)
 
 
+def test_the_operator_sees_and_forgets_the_school_domains_learnt_from_launches(
+    app: Flask, runner: FlaskCliRunner
+):
+    from app.models.certification import AuditEntry
+
+    assert _add(runner, "--deployment-id", "1", *URLS).exit_code == 0
+    with app.app_context():
+        platform = db.session.scalars(select(Platform)).one()
+        platform.frame_origins = ["https://school.moodle.example.org", "https://evil.example"]
+        db.session.commit()
+    listing = runner.invoke(args=["lti", "list-platforms"]).output
+    assert "frames from: https://school.moodle.example.org, https://evil.example" in listing
+    base = ["lti", "update-platform", "--issuer", ISSUER, "--client-id", "abc123"]
+    forgot = runner.invoke(args=[*base, "--forget-frame-origins", "--reason", "ticket 7"])
+    assert forgot.exit_code == 0, forgot.output
+    assert "frame origins https://school.moodle.example.org, https://evil.example forgotten" in (
+        forgot.output
+    )
+    assert "frames from" not in runner.invoke(args=["lti", "list-platforms"]).output
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry)).one()
+        assert entry.reason.startswith("by the operator: ticket 7; frame origins")
+    again = runner.invoke(args=[*base, "--forget-frame-origins", "--reason", "ticket 8"])
+    assert again.exit_code == 2  # nothing left to forget, nothing else asked
+    assert "give at least one URL to change, or --forget-frame-origins" in again.output
+
+
 def test_bad_input_is_refused_and_changes_nothing(app: Flask, runner: FlaskCliRunner):
     assert _add(runner, "--deployment-id", "1", *URLS).exit_code == 0
 
