@@ -53,7 +53,11 @@ class Settings:
     smtp_user: str | None = None
     smtp_password: str | None = None
     smtp_from: str = "IMR Academy <no-reply@localhost>"
-    smtp_starttls: bool = True
+    # How mail reaches the server: "starttls" (required, the certificate checked), "tls" (TLS
+    # from the first byte, usually port 465) or "none" (a relay on this machine only).
+    smtp_security: str = "starttls"
+    # A CA bundle for a mail server whose certificate a private authority signed.
+    smtp_ca_file: Path | None = None
     # The address people and LMSs reach IMR Academy at: every public link is built from it,
     # never from the request's Host header (which a client controls).
     public_url: str = "http://localhost"
@@ -174,6 +178,51 @@ def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+SMTP_SECURITY = ("starttls", "tls", "none")
+
+
+def _smtp_security(env: Mapping[str, str]) -> str:
+    """How mail is protected on its way: never in clear text to another machine.
+
+    A password or a reminder sent in clear text can be read, and an offered STARTTLS stripped,
+    by anyone on the path; plain SMTP is therefore allowed only to a relay on this machine.
+    """
+    if "SMTP_STARTTLS" in env:
+        raise SettingsError(
+            "SMTP_STARTTLS is replaced by SMTP_SECURITY: starttls (the default), tls or none."
+        )
+    security = (env.get("SMTP_SECURITY") or "starttls").strip().lower()
+    if security not in SMTP_SECURITY:
+        raise SettingsError(
+            f"SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}, not {security!r}"
+        )
+    host = (env.get("SMTP_HOST") or "").strip()
+    if security == "none" and host and not _loopback(host):
+        raise SettingsError(
+            f"SMTP_SECURITY=none sends mail and the SMTP password in clear text, so it is only "
+            f"allowed for a relay on this machine (localhost), not {host!r}: use starttls or tls."
+        )
+    return security
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _existing_file(env: Mapping[str, str], name: str) -> Path | None:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    if not Path(raw).is_file():
+        raise SettingsError(f"{name} names {raw!r}, which is not a readable file")
+    return Path(raw)
+
+
 def _trusted_hosts(env: Mapping[str, str], profile: str, public_url: str) -> tuple[str, ...] | None:
     extra = tuple(h.strip() for h in (env.get("TRUSTED_HOSTS") or "").split(",") if h.strip())
     if profile != "production" and not extra:
@@ -208,7 +257,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         smtp_user=env.get("SMTP_USER") or None,
         smtp_password=env.get("SMTP_PASSWORD") or None,
         smtp_from=env.get("SMTP_FROM") or "IMR Academy <no-reply@localhost>",
-        smtp_starttls=_flag(env, "SMTP_STARTTLS", True),
+        smtp_security=_smtp_security(env),
+        smtp_ca_file=_existing_file(env, "SMTP_CA_FILE"),
         public_url=public_url,
         trusted_hosts=_trusted_hosts(env, profile, public_url),
         session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 8 * 60),

@@ -54,7 +54,7 @@ def test_reminders_go_once_to_the_practitioner_and_directors(app, lms, settings)
         mail = settings.with_overrides(
             smtp_host="127.0.0.1",
             smtp_port=port,
-            smtp_starttls=False,
+            smtp_security="none",
         )
         with app.app_context():
             assert send_renewal_reminders(mail, utc_now().date()) == 0, (

@@ -122,3 +122,27 @@ def test_redis_switches_tasks_out_of_process():
 def test_database_urls_pick_the_psycopg_driver():
     assert normalise_database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_mail_is_encrypted_by_default_and_plain_only_to_this_machine():
+    assert load_settings(PRODUCTION).smtp_security == "starttls"
+    relay = {**PRODUCTION, "SMTP_HOST": "localhost", "SMTP_SECURITY": "none"}
+    assert load_settings(relay).smtp_security == "none"
+    with pytest.raises(SettingsError, match=r"clear text.*'smtp\.example\.org'"):
+        load_settings({**relay, "SMTP_HOST": "smtp.example.org"})
+    with pytest.raises(SettingsError, match="SMTP_SECURITY must be one of"):
+        load_settings({**PRODUCTION, "SMTP_SECURITY": "ssl3"})
+
+
+def test_the_retired_starttls_switch_is_named_rather_than_ignored():
+    """SMTP_STARTTLS=false once meant plain text; silently ignoring it would change nothing visible."""
+    with pytest.raises(SettingsError, match="SMTP_STARTTLS is replaced by SMTP_SECURITY"):
+        load_settings({**PRODUCTION, "SMTP_STARTTLS": "false"})
+
+
+def test_a_private_mail_authority_must_be_a_file(tmp_path):
+    with pytest.raises(SettingsError, match="SMTP_CA_FILE names"):
+        load_settings({**PRODUCTION, "SMTP_CA_FILE": str(tmp_path / "missing.pem")})
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    assert load_settings({**PRODUCTION, "SMTP_CA_FILE": str(bundle)}).smtp_ca_file == bundle
