@@ -172,6 +172,18 @@ def open_session(accepted: Accepted) -> Response:
     return redirect(accepted.target)
 
 
+def _end_the_session_it_replaces() -> None:
+    """Sign out whoever this browser had signed in, when this browser began the launch.
+
+    A launch whose login this browser made (the state cookie came back) replaces the session
+    before it is checked, so at a shared computer a launch that then fails never leaves the last
+    person's pages open. A form another site posts carries no such state: it leaves the session
+    alone (and fails), so no site can sign someone out of a quiz by posting here.
+    """
+    if state_cookie_returned(request.form.get("state", "")):
+        end_session()
+
+
 @bp.post("/launch")
 @csrf.exempt  # the LMS posts a signed id_token; its signature, nonce and state replace CSRF
 def launch() -> Response:
@@ -179,7 +191,7 @@ def launch() -> Response:
     storage_page = _storage_launch_page()
     if storage_page is not None:
         return storage_page
-    end_session()
+    _end_the_session_it_replaces()
     accepted = accept_launch(
         message_launch(adopt_new_deployment).validate(), request.headers.get("Origin")
     )
