@@ -89,8 +89,11 @@ def _has_history(session: ConsultationSession, marked: set[int]) -> bool:
 
 
 def edit_group(group: ConsultationGroup, now: datetime | None = None, **fields: object) -> None:
-    """Change the group and its rule; sessions that happened, and any with attendance or changes,
-    are kept. All of it in the request's one transaction: a bad rule changes nothing."""
+    """Change the group and its rule. Sessions that happened, and any with attendance or
+    changes, are kept; so is every upcoming session the new rule still holds, with its
+    apologies and skill focus (a new name or room moves nothing). Upcoming sessions the rule no
+    longer holds go, and the ones it adds are created. All of it in the request's one
+    transaction: a bad rule changes nothing."""
     now = now or utc_now()
     candidate = WeeklyRule(
         **{
@@ -100,7 +103,7 @@ def edit_group(group: ConsultationGroup, now: datetime | None = None, **fields: 
     )
     # Validate first: a bad edit changes nothing.
     check_window(candidate, now.date(), saved=rule_of(group))
-    occurrences(candidate)
+    wanted = {start for start in occurrences(candidate) if start > now}
     marked = set(
         db.session.scalars(
             select(AttendanceMark.session_id)
@@ -108,21 +111,25 @@ def edit_group(group: ConsultationGroup, now: datetime | None = None, **fields: 
             .where(ConsultationSession.group_id == group.id)
         )
     )
-    for session in list(group.sessions):
-        if session.starts_at > now and not _has_history(session, marked):
-            db.session.delete(session)
     for key, value in fields.items():
         setattr(group, key, value)
-    db.session.flush()
-    kept = {s.starts_at for s in group.sessions if s.starts_at > now}
-    for start in occurrences(rule_of(group)):
-        if start > now and start not in kept:
-            db.session.add(
-                ConsultationSession(
-                    group=group, starts_at=start, duration_minutes=group.duration_minutes
-                )
+    kept: set[datetime] = set()  # a moved session still holds the slot it left
+    for session in group.sessions:
+        if session.starts_at <= now or _has_history(session, marked):
+            kept.update(filter(None, [session.starts_at, session.moved_from]))
+        elif session.starts_at in wanted:
+            session.duration_minutes = group.duration_minutes
+            kept.add(session.starts_at)
+        else:
+            db.session.delete(session)
+    for start in sorted(wanted - kept):
+        db.session.add(
+            ConsultationSession(
+                group=group, starts_at=start, duration_minutes=group.duration_minutes
             )
+        )
     db.session.flush()
+    db.session.expire(group, ["sessions"])  # the deleted ones leave the loaded list too
 
 
 def choose_focuses(group: ConsultationGroup, chosen: Mapping[int, str | None]) -> int:

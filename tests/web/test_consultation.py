@@ -279,6 +279,67 @@ def test_editing_the_series_keeps_past_sessions_and_their_attendance(app, lms):
         )
 
 
+def test_renaming_a_series_keeps_its_upcoming_sessions_apologies_and_focuses(app, lms):
+    """A new name or room moves no session: nothing the practitioners or trainer added is lost."""
+    with fixture_toolkit(app):
+        client, token = _trainer(app, lms)
+        group_id = _create(app, client, token)
+        before = _sessions(app, group_id)
+        every = {f"focus-{session_id}": "" for session_id, _ in before}
+        client.post(
+            f"/consultation/groups/{group_id}/focuses",
+            data={**every, "csrf_token": token, f"focus-{before[1][0]}": "oars"},
+        )
+        practitioner = app.test_client()
+        lms.launch(practitioner, PRACTITIONER)
+        practitioner.post(
+            f"/consultation/sessions/{before[3][0]}/apology",
+            data={
+                "csrf_token": csrf_token(practitioner.get("/consultation/mine")),
+                "reason": "Leave",
+            },
+        )
+        edited = client.post(
+            f"/consultation/groups/{group_id}/edit",
+            data=_group_form(token, name="Monday consultation", location="Room 2"),
+        )
+        assert edited.status_code == 302, edited.get_data(as_text=True)
+        assert _sessions(app, group_id) == before, "the same eight sessions, not new ones"
+        page = client.get(f"/consultation/groups/{group_id}").get_data(as_text=True)
+        assert "Leave" in page, "the practitioner's apology is still there"
+        with app.app_context():
+            assert db.session.get_one(ConsultationSession, before[1][0]).focus == "oars"
+
+
+def test_lengthening_a_series_adds_weeks_after_the_sessions_it_keeps(app, lms):
+    client, token, group_id, before = _scheduled(app, lms)
+    edited = client.post(
+        f"/consultation/groups/{group_id}/edit",
+        data=_group_form(token, weeks="10", duration_minutes="90"),
+    )
+    assert edited.status_code == 302, edited.get_data(as_text=True)
+    after = _sessions(app, group_id)
+    assert len(after) == 10
+    assert after[:8] == before
+    assert after[9][1] - after[7][1] == timedelta(weeks=2)
+    with app.app_context():
+        group = db.session.get_one(ConsultationGroup, group_id)
+        assert {session.duration_minutes for session in group.sessions} == {90}
+
+
+def test_editing_a_series_does_not_refill_the_slot_a_moved_session_left(app, lms):
+    client, token, group_id, before = _scheduled(app, lms)
+    moved_to = (before[2][1] + timedelta(days=1)).date()
+    client.post(
+        f"/consultation/sessions/{before[2][0]}/move",
+        data={"csrf_token": token, "date": moved_to.isoformat(), "time": "16:00"},
+    )
+    client.post(f"/consultation/groups/{group_id}/edit", data=_group_form(token, name="Renamed"))
+    after = _sessions(app, group_id)
+    assert len(after) == 8
+    assert before[2][1] not in [start for _, start in after], "no second session in its old slot"
+
+
 def test_cancel_move_makeup_and_an_apology(app, lms):
     client, token = _trainer(app, lms)
     group_id = _create(app, client, token)
