@@ -94,6 +94,8 @@ TEXT_CLAIMS = {
     "target_link_uri": (claims.TARGET_LINK_URI,),
     "AGS line items": (claims.AGS_ENDPOINT, "lineitems"),
     "names and roles URL": (claims.NRPS, "context_memberships_url"),
+    "deep linking return URL": (claims.DEEP_LINKING_SETTINGS, "deep_link_return_url"),
+    "the custom imr_item": (claims.CUSTOM, "imr_item"),
 }
 TEXT_LIST_CLAIMS = {"roles": (claims.ROLES,), "AGS scopes": (claims.AGS_ENDPOINT, "scope")}
 
@@ -506,6 +508,12 @@ class ToolMessageLaunch(FlaskMessageLaunch):
                 raise self._rejected(
                     "bad-claim", f"{where} contains half of a character (a lone UTF-16 surrogate)"
                 )
+        if body.get(claims.MESSAGE_TYPE) == "LtiDeepLinkingRequest" and not _dig(
+            body, (claims.DEEP_LINKING_SETTINGS, "deep_link_return_url")
+        ):
+            raise self._rejected(
+                "bad-claim", "a deep-linking request names no deep_link_return_url to answer to"
+            )
         for label, path in IDENTIFIER_CLAIMS.items():
             value = _dig(body, path)
             if isinstance(value, str) and len(value) > IDENTIFIER_LIMIT:

@@ -38,6 +38,7 @@ from tests.support.lms import (
     TRAINER,
     LocalLms,
     csrf_token,
+    deep_linking_claims,
 )
 from tests.support.registration import RegisteringLms
 from tests.support.settings import configured
@@ -412,11 +413,27 @@ def test_launch_claims_with_nul_bytes_or_over_long_identifiers_are_refused_by_na
 
 DEPLOYMENT = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
 LTI_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+DEEP_LINKING_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 MISSHAPEN_CLAIMS = {
     "roles of numbers": ({LTI_CLAIM + "roles": [5]}, "roles must be a list of text"),
     "context a string": ({LTI_CLAIM + "context": "course"}, "context must be a JSON object"),
     "custom a string": ({LTI_CLAIM + "custom": "imr_item"}, "custom must be a JSON object"),
     "link id a number": ({LTI_CLAIM + "resource_link": {"id": 7}}, "resource link id must be text"),
+    "item a number": ({LTI_CLAIM + "custom": {"imr_item": 5}}, "the custom imr_item must be text"),
+    "deep link with nowhere to answer": (
+        {
+            **deep_linking_claims(),
+            DEEP_LINKING_SETTINGS: {"accept_types": ["ltiResourceLink"], "data": "lms-opaque-42"},
+        },
+        "a deep-linking request names no deep_link_return_url",
+    ),
+    "deep link answering to a number": (
+        {
+            **deep_linking_claims(),
+            DEEP_LINKING_SETTINGS: {"deep_link_return_url": 7, "accept_types": ["ltiResourceLink"]},
+        },
+        "deep linking return URL must be text",
+    ),
     "deployment of 5,000": ({DEPLOYMENT: "d" * 5000}, "deployment_id is 5000 characters"),
     "name half a character": ({"name": "Maya\ud800"}, "name contains half of a character"),
     "deployment half a character": ({DEPLOYMENT: "d\udc00"}, "half of a character"),
