@@ -31,6 +31,13 @@ STATIC_HEADERS = {
 
 
 def _refuse_nul_bytes() -> None:
+    """No text column can hold a NUL (PostgreSQL refuses the whole query), so none gets in."""
+    if "\x00" in request.path:
+        abort(
+            400,
+            "The address contains a NUL character (%00), which no IMR Academy page has. "
+            "Check the link you followed or copy it again.",
+        )
     for source in (request.args, request.form):
         for key, values in source.lists():
             if "\x00" in key or any("\x00" in value for value in values):

@@ -364,6 +364,16 @@ def test_a_nul_byte_in_a_form_field_is_refused_with_a_clear_message(
 
 
 @pytest.mark.parametrize(
+    "path", ["/consultation/calendar/a%00b.ics", "/verify/IMR-%00", "/toolkit/items/a%00b"]
+)
+def test_a_nul_byte_in_the_address_is_refused_with_a_clear_message(client: FlaskClient, path):
+    """PostgreSQL refuses a query holding a NUL: the address must be refused before any lookup."""
+    refused = client.get(path)
+    assert refused.status_code == 400
+    assert "The address contains a NUL character" in refused.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
     ("url", "field"), [("/certification/logo", "logo"), ("/certification/verify-roster", "roster")]
 )
 def test_an_upload_past_the_limit_gets_the_too_large_page_inside_a_session(
