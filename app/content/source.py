@@ -68,7 +68,26 @@ def _index_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int], offset: 
 
 # libyaml's parser where PyYAML was built with it (the wheels are): it reads the content several
 # times faster than the pure-Python one, and every process that starts the app reads it all.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_FastSafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _SafeLoader(_FastSafeLoader):  # type: ignore[misc,valid-type]
+    """The safe loader, whose impossible dates (2026-02-30, year 0) are errors at their line.
+
+    YAML reads anything shaped like a date as one, and Python's date then refuses the day with
+    a ValueError that names no file or line.
+    """
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError) as error:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a real date ({error})", node.start_mark
+            ) from None
+
+
+_SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _SafeLoader.construct_yaml_timestamp)
 
 
 def _compose_and_construct(text: str) -> tuple[yaml.Node | None, Any]:

@@ -186,6 +186,18 @@ BROKEN = {
         "title: [unclosed",
         "courses/day-1/01-first.md:4: not valid YAML",
     ),
+    "impossible date": (
+        "day-1/01-first.md",
+        "minutes: 30",
+        "minutes: 30\nreviewed: 2026-02-30",
+        "courses/day-1/01-first.md:5: not valid YAML: '2026-02-30' is not a real date",
+    ),
+    "year 0": (
+        "day-2/day.yaml",
+        "number: 2",
+        "number: 2\nsince: 0000-01-01",
+        "courses/day-2/day.yaml:2: not valid YAML: '0000-01-01' is not a real date",
+    ),
     "day number": (
         "day-2/day.yaml",
         "number: 2",
