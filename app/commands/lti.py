@@ -27,6 +27,7 @@ from app.services.registrations import (
     update_platform,
 )
 from app.tasks import send_grade, sync_cohort_roster
+from app.urls import ROW_ID_LIMIT
 
 lti_cli = AppGroup("lti", help="LTI 1.3: LMS registrations and the tool's keys.")
 
@@ -339,7 +340,10 @@ def sync_grades_command() -> None:
 
 @lti_cli.command("sync-roster")
 @click.option(
-    "--cohort", "cohort_id", type=int, help="Only this cohort (its id); otherwise every cohort."
+    "--cohort",
+    "cohort_id",
+    type=click.IntRange(1, ROW_ID_LIMIT),
+    help="Only this cohort (its id); otherwise every cohort.",
 )
 def sync_roster_command(cohort_id: int | None) -> None:
     """Refresh cohort rosters from the LMS (Names and Role Provisioning Services)."""

@@ -151,6 +151,9 @@ def test_bad_input_is_refused_and_changes_nothing(app: Flask, runner: FlaskCliRu
             "1",
             client_id="new",
         ),
+        "is not in the range 1<=x<=2147483647": runner.invoke(
+            args=["lti", "sync-roster", "--cohort", "99999999999999999999"]
+        ),
     }
     for words, result in cases.items():
         assert result.exit_code != 0, words
