@@ -101,7 +101,8 @@ def _record(person: Person, form: SignoffForm, session_format: str, items: list)
             session_format=session_format,
         )
     except RatingError as error:
-        return str(error).capitalize()
+        message = str(error)  # capitalize() would lower-case the rubric item it names
+        return message[:1].upper() + message[1:]
     cohort = db.session.get_one(Cohort, me.cohort_id)
     issued = certificates.issue_when_eligible(
         person.id, cohort, "a competency sign-off was recorded"

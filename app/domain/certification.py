@@ -10,7 +10,7 @@ from __future__ import annotations
 from calendar import monthrange
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from fractions import Fraction
 from typing import NamedTuple
@@ -74,6 +74,22 @@ class RubricResult:
 
 class RatingError(ValueError):
     """The ratings do not fit the rubric (the message names the item)."""
+
+
+EARLIEST_OBSERVATION = date(2000, 1, 1)
+"""No IMR competency observation predates this: an earlier date is a slip of the keyboard."""
+
+
+def check_observed_on(observed_on: date, today_utc: date) -> date:
+    """The date, if the observed session could have happened on it: a sign-off records a
+    session already seen (east of UTC it may already be tomorrow), and its date goes into the
+    certificate's evidence, so a typed 2062 or 0001 must not."""
+    if not EARLIEST_OBSERVATION <= observed_on <= today_utc + timedelta(days=1):
+        raise RatingError(
+            "give the date of the observed session: today or earlier, and not before "
+            f"{date_in_words(EARLIEST_OBSERVATION)}"
+        )
+    return observed_on
 
 
 def _rating(item: RubricItem, ratings: Mapping[str, int | None], session_format: str) -> int | None:

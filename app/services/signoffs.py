@@ -15,9 +15,11 @@ from app.domain.certification import (
     RubricResult,
     Shortfall,
     SignoffRecord,
+    check_observed_on,
     score_rubric,
 )
 from app.extensions import db
+from app.models.base import utc_now
 from app.models.certification import CompetencySignoff
 from app.models.people import Person
 from app.services.audit import audit
@@ -35,7 +37,9 @@ def record_signoff(
     summary: str,
     session_format: str = "individual",
 ) -> CompetencySignoff:
-    """A trainer's rubric ratings; raises RatingError for a missing or out-of-range rating."""
+    """A trainer's rubric ratings; raises RatingError for a missing or out-of-range rating, or
+    for a session dated later than today."""
+    check_observed_on(observed_on, utc_now().date())
     if observed not in OBSERVED_KINDS:
         raise RatingError("say what you observed: a real, a recorded or a role-played session")
     result = score_rubric(rubric, ratings, session_format)

@@ -19,6 +19,7 @@ from app.domain.certification import (
     SignoffRecord,
     SignoffRule,
     add_months,
+    check_observed_on,
     eligibility,
     score_rubric,
 )
@@ -225,3 +226,12 @@ def test_validity_months_land_on_real_dates():
     assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert add_months(date(2026, 11, 24), 24) == date(2028, 11, 24)
     assert add_months(date(2027, 8, 31), 6) == date(2028, 2, 29)
+
+
+def test_an_observed_session_is_dated_today_or_earlier_and_not_before_imr():
+    today = date(2026, 12, 4)
+    assert check_observed_on(date(2026, 12, 5), today) == date(2026, 12, 5)  # east of UTC
+    assert check_observed_on(date(2000, 1, 1), today) == date(2000, 1, 1)
+    for impossible in (date(2026, 12, 6), date(1999, 12, 31), date(9999, 12, 31)):
+        with pytest.raises(RatingError, match="today or earlier"):
+            check_observed_on(impossible, today)

@@ -20,7 +20,12 @@ from pypdf import PdfReader
 from sqlalchemy import event, func, select
 
 from app.extensions import db
-from app.models.certification import AuditEntry, Certificate, CertificationPolicy
+from app.models.certification import (
+    AuditEntry,
+    Certificate,
+    CertificationPolicy,
+    CompetencySignoff,
+)
 from app.models.people import Enrolment, Person
 from app.models.tenancy import Cohort
 from app.services.certificates import seal
@@ -60,10 +65,37 @@ def test_a_missing_rubric_rating_is_refused(app, lms):
         },
     )
     assert response.status_code == 400
-    assert (
-        "Rate “follows the imr curriculum”: it is required".lower()
-        in response.get_data(as_text=True).lower()
+    assert "Rate “Follows the IMR curriculum”: it is required" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("observed_on", ["2062-11-20", "0001-01-01", "1999-12-31"])
+def test_a_sign_off_dated_in_the_future_or_before_imr_is_refused(app, lms, observed_on):
+    """The date goes into the certificate's evidence: a slip of the keyboard must not."""
+    trainer = app.test_client()
+    lms.launch(app.test_client(), PRACTITIONER)
+    lms.launch(trainer, TRAINER)
+    with app.app_context():
+        person_id = db.session.scalars(select(Person).filter_by(subject=PRACTITIONER.sub)).one().id
+    page = trainer.get(f"/certification/signoff/{person_id}")
+    ratings = {"rating-structured-curriculum": "4", "rating-goal-setting": "4"}
+    response = trainer.post(
+        f"/certification/signoff/{person_id}",
+        data={
+            "csrf_token": csrf_token(page),
+            "observed_on": observed_on,
+            "observed": "role-play",
+            "session_format": "individual",
+            **ratings,
+        },
     )
+    assert response.status_code == 400
+    assert (
+        "Give the date of the observed session: today or earlier, and not before 1 January 2000"
+        in response.get_data(as_text=True)
+    )
+    assert f'value="{observed_on}"' in response.get_data(as_text=True), "what was typed stays"
+    with app.app_context():
+        assert db.session.scalars(select(CompetencySignoff)).all() == []
 
 
 def test_completing_everything_issues_a_sealed_verifiable_certificate(app, lms):
