@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import unicodedata
+
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models.tenancy import Cohort, Program
@@ -12,13 +14,20 @@ class ProgramNameTaken(ValueError):
     """Another program of the organisation already has this name."""
 
 
+def _folded(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
 def _check_free(organisation_id: int, name: str, except_id: int | None = None) -> None:
-    query = select(Program.id).where(
-        Program.organisation_id == organisation_id, func.lower(Program.name) == name.lower()
-    )
+    """Refuse a name another program has in any case or composition ("Équipe", "ÉQUIPE").
+
+    Compared in Python: SQLite's lower() folds ASCII letters only, so the database alone let
+    "Équipe mobile" and "ÉQUIPE MOBILE" both in. An organisation has a handful of programs.
+    """
+    query = select(Program.name).where(Program.organisation_id == organisation_id)
     if except_id is not None:
         query = query.where(Program.id != except_id)
-    if db.session.scalar(query) is not None:
+    if any(_folded(taken) == _folded(name) for taken in db.session.scalars(query)):
         raise ProgramNameTaken(f"Your organisation already has a program called “{name}”.")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -44,6 +45,18 @@ def test_director_adds_renames_and_assigns(app: Flask, lms: LocalLms):
         assert db.session.get(Cohort, cohort_id).program_id == program_id
     client.post(f"/director/cohorts/{cohort_id}/program", data={"program": "", "csrf_token": token})
     assert "Cohorts not yet in a program" in client.get("/director").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("again", ["ÉQUIPE MOBILE", "équipe mobile", "E\u0301quipe mobile"])
+def test_a_name_differing_only_in_accented_capitals_is_the_same_program(
+    app: Flask, lms: LocalLms, again: str
+):
+    client, token = _director(app, lms)
+    first = client.post("/director/programs", data={"name": "Équipe mobile", "csrf_token": token})
+    assert first.status_code == 302
+    duplicate = client.post("/director/programs", data={"name": again, "csrf_token": token})
+    assert duplicate.status_code == 400
+    assert "already has a program called" in duplicate.get_data(as_text=True)
 
 
 def test_duplicate_and_empty_program_names_get_a_form_error(app: Flask, lms: LocalLms):
