@@ -39,7 +39,7 @@ from app.models.consultation import (
     ConsultationSession,
     GroupMember,
 )
-from app.models.people import Person
+from app.models.people import Enrolment, Person
 from app.models.tenancy import Cohort
 from app.services.audit import audit
 from app.services.policies import policy_of
@@ -484,16 +484,46 @@ def new_feed(
 
 
 def live_feed(token: str) -> CalendarFeed | None:
+    """The feed a token opens, while it is not revoked and, for a practitioner's own feed,
+    while they still have a place in one of the organisation's courses.
+
+    A practitioner who has left loses their session at once; their calendar must not go on
+    telling them (or whoever they passed the address to) where the group meets.
+    """
     feed = db.session.scalar(select(CalendarFeed).filter_by(token=token))
-    return feed if feed is not None and feed.revoked_at is None else None
+    if feed is None or feed.revoked_at is not None:
+        return None
+    if feed.person_id is not None and not _places_of(feed.person_id, feed.organisation_id):
+        return None
+    return feed
+
+
+def _places_of(person_id: int, organisation_id: int) -> set[int]:
+    """The cohorts of the organisation where the person still has an active enrolment."""
+    query = (
+        select(Enrolment.cohort_id)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(
+            Enrolment.person_id == person_id,
+            Enrolment.active.is_(True),
+            Cohort.organisation_id == organisation_id,
+        )
+    )
+    return set(db.session.scalars(query))
 
 
 def feed_sessions(feed: CalendarFeed) -> list[ConsultationSession]:
-    groups = (
-        [db.session.get_one(ConsultationGroup, feed.group_id)]
-        if feed.group_id
-        else groups_of(feed.person_id or 0, feed.organisation_id)
-    )
+    """The feed's sessions: its group's, or those of the practitioner's groups in the courses
+    they are still in (a group of a course they have left drops out of their calendar)."""
+    if feed.group_id:
+        groups = [db.session.get_one(ConsultationGroup, feed.group_id)]
+    else:
+        places = _places_of(feed.person_id or 0, feed.organisation_id)
+        groups = [
+            group
+            for group in groups_of(feed.person_id or 0, feed.organisation_id)
+            if group.cohort_id in places
+        ]
     return sorted((s for g in groups for s in g.sessions), key=lambda s: s.starts_at)
 
 

@@ -421,12 +421,7 @@ def test_calendar_feeds_parse_with_two_parsers_and_die_when_replaced(app, lms):
     practitioner = app.test_client()
     lms.launch(practitioner, PRACTITIONER)
     assert 'class="feed-url"' not in practitioner.get("/consultation/mine").get_data(as_text=True)
-    practitioner.post(
-        "/consultation/feed", data={"csrf_token": csrf_token(practitioner.get("/practitioner"))}
-    )
-    page = practitioner.get("/consultation/mine").get_data(as_text=True)
-    url = page.split('class="feed-url">', 1)[1].split("</code>", 1)[0]
-    path = url.removeprefix("http://localhost")
+    path = _feed_path(practitioner)
     feed = app.test_client().get(path)
     assert feed.status_code == 200
     assert feed.mimetype == "text/calendar"
@@ -442,6 +437,44 @@ def test_calendar_feeds_parse_with_two_parsers_and_die_when_replaced(app, lms):
     practitioner.post("/consultation/feed", data={"csrf_token": p_token})
     assert app.test_client().get(path).status_code == 404
     assert app.test_client().get("/consultation/calendar/guessed-token.ics").status_code == 404
+
+
+def _feed_path(practitioner) -> str:
+    practitioner.post(
+        "/consultation/feed", data={"csrf_token": csrf_token(practitioner.get("/practitioner"))}
+    )
+    page = practitioner.get("/consultation/mine").get_data(as_text=True)
+    return (
+        page.split('class="feed-url">', 1)[1]
+        .split("</code>", 1)[0]
+        .removeprefix("http://localhost")
+    )
+
+
+def _place_in_course(app: Flask, name: str, active: bool) -> None:
+    """What a roster sync records when the LMS says the practitioner left, or came back."""
+    with app.app_context():
+        person = db.session.scalars(select(Person).filter_by(name=name)).one()
+        db.session.scalars(select(Enrolment).filter_by(person_id=person.id)).one().active = active
+        db.session.commit()
+
+
+def test_a_practitioners_calendar_stops_when_they_leave_the_course(app, lms):
+    """Where the group meets (often a video link) is not for someone no longer in the course."""
+    client, token = _trainer(app, lms)
+    group_id = _create(app, client, token, location="https://meet.example.org/room-4711")
+    practitioner = app.test_client()
+    lms.launch(practitioner, PRACTITIONER)
+    path = _feed_path(practitioner)
+    assert "room-4711" in app.test_client().get(path).get_data(as_text=True)
+    _place_in_course(app, "Maya Chen", active=False)
+    left = app.test_client().get(path)
+    assert left.status_code == 404
+    assert "room-4711" not in left.get_data(as_text=True)
+    group_feed = app.test_client().get(_group_feed(client, token, group_id))
+    assert group_feed.status_code == 200, "the group's own feed is the trainer's, and goes on"
+    _place_in_course(app, "Maya Chen", active=True)
+    assert app.test_client().get(path).status_code == 200, "back in the course, back in the feed"
 
 
 # --- Names and Role Provisioning Services ---
