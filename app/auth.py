@@ -31,6 +31,7 @@ from app.services.people import granting_access, practitioner_in_cohort
 SESSION_KEY = "imr_identity"
 STARTED_KEY = "imr_started"
 FRAMES_KEY = "imr_frames"
+SIGN_OUTS_KEY = "imr_sign_outs"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -57,6 +58,7 @@ def start_session(person: Person, identity: Identity, frame_origins: list[str]) 
     session[SESSION_KEY] = identity.to_session()
     session[STARTED_KEY] = int(time.time())
     session[FRAMES_KEY] = frame_origins
+    session[SIGN_OUTS_KEY] = person.sign_outs
     g.imr_identity = identity
 
 
@@ -84,6 +86,8 @@ def _why_ended(found: Identity) -> str | None:
             "Your access has changed since you opened IMR Academy: you may have left the course, "
             "or your role in it changed. Open IMR Academy again from your course."
         )
+    if session.get(SIGN_OUTS_KEY, 0) < g.imr_access.person.sign_outs:
+        return "You signed out of IMR Academy. Open it again from your course to carry on."
     return None
 
 

@@ -24,7 +24,13 @@ from app.models.base import utc_now
 from app.models.tenancy import Cohort
 from app.services import consultation, queues
 from app.services.evidence import gather
-from app.services.people import ROSTER_SORTS, cohort_roster, organisation_overview, roster_page
+from app.services.people import (
+    ROSTER_SORTS,
+    cohort_roster,
+    organisation_overview,
+    roster_page,
+    sign_out_everywhere,
+)
 
 
 @bp.get("/")
@@ -135,7 +141,9 @@ def director() -> str:
 @bp.post("/sign-out")
 @role_required(*Role)
 def sign_out() -> Response:
-    """End this browser's session now, as on a computer others use too (the LMS's stays)."""
+    """End the session now, as on a computer others use too, and every copy of it with it
+    (the LMS's own sign-in stays)."""
+    sign_out_everywhere(identity().person_id)
     end_session()
     return redirect(url_for("home.signed_out"))
 

@@ -38,6 +38,9 @@ class Person(TimestampMixin, UserMixin, Base):
     family_name: Mapped[str | None] = mapped_column(String(150))
     email: Mapped[str | None] = mapped_column(String(320))
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+    # How many times the person has signed out: a session begun before the latest sign-out is
+    # over, in this browser and in any copy of its cookie (the cookie alone cannot be recalled).
+    sign_outs: Mapped[int] = mapped_column(default=0, server_default="0")
 
     enrolments: Mapped[list[Enrolment]] = relationship(back_populates="person")
 

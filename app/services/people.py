@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from app.domain.paging import Page, PageRequest
@@ -140,3 +140,14 @@ def granting_access(
     if enrolment is None or not enrolment.active or enrolment.role.rank < role.rank:
         return None
     return enrolment
+
+
+def sign_out_everywhere(person_id: int) -> None:
+    """End every session the person has open: this browser's, and any copy of its cookie.
+
+    Counted in the database (one UPDATE, so two sign-outs at once both count): the signed
+    cookie cannot be recalled, so each request compares the count it began with (app.auth).
+    """
+    db.session.execute(
+        update(Person).where(Person.id == person_id).values(sign_outs=Person.sign_outs + 1)
+    )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from app.demo_lms.platform import new_private_key_pem
-from tests.support.lms import PRACTITIONER, TRAINER, LocalLms, csrf_token
+from tests.support.lms import PRACTITIONER, PRACTITIONER_2, TRAINER, LocalLms, csrf_token
 
 
 def test_signing_out_ends_the_session_and_says_how_to_come_back(client: FlaskClient, lms: LocalLms):
@@ -21,6 +22,29 @@ def test_signing_out_ends_the_session_and_says_how_to_come_back(client: FlaskCli
     assert "sign out there too" in page
     assert client.get("/practitioner").status_code == 401
     assert lms.launch(client, PRACTITIONER).location == "/practitioner"  # a new launch works
+
+
+def test_signing_out_ends_every_copy_of_the_session_and_the_next_launch_works(
+    app: Flask, client: FlaskClient, lms: LocalLms
+):
+    """A synced profile or a shared machine's saved profile keeps the cookie; it must not work."""
+    lms.launch(client, PRACTITIONER)
+    home = client.get("/practitioner")
+    copied = client.get_cookie("imr_session").value
+    elsewhere = app.test_client()  # the same person on their phone
+    lms.launch(elsewhere, PRACTITIONER)
+    client.post("/sign-out", data={"csrf_token": csrf_token(home)})
+    kept = app.test_client()
+    kept.set_cookie("imr_session", copied)
+    for browser in (kept, elsewhere):
+        ended = browser.get("/practitioner")
+        assert ended.status_code == 401
+        assert "You signed out of IMR Academy" in ended.get_data(as_text=True)
+    assert lms.launch(elsewhere, PRACTITIONER).location == "/practitioner"
+    assert elsewhere.get("/practitioner").status_code == 200, "a launch after it starts afresh"
+    other_person = app.test_client()
+    lms.launch(other_person, PRACTITIONER_2)
+    assert other_person.get("/practitioner").status_code == 200, "nobody else is signed out"
 
 
 def test_a_sign_out_another_site_sends_is_refused(client: FlaskClient, lms: LocalLms):
