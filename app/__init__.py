@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.content import ContentPaths, load_content
+from app.requests import ImrRequest
 from app.urls import RowIdConverter, public_url
 from config import INSTANCE_DIR, Settings, load_settings
 
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     content = load_content(content_paths(settings))  # refuses to start on invalid content
     INSTANCE_DIR.mkdir(exist_ok=True)
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.request_class = ImrRequest  # posted text has the line breaks the browser counted
     app.config.from_mapping(_flask_config(settings))
     app.url_map.converters["int"] = RowIdConverter  # before any route: ids past a row's 404
     app.extensions["imr_content"] = content

@@ -21,6 +21,7 @@ from app.domain.toolkit import Toolkit
 from app.extensions import db
 from app.models.certification import AuditEntry, CertificationPolicy
 from app.models.consultation import (
+    Apology,
     AttendanceChange,
     AttendanceMark,
     ConsultationGroup,
@@ -340,6 +341,26 @@ def test_editing_a_series_does_not_refill_the_slot_a_moved_session_left(app, lms
     assert before[2][1] not in [start for _, start in after], "no second session in its old slot"
 
 
+def test_an_apology_typed_to_the_limit_in_paragraphs_is_taken_whole(app, lms):
+    """The browser's maxlength counts a line break as one character and sends it as two."""
+    *_, sessions = _scheduled(app, lms)
+    practitioner = app.test_client()
+    lms.launch(practitioner, PRACTITIONER)
+    paragraphs = ["a" * 122, "b" * 122, "c" * 122, "d" * 131]
+    typed = "\n".join(paragraphs)
+    assert len(typed) == 500  # what the text area's counter allowed
+    sent = practitioner.post(
+        f"/consultation/sessions/{sessions[3][0]}/apology",
+        data={
+            "csrf_token": csrf_token(practitioner.get("/consultation/mine")),
+            "reason": "\r\n".join(paragraphs),
+        },
+    )
+    assert sent.status_code == 302, sent.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(Apology)).one().reason == typed
+
+
 def test_cancel_move_makeup_and_an_apology(app, lms):
     client, token = _trainer(app, lms)
     group_id = _create(app, client, token)
@@ -377,8 +398,6 @@ def test_cancel_move_makeup_and_an_apology(app, lms):
     group_page = client.get(f"/consultation/groups/{group_id}").get_data(as_text=True)
     assert "Annual leave" in group_page
     with app.app_context():
-        from app.models.consultation import Apology
-
         apology = db.session.scalars(select(Apology)).one()
         moved = db.session.get_one(ConsultationSession, sessions[2][0])
         assert moved.moved_from == sessions[2][1]
