@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from typing import TypeVar
 
@@ -16,6 +17,8 @@ from wtforms.validators import ValidationError
 WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 # C0 and C1 controls and the Unicode line and paragraph separators; a no-break space is fine.
 CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Embeddings, overrides and isolates: they make printed text read in another order than typed.
+DIRECTION_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 Value = TypeVar("Value")
 
 
@@ -53,8 +56,26 @@ class OneLine:
     spreadsheet would be printed on certificates, headings and exports as it came."""
 
     def __init__(self, what: str) -> None:
-        self.message = f"{what} must be on one line, without tabs or other control characters."
+        self.what = what
 
     def __call__(self, form: Form, field: Field) -> None:
-        if isinstance(field.data, str) and CONTROL_CHARACTER.search(field.data):
-            raise ValidationError(self.message)
+        text = field.data
+        if not isinstance(text, str) or not text:
+            return
+        if CONTROL_CHARACTER.search(text):
+            raise ValidationError(
+                f"{self.what} must be on one line, without tabs or other control characters."
+            )
+        if DIRECTION_CONTROL.search(text):
+            raise ValidationError(
+                f"{self.what} must not hold the invisible characters that change the direction "
+                "text reads in (they are often pasted along with the text): type it again."
+            )
+        if not any(_visible(character) for character in text):
+            raise ValidationError(f"{self.what} must have letters or numbers, not only blanks.")
+
+
+def _visible(character: str) -> bool:
+    """Whether a character prints: not a space of any kind and not a format character (the
+    zero-width space, joiners, direction marks)."""
+    return not character.isspace() and unicodedata.category(character) != "Cf"

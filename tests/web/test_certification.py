@@ -335,6 +335,13 @@ def test_the_director_sets_requirements_and_bad_values_are_explained(app, lms):
     tabbed = director.post("/certification/policy", data={**form, "signatory_title": "Director\t"})
     assert tabbed.status_code == 400, "a tab would be printed on every certificate"
     assert "The signatory&#39;s title must be on one line" in tabbed.get_data(as_text=True)
+    for invisible, words in [
+        ("\u200b", "The signatory&#39;s name must have letters or numbers, not only blanks"),
+        ("Omar \u202edaddaH", "change the direction text reads in"),
+    ]:
+        refused = director.post("/certification/policy", data={**form, "signatory_name": invisible})
+        assert refused.status_code == 400, "a blank or reversed signatory on every certificate"
+        assert words in refused.get_data(as_text=True)
     assert director.post("/certification/policy", data=form).status_code == 302
     with app.app_context():
         policy = db.session.scalars(select(CertificationPolicy)).one()
