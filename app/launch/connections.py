@@ -28,6 +28,7 @@ from app.models.tenancy import Organisation
 from app.services import dynamic_registration as registration
 from app.services.audit import audit
 from app.services.launches import record_launch
+from app.services.registrations import organisation_called
 from app.shared_store import current_store
 from app.urls import public_url
 
@@ -75,7 +76,7 @@ def register(token: str) -> str:
     configuration = read_platform_configuration(
         form.openid_configuration.data or "", form.registration_token.data or None
     )
-    if request.method == "POST" and form.validate():
+    if request.method == "POST" and form.validate() and _name_free(form, updating):
         done = registration.register(
             invitation,
             configuration,
@@ -100,6 +101,19 @@ def register(token: str) -> str:
         updating=updating,
         awaiting_approval=registration.awaits_approval(invitation, updating),
     )
+
+
+def _name_free(form: RegistrationForm, updating: Platform | None) -> bool:
+    """False, with the field's error, when another organisation already goes by the name."""
+    name = (form.organisation_name.data or "").strip()
+    if organisation_called(name, updating) is None:
+        return True
+    form.organisation_name.errors = [
+        f"Another organisation on IMR Academy is already called “{name}”, and certificates and "
+        "their verification pages show that name. Give your organisation's full name (adding "
+        "its town or region, say)."
+    ]
+    return False
 
 
 def _kept_name(updating: Platform | None) -> str:

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from sqlalchemy import select
 
+from app.domain.names import same_name
 from app.extensions import db
 from app.models.tenancy import Cohort, Program
 
 
 class ProgramNameTaken(ValueError):
     """Another program of the organisation already has this name."""
-
-
-def _folded(name: str) -> str:
-    return unicodedata.normalize("NFKC", name).casefold()
 
 
 def _check_free(organisation_id: int, name: str, except_id: int | None = None) -> None:
@@ -27,7 +22,7 @@ def _check_free(organisation_id: int, name: str, except_id: int | None = None) -
     query = select(Program.name).where(Program.organisation_id == organisation_id)
     if except_id is not None:
         query = query.where(Program.id != except_id)
-    if any(_folded(taken) == _folded(name) for taken in db.session.scalars(query)):
+    if any(same_name(taken, name) for taken in db.session.scalars(query)):
         raise ProgramNameTaken(f"Your organisation already has a program called “{name}”.")
 
 

@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from app.domain.names import same_name
 from app.extensions import db
 from app.lti.http import UnusableUrl, check_url
 from app.lti.registry import find_organisation, find_platform
@@ -195,6 +196,16 @@ def remove_platform(issuer: str, client_id: str, deployment_id: str | None = Non
 def list_platforms() -> list[Platform]:
     """Every registered LMS, oldest first."""
     return list(db.session.scalars(select(Platform).order_by(Platform.id)))
+
+
+def organisation_called(name: str, updating: Platform | None = None) -> Organisation | None:
+    """Another organisation already shown under this name (in any case or spacing), which a
+    new connection may not take: verification pages and certificates name the issuer, and two
+    alike would let one pass for the other. A connection being updated keeps its own names."""
+    query = select(Organisation)
+    if updating is not None:
+        query = query.where(Organisation.platform_id != updating.id)
+    return next((o for o in db.session.scalars(query) if same_name(o.name, name)), None)
 
 
 def add_deployment(

@@ -400,6 +400,23 @@ def test_the_troubleshooting_guide_explains_every_launch_problem():
         assert cause.split("{")[0] in guide, cause
 
 
+@pytest.mark.parametrize("name", ["Riverside Mental Health", "RIVERSIDE  mental health"])
+def test_a_new_connection_cannot_take_the_name_of_another_organisation(
+    app: Flask, client: FlaskClient, lms: LocalLms, moodle: RegisteringLms, name: str
+):
+    """Certificates and verification pages name their issuer: two alike would pass for each other."""
+    url = _invitation(app)
+    page = _register(client, moodle, url, name=name)
+    assert page.status_code == 200
+    assert "Another organisation on IMR Academy is already called" in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Platform)) == 1, "only lms's"
+    assert _register(client, moodle, url, name="Riverside Recovery Bristol").status_code == 200
+    with app.app_context():
+        names = sorted(db.session.scalars(select(Organisation.name)))
+    assert names == ["Riverside Mental Health", "Riverside Recovery Bristol"]
+
+
 @pytest.mark.parametrize(
     ("name", "asked"),
     [("  ", "Give your organisation&#39;s name."), ("Harbour\nHouse", "must be on one line")],
