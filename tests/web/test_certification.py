@@ -47,13 +47,18 @@ def test_the_checklist_says_what_is_missing(app, lms):
     assert "No competency sign-off yet" in page
 
 
-def test_a_missing_rubric_rating_is_refused(app, lms):
+def _at_the_signoff_form(app, lms):
+    """A trainer on a practitioner's sign-off form: the trainer's client, the practitioner, the page."""
     trainer = app.test_client()
     lms.launch(app.test_client(), PRACTITIONER)
     lms.launch(trainer, TRAINER)
     with app.app_context():
         person_id = db.session.scalars(select(Person).filter_by(subject=PRACTITIONER.sub)).one().id
-    page = trainer.get(f"/certification/signoff/{person_id}")
+    return trainer, person_id, trainer.get(f"/certification/signoff/{person_id}")
+
+
+def test_a_missing_rubric_rating_is_refused(app, lms):
+    trainer, person_id, page = _at_the_signoff_form(app, lms)
     response = trainer.post(
         f"/certification/signoff/{person_id}",
         data={
@@ -71,12 +76,7 @@ def test_a_missing_rubric_rating_is_refused(app, lms):
 @pytest.mark.parametrize("observed_on", ["2062-11-20", "0001-01-01", "1999-12-31"])
 def test_a_sign_off_dated_in_the_future_or_before_imr_is_refused(app, lms, observed_on):
     """The date goes into the certificate's evidence: a slip of the keyboard must not."""
-    trainer = app.test_client()
-    lms.launch(app.test_client(), PRACTITIONER)
-    lms.launch(trainer, TRAINER)
-    with app.app_context():
-        person_id = db.session.scalars(select(Person).filter_by(subject=PRACTITIONER.sub)).one().id
-    page = trainer.get(f"/certification/signoff/{person_id}")
+    trainer, person_id, page = _at_the_signoff_form(app, lms)
     ratings = {"rating-structured-curriculum": "4", "rating-goal-setting": "4"}
     response = trainer.post(
         f"/certification/signoff/{person_id}",
