@@ -8,16 +8,17 @@ Everything here takes values and returns values; the date is passed in.
 from __future__ import annotations
 
 from calendar import monthrange
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 from fractions import Fraction
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, TypeVar
 
 from app.domain.certificates import date_in_words
 from app.domain.consultation import sessions_needed
 
+Standing = TypeVar("Standing", bound="ConsultationStanding")
 SESSION_FORMATS = ("individual", "group")
 
 
@@ -211,6 +212,37 @@ def consultation_needed(e: Evidence, rules: CertificationRules) -> int:
     return sessions_needed(counted, rules.consultation_rate, rules.consultation_sessions)
 
 
+def consultation_shortfall(credited: int, counted: int, rules: CertificationRules) -> int:
+    """The credited sessions one group's period still lacks (0 once the requirement is met)."""
+    needed = sessions_needed(counted, rules.consultation_rate, rules.consultation_sessions)
+    return max(0, needed - credited)
+
+
+class ConsultationStanding(Protocol):
+    """One group's standing of one practitioner (app.domain.consultation.AttendanceSummary)."""
+
+    @property
+    def credited(self) -> int: ...
+
+    @property
+    def counted(self) -> int: ...
+
+
+def closest_to_met(standings: Iterable[Standing], rules: CertificationRules) -> Standing | None:
+    """Of a practitioner's groups, the standing that counts: one that meets the requirement,
+    else the one fewest sessions short, then the one with the most attended.
+
+    The most attended alone is not it: 13 of a 20-session period (15 needed) would hide 12 of
+    12 in another group, which meets the requirement.
+    """
+
+    def nearness(standing: Standing) -> tuple[int, int]:
+        credited, counted = standing.credited, standing.counted
+        return consultation_shortfall(credited, counted, rules), -credited
+
+    return min(standings, key=nearness, default=None)
+
+
 @dataclass(frozen=True)
 class Requirement:
     key: str
@@ -258,8 +290,8 @@ def _consultation(e: Evidence, rules: CertificationRules) -> Requirement:
     if e.consultation_credited is None or e.consultation_counted is None:
         return Requirement("consultation", label, False, "Not yet in a consultation group")
     needed = consultation_needed(e, rules)
-    short = needed - e.consultation_credited
-    if short <= 0:
+    short = consultation_shortfall(e.consultation_credited, e.consultation_counted, rules)
+    if not short:
         return Requirement("consultation", label, True)
     why = (
         f"at least {needed} are needed"

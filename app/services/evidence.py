@@ -16,6 +16,7 @@ from app.domain.certification import (
     CertificationRules,
     Eligibility,
     Evidence,
+    closest_to_met,
     counted_signoffs,
     eligibility,
 )
@@ -111,13 +112,16 @@ def _passed_attempts(person_id: int, organisation_id: int) -> tuple[QuizAttempt,
     return tuple(db.session.scalars(query))
 
 
-def _consultation(person_id: int, groups: tuple[ConsultationGroup, ...]) -> tuple[int, int] | None:
-    """The best standing among the person's groups in this organisation: only its evidence counts."""
-    best = None
-    for group in groups:
-        summary = next(s.summary for s in group_standings(group) if s.person.id == person_id)
-        if best is None or summary.credited > best.credited:
-            best = summary
+def _consultation(
+    person_id: int, groups: tuple[ConsultationGroup, ...], rules: CertificationRules
+) -> tuple[int, int] | None:
+    """The standing that counts among the person's groups in this organisation (the one
+    closest to meeting the requirement): only its evidence counts."""
+    standings = (
+        next(s.summary for s in group_standings(group) if s.person.id == person_id)
+        for group in groups
+    )
+    best = closest_to_met(standings, rules)
     return (best.credited, best.counted) if best else None
 
 
@@ -125,13 +129,14 @@ def gather(person_id: int, cohort: Cohort) -> Gathered:
     """Read a practitioner's evidence once."""
     organisation_id = cohort.organisation_id
     groups = tuple(groups_of(person_id, organisation_id))
+    policy = policy_of(organisation_id)
     return Gathered(
         person_id=person_id,
         cohort=cohort,
-        policy=policy_of(organisation_id),
+        policy=policy,
         progress=progress_of(content().catalog, person_id, cohort),
         passed=_passed_attempts(person_id, organisation_id),
         groups=groups,
-        consultation=_consultation(person_id, groups),
+        consultation=_consultation(person_id, groups, rules_of(policy)),
         signoffs=tuple(signoffs_of(person_id, organisation_id)),
     )

@@ -16,7 +16,7 @@ from sqlalchemy import Select, Subquery, and_, case, func, or_, select, tuple_, 
 
 from app.content.model import ActivityType, Catalog
 from app.domain.certificates import CertificateState
-from app.domain.certification import CertificationRules, Evidence, eligibility
+from app.domain.certification import CertificationRules, Evidence, closest_to_met, eligibility
 from app.domain.consultation import AttendanceSummary, SessionStatus
 from app.domain.paging import Page, PageRequest, page_in_python
 from app.domain.quizzes import AttemptStatus
@@ -236,16 +236,21 @@ def _shared_reflections(cohort: Cohort, now: datetime) -> tuple[Select[Any], Ord
     return query, orders
 
 
-def _best_attendance(cohort: Cohort, now: datetime) -> dict[int, AttendanceSummary]:
-    """Each member's best standing over the cohort's groups (evidence counts the best one)."""
-    best: dict[int, AttendanceSummary] = {}
+def _best_attendance(
+    cohort: Cohort, now: datetime, rules: CertificationRules
+) -> dict[int, AttendanceSummary]:
+    """Each member's standing that counts over the cohort's groups, chosen as evidence
+    chooses it (the one closest to meeting the requirement)."""
+    summaries: dict[int, list[AttendanceSummary]] = defaultdict(list)
     groups = db.session.scalars(select(ConsultationGroup).filter_by(cohort_id=cohort.id))
     for group in groups:
         for standing in group_standings(group, now):
-            held = best.get(standing.person.id)
-            if held is None or standing.summary.credited > held.credited:
-                best[standing.person.id] = standing.summary
-    return best
+            summaries[standing.person.id].append(standing.summary)
+    return {
+        person_id: best
+        for person_id, found in summaries.items()
+        if (best := closest_to_met(found, rules))
+    }
 
 
 def _awaits_signoff(
@@ -274,7 +279,8 @@ def _ready(cohort: Cohort, now: datetime) -> list[Person]:
     for sub in joined:
         query = query.outerjoin(sub, sub.c.person_id == Person.id)
     candidates = list(db.session.scalars(query.order_by(Person.name, Person.id)))
-    attendance = _best_attendance(cohort, now)
+    rules = rules_of(policy_of(cohort.organisation_id))
+    attendance = _best_attendance(cohort, now, rules)
     signoffs: dict[int, list[CompetencySignoff]] = defaultdict(list)
     for signoff in db.session.scalars(
         select(CompetencySignoff)
@@ -285,7 +291,6 @@ def _ready(cohort: Cohort, now: datetime) -> list[Person]:
         .order_by(CompetencySignoff.id)
     ):
         signoffs[signoff.person_id].append(signoff)
-    rules = rules_of(policy_of(cohort.organisation_id))
     return [p for p in candidates if _awaits_signoff(attendance.get(p.id), signoffs[p.id], rules)]
 
 

@@ -83,19 +83,27 @@ def weekly_group(
     )
 
 
-def attend_consultation(app: Flask, subject: str, trainer_subject: str, sessions: int = 12) -> None:
-    """A group whose every session has already happened, each attended."""
+def attend_consultation(
+    app: Flask,
+    subject: str,
+    trainer_subject: str,
+    sessions: int = 12,
+    attended: int | None = None,
+    name: str = "Consultation",
+) -> None:
+    """A group whose every session has already happened: the first `attended` (all, unless
+    given) marked present, the rest absent."""
+    attended = sessions if attended is None else attended
     with app.app_context():
         person = db.session.scalars(select(Person).filter_by(subject=subject)).one()
         trainer = db.session.scalars(select(Person).filter_by(subject=trainer_subject)).one()
         cohort: Cohort = person.enrolments[0].cohort
-        group = weekly_group(cohort, sessions + 1, sessions)
+        group = weekly_group(cohort, sessions + 1, sessions, name=name)
         consultation_service.set_members(group, [person])
         group = db.session.get_one(ConsultationGroup, group.id)
-        for session in group.sessions:
-            consultation_service.record_attendance(
-                session, {person.id: (Mark.PRESENT, None)}, trainer.id
-            )
+        for index, session in enumerate(group.sessions):
+            mark = Mark.PRESENT if index < attended else Mark.ABSENT
+            consultation_service.record_attendance(session, {person.id: (mark, None)}, trainer.id)
         db.session.commit()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import date
 from fractions import Fraction
+from typing import NamedTuple
 
 import pytest
 
@@ -20,6 +21,7 @@ from app.domain.certification import (
     SignoffRule,
     add_months,
     check_observed_on,
+    closest_to_met,
     eligibility,
     score_rubric,
 )
@@ -235,3 +237,17 @@ def test_an_observed_session_is_dated_today_or_earlier_and_not_before_imr():
     for impossible in (date(2026, 12, 6), date(1999, 12, 31), date(9999, 12, 31)):
         with pytest.raises(RatingError, match="today or earlier"):
             check_observed_on(impossible, today)
+
+
+class _Standing(NamedTuple):
+    credited: int
+    counted: int
+
+
+def test_the_group_closest_to_meeting_consultation_counts():
+    rules = CertificationRules(consultation_sessions=12, consultation_rate=75)
+    twenty_short, twelve_met = _Standing(13, 20), _Standing(12, 12)
+    assert closest_to_met([twenty_short, twelve_met], rules) == twelve_met
+    assert closest_to_met([_Standing(10, 20), twenty_short], rules) == twenty_short
+    assert closest_to_met([_Standing(12, 12), _Standing(16, 20)], rules) == _Standing(16, 20)
+    assert closest_to_met([], rules) is None

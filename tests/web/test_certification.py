@@ -30,6 +30,7 @@ from app.models.people import Enrolment, Person
 from app.models.tenancy import Cohort
 from app.services.certificates import seal
 from tests.support.forms import form_fields
+from tests.support.journey import attend_consultation, complete_training_and_quizzes
 from tests.support.journey import certificate_of as _certificate
 from tests.support.journey import everything as _everything
 from tests.support.journey import sign_off as _sign_off
@@ -96,6 +97,25 @@ def test_a_sign_off_dated_in_the_future_or_before_imr_is_refused(app, lms, obser
     assert f'value="{observed_on}"' in response.get_data(as_text=True), "what was typed stays"
     with app.app_context():
         assert db.session.scalars(select(CompetencySignoff)).all() == []
+
+
+def test_the_group_that_meets_consultation_counts_not_the_one_attended_most(app, lms):
+    """13 of a 20-session period (15 needed) must not hide 12 of 12 in another group."""
+    practitioner = app.test_client()
+    lms.launch(practitioner, PRACTITIONER)
+    trainer = app.test_client()
+    lms.launch(trainer, TRAINER)
+    complete_training_and_quizzes(app, PRACTITIONER.sub)
+    attend_consultation(app, PRACTITIONER.sub, TRAINER.sub, 20, attended=13, name="A Tuesday")
+    attend_consultation(app, PRACTITIONER.sub, TRAINER.sub, 12, name="B Thursday")
+    assert "You have met the consultation requirement." in practitioner.get(
+        "/consultation/mine"
+    ).get_data(as_text=True)
+    checklist = practitioner.get("/certification/").get_data(as_text=True)
+    assert "more consultation session" not in checklist
+    assert "Maya Chen" in trainer.get("/trainer/queues/ready").get_data(as_text=True)
+    assert _sign_off(app, lms)[1].status_code == 302
+    assert _certificate(app).holder_name == "Maya Chen", "the sign-off completes the evidence"
 
 
 def test_completing_everything_issues_a_sealed_verifiable_certificate(app, lms):
