@@ -34,6 +34,8 @@ STATUSES = (
     "suspended",
     "revoked",
 )
+# After the cohort of a certified practitioner no longer in any of the organisation's courses.
+LEFT_THE_COURSE = " (left the course)"
 # The statuses counted by program at the top of the dashboard.
 COUNTED = ("in training", "in consultation", "certified", EXPIRING, "expired", "revoked")
 
@@ -108,7 +110,8 @@ class _Window:
 
 
 def _practitioners(organisation_id: int, window: _Window) -> Subquery:
-    """One row per active practitioner: their first cohort, program, latest certificate and status."""
+    """One row per practitioner (see `_first_cohorts`): their first cohort, program, latest
+    certificate and status."""
     placed = _first_cohorts(organisation_id)
     latest = _latest_certificates(organisation_id)
     done = (
@@ -121,7 +124,9 @@ def _practitioners(organisation_id: int, window: _Window) -> Subquery:
     return (
         select(
             placed.c.person_id,
-            Cohort.title.label("cohort"),
+            case(
+                (placed.c.active.is_(True), Cohort.title), else_=Cohort.title + LEFT_THE_COURSE
+            ).label("cohort"),
             func.coalesce(Program.name, "No program").label("program"),
             latest.c.id.label("certificate_id"),
             latest.c.code,
@@ -137,28 +142,43 @@ def _practitioners(organisation_id: int, window: _Window) -> Subquery:
 
 
 def _first_cohorts(organisation_id: int) -> Subquery:
-    """Each active practitioner once, in their first cohort of the organisation.
+    """Each practitioner once, in their first cohort of the organisation that they are still
+    in: every practitioner still in a course, and every one holding a certificate of it (in the
+    first cohort they were in, once they are in none), since a course's end takes nobody's
+    certificate away; theirs must stay findable to approve, renew or revoke, as the director's
+    home counts them.
 
     Written as "no earlier cohort" rather than MIN(cohort_id) … GROUP BY: PostgreSQL cannot
     estimate how many rows a join on an aggregate finds, guessed 250 for 10,000, and walked
     every practitioner's person and certificates one index probe at a time.
     """
     earlier, elsewhere = aliased(Enrolment), aliased(Cohort)
+    certified = (
+        select(Certificate.id)
+        .where(
+            Certificate.organisation_id == organisation_id,
+            Certificate.person_id == Enrolment.person_id,
+        )
+        .exists()
+    )
     return (
-        select(Enrolment.person_id, Enrolment.cohort_id)
+        select(Enrolment.person_id, Enrolment.cohort_id, Enrolment.active)
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
         .where(
             Cohort.organisation_id == organisation_id,
             Enrolment.role == Role.PRACTITIONER,
-            Enrolment.active.is_(True),
+            Enrolment.active.is_(True) | certified,
             ~select(earlier.id)
             .join(elsewhere, elsewhere.id == earlier.cohort_id)
             .where(
                 earlier.person_id == Enrolment.person_id,
-                earlier.cohort_id < Enrolment.cohort_id,
                 elsewhere.organisation_id == organisation_id,
                 earlier.role == Role.PRACTITIONER,
-                earlier.active.is_(True),
+                earlier.active.is_(True) | certified,
+                (earlier.active.is_(True) & Enrolment.active.is_(False))
+                | (
+                    (earlier.active == Enrolment.active) & (earlier.cohort_id < Enrolment.cohort_id)
+                ),
             )
             .exists(),
         )

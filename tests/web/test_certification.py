@@ -19,6 +19,7 @@ from jwcrypto.jwk import JWK
 from pypdf import PdfReader
 from sqlalchemy import event, func, select
 
+from app.domain.roles import Role
 from app.extensions import db
 from app.models.certification import (
     AuditEntry,
@@ -34,7 +35,7 @@ from tests.support.journey import attend_consultation, complete_training_and_qui
 from tests.support.journey import certificate_of as _certificate
 from tests.support.journey import everything as _everything
 from tests.support.journey import sign_off as _sign_off
-from tests.support.lms import DIRECTOR, PRACTITIONER, TRAINER, csrf_token
+from tests.support.lms import DIRECTOR, PRACTITIONER, PRACTITIONER_2, TRAINER, csrf_token
 
 
 def test_the_checklist_says_what_is_missing(app, lms):
@@ -116,6 +117,28 @@ def test_the_group_that_meets_consultation_counts_not_the_one_attended_most(app,
     assert "Maya Chen" in trainer.get("/trainer/queues/ready").get_data(as_text=True)
     assert _sign_off(app, lms)[1].status_code == 302
     assert _certificate(app).holder_name == "Maya Chen", "the sign-off completes the evidence"
+
+
+def test_a_certificate_stays_on_the_dashboard_when_its_holder_leaves_the_course(app, lms):
+    """A course's end is routine: the certificate must stay findable to renew or revoke."""
+    _everything(app, lms)
+    _sign_off(app, lms)
+    certificate = _certificate(app)
+    leaver = app.test_client()
+    lms.launch(leaver, PRACTITIONER_2)  # in training, no certificate: leaves the list
+    with app.app_context():
+        for enrolment in db.session.scalars(select(Enrolment).filter_by(role=Role.PRACTITIONER)):
+            enrolment.active = False  # what the roster sync records when the course ends
+        db.session.commit()
+    director = app.test_client()
+    lms.launch(director, DIRECTOR)
+    listed = director.get(f"/certification/dashboard?q={certificate.code}").get_data(as_text=True)
+    assert "Maya Chen" in listed
+    assert "(left the course)" in listed
+    everyone = director.get("/certification/dashboard").get_data(as_text=True)
+    assert "Tom Baker" not in everyone
+    exported = director.get("/certification/dashboard.csv").get_data(as_text=True)
+    assert certificate.code in exported
 
 
 def test_completing_everything_issues_a_sealed_verifiable_certificate(app, lms):
