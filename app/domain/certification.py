@@ -361,3 +361,16 @@ def add_months(start: date, months: int) -> date:
     month = start.month - 1 + months
     year, month = start.year + month // 12, month % 12 + 1
     return date(year, month, min(start.day, monthrange(year, month)[1]))
+
+
+RENEWAL_OPENS_MONTHS = 2
+
+
+def renewal_opens(expires_on: date) -> date:
+    """The first day a certificate may be renewed: the first whose date two months on reaches
+    the expiry. Not `add_months(expires_on, -2)`, which is a day early at month ends: for an
+    expiry of 30 April 2028 it gives 29 February, yet two months after that is 29 April."""
+    opens = add_months(expires_on, -RENEWAL_OPENS_MONTHS)
+    while add_months(opens, RENEWAL_OPENS_MONTHS) < expires_on:
+        opens += timedelta(days=1)
+    return opens

@@ -31,7 +31,7 @@ from app.domain.certificates import (
     line_end,
     standing,
 )
-from app.domain.certification import Approval, add_months
+from app.domain.certification import Approval, add_months, renewal_opens
 from app.domain.codes import new_code
 from app.extensions import content, db
 from app.models.base import utc_now
@@ -321,11 +321,9 @@ def renewal_gap(old: Certificate, today: date | None = None) -> str | None:
         return f"Only an issued certificate can be renewed; this one is {old.state.words}."
     if renewed_by(old) is not None:
         return "This certificate has already been renewed."
-    if old.expires_on > add_months(today, 2):
-        return (
-            "Renewal opens two months before expiry, on "
-            f"{date_in_words(add_months(old.expires_on, -2))}."
-        )
+    opens = renewal_opens(old.expires_on)
+    if today < opens:
+        return f"Renewal opens two months before expiry, on {date_in_words(opens)}."
     needed = policy_of(old.organisation_id).renewal_sessions
     attended = sessions_attended_since(old.person_id, old.organisation_id, old.issued_on)
     if attended < needed:

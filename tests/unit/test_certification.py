@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 from typing import NamedTuple
 
@@ -23,6 +23,7 @@ from app.domain.certification import (
     check_observed_on,
     closest_to_met,
     eligibility,
+    renewal_opens,
     score_rubric,
 )
 from app.domain.codes import in_file_names, new_code, normalise
@@ -251,3 +252,19 @@ def test_the_group_closest_to_meeting_consultation_counts():
     assert closest_to_met([_Standing(10, 20), twenty_short], rules) == twenty_short
     assert closest_to_met([_Standing(12, 12), _Standing(16, 20)], rules) == _Standing(16, 20)
     assert closest_to_met([], rules) is None
+
+
+@pytest.mark.parametrize(
+    ("expires", "opens"),
+    [
+        (date(2028, 4, 30), date(2028, 3, 1)),  # 29 February + 2 months is 29 April
+        (date(2027, 4, 30), date(2027, 3, 1)),
+        (date(2027, 12, 31), date(2027, 10, 31)),
+        (date(2027, 5, 31), date(2027, 3, 31)),
+        (date(2027, 6, 15), date(2027, 4, 15)),
+    ],
+)
+def test_renewal_opens_on_the_first_day_two_months_from_which_reach_the_expiry(expires, opens):
+    assert renewal_opens(expires) == opens
+    assert add_months(opens, 2) >= expires
+    assert add_months(opens - timedelta(days=1), 2) < expires
