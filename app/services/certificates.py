@@ -234,9 +234,12 @@ def issue_when_eligible_each(person_ids: Iterable[int], cohort: Cohort, because:
 
 
 def approve(certificate: Certificate, director_id: int) -> None:
-    """A director approves a certificate that waited for them: it is sealed and issued today."""
+    """A director approves a certificate that waited for them: it is sealed and issued today,
+    valid for the policy's whole period from today (not from the day it began to wait)."""
     certificate.apply(Transition.APPROVE, utc_now())
     certificate.issued_on = utc_now().date()
+    validity = policy_of(certificate.organisation_id).validity_months
+    certificate.expires_on = add_months(certificate.issued_on, validity)
     seal(certificate)
     audit(
         certificate.organisation_id,

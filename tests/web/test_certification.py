@@ -19,8 +19,10 @@ from jwcrypto.jwk import JWK
 from pypdf import PdfReader
 from sqlalchemy import event, func, select
 
+from app.domain.certification import add_months
 from app.domain.roles import Role
 from app.extensions import db
+from app.models.base import utc_now
 from app.models.certification import (
     AuditEntry,
     Certificate,
@@ -270,6 +272,11 @@ def test_director_approval_mode_waits_for_the_director(app, lms):
     waiting = _certificate(app)
     assert waiting.awaiting_approval
     assert app.test_client().get(f"/verify/{waiting.code}").status_code == 404
+    with app.app_context():  # it waited 45 days for the director
+        queued = db.session.get_one(Certificate, waiting.id)
+        queued.issued_on -= timedelta(days=45)
+        queued.expires_on -= timedelta(days=45)
+        db.session.commit()
     director = app.test_client()
     lms.launch(director, DIRECTOR)
     dashboard = director.get("/certification/dashboard")
@@ -281,6 +288,10 @@ def test_director_approval_mode_waits_for_the_director(app, lms):
     issued = _certificate(app)
     assert not issued.awaiting_approval
     assert "Omar Haddad" in PdfReader(io.BytesIO(issued.pdf)).pages[0].extract_text()
+    today = utc_now().date()
+    assert (issued.issued_on, issued.expires_on) == (today, add_months(today, 24)), (
+        "valid for the policy's 24 months from the day it is issued"
+    )
 
 
 def _count_dashboard_queries(app: Flask, director) -> int:
