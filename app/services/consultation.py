@@ -21,6 +21,7 @@ from app.domain.consultation import (
     SessionStatus,
     WeeklyRule,
     check_window,
+    local_wall_time,
     occurrences,
     summarise,
 )
@@ -300,7 +301,8 @@ def _audit_change(
     """Attendance overrides belong in the organisation's audit log, not only in the group's trail."""
     cohort = db.session.get_one(Cohort, session.group.cohort_id)
     person = db.session.get_one(Person, person_id)
-    subject = f"{person.display_name}, {session.group.name}, {session.starts_at:%d %b %Y}"
+    held_on = local_wall_time(session.starts_at, session.group.timezone)  # the group's day
+    subject = f"{person.display_name}, {session.group.name}, {held_on:%d %b %Y}"
     audit(cohort.organisation_id, by, "attendance changed", subject, f"{old.value} → {new.value}")
 
 

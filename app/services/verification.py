@@ -5,14 +5,17 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from app.domain.certificates import PublicStanding, Transition, after, public_standing, standing
 from app.domain.codes import normalise
+from app.domain.consultation import local_wall_time
 from app.domain.sharing import SharedCredential, linkedin_add_url
 from app.models.base import utc_now
 from app.models.certification import Certificate
 from app.services.certificates import find_certificate, lineage, standing_of
+from app.services.policies import policy_of
 
 MAX_ROSTER = 5000
 
@@ -22,6 +25,14 @@ def issued(code: str) -> tuple[str | None, Certificate | None]:
     canonical = normalise(code)
     found = find_certificate(canonical) if canonical else None
     return canonical, found if found is not None and found.pdf_sha256 else None
+
+
+def _day_at_issuer(moment: datetime, certificate: Certificate) -> date:
+    """The date a moment fell on where the issuing organisation is: a revocation at 20:00 in
+    Los Angeles happened on that day there, though it was already the next day in UTC."""
+    zone = policy_of(certificate.organisation_id).timezone or "UTC"
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return local_wall_time(aware, zone).date()
 
 
 def public_words(certificate: Certificate) -> PublicStanding:
@@ -35,7 +46,7 @@ def public_words(certificate: Certificate) -> PublicStanding:
         certificate.holder_name,
         certificate.credential,
         certificate.expires_on,
-        changed.date() if changed else None,
+        _day_at_issuer(changed, certificate) if changed else None,
         certificate.revoked_reason or certificate.suspended_reason,
         successor,
     )
@@ -46,13 +57,13 @@ def public_standing_after(
 ) -> PublicStanding:
     """What the public verification page will say once the move is made (the director's preview)."""
     state = after(certificate.state, move)
-    today = utc_now().date()
+    now = utc_now()
     return public_standing(
-        standing(state, certificate.expires_on, today),
+        standing(state, certificate.expires_on, now.date()),
         certificate.holder_name,
         certificate.credential,
         certificate.expires_on,
-        today,
+        _day_at_issuer(now, certificate),
         reason if move is not Transition.REINSTATE else None,
     )
 

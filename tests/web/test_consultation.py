@@ -361,6 +361,30 @@ def test_an_apology_typed_to_the_limit_in_paragraphs_is_taken_whole(app, lms):
         assert db.session.scalars(select(Apology)).one().reason == typed
 
 
+def test_an_attendance_change_is_logged_under_the_day_the_group_met(app, lms):
+    """23:30 in Los Angeles is 07:30 the next day in UTC; the audit log names the group's day."""
+    client, token = _trainer(app, lms)
+    group_id = _create(
+        app, client, token, local_time="23:30", timezone="America/Los_Angeles", weekday="0"
+    )
+    _pretend_held(app, group_id, 1)
+    with app.app_context():
+        session = db.session.get_one(ConsultationGroup, group_id).sessions[0]
+        session.starts_at = datetime(2026, 11, 17, 7, 30, tzinfo=UTC)  # 16 Nov, 23:30 PST
+        db.session.commit()
+        session_id = session.id
+    people = _people(app)
+    maya, tom = people["Maya Chen"], people["Tom Baker"]
+    for mark in ("present", "absent"):
+        client.post(
+            f"/consultation/sessions/{session_id}",
+            data={"csrf_token": token, f"mark-{maya}": mark, f"mark-{tom}": "present"},
+        )
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry).filter_by(action="attendance changed")).one()
+    assert entry.subject.endswith(", 16 Nov 2026")
+
+
 def test_cancel_move_makeup_and_an_apology(app, lms):
     client, token = _trainer(app, lms)
     group_id = _create(app, client, token)

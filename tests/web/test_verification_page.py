@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,7 +21,7 @@ from werkzeug.test import stream_encode_multipart
 from app.domain.certificates import CertificateState, date_in_words
 from app.extensions import db
 from app.models.base import utc_now
-from app.models.certification import Certificate
+from app.models.certification import Certificate, CertificationPolicy
 from app.models.tenancy import Organisation, OrganisationLogo
 from tests.support.images import image_bytes
 from tests.support.journey import certificate_of, everything, sign_off
@@ -272,6 +272,24 @@ def test_the_banner_says_each_standing_in_words_with_its_date(app, lms):
     assert _banner(revoked) == f"✕ Revoked on {date_in_words(date.today())}"
     assert "withdrawn this certificate for good" in revoked
     assert "Reason given</dt><dd>issued in error" in revoked
+
+
+def test_a_revocation_is_dated_as_the_issuer_saw_it(app, lms):
+    """Revoked at 20:00 on 4 May in Los Angeles, already 5 May in UTC: the page says 4 May."""
+    everything(app, lms)
+    sign_off(app, lms)
+    certificate = certificate_of(app)
+    with app.app_context():
+        db.session.merge(
+            CertificationPolicy(
+                organisation_id=certificate.organisation_id, timezone="America/Los_Angeles"
+            )
+        )
+        db.session.commit()
+    revoked_at = datetime(2026, 5, 5, 3, tzinfo=UTC)
+    _set(app, certificate.code, state=CertificateState.REVOKED, revoked_at=revoked_at)
+    page = app.test_client().get(f"/verify/{certificate.code}").get_data(as_text=True)
+    assert _banner(page) == "✕ Revoked on 4 May 2026"
 
 
 def test_a_replaced_certificate_points_to_its_correction(app, lms):
