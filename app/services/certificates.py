@@ -185,9 +185,24 @@ def _subject(certificate: Certificate) -> str:
     return f"{certificate.holder_name} ({certificate.code})"
 
 
+def one_change_at_a_time(person_id: int, *held: Certificate) -> None:
+    """Wait for any other transaction changing this practitioner's certificates, then read
+    the certificates already loaded afresh.
+
+    Issuing, renewing, correcting and re-certifying each first check what exists, then add a
+    certificate: two at once (the daily check beside a quiz submitted, two directors' clicks)
+    both found none and issued two, under different public codes. The practitioner's row is
+    locked until the transaction ends (PostgreSQL; SQLite already lets one writer in at a time).
+    """
+    db.session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
+    for certificate in held:
+        db.session.refresh(certificate)
+
+
 def issue_when_eligible(person_id: int, cohort: Cohort, because: str) -> Certificate | None:
     """Issue a practitioner's first certificate once every requirement is met (or queue it for
     approval); afterwards, and after any revocation or suspension, only a director acts."""
+    one_change_at_a_time(person_id)
     if certificates_of(person_id, cohort.organisation_id):
         return None
     gathered = gather(person_id, cohort)
@@ -236,6 +251,7 @@ def issue_when_eligible_each(person_ids: Iterable[int], cohort: Cohort, because:
 def approve(certificate: Certificate, director_id: int) -> None:
     """A director approves a certificate that waited for them: it is sealed and issued today,
     valid for the policy's whole period from today (not from the day it began to wait)."""
+    one_change_at_a_time(certificate.person_id, certificate)
     certificate.apply(Transition.APPROVE, utc_now())
     certificate.issued_on = utc_now().date()
     validity = policy_of(certificate.organisation_id).validity_months
@@ -261,6 +277,7 @@ def change_standing(certificate: Certificate, move: Transition, reason: str, act
     """Suspend, reinstate or revoke, with the reason kept publicly; certificates are never deleted."""
     if move not in STANDING_ACTIONS:
         raise ValueError(f"{move} is not a change of standing")
+    one_change_at_a_time(certificate.person_id, certificate)
     refuse_unless_open(certificate, move)
     certificate.apply(move, utc_now(), reason)
     audit(
@@ -296,6 +313,7 @@ def _successor(old: Certificate, **changes: object) -> Certificate:
 
 def correct(old: Certificate, reason: str, actor_id: int) -> Certificate:
     """A corrected copy (current name, program and signatory) that replaces the old certificate."""
+    one_change_at_a_time(old.person_id, old)
     if old.pdf_sha256 is None:
         raise ReissueRefused("Only an issued certificate can be corrected.")
     refuse_unless_open(old, Transition.REPLACE)  # refuses before anything is made
@@ -339,6 +357,7 @@ def renewal_gap(old: Certificate, today: date | None = None) -> str | None:
 
 def renew(old: Certificate, actor_id: int | None) -> Certificate:
     """A new certificate for a new validity period, linked to the one it renews."""
+    one_change_at_a_time(old.person_id, old)
     gap = renewal_gap(old)
     if gap:
         raise ReissueRefused(gap)
@@ -365,6 +384,7 @@ def recertify(revoked: Certificate, reason: str, director_id: int) -> Certificat
     Only from the practitioner's latest certificate, only once, only with the evidence met now;
     the new certificate links to the revoked one, which stays revoked.
     """
+    one_change_at_a_time(revoked.person_id, revoked)
     refuse_unless_open(revoked, Transition.RECERTIFY)
     if certificates_of(revoked.person_id, revoked.organisation_id)[0].id != revoked.id:
         raise ReissueRefused("A newer certificate already follows this one.")

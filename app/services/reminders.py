@@ -11,7 +11,7 @@ from app.extensions import db
 from app.mail import send_mail
 from app.models.certification import Certificate, RenewalReminder, not_renewed
 from app.models.people import Director, Person
-from app.services.certificates import renewal_gap
+from app.services.certificates import one_change_at_a_time, renewal_gap
 from app.services.policies import policy_of
 from config import Settings
 
@@ -56,19 +56,40 @@ def _body(certificate: Certificate, today: date) -> str:
     )
 
 
+def _sent(certificate: Certificate) -> set[int]:
+    query = select(RenewalReminder.days_before).filter_by(certificate_id=certificate.id)
+    return set(db.session.scalars(query))
+
+
+def _due_now(certificate: Certificate, offsets: list[int], today: date) -> int | None:
+    """The reminder due for the certificate once no other run is sending one for it.
+
+    Another run at the same time (a second beat, a retry) holds the practitioner until it has
+    committed what it sent; this run then reads that, and never e-mails the same reminder twice.
+    The wait is only for a certificate with a reminder due, so the run holds nobody else.
+    """
+    if _due_offset(certificate, offsets, _sent(certificate), today) is None:
+        return None
+    one_change_at_a_time(certificate.person_id, certificate)
+    due = (
+        _due_offset(certificate, offsets, _sent(certificate), today)
+        if certificate.state is CertificateState.ISSUED
+        else None
+    )
+    if due is None:
+        db.session.commit()  # Named step: the other run sent it; let go of the practitioner now
+    return due
+
+
 def send_renewal_reminders(settings: Settings, today: date) -> int:
     """Record (and e-mail, when SMTP is configured) each reminder that has come due; returns how many."""
     sent_count = 0
     for certificate in _live(today):
         offsets = sorted(policy_of(certificate.organisation_id).reminder_days or [60, 30, 7])
-        sent = set(
-            db.session.scalars(
-                select(RenewalReminder.days_before).filter_by(certificate_id=certificate.id)
-            )
-        )
-        offset = _due_offset(certificate, offsets, sent, today)
+        offset = _due_now(certificate, offsets, today)
         if offset is None:
             continue
+        sent = _sent(certificate)
         recipients = _recipients(certificate)
         emailed = send_mail(
             settings,
@@ -86,7 +107,7 @@ def send_renewal_reminders(settings: Settings, today: date) -> int:
                     )
                 )
         # Named step: kept as soon as the e-mail has gone, so a failure later in the run never
-        # sends the same reminder twice.
+        # sends the same reminder twice (and the practitioner is let go at once).
         db.session.commit()
         sent_count += 1
     return sent_count
