@@ -25,3 +25,12 @@ def test_a_worker_that_cannot_reach_redis_answers_503_naming_it_and_nothing_more
 
 def test_the_health_check_only_reads(app: Flask):
     assert app.test_client().post("/health").status_code == 405
+
+
+def test_a_worker_that_cannot_reach_its_database_answers_503_naming_it(app_with):
+    """The answer's headers must not need the database either (no list of LMSs to frame it)."""
+    down = app_with(database_url="postgresql+psycopg://postgres@127.0.0.1:9/nowhere")
+    response = down.test_client().get("/health")
+    assert response.status_code == 503
+    assert response.json["checks"]["database"] == "unavailable"
+    assert "frame-ancestors 'self'" in response.headers["Content-Security-Policy"]
