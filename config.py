@@ -111,14 +111,21 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name} must be true or false, not {raw!r}")
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, lowest: int, highest: int) -> int:
+    """A whole number in the range that makes sense: 0 seconds between grade resends queued
+    thousands of tasks a second, and -1 proxy hops trusted the client's own X-Forwarded-For."""
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
-        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+        value = None
+    if value is None or not lowest <= value <= highest:
+        raise SettingsError(
+            f"{name} must be a whole number from {lowest} to {highest}, not {raw!r}"
+        )
+    return value
 
 
 def _secret_key(env: Mapping[str, str], profile: str) -> str:
@@ -151,7 +158,7 @@ def _public_url(env: Mapping[str, str], profile: str) -> str:
                 "PUBLIC_URL must be set in production: the https address LMSs and people reach "
                 "IMR Academy at, for example https://imr.example.org"
             )
-        port = _int(env, "PORT", 5000)
+        port = _int(env, "PORT", 5000, 1, 65535)
         return f"http://127.0.0.1:{port}" if profile == "development" else "http://localhost"
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query:
@@ -244,16 +251,18 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secret_key=secret_key,
         database_url=_database_url(env, profile),
         redis_url=env.get("REDIS_URL") or None,
-        proxy_fix_hops=_int(env, "PROXY_FIX_HOPS", 1 if production else 0),
+        proxy_fix_hops=_int(env, "PROXY_FIX_HOPS", 1 if production else 0, 0, 5),
         demo_lms_enabled=not production and _flag(env, "DEMO_LMS", profile == "development"),
         secure_cookies=_flag(env, "SECURE_COOKIES", production),
-        platform_keyset_cache_seconds=_int(env, "PLATFORM_KEYSET_CACHE_SECONDS", 3600),
+        platform_keyset_cache_seconds=_int(
+            env, "PLATFORM_KEYSET_CACHE_SECONDS", 3600, 60, 7 * 24 * 3600
+        ),
         registration_needs_approval=_flag(env, "LTI_REGISTRATION_APPROVAL", True),
         courses_dir=Path(env.get("COURSES_DIR") or ROOT_DIR / "courses"),
         quizzes_dir=Path(env.get("QUIZZES_DIR") or ROOT_DIR / "quizzes"),
         toolkit_dir=Path(env.get("TOOLKIT_DIR") or ROOT_DIR / "toolkit"),
         smtp_host=env.get("SMTP_HOST") or None,
-        smtp_port=_int(env, "SMTP_PORT", 587),
+        smtp_port=_int(env, "SMTP_PORT", 587, 1, 65535),
         smtp_user=env.get("SMTP_USER") or None,
         smtp_password=env.get("SMTP_PASSWORD") or None,
         smtp_from=env.get("SMTP_FROM") or "IMR Academy <no-reply@localhost>",
@@ -261,11 +270,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         smtp_ca_file=_existing_file(env, "SMTP_CA_FILE"),
         public_url=public_url,
         trusted_hosts=_trusted_hosts(env, profile, public_url),
-        session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 8 * 60),
-        session_absolute_hours=_int(env, "SESSION_ABSOLUTE_HOURS", 24),
+        session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 8 * 60, 5, 7 * 24 * 60),
+        session_absolute_hours=_int(env, "SESSION_ABSOLUTE_HOURS", 24, 1, 7 * 24),
         private_outbound_allowed=not production
         and _flag(env, "PRIVATE_OUTBOUND_ALLOWED", profile == "development"),
         lms_private_networks=_networks(env, "LMS_PRIVATE_NETWORKS"),
-        grade_resend_seconds=_int(env, "GRADE_RESEND_SECONDS", 900),
-        falling_behind_days=_int(env, "FALLING_BEHIND_DAYS", 14),
+        grade_resend_seconds=_int(env, "GRADE_RESEND_SECONDS", 900, 1, 24 * 3600),
+        falling_behind_days=_int(env, "FALLING_BEHIND_DAYS", 14, 1, 365),
     )

@@ -25,12 +25,13 @@ from gunicorn.glogging import Logger
 from app.logs import SecretMaskingFilter, mask_secrets
 
 
-def _int(name: str, default: int) -> int:
+def _int(name: str, default: int, lowest: int = 1) -> int:
+    """A whole number of at least `lowest`: 0 workers started a server that answered nobody."""
     raw = os.environ.get(name, "")
     if not raw:
         return default
-    if not raw.isdigit():
-        raise SystemExit(f"{name} must be a whole number, not {raw!r}")
+    if not raw.isdigit() or int(raw) < lowest:
+        raise SystemExit(f"{name} must be a whole number of at least {lowest}, not {raw!r}")
     return int(raw)
 
 
@@ -40,7 +41,7 @@ threads = _int("GUNICORN_THREADS", 4)
 # A request that takes longer than this is stuck: every outbound call has a shorter timeout.
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
-keepalive = _int("GUNICORN_KEEPALIVE", 5)
+keepalive = _int("GUNICORN_KEEPALIVE", 5, lowest=0)
 preload_app = True
 
 accesslog = "-"

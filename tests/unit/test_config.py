@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import runpy
+
 import pytest
 
-from config import DEVELOPMENT_SECRET, SettingsError, load_settings, normalise_database_url
+from config import (
+    DEVELOPMENT_SECRET,
+    ROOT_DIR,
+    SettingsError,
+    load_settings,
+    normalise_database_url,
+)
 
 STRONG = "x" * 48
 
@@ -114,6 +122,23 @@ def test_bad_values_are_named(name, value):
         load_settings({"IMR_PROFILE": "development", name: value})
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("GRADE_RESEND_SECONDS", "0", "from 1 to 86400"),  # beat queued thousands a second
+        ("PROXY_FIX_HOPS", "-1", "from 0 to 5"),  # trusted the client's own X-Forwarded-For
+        ("SESSION_IDLE_MINUTES", "0", "from 5 to 10080"),
+        ("SESSION_ABSOLUTE_HOURS", "-3", "from 1 to 168"),
+        ("PORT", "70000", "from 1 to 65535"),
+    ],
+)
+def test_numbers_outside_their_sensible_range_are_refused(name, value, words):
+    with pytest.raises(
+        SettingsError, match=f"{name} must be a whole number {words}, not '{value}'"
+    ):
+        load_settings({"IMR_PROFILE": "development", name: value})
+
+
 def test_redis_switches_tasks_out_of_process():
     env = {"IMR_PROFILE": "development", "REDIS_URL": "redis://127.0.0.1:6379/0"}
     assert not load_settings(env).tasks_in_process
@@ -146,3 +171,12 @@ def test_a_private_mail_authority_must_be_a_file(tmp_path):
     bundle = tmp_path / "ca.pem"
     bundle.write_text("-----BEGIN CERTIFICATE-----\n")
     assert load_settings({**PRODUCTION, "SMTP_CA_FILE": str(bundle)}).smtp_ca_file == bundle
+
+
+def test_gunicorn_refuses_to_start_no_workers(monkeypatch):
+    """WEB_CONCURRENCY=0 started a server whose requests hung, answered by nobody."""
+    monkeypatch.setenv("WEB_CONCURRENCY", "0")
+    with pytest.raises(SystemExit, match="WEB_CONCURRENCY must be a whole number of at least 1"):
+        runpy.run_path(str(ROOT_DIR / "gunicorn.conf.py"))
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    assert runpy.run_path(str(ROOT_DIR / "gunicorn.conf.py"))["workers"] == 3
