@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery, Task, shared_task
+from celery.schedules import crontab
 from celery.utils.time import get_exponential_backoff_interval
 from flask import Flask, current_app
 from sqlalchemy import select
@@ -22,24 +23,27 @@ from app.services import certificates, grades, reminders, roster
 from app.shared_store import current_store
 from config import Settings
 
+# The daily work runs at fixed times of day (UTC), not every 24 hours from whenever beat
+# started: a beat restarted with a fresh disk (each deploy, a platform's daily restart) waited a
+# whole interval again, and a beat restarted every day never ran them at all.
 PERIODIC_TASKS: dict[str, dict[str, Any]] = {
     "purge-expired-launch-state": {
         "task": "app.tasks.purge_expired_launch_state",
-        "schedule": 3600.0,
+        "schedule": crontab(minute="7"),
     },
     # Its schedule is the settings' grade_resend_seconds (beat_schedule).
     "resend-undelivered-grades": {"task": "app.tasks.resend_undelivered_grades"},
-    "renewal-reminders": {
-        "task": "app.tasks.renewal_reminders",
-        "schedule": 24 * 3600.0,
-    },
     "sync-rosters": {
         "task": "app.tasks.sync_all_rosters",
-        "schedule": 24 * 3600.0,
+        "schedule": crontab(hour="2", minute="15"),
     },
     "issue-due-certificates": {
         "task": "app.tasks.issue_all_due_certificates",
-        "schedule": 24 * 3600.0,
+        "schedule": crontab(hour="3", minute="15"),
+    },
+    "renewal-reminders": {
+        "task": "app.tasks.renewal_reminders",
+        "schedule": crontab(hour="6", minute="15"),
     },
 }
 GRADE_RETRIES = 8
