@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 PROFILES = ("development", "test", "production")
 DEVELOPMENT_SECRET = "dev-only-secret-do-not-use-in-production"  # noqa: S105 (a marker, not a secret)
 MIN_SECRET_LENGTH = 32
@@ -141,13 +144,53 @@ def _secret_key(env: Mapping[str, str], profile: str) -> str:
     return key
 
 
+DATABASE_DRIVERS = ("postgresql+psycopg", "sqlite", "sqlite+pysqlite")
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
 def _database_url(env: Mapping[str, str], profile: str) -> str:
     url = env.get("DATABASE_URL", "")
     if url:
-        return normalise_database_url(url)
+        return _checked_database_url(normalise_database_url(url))
     if profile == "production":
         raise SettingsError("DATABASE_URL must be set in production (PostgreSQL).")
     return f"sqlite:///{INSTANCE_DIR / f'imr-academy-{profile}.sqlite'}"
+
+
+def _checked_database_url(url: str) -> str:
+    """A URL SQLAlchemy can open with a driver IMR Academy ships; the message never repeats
+    the URL itself, which may hold a password."""
+    try:
+        driver = make_url(url).drivername
+    except ArgumentError:
+        raise SettingsError(
+            "DATABASE_URL is not a database URL: give one such as "
+            "postgresql://user:password@host:5432/imr (or sqlite:////path/imr.sqlite)."
+        ) from None
+    if driver not in DATABASE_DRIVERS:
+        raise SettingsError(
+            f"DATABASE_URL names a {driver!r} database: IMR Academy runs on PostgreSQL "
+            "(postgresql://…) or SQLite (sqlite:///…)."
+        )
+    return url
+
+
+def _redis_url(env: Mapping[str, str]) -> str | None:
+    """REDIS_URL, if set, as the redis client reads it: redis://, rediss:// or unix://, with a
+    database number (redis://host:6379/abc was taken as database 0)."""
+    url = (env.get("REDIS_URL") or "").strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    number = parts.path.strip("/")
+    if parts.scheme not in REDIS_SCHEMES or (
+        parts.scheme != "unix" and number and not number.isdigit()
+    ):
+        raise SettingsError(
+            "REDIS_URL must be a Redis URL such as redis://host:6379/0 (rediss:// for TLS, "
+            "unix:// for a socket), with a database number if any."
+        )
+    return url
 
 
 def _public_url(env: Mapping[str, str], profile: str) -> str:
@@ -250,7 +293,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         profile=profile,
         secret_key=secret_key,
         database_url=_database_url(env, profile),
-        redis_url=env.get("REDIS_URL") or None,
+        redis_url=_redis_url(env),
         proxy_fix_hops=_int(env, "PROXY_FIX_HOPS", 1 if production else 0, 0, 5),
         demo_lms_enabled=not production and _flag(env, "DEMO_LMS", profile == "development"),
         secure_cookies=_flag(env, "SECURE_COOKIES", production),

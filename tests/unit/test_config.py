@@ -180,3 +180,24 @@ def test_gunicorn_refuses_to_start_no_workers(monkeypatch):
         runpy.run_path(str(ROOT_DIR / "gunicorn.conf.py"))
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     assert runpy.run_path(str(ROOT_DIR / "gunicorn.conf.py"))["workers"] == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("DATABASE_URL", "notaurl", "DATABASE_URL is not a database URL"),
+        ("DATABASE_URL", "mysql://imr:s3cret@db/imr", "names a 'mysql' database"),
+        ("REDIS_URL", "http://127.0.0.1:6379/10", "REDIS_URL must be a Redis URL"),
+        ("REDIS_URL", "redis://127.0.0.1:6379/abc", "with a database number"),
+    ],
+)
+def test_a_database_or_redis_address_that_cannot_work_is_named(name, value, words):
+    with pytest.raises(SettingsError, match=words) as refused:
+        load_settings({**PRODUCTION, name: value})
+    assert "s3cret" not in str(refused.value), "a password in the URL is never repeated"
+
+
+def test_the_addresses_production_uses_are_taken():
+    settings = load_settings({**PRODUCTION, "REDIS_URL": "rediss://:pw@cache.example.org:6380/2"})
+    assert settings.redis_url == "rediss://:pw@cache.example.org:6380/2"
+    assert load_settings({**PRODUCTION, "DATABASE_URL": "sqlite:////srv/imr.sqlite"}).database_url
