@@ -161,5 +161,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     commands.init_cli(app)
     security.init_security(app)
     logs.mask_werkzeug_log()
+    logs.log_what_operators_read(app.logger)
     app.add_template_global(public_url)
     return app

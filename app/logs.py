@@ -41,3 +41,13 @@ def mask_werkzeug_log() -> None:
     logger = logging.getLogger("werkzeug")
     if not any(isinstance(f, SecretMaskingFilter) for f in logger.filters):
         logger.addFilter(SecretMaskingFilter())
+
+
+def log_what_operators_read(logger: logging.Logger) -> None:
+    """The app's own notices at INFO and above (a refused launch, a roster refused).
+
+    Without it the app's logger took the root logger's WARNING, which nothing lowers under
+    gunicorn: refused launches, which docs/troubleshooting.md sends operators to the log for,
+    were never written.
+    """
+    logger.setLevel(logging.INFO)

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import time
 from datetime import timedelta
 from typing import Any
@@ -415,3 +416,15 @@ def test_with_redis_configured_launch_state_lives_in_redis(settings, lms: LocalL
     assert client.post("/lti/launch", data=fields).status_code == 401
     with redis_app.app_context():
         db.engine.dispose()
+
+
+def test_a_refused_launch_is_written_to_the_log_without_any_logging_set_up(
+    client: FlaskClient, lms: LocalLms, caplog
+):
+    """docs/troubleshooting.md sends operators to the log: under gunicorn nothing lowers the
+    root logger's WARNING, so the app's own level must let these through."""
+    expired = lms.tampered(lms.launch_fields(client, PRACTITIONER), _expired)
+    assert client.post("/lti/launch", data=expired).status_code == 401
+    refused = [r for r in caplog.records if r.getMessage().startswith("launch refused (")]
+    assert refused, [r.getMessage() for r in caplog.records]
+    assert refused[0].levelno == logging.INFO
