@@ -24,6 +24,10 @@ BASE_POLICY = (
 # The registration page opens inside an LMS that is not registered yet (that is the point), so
 # any site may frame it; it holds no session, and its single-use link is the secret.
 FRAMED_BY_ANY_LMS = frozenset({"connections.register"})
+# A year: a browser that has met IMR Academy over https never tries plain http first, where
+# the first request (and the session cookie of a tool that signs people in) could be taken.
+# Subdomains are left to the operator's own policy.
+HSTS_SECONDS = 365 * 24 * 3600
 STATIC_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
@@ -73,6 +77,8 @@ def _headers(response: Any) -> Any:
     response.headers.setdefault(
         "Content-Security-Policy", f"{BASE_POLICY}; frame-ancestors {frame_ancestors(response)}"
     )
+    if request.is_secure:  # https as the proxy reports it (ProxyFix): never plain http again
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_SECONDS}")
     if current_identity() is not None:
         response.headers["Cache-Control"] = "private, no-store"
     return response

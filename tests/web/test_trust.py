@@ -623,6 +623,14 @@ def test_content_check_prints_file_and_line_without_a_traceback(tmp_path: Path):
 # --- Headers and defaults ----------------------------------------------------------------
 
 
+def test_over_https_browsers_are_told_never_to_use_plain_http(client: FlaskClient):
+    """The first plain request of a returning browser, and the cookie it carries, could be
+    taken on the way; behind the proxy the scheme is https as ProxyFix reports it."""
+    secure = client.get("/health", base_url="https://localhost")
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert "Strict-Transport-Security" not in client.get("/health").headers  # http: ignored
+
+
 def test_pages_for_identified_people_are_never_cached_and_frame_only_in_their_lms(
     client: FlaskClient, lms: LocalLms
 ):
