@@ -36,8 +36,10 @@ STATUSES = (
 )
 # After the cohort of a certified practitioner no longer in any of the organisation's courses.
 LEFT_THE_COURSE = " (left the course)"
-# The statuses counted by program at the top of the dashboard.
-COUNTED = ("in training", "in consultation", "certified", EXPIRING, "expired", "revoked")
+# The statuses counted by program at the top of the dashboard: all of them, so that each
+# program's row adds up to its practitioners (without "awaiting approval" and "suspended" it
+# did not, and a director could not tell where the others were).
+COUNTED = STATUSES
 
 
 def status_label(status: str, expiring_within_days: int) -> str:

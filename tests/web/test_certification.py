@@ -285,6 +285,11 @@ def test_director_approval_mode_waits_for_the_director(app, lms):
         f"/certification/certificates/{waiting.id}/approve",
         data={"csrf_token": csrf_token(dashboard)},
     )
+    table = dashboard.get_data(as_text=True).split('id="programs-caption"', 1)[1]
+    table = table.split("</table>", 1)[0]
+    assert ">Awaiting approval</th>" in table, "every status has its column"
+    cells = re.findall(r"<td>(\d+)</td>", table.split("<tbody>", 1)[1].split("</tr>", 1)[0])
+    assert int(cells[-1]) == sum(map(int, cells[:-1])) == 1, "the row adds up to its people"
     issued = _certificate(app)
     assert not issued.awaiting_approval
     assert "Omar Haddad" in PdfReader(io.BytesIO(issued.pdf)).pages[0].extract_text()
