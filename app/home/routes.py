@@ -23,6 +23,7 @@ from app.launch.navigation import landing_url
 from app.models.base import utc_now
 from app.models.tenancy import Cohort
 from app.services import consultation, queues
+from app.services.certificates import certificates_of, standing_of
 from app.services.evidence import gather
 from app.services.people import (
     ROSTER_SORTS,
@@ -57,6 +58,7 @@ def practitioner() -> str:
     gathered = gather(identity().person_id, cohort)
     evidence, result = gathered.evidence(), gathered.eligibility()
     progress = gathered.progress
+    held = certificates_of(gathered.person_id, cohort.organisation_id) if result.eligible else []
     return render_template(
         "home/practitioner.html",
         cohort=cohort,
@@ -65,6 +67,7 @@ def practitioner() -> str:
         banks=content().quizzes,
         progress=progress,
         result=result,
+        certificate_standing=standing_of(held[0]).value if held else None,
         steps=steps(
             evidence,
             gathered.rules,

@@ -143,6 +143,27 @@ def test_a_certificate_stays_on_the_dashboard_when_its_holder_leaves_the_course(
     assert certificate.code in exported
 
 
+def test_a_practitioner_whose_certificate_was_revoked_is_not_told_to_see_it(app, lms):
+    practitioner = _everything(app, lms)
+    _sign_off(app, lms)
+    assert "See your certificate" in practitioner.get("/practitioner").get_data(as_text=True)
+    certificate = _certificate(app)
+    director = app.test_client()
+    lms.launch(director, DIRECTOR)
+    director.post(
+        f"/certification/certificates/{certificate.id}/standing",
+        data={
+            "csrf_token": csrf_token(director.get("/certification/dashboard")),
+            "move": "revoke",
+            "confirmed": "yes",
+            "reason": "Practice concerns",
+        },
+    )
+    home = practitioner.get("/practitioner").get_data(as_text=True)
+    assert "but your certificate is revoked" in home
+    assert "See your certificate" not in home
+
+
 def test_completing_everything_issues_a_sealed_verifiable_certificate(app, lms):
     practitioner = _everything(app, lms)
     trainer, signed = _sign_off(app, lms)
