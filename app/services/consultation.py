@@ -346,12 +346,19 @@ class MemberStanding:
 
 
 def _records(
-    sessions: list[ConsultationSession], marks: dict[tuple[int, int], Mark], person_id: int
+    sessions: list[ConsultationSession], marks: dict[tuple[int, int], Mark], member: GroupMember
 ) -> tuple[list[SessionRecord], list[SessionRecord]]:
+    """The member's period: the group's sessions, less those whose attendance was taken
+    before they joined, without them (nobody misses a session of a group they were not yet in;
+    one whose attendance is still to take may yet be marked for them)."""
+    person_id = member.person_id
     scheduled: list[SessionRecord] = []
     makeups: list[SessionRecord] = []
     for s in sessions:
         if s.cancelled:
+            continue
+        taken = s.attendance_taken_at
+        if taken is not None and taken < member.added_at and (s.id, person_id) not in marks:
             continue
         record = SessionRecord(
             s.id,
@@ -396,7 +403,7 @@ def group_standings(group: ConsultationGroup, now: datetime | None = None) -> li
         )
     )
     return [
-        MemberStanding(m.person, summarise(*_records(sessions, marks, m.person_id), rules, now))
+        MemberStanding(m.person, summarise(*_records(sessions, marks, m), rules, now))
         for m in members
     ]
 

@@ -165,22 +165,42 @@ def test_attendance_defaults_to_present_keeps_an_audit_trail_and_feeds_rates(app
         assert entry.subject.startswith("Maya Chen, Tuesday consultation")
     page = client.get(f"/consultation/groups/{group_id}").get_data(as_text=True)
     assert "Can no longer reach the minimum" in page  # Tom: 0 of 3 held, 5 left, needs 12
-    rows = list(
-        csv.DictReader(
-            io.StringIO(
-                client.get(f"/consultation/groups/{group_id}/attendance.csv")
-                .get_data(as_text=True)
-                .lstrip("\ufeff")
-            )
-        )
-    )
-    by_name = {row["Practitioner"]: row for row in rows}
+    by_name = _attendance_csv(client, group_id)
     assert (
         by_name["Maya Chen"]["Attended"],
         by_name["Maya Chen"]["Required"],
         by_name["Maya Chen"]["Hours"],
     ) == ("3", "12", "3.00")  # the policy's minimum of 12: more than 75% of these 8 sessions
     assert by_name["Tom Baker"]["Can no longer reach the minimum"] == "yes"
+
+
+def _attendance_csv(client, group_id: int) -> dict[str, dict[str, str]]:
+    exported = client.get(f"/consultation/groups/{group_id}/attendance.csv")
+    rows = csv.DictReader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff")))
+    return {row["Practitioner"]: row for row in rows}
+
+
+def test_a_practitioner_who_joins_late_has_missed_nothing_held_before(app, lms):
+    """Sessions whose attendance was taken before someone joined the group are not theirs."""
+    client, token = _trainer(app, lms)
+    group_id = _create(app, client, token)
+    people = _people(app)
+    maya, tom = people["Maya Chen"], people["Tom Baker"]
+    client.post(
+        f"/consultation/groups/{group_id}/members", data={"csrf_token": token, "members": [maya]}
+    )
+    _pretend_held(app, group_id, 2)
+    for sid, _ in _sessions(app, group_id)[:2]:
+        client.post(
+            f"/consultation/sessions/{sid}", data={"csrf_token": token, f"mark-{maya}": "present"}
+        )
+    client.post(
+        f"/consultation/groups/{group_id}/members",
+        data={"csrf_token": token, "members": [maya, tom]},
+    )
+    by_name = _attendance_csv(client, group_id)
+    assert by_name["Tom Baker"]["Missed"] == "0", "he was not in the group then"
+    assert by_name["Maya Chen"]["Attended"] == "2"
 
 
 def test_a_held_session_without_attendance_is_work_to_do_not_a_missed_session(app, lms):
