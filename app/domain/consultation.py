@@ -219,9 +219,9 @@ class AttendanceSummary:
     held: int
     attended: int
     made_up: int
-    excused: int
-    forgiven: int
-    missed: int
+    excused: int  # every excused absence not made up
+    forgiven: int  # those within the group's allowance: the pages' "excused" column
+    missed: int  # absences neither made up nor forgiven (excused ones past the allowance too)
     not_taken: int  # held sessions whose attendance the trainer has not taken yet
     remaining: int
     required: int

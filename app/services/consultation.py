@@ -422,7 +422,7 @@ def standings_page(
         "name": lambda s: s.person.display_name.casefold(),
         "attended": lambda s: s.summary.credited,
         "made_up": lambda s: s.summary.made_up,
-        "excused": lambda s: s.summary.excused,
+        "excused": lambda s: s.summary.forgiven,
         "missed": lambda s: s.summary.missed,
         "not_taken": lambda s: s.summary.not_taken,
     }

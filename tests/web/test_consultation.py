@@ -203,6 +203,26 @@ def test_a_practitioner_who_joins_late_has_missed_nothing_held_before(app, lms):
     assert by_name["Maya Chen"]["Attended"] == "2"
 
 
+def test_excused_absences_past_the_allowance_show_once_as_missed(app, lms):
+    """Four held sessions read as four: 1 attended, 2 excused (the allowance), 1 missed."""
+    client, token = _trainer(app, lms)
+    group_id = _create(app, client, token)  # excused_allowed 2
+    _pretend_held(app, group_id, 4)
+    maya, tom = _people(app)["Maya Chen"], _people(app)["Tom Baker"]
+    for sid, mark in zip(
+        [sid for sid, _ in _sessions(app, group_id)[:4]],
+        ["present", "excused", "excused", "excused"],
+        strict=True,
+    ):
+        client.post(
+            f"/consultation/sessions/{sid}",
+            data={"csrf_token": token, f"mark-{maya}": mark, f"mark-{tom}": "present"},
+        )
+    maya_row = _attendance_csv(client, group_id)["Maya Chen"]
+    shown = [maya_row[name] for name in ("Attended", "Excused (forgiven)", "Missed", "Held")]
+    assert shown == ["1", "2", "1", "4"]
+
+
 def test_a_held_session_without_attendance_is_work_to_do_not_a_missed_session(app, lms):
     client, token = _trainer(app, lms)
     _policy_asks_for(app, sessions=0)  # 75% of the period alone: 6 of these 8 sessions
