@@ -24,8 +24,9 @@ def test_each_role_launches_into_the_seeded_organisation(page, seeded_demo: str)
     director.get_by_role("link", name="Certification dashboard").click()
     row = director.get_by_role("row", name=re.compile("^Community recovery team"))
     row.wait_for()
-    # in training, in consultation, certified, expiring within 60 days, expired, revoked
-    expect(row.get_by_role("cell")).to_have_text(["21", "9", "8", "1", "0", "1"])
+    # in training, in consultation, awaiting approval, certified, expiring within 60 days,
+    # expired, suspended, revoked, and the program's practitioners: the row adds up
+    expect(row.get_by_role("cell")).to_have_text(["21", "9", "0", "8", "1", "0", "0", "1", "40"])
     code = director.get_by_role("link", name=re.compile(r"^(\w{4}-){4}\S$")).first.inner_text()
 
     page.goto(f"{seeded_demo}/verify/{code}")
