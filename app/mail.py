@@ -45,19 +45,22 @@ def _connect(settings: Settings) -> smtplib.SMTP:
     return smtp
 
 
+def _message(settings: Settings, recipient: str, subject: str, body: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = settings.smtp_from, recipient, subject
+    message.set_content(body)
+    return message
+
+
 def send_mail(settings: Settings, recipients: list[str], subject: str, body: str) -> bool:
-    """Send one plain-text message; False when no SMTP server is configured or nobody to send to."""
+    """Send a plain-text message to each recipient, addressed to them alone (a practitioner's
+    reminder does not hand them every director's address, nor the directors theirs); False
+    when no SMTP server is configured or nobody to send to."""
     if not settings.smtp_host or not recipients:
         return False
-    message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = (
-        settings.smtp_from,
-        ", ".join(recipients),
-        subject,
-    )
-    message.set_content(body)
     with _connect(settings) as smtp:
         if settings.smtp_user and settings.smtp_password:
             smtp.login(settings.smtp_user, settings.smtp_password)
-        smtp.send_message(message)
+        for recipient in recipients:
+            smtp.send_message(_message(settings, recipient, subject, body))
     return True

@@ -68,8 +68,12 @@ def test_reminders_go_once_to_the_practitioner_and_directors(app, lms, settings)
             assert offsets == [30, 60], "the 60-day reminder missed is not sent late"
     finally:
         server.stop()
-    [(recipients, content)] = inbox.messages
-    assert sorted(recipients) == sorted([PRACTITIONER.email, DIRECTOR.email])
+    assert len(inbox.messages) == 2, "one message to each, once"
+    by_recipient = {recipients[0]: content for recipients, content in inbox.messages}
+    assert sorted(by_recipient) == sorted([PRACTITIONER.email, DIRECTOR.email])
+    content = by_recipient[PRACTITIONER.email]
+    assert f"To: {PRACTITIONER.email}\n" in content.replace("\r\n", "\n")
+    assert DIRECTOR.email not in content, "each is addressed alone: no one else's address"
     assert f"certificate {certificate.code}" in content
     expires = date_in_words(utc_now().date() + timedelta(days=25))
     assert f"expires on {expires}, in 25 days" in content
