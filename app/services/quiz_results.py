@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.domain.item_analysis import ItemStatistics, Response, analyse
@@ -31,6 +31,10 @@ class QuizCell:
     grade: QuizGrade | None
 
 
+def _organisation_of(cohort_id: int) -> ScalarSelect[int]:
+    return select(Cohort.organisation_id).where(Cohort.id == cohort_id).scalar_subquery()
+
+
 def _cells(
     people: list[Person], cohort_id: int, banks: list[QuizBank]
 ) -> list[tuple[Person, dict[str, QuizCell]]]:
@@ -39,11 +43,10 @@ def _cells(
     Every attempt in the organisation counts, as the practitioner's own page and the gradebook
     count them.
     """
-    organisation = select(Cohort.organisation_id).where(Cohort.id == cohort_id).scalar_subquery()
     attempts: dict[tuple[int, str], list[QuizAttempt]] = defaultdict(list)
     for attempt in db.session.scalars(
         select(QuizAttempt).where(
-            QuizAttempt.organisation_id == organisation,
+            QuizAttempt.organisation_id == _organisation_of(cohort_id),
             QuizAttempt.person_id.in_([p.id for p in people]),
         )
     ):
@@ -75,10 +78,11 @@ def cohort_table(
         "name": [Person.name, Person.id]
     }
     if request.sort != "name":
+        # The organisation's attempts, as the cells count them (a pass in an earlier course too).
         best = (
             select(QuizAttempt.person_id, func.max(QuizAttempt.percent).label("best"))
             .where(
-                QuizAttempt.cohort_id == cohort_id,
+                QuizAttempt.organisation_id == _organisation_of(cohort_id),
                 QuizAttempt.quiz_id == request.sort,
                 QuizAttempt.status == AttemptStatus.SUBMITTED,
             )

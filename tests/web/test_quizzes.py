@@ -24,12 +24,13 @@ from app.extensions import db
 from app.layout import local
 from app.models.base import utc_now
 from app.models.certification import AuditEntry, CertificationPolicy
-from app.models.people import Enrolment
+from app.models.people import Enrolment, Person
 from app.models.quizzes import QuizAttempt
-from app.models.tenancy import Organisation
+from app.models.tenancy import Cohort, Organisation
 from app.services.quizzes import modules_teaching, start_or_resume, submit
 from tests.support.content import content_of
-from tests.support.lms import PRACTITIONER, TRAINER, LocalLms, csrf_token
+from tests.support.journey import complete_training_and_quizzes
+from tests.support.lms import PRACTITIONER, PRACTITIONER_2, TRAINER, LocalLms, csrf_token
 from tests.support.quizzes import (
     FIXTURES,
     FormData,
@@ -611,3 +612,30 @@ def test_a_gap_taught_on_a_day_still_locked_is_named_with_when_it_opens_not_link
         assert f'href="/training/module/{module.id}"' not in row
         assert f"Day {module.day} opens when" in row
     assert 'href="/training/module/' in study, "what Day 1 teaches stays a link"
+
+
+def test_sorting_by_a_quiz_uses_the_scores_the_cells_show(app, lms):
+    """The cells count every attempt in the organisation; the sort counted this course's only,
+    so someone who passed in an earlier course sorted below a score of nothing."""
+    lms.launch(app.test_client(), PRACTITIONER)
+    lms.launch(app.test_client(), PRACTITIONER_2)
+    trainer = app.test_client()
+    lms.launch(trainer, TRAINER)
+    complete_training_and_quizzes(app, PRACTITIONER.sub)  # Maya: every quiz at 100%
+    quiz = next(iter(content_of(app).quizzes))
+    with app.app_context():
+        bank = content_of(app).quizzes[quiz]
+        tom = db.session.scalars(select(Person).filter_by(subject=PRACTITIONER_2.sub)).one()
+        cohort = tom.enrolments[0].cohort
+        attempt = start_or_resume(bank, tom.id, cohort.organisation_id, cohort.id)
+        submit(attempt.id, bank, {})  # Tom: nothing answered
+        earlier = Cohort(
+            organisation_id=cohort.organisation_id, context_id="earlier", title="Spring"
+        )
+        db.session.add(earlier)
+        db.session.flush()
+        for mine in db.session.scalars(select(QuizAttempt).filter(QuizAttempt.person_id != tom.id)):
+            mine.cohort_id = earlier.id  # Maya passed in the spring course
+        db.session.commit()
+    page = trainer.get(f"/quizzes/results?sort=-{quiz}").get_data(as_text=True)
+    assert page.index("Maya Chen") < page.index("Tom Baker"), "the higher score first"
