@@ -24,7 +24,7 @@ from app.services.programs import create_program
 from app.services.quizzes import start_or_resume, submit
 from app.services.training import save_response
 from tests.support.content import content_of
-from tests.support.lms import PRACTITIONER, TRAINER, LocalLms, csrf_token
+from tests.support.lms import DIRECTOR, PRACTITIONER, TRAINER, LocalLms, csrf_token
 from tests.support.quizzes import FormData, form_for
 
 
@@ -180,3 +180,19 @@ def seed_a_living_cohort(app: Flask) -> list[str]:
         attempt = start_or_resume(bank, alex.id, cohort.organisation_id, cohort.id)
         db.session.commit()
         return [f"/quizzes/attempts/{attempt.id}", f"/quizzes/attempts/{attempt.id}/summary"]
+
+
+def revoke(app: Flask, lms: LocalLms, certificate_id: int, reason: str) -> FlaskClient:
+    """A director revokes the certificate (the preview confirmed); their client is returned."""
+    director = app.test_client()
+    lms.launch(director, DIRECTOR)
+    director.post(
+        f"/certification/certificates/{certificate_id}/standing",
+        data={
+            "csrf_token": csrf_token(director.get("/certification/dashboard")),
+            "move": "revoke",
+            "confirmed": "yes",
+            "reason": reason,
+        },
+    )
+    return director

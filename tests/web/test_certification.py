@@ -33,7 +33,7 @@ from app.models.people import Enrolment, Person
 from app.models.tenancy import Cohort
 from app.services.certificates import seal
 from tests.support.forms import form_fields
-from tests.support.journey import attend_consultation, complete_training_and_quizzes
+from tests.support.journey import attend_consultation, complete_training_and_quizzes, revoke
 from tests.support.journey import certificate_of as _certificate
 from tests.support.journey import everything as _everything
 from tests.support.journey import sign_off as _sign_off
@@ -147,18 +147,7 @@ def test_a_practitioner_whose_certificate_was_revoked_is_not_told_to_see_it(app,
     practitioner = _everything(app, lms)
     _sign_off(app, lms)
     assert "See your certificate" in practitioner.get("/practitioner").get_data(as_text=True)
-    certificate = _certificate(app)
-    director = app.test_client()
-    lms.launch(director, DIRECTOR)
-    director.post(
-        f"/certification/certificates/{certificate.id}/standing",
-        data={
-            "csrf_token": csrf_token(director.get("/certification/dashboard")),
-            "move": "revoke",
-            "confirmed": "yes",
-            "reason": "Practice concerns",
-        },
-    )
+    revoke(app, lms, _certificate(app).id, "Practice concerns")
     home = practitioner.get("/practitioner").get_data(as_text=True)
     assert "but your certificate is revoked" in home
     assert "See your certificate" not in home
@@ -587,17 +576,7 @@ def test_the_open_badge_verifies_with_the_issuers_key_and_is_revocable(app, lms)
     assert public.get(issuer_url.removeprefix("http://localhost")).get_json()["type"] == ["Profile"]
     status_url = vc["credentialStatus"]["id"].removeprefix("http://localhost")
     assert public.get(status_url).get_json()["revokedCredentials"] == []
-    director = app.test_client()
-    lms.launch(director, DIRECTOR)
-    director.post(
-        f"/certification/certificates/{certificate.id}/standing",
-        data={
-            "csrf_token": csrf_token(director.get("/certification/dashboard")),
-            "move": "revoke",
-            "confirmed": "yes",
-            "reason": "Fraud",
-        },
-    )
+    revoke(app, lms, certificate.id, "Fraud")
     revoked = public.get(status_url).get_json()["revokedCredentials"]
     assert revoked == [{"id": vc["id"], "revocationReason": "Fraud"}]
 
