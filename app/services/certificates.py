@@ -218,9 +218,14 @@ def issue_when_eligible(person_id: int, cohort: Cohort, because: str) -> Certifi
     return certificate
 
 
-def issue_due(organisation_id: int, because: str) -> int:
+def issue_due(organisation_id: int, because: str, kept_one_by_one: bool = False) -> int:
     """Issue every certificate that has come due in an organisation (the daily check and a
-    change of requirements); only practitioners with every module done are looked at."""
+    change of requirements); only practitioners with every module done are looked at.
+
+    `kept_one_by_one` (the daily task, its own boundary) commits each practitioner's outcome
+    as soon as it is known: their row is let go at once instead of staying locked until the
+    whole organisation is done, and a failure later in the run keeps what was issued before it.
+    """
     modules = len(content().catalog.modules)
     done = (
         select(ModuleCompletion.person_id)
@@ -239,7 +244,12 @@ def issue_due(organisation_id: int, because: str) -> int:
             Enrolment.person_id.not_in(without),
         )
     ).all()
-    issued = {pid for pid, cohort in candidates if issue_when_eligible(pid, cohort, because)}
+    issued: set[int] = set()
+    for person_id, cohort in candidates:
+        if issue_when_eligible(person_id, cohort, because):
+            issued.add(person_id)
+        if kept_one_by_one:
+            db.session.commit()  # Named step: see the docstring
     return len(issued)
 
 
@@ -348,9 +358,11 @@ def renewal_gap(old: Certificate, today: date | None = None) -> str | None:
     needed = policy_of(old.organisation_id).renewal_sessions
     attended = sessions_attended_since(old.person_id, old.organisation_id, old.issued_on)
     if attended < needed:
+        short = needed - attended
+        sessions, are = ("session", "is") if short == 1 else ("sessions", "are")
         return (
-            f"{needed - attended} more consultation sessions since "
-            f"{date_in_words(old.issued_on)} are needed to renew."
+            f"{short} more consultation {sessions} since "
+            f"{date_in_words(old.issued_on)} {are} needed to renew."
         )
     return None
 

@@ -1,4 +1,5 @@
-"""Two changes to one practitioner's certificates at once make one change (PostgreSQL).
+"""Two changes to one practitioner's certificates at once make one change (PostgreSQL), and
+the daily check keeps each certificate as it issues it (both databases).
 
 The daily check, a quiz submitted and two directors' clicks can meet on the same practitioner;
 each checked what existed and then added a certificate, so both added one. Two reminder runs
@@ -9,18 +10,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from app.dispatch import own_task
 from app.extensions import db
 from app.models.base import utc_now
 from app.models.certification import Certificate, CertificationPolicy, RenewalReminder
 from app.models.people import Person
 from app.models.tenancy import Cohort
+from app.services import certificates
 from app.services.certificates import issue_when_eligible, one_change_at_a_time
 from app.services.reminders import send_renewal_reminders
-from tests.support.journey import everything
-from tests.support.lms import PRACTITIONER
+from app.tasks import issue_all_due_certificates
+from tests.support.journey import attend_consultation, complete_training_and_quizzes, everything
+from tests.support.lms import PRACTITIONER, PRACTITIONER_2, TRAINER
 from tests.support.locks import Meanwhile, postgresql_only
 
 
@@ -74,3 +79,31 @@ def test_two_reminder_runs_at_once_send_each_reminder_once(app: Flask, lms, sett
     with app.app_context():
         kept = sorted(db.session.scalars(select(RenewalReminder.days_before)))
     assert kept == [30, 60]
+
+
+def test_the_daily_check_keeps_each_certificate_as_it_issues_it(app: Flask, lms, monkeypatch):
+    """One practitioner's failure (a PDF that will not render) keeps the certificate issued
+    before it, and each practitioner is let go as soon as their certificate is decided."""
+    everything(app, lms)  # Maya has met everything but a sign-off
+    lms.launch(app.test_client(), PRACTITIONER_2)
+    complete_training_and_quizzes(app, PRACTITIONER_2.sub)
+    attend_consultation(app, PRACTITIONER_2.sub, TRAINER.sub)
+    with app.app_context():
+        organisation_id = db.session.scalars(select(Cohort)).one().organisation_id
+        db.session.merge(
+            CertificationPolicy(organisation_id=organisation_id, require_signoff=False)
+        )
+        db.session.commit()  # the sign-off dropped without the policy page's own check
+    sealed = []
+
+    def seal_once(certificate: Certificate) -> None:
+        if sealed:
+            raise RuntimeError("the PDF could not be rendered")
+        sealed.append(real_seal(certificate))
+
+    real_seal = certificates.seal
+    monkeypatch.setattr(certificates, "seal", seal_once)
+    with app.app_context(), pytest.raises(RuntimeError, match="could not be rendered"):
+        own_task(issue_all_due_certificates).apply()
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1

@@ -31,7 +31,7 @@ from app.models.certification import (
 )
 from app.models.people import Enrolment, Person
 from app.models.tenancy import Cohort
-from app.services.certificates import seal
+from app.services.certificates import renewal_gap, seal
 from tests.support.forms import form_fields
 from tests.support.journey import attend_consultation, complete_training_and_quizzes, revoke
 from tests.support.journey import certificate_of as _certificate
@@ -740,3 +740,23 @@ def test_a_revoked_correction_of_a_renewal_reaches_the_first_certificate_too(app
         renewal.code,  # replaced by the correction, listed as before
         corrected_code,
     }
+
+
+@pytest.mark.parametrize(
+    ("needed", "words"),
+    [(1, "1 more consultation session since"), (2, "2 more consultation sessions since")],
+)
+def test_the_sessions_a_renewal_still_needs_are_counted_in_words(app, lms, needed, words):
+    _everything(app, lms)
+    _sign_off(app, lms)
+    certificate = _certificate(app)
+    with app.app_context():
+        found = db.session.get_one(Certificate, certificate.id)
+        found.expires_on = utc_now().date() + timedelta(days=10)
+        db.session.merge(
+            CertificationPolicy(organisation_id=found.organisation_id, renewal_sessions=needed)
+        )
+        db.session.flush()
+        gap = renewal_gap(found) or ""
+    assert words in gap
+    assert gap.endswith("is needed to renew." if needed == 1 else "are needed to renew.")
