@@ -550,14 +550,13 @@ def reset_feed() -> Response:
 @bp.get("/calendar/<token>.ics")
 def calendar(token: str) -> Response:
     """A private calendar feed; a wrong or revoked address gets 404 and reveals nothing."""
-    feed = service.live_feed(token)
-    if feed is None:
+    sessions = service.feed_sessions(token)
+    if sessions is None:
         abort(
             404,
             "This calendar address is not valid any more. Copy the current one from IMR Academy.",
         )
-    name = "IMR consultation"
-    response = make_response(calendar_bytes(name, service.feed_sessions(feed), _focuses()))
+    response = make_response(calendar_bytes("IMR consultation", sessions, _focuses()))
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Cache-Control"] = "private, max-age=300"
     return response

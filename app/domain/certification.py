@@ -18,7 +18,7 @@ from typing import NamedTuple, Protocol, TypeVar
 from app.domain.certificates import date_in_words
 from app.domain.consultation import sessions_needed
 
-Standing = TypeVar("Standing", bound="ConsultationStanding")
+GroupStanding = TypeVar("GroupStanding", bound="ConsultationStanding")
 SESSION_FORMATS = ("individual", "group")
 
 
@@ -228,7 +228,9 @@ class ConsultationStanding(Protocol):
     def counted(self) -> int: ...
 
 
-def closest_to_met(standings: Iterable[Standing], rules: CertificationRules) -> Standing | None:
+def closest_to_met(
+    standings: Iterable[GroupStanding], rules: CertificationRules
+) -> GroupStanding | None:
     """Of a practitioner's groups, the standing that counts: one that meets the requirement,
     else the one fewest sessions short, then the one with the most attended.
 
@@ -236,7 +238,7 @@ def closest_to_met(standings: Iterable[Standing], rules: CertificationRules) -> 
     12 in another group, which meets the requirement.
     """
 
-    def nearness(standing: Standing) -> tuple[int, int]:
+    def nearness(standing: GroupStanding) -> tuple[int, int]:
         credited, counted = standing.credited, standing.counted
         return consultation_shortfall(credited, counted, rules), -credited
 

@@ -28,7 +28,7 @@ from app.models.tenancy import Organisation
 from app.services import dynamic_registration as registration
 from app.services.audit import audit
 from app.services.launches import record_launch
-from app.services.registrations import organisation_called
+from app.services.registrations import organisation_name_taken
 from app.shared_store import current_store
 from app.urls import public_url
 
@@ -106,7 +106,7 @@ def register(token: str) -> str:
 def _name_free(form: RegistrationForm, updating: Platform | None) -> bool:
     """False, with the field's error, when another organisation already goes by the name."""
     name = (form.organisation_name.data or "").strip()
-    if organisation_called(name, updating) is None:
+    if not organisation_name_taken(name, updating):
         return True
     form.organisation_name.errors = [
         f"Another organisation on IMR Academy is already called “{name}”, and certificates and "

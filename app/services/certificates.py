@@ -192,7 +192,8 @@ def one_change_at_a_time(person_id: int, *held: Certificate) -> None:
     Issuing, renewing, correcting and re-certifying each first check what exists, then add a
     certificate: two at once (the daily check beside a quiz submitted, two directors' clicks)
     both found none and issued two, under different public codes. The practitioner's row is
-    locked until the transaction ends (PostgreSQL; SQLite already lets one writer in at a time).
+    locked until the transaction ends (PostgreSQL; SQLite already lets one writer in at a time),
+    so it is taken only once a change is about to be made, never on the paths that change nothing.
     """
     db.session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
     for certificate in held:
@@ -202,12 +203,14 @@ def one_change_at_a_time(person_id: int, *held: Certificate) -> None:
 def issue_when_eligible(person_id: int, cohort: Cohort, because: str) -> Certificate | None:
     """Issue a practitioner's first certificate once every requirement is met (or queue it for
     approval); afterwards, and after any revocation or suspension, only a director acts."""
-    one_change_at_a_time(person_id)
     if certificates_of(person_id, cohort.organisation_id):
         return None
     gathered = gather(person_id, cohort)
     if not gathered.eligibility().eligible:
         return None
+    one_change_at_a_time(person_id)  # about to issue: wait for anyone issuing it right now
+    if certificates_of(person_id, cohort.organisation_id):
+        return None  # they did, while this waited
     certificate = _new_certificate(gathered)
     action = (
         "certificate awaiting approval"

@@ -492,19 +492,29 @@ def new_feed(
     return feed
 
 
-def live_feed(token: str) -> CalendarFeed | None:
-    """The feed a token opens, while it is not revoked and, for a practitioner's own feed,
-    while they still have a place in one of the organisation's courses.
+def feed_sessions(token: str) -> list[ConsultationSession] | None:
+    """The sessions a private calendar address shows, or None once it shows nothing: revoked,
+    or a practitioner's own feed once they have no place left in the organisation's courses.
 
     A practitioner who has left loses their session at once; their calendar must not go on
-    telling them (or whoever they passed the address to) where the group meets.
+    telling them (or whoever they passed the address to) where the group meets. One still in
+    some course sees only the groups of the courses they are in.
     """
     feed = db.session.scalar(select(CalendarFeed).filter_by(token=token))
     if feed is None or feed.revoked_at is not None:
         return None
-    if feed.person_id is not None and not _places_of(feed.person_id, feed.organisation_id):
-        return None
-    return feed
+    if feed.group_id:
+        groups = [db.session.get_one(ConsultationGroup, feed.group_id)]
+    else:
+        places = _places_of(feed.person_id or 0, feed.organisation_id)
+        if not places:
+            return None
+        groups = [
+            group
+            for group in groups_of(feed.person_id or 0, feed.organisation_id)
+            if group.cohort_id in places
+        ]
+    return sorted((s for g in groups for s in g.sessions), key=lambda s: s.starts_at)
 
 
 def _places_of(person_id: int, organisation_id: int) -> set[int]:
@@ -519,21 +529,6 @@ def _places_of(person_id: int, organisation_id: int) -> set[int]:
         )
     )
     return set(db.session.scalars(query))
-
-
-def feed_sessions(feed: CalendarFeed) -> list[ConsultationSession]:
-    """The feed's sessions: its group's, or those of the practitioner's groups in the courses
-    they are still in (a group of a course they have left drops out of their calendar)."""
-    if feed.group_id:
-        groups = [db.session.get_one(ConsultationGroup, feed.group_id)]
-    else:
-        places = _places_of(feed.person_id or 0, feed.organisation_id)
-        groups = [
-            group
-            for group in groups_of(feed.person_id or 0, feed.organisation_id)
-            if group.cohort_id in places
-        ]
-    return sorted((s for g in groups for s in g.sessions), key=lambda s: s.starts_at)
 
 
 def attendance_to_take(cohort_id: int, now: datetime | None = None) -> list[ConsultationSession]:

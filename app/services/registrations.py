@@ -198,14 +198,14 @@ def list_platforms() -> list[Platform]:
     return list(db.session.scalars(select(Platform).order_by(Platform.id)))
 
 
-def organisation_called(name: str, updating: Platform | None = None) -> Organisation | None:
-    """Another organisation already shown under this name (in any case or spacing), which a
-    new connection may not take: verification pages and certificates name the issuer, and two
-    alike would let one pass for the other. A connection being updated keeps its own names."""
-    query = select(Organisation)
+def organisation_name_taken(name: str, updating: Platform | None = None) -> bool:
+    """Whether another organisation is already shown under this name (in any case or spacing),
+    which a new connection may not take: verification pages and certificates name the issuer,
+    and two alike would let one pass for the other. A connection being updated keeps its own."""
+    query = select(Organisation.name)
     if updating is not None:
         query = query.where(Organisation.platform_id != updating.id)
-    return next((o for o in db.session.scalars(query) if same_name(o.name, name)), None)
+    return any(same_name(taken, name) for taken in db.session.scalars(query))
 
 
 def add_deployment(

@@ -61,8 +61,11 @@ def _sent(certificate: Certificate) -> set[int]:
     return set(db.session.scalars(query))
 
 
-def _due_now(certificate: Certificate, offsets: list[int], today: date) -> int | None:
-    """The reminder due for the certificate once no other run is sending one for it.
+def _due_now(
+    certificate: Certificate, offsets: list[int], today: date
+) -> tuple[int, set[int]] | None:
+    """The reminder due for the certificate, with those already sent, once no other run is
+    sending one for it.
 
     Another run at the same time (a second beat, a retry) holds the practitioner until it has
     committed what it sent; this run then reads that, and never e-mails the same reminder twice.
@@ -71,14 +74,16 @@ def _due_now(certificate: Certificate, offsets: list[int], today: date) -> int |
     if _due_offset(certificate, offsets, _sent(certificate), today) is None:
         return None
     one_change_at_a_time(certificate.person_id, certificate)
+    sent = _sent(certificate)
     due = (
-        _due_offset(certificate, offsets, _sent(certificate), today)
+        _due_offset(certificate, offsets, sent, today)
         if certificate.state is CertificateState.ISSUED
         else None
     )
     if due is None:
         db.session.commit()  # Named step: the other run sent it; let go of the practitioner now
-    return due
+        return None
+    return due, sent
 
 
 def send_renewal_reminders(settings: Settings, today: date) -> int:
@@ -86,10 +91,10 @@ def send_renewal_reminders(settings: Settings, today: date) -> int:
     sent_count = 0
     for certificate in _live(today):
         offsets = sorted(policy_of(certificate.organisation_id).reminder_days or [60, 30, 7])
-        offset = _due_now(certificate, offsets, today)
-        if offset is None:
+        due = _due_now(certificate, offsets, today)
+        if due is None:
             continue
-        sent = _sent(certificate)
+        offset, sent = due
         recipients = _recipients(certificate)
         emailed = send_mail(
             settings,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from app.domain.certificates import PublicStanding, Transition, after, public_standing, standing
@@ -31,8 +31,7 @@ def _day_at_issuer(moment: datetime, certificate: Certificate) -> date:
     """The date a moment fell on where the issuing organisation is: a revocation at 20:00 in
     Los Angeles happened on that day there, though it was already the next day in UTC."""
     zone = policy_of(certificate.organisation_id).timezone or "UTC"
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return local_wall_time(aware, zone).date()
+    return local_wall_time(moment, zone).date()
 
 
 def public_words(certificate: Certificate) -> PublicStanding:
