@@ -91,24 +91,24 @@ def test_a_server_that_does_not_offer_starttls_gets_neither_password_nor_mail(se
     assert seen.messages == []
 
 
-def test_a_certificate_for_another_name_is_refused_before_the_login(settings, authority):
-    impostor = authority.server_context("mail.other.example")
-    with (
-        mail_server(tls_context=impostor, require_starttls=True) as (seen, port),
-        pytest.raises(ssl.SSLCertVerificationError, match="mismatch"),
-    ):
-        _send(_mail(settings, port, smtp_ca_file=authority.ca_file))
-    assert seen.logins == []
-    assert seen.messages == []
-
-
-def test_a_certificate_no_trusted_authority_signed_is_refused(settings, authority):
-    tls = authority.server_context("127.0.0.1")
+@pytest.mark.parametrize(
+    ("presented_for", "trusted", "refusal"),
+    [
+        ("mail.other.example", True, "mismatch"),  # an impostor with a real certificate
+        ("127.0.0.1", False, r"self-signed|unable to get"),  # signed by nobody the system trusts
+    ],
+    ids=["another name", "an unknown authority"],
+)
+def test_a_certificate_that_does_not_check_out_is_refused_before_the_login(
+    settings, authority, presented_for, trusted, refusal
+):
+    tls = authority.server_context(presented_for)
+    ca_file = authority.ca_file if trusted else None
     with (
         mail_server(tls_context=tls, require_starttls=True) as (seen, port),
-        pytest.raises(ssl.SSLCertVerificationError, match=r"self-signed|unable to get"),
+        pytest.raises(ssl.SSLCertVerificationError, match=refusal),
     ):
-        _send(_mail(settings, port))  # the private CA is not named: the system's CAs only
+        _send(_mail(settings, port, smtp_ca_file=ca_file))
     assert seen.logins == []
     assert seen.messages == []
 
