@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import delete
+from sqlalchemy import Integer, and_, bindparam, delete, select
 
 from app.domain.identity import Identity
 from app.domain.roles import Role, strongest
@@ -57,28 +58,85 @@ def _upsert(
     return row
 
 
+@dataclass(frozen=True)
+class _Recorded:
+    """What earlier launches stored of this person in this organisation and course."""
+
+    person: Person
+    cohort: Cohort | None
+    enrolment: Enrolment | None
+    director_since: datetime | None  # the director row's last launch; None when there is none
+
+
+@cache
+def _recorded_statement(in_course: bool) -> Any:
+    """The person, their director row and (in a course) the course and their place in it, in one
+    statement built once: most launches are of someone already recorded, and they then write
+    only what changed (usually nothing), instead of an upsert for every row."""
+    organisation_id = bindparam("organisation_id", type_=Integer)
+    query = (
+        select(Person, Director.last_launch_at)
+        .outerjoin(
+            Director,
+            and_(Director.person_id == Person.id, Director.organisation_id == organisation_id),
+        )
+        .where(Person.platform_id == bindparam("platform_id"))
+        .where(Person.subject == bindparam("subject"))
+    )
+    if not in_course:
+        return query
+    course = and_(
+        Cohort.organisation_id == organisation_id, Cohort.context_id == bindparam("context_id")
+    )
+    place = and_(Enrolment.person_id == Person.id, Enrolment.cohort_id == Cohort.id)
+    return (
+        query.add_columns(Cohort, Enrolment).outerjoin(Cohort, course).outerjoin(Enrolment, place)
+    )
+
+
+def _recorded(platform_id: int, organisation_id: int, launch: LaunchContext) -> _Recorded | None:
+    """What earlier launches recorded, or None for a person this platform never launched."""
+    values: dict[str, object] = {"platform_id": platform_id, "organisation_id": organisation_id}
+    values |= {"subject": launch.subject, "context_id": launch.context_id}
+    row = db.session.execute(_recorded_statement(launch.context_id is not None), values).first()
+    if row is None:
+        return None
+    person, director_since, *course = row
+    cohort, enrolment = course or (None, None)
+    return _Recorded(person, cohort, enrolment, director_since)
+
+
 def _person(platform_id: int, launch: LaunchContext) -> Person:
-    """The person, with the names the LMS sent; a claim it withheld never erases one we have."""
-    person = _upsert(
+    """A person first recorded now (or by a launch racing this one)."""
+    return _upsert(
         Person,
         {"platform_id": platform_id, "subject": launch.subject},
         {"name": "", "created_at": utc_now(), "updated_at": utc_now()},
         {},
     )
+
+
+def _take_names(person: Person, launch: LaunchContext) -> None:
+    """The names the LMS sent; a claim it withheld never erases one we have (an unchanged
+    name writes nothing)."""
     person.name = launch.name or person.name
     person.given_name = launch.given_name or person.given_name
     person.family_name = launch.family_name or person.family_name
     person.email = launch.email or person.email
-    return person
 
 
 def _cohort(organisation: Organisation, launch: LaunchContext) -> Cohort:
-    cohort = _upsert(
+    """A course first launched now (or by a launch racing this one)."""
+    return _upsert(
         Cohort,
         {"organisation_id": organisation.id, "context_id": launch.context_id},
         {"title": launch.context_title or "", "created_at": utc_now()},
         {},
     )
+
+
+def _take_course_details(cohort: Cohort, launch: LaunchContext) -> None:
+    """The course's title and service URLs as the LMS sends them now."""
     cohort.title = launch.context_title or cohort.title
     cohort.label = launch.context_label
     if launch.ags_lineitems_url:
@@ -87,27 +145,43 @@ def _cohort(organisation: Organisation, launch: LaunchContext) -> Cohort:
         cohort.ags_scopes = list(launch.ags_scopes)
     if launch.nrps_url:
         cohort.nrps_url = launch.nrps_url  # the roster service, for syncs outside any launch
-    return cohort
 
 
-def _enrol(person: Person, cohort: Cohort, role: Role) -> None:
-    """The launch's role in this course, active again, with the time of this launch."""
-    _upsert(
-        Enrolment,
-        {"person_id": person.id, "cohort_id": cohort.id},
-        {},
-        {"role": role, "active": True, "last_launch_at": utc_now()},
-    )
-
-
-def _record_director(person: Person, organisation: Organisation, is_director: bool) -> None:
-    """Directors are who the latest launch says: a launch without the role ends the standing."""
-    if not is_director:
-        db.session.execute(
-            delete(Director).where(
-                Director.person_id == person.id, Director.organisation_id == organisation.id
-            )
+def _enrol(person: Person, cohort: Cohort, role: Role, enrolment: Enrolment | None) -> None:
+    """The launch's role in this course, active again, with the time of this launch (to the
+    minute, as the trainer's roster shows it): a returning person's launch writes nothing."""
+    if enrolment is None:
+        _upsert(
+            Enrolment,
+            {"person_id": person.id, "cohort_id": cohort.id},
+            {},
+            {"role": role, "active": True, "last_launch_at": utc_now()},
         )
+        return
+    enrolment.role = role
+    enrolment.active = True
+    if _due(enrolment.last_launch_at):
+        enrolment.last_launch_at = utc_now()
+
+
+def _record_director(
+    person: Person, organisation: Organisation, is_director: bool, recorded: _Recorded | None
+) -> None:
+    """Directors are who the latest launch says: a launch without the role ends the standing.
+
+    What an earlier launch recorded spares the statement when nothing changes; for a person
+    first seen now (perhaps by a launch racing this one) the row is written or removed outright.
+    """
+    since = recorded.director_since if recorded else None
+    if not is_director:
+        if recorded is None or since is not None:
+            db.session.execute(
+                delete(Director).where(
+                    Director.person_id == person.id, Director.organisation_id == organisation.id
+                )
+            )
+        return
+    if since is not None and not _due(since):
         return
     _upsert(
         Director,
@@ -120,16 +194,20 @@ def _record_director(person: Person, organisation: Organisation, is_director: bo
 LAST_LAUNCH_PRECISION = timedelta(minutes=1)
 
 
-def _stamp_last_launch(organisation: Organisation) -> None:
-    """Note when the organisation last launched, to the minute its connection page shows.
+def _due(last: datetime | None) -> bool:
+    """Whether a last-launch stamp is older than the minute the pages show it to.
 
-    Every launch of an organisation would otherwise write its one row, so launches from
-    several workers would queue on that row's lock; within a minute the stamp is already true.
+    Every launch would otherwise write the organisation's one row (so launches from several
+    workers would queue on its lock) and the person's enrolment; within a minute the stamp is
+    already true.
     """
-    now = utc_now()
-    last = organisation.last_launch_at
-    if last is None or now - last >= LAST_LAUNCH_PRECISION:
-        organisation.last_launch_at = now
+    return last is None or utc_now() - last >= LAST_LAUNCH_PRECISION
+
+
+def _stamp_last_launch(organisation: Organisation) -> None:
+    """Note when the organisation last launched, to the minute its connection page shows."""
+    if _due(organisation.last_launch_at):
+        organisation.last_launch_at = utc_now()
 
 
 def _refused(launch: LaunchContext, reason: str, detail: str) -> LaunchRejected:
@@ -179,11 +257,15 @@ def record_launch(launch: LaunchContext) -> tuple[Person, Identity]:
             launch, "awaiting-approval", "registered by dynamic registration, not yet approved"
         )
     _stamp_last_launch(organisation)
-    person = _person(platform.id, launch)
-    cohort = _cohort(organisation, launch) if launch.context_id else None
-    if cohort is not None:
-        _enrol(person, cohort, role)
-    _record_director(person, organisation, Role.DIRECTOR in launch.roles)
+    recorded = _recorded(platform.id, organisation.id, launch)
+    person = recorded.person if recorded else _person(platform.id, launch)
+    _take_names(person, launch)
+    cohort = None
+    if launch.context_id:
+        cohort = (recorded.cohort if recorded else None) or _cohort(organisation, launch)
+        _take_course_details(cohort, launch)
+        _enrol(person, cohort, role, recorded.enrolment if recorded else None)
+    _record_director(person, organisation, Role.DIRECTOR in launch.roles, recorded)
     db.session.flush()
     identity = Identity(
         person_id=person.id,

@@ -94,6 +94,61 @@ def test_the_organisations_last_launch_is_kept_to_the_minute_without_a_write_per
     assert _last_launch(app) == later
 
 
+def _writes(seen: list[str]) -> list[str]:
+    """The statements that changed a row of the people and courses a launch records."""
+    changing = ("INSERT", "UPDATE", "DELETE")
+    return [s for s in seen if s.startswith(changing) and "store_entry" not in s]
+
+
+def _stamp(app: Flask) -> Any:
+    with app.app_context():
+        return db.session.scalars(select(Enrolment.last_launch_at)).one()
+
+
+def test_a_returning_practitioner_is_read_in_one_statement_and_nothing_unchanged_is_written(
+    app: Flask, client: FlaskClient, lms: LocalLms
+):
+    lms.launch(client, PRACTITIONER)
+    first = _stamp(app)
+    fields = lms.launch_fields(client, PRACTITIONER)
+    with statements(app) as seen:
+        assert client.post("/lti/launch", data=fields).status_code == 302
+    assert _writes(seen) == []
+    flat = [" ".join(s.split()) for s in seen]
+    recorded = [s for s in flat if " FROM person " in s and " JOIN enrolment " in s]
+    assert len(recorded) == 1
+    later = first + timedelta(minutes=2)
+    with replayed_at(later), statements(app) as seen:
+        assert lms.launch(client, PRACTITIONER).status_code == 302
+    assert sorted(s.split()[1] for s in _writes(seen)) == ["enrolment", "organisation"]
+    assert _stamp(app) == later
+
+
+def test_what_changed_at_the_lms_is_written_at_a_returning_launch(
+    app: Flask, client: FlaskClient, lms: LocalLms
+):
+    lms.launch(client, DIRECTOR)
+    lms.launch(client, TRAINER)
+    with app.app_context():
+        trainer_id = db.session.scalar(select(Person.id).filter_by(subject=TRAINER.sub))
+        left = db.session.scalars(select(Enrolment).filter_by(person_id=trainer_id)).one()
+        left.active = False  # the roster said they had left the course
+        db.session.commit()
+    renamed = TRAINER.__class__(TRAINER.sub, "Sam Okafor-Reid", TRAINER.email, (LEARNER,))
+    assert lms.launch(client, renamed).location == "/practitioner"
+    demoted = DIRECTOR.__class__(DIRECTOR.sub, DIRECTOR.name, DIRECTOR.email, (INSTRUCTOR,))
+    assert lms.launch(client, demoted).location == "/trainer"
+    with app.app_context():
+        trainer = db.session.get_one(Person, trainer_id)
+        place = db.session.scalars(select(Enrolment).filter_by(person_id=trainer_id)).one()
+        assert (trainer.name, place.role.value, place.active) == (
+            "Sam Okafor-Reid",
+            "practitioner",
+            True,
+        )
+        assert db.session.scalar(select(func.count()).select_from(Director)) == 0
+
+
 def test_a_launch_finds_its_registration_and_organisation_in_one_statement(
     app: Flask, client: FlaskClient, lms: LocalLms
 ):
