@@ -2,11 +2,13 @@
 
 - Registrations come from the database, not a JSON file.
 - Launch state lives in the shared store, so any worker can finish a launch another began.
-- A nonce is consumed on first use (2.0.0 only checks that it exists, so a replay passes), and
+- The nonce is spent on first use (2.0.0 only checks that it exists, so a replay passes), and
   the state must come back in the browser's cookie (2.0.0 also accepts a repeat of a launch).
-- The nonce must be the one issued with this browser's state: the login stores the pair, the
-  launch takes it (single use) and compares, so a launch begun in one browser cannot be finished
-  in another (login CSRF).
+- The nonce must be the one issued with this browser's state: the login stores the pair (the
+  nonce is kept nowhere else), the launch takes it (single use) and compares, so a launch begun
+  in one browser cannot be finished in another (login CSRF), nor finished twice.
+- A launch's claims are kept for later only when something reads them later (a deep-linking
+  request, which is answered later; a director's launch, which may wait for their approval).
 - Only RS256 is accepted, and audience, issuer, expiry and `azp` are verified by PyJWT.
 - The platform's key set is cached, and fetched again once when a launch names an unknown `kid`
   (platforms rotate keys; 2.0.0 would fail until the cache expired).
@@ -40,6 +42,7 @@ from pylti1p3.contrib.flask import (
     FlaskMessageLaunch,
     FlaskOIDCLogin,
     FlaskRequest,
+    FlaskSessionService,
 )
 from pylti1p3.deep_link import DeepLink
 from pylti1p3.deep_link_resource import DeepLinkResource
@@ -51,6 +54,7 @@ from pylti1p3.service_connector import ServiceConnector, TServiceConnectorRespon
 from pylti1p3.tool_config import ToolConfAbstract
 from sqlalchemy import select
 
+from app.domain.roles import Role
 from app.extensions import db
 from app.lti import claims, keys
 from app.lti.context import UNSTORABLE
@@ -58,6 +62,7 @@ from app.lti.errors import LaunchRejected
 from app.lti.http import OutboundSession, lms_session
 from app.lti.platform_storage import take_storage
 from app.lti.registry import find_organisation, find_platform, storable
+from app.lti.roles import roles_from_lti
 from app.models.lti import Platform
 from app.shared_store import SharedStore, current_store
 
@@ -188,15 +193,23 @@ class SharedLaunchDataStorage(LaunchDataStorage[Any]):
     def check_value(self, key: str) -> bool:
         return self.get_value(key) is not None
 
-    def take_value(self, key: str) -> Any:
-        return self._store.take(self._prepare_key(key))
-
     def remove_value(self, key: str) -> None:
         self._store.delete(self._prepare_key(key))
 
 
 def _binding_key(state: str) -> str:
     return "oidc-binding-" + hashlib.sha256(state.encode()).hexdigest()
+
+
+class _NonceInBinding(FlaskSessionService):
+    """pylti1p3's session service, less its own nonce entry.
+
+    The nonce is kept once, in the state's binding (`ToolOIDCLogin`), and spent with it at the
+    launch; an entry of its own would be written at every login and spent for nothing.
+    """
+
+    def save_nonce(self, nonce: str) -> None:
+        """Kept in the state's binding instead (see the class)."""
 
 
 class ToolOIDCLogin(FlaskOIDCLogin):
@@ -206,6 +219,7 @@ class ToolOIDCLogin(FlaskOIDCLogin):
         super().__init__(
             FlaskRequest(),
             DatabaseToolConf(),
+            session_service=_NonceInBinding(FlaskRequest()),
             cookie_service=cookies,
             launch_data_storage=SharedLaunchDataStorage(store),
         )
@@ -432,18 +446,18 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         try:
             self._step("state", self.validate_state)
             self._step("malformed", self.validate_jwt_format)
-            self._step("replayed", self.validate_nonce)  # a read: a replay ends here, cheaply
+            self._step("replayed", self.validate_nonce)
             self._step("not-registered", self.validate_registration)
             self._step("bad-signature", self.validate_jwt_signature)
             self._check_claim_values()  # signed, so refusals name the LMS; before any lookup
             self._step("unknown-deployment", self.validate_deployment)
             self._step("missing-claims", self.validate_message)
             # Spent only now, on a message the LMS signed, and in one commit: the browser's
-            # binding, the nonce, and the launch data kept for later calls.
+            # binding (its nonce with it), and the claims when a later call will read them.
             with self._store.together():
                 self._check_browser_binding()
-                self._consume_nonce()
-                self.save_launch_data()
+                if self._read_later():
+                    self.save_launch_data()
         except Exception:
             self._validated = False
             raise
@@ -487,8 +501,12 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             raise LtiException("Invalid JWT format: its header and claims must be JSON objects")
         return self
 
-    def _nonce_key(self) -> str:
-        return self._session_service._get_key("nonce", self._jwt["body"].get("nonce", ""))
+    def validate_nonce(self) -> ToolMessageLaunch:
+        """The id_token names a nonce; whether it was issued with this state, and is still
+        unused, is settled when the state's binding is taken."""
+        if not self._jwt["body"].get("nonce"):
+            raise LtiException('"nonce" is empty')
+        return self
 
     def _check_browser_binding(self) -> None:
         """The id_token's nonce must be the one issued with this browser's state; both single-use."""
@@ -542,9 +560,15 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         self._session_service.save_launch_data(self._launch_id, self._jwt["body"])
         return self
 
-    def _consume_nonce(self) -> None:
-        if self._storage.take_value(self._nonce_key()) is None:
-            raise self._rejected("replayed", "nonce already used")
+    def _read_later(self) -> bool:
+        """Whether a later request reads this launch's claims: the answer to a deep-linking
+        request, and the approval page a director's launch may lead to. Other launches' claims
+        would be stored for nothing."""
+        body = self._jwt["body"]
+        if body.get(claims.MESSAGE_TYPE) == "LtiDeepLinkingRequest":
+            return True
+        roles = cast(list[str], body.get(claims.ROLES) or [])  # a list of text: checked above
+        return Role.DIRECTOR in roles_from_lti(roles)
 
     def validate_registration(self) -> ToolMessageLaunch:
         try:

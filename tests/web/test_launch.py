@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from app.demo_lms.platform import new_private_key_pem
 from app.extensions import db
 from app.models.base import replayed_at
+from app.models.lti import StoreEntry
 from app.models.people import Director, Enrolment, Person
 from app.models.tenancy import Cohort, Organisation
 from tests.support.lms import (
@@ -369,6 +370,23 @@ def test_replayed_launch_is_refused(client: FlaskClient, lms: LocalLms):
     assert replay.status_code == 401
     assert "already used" in replay.get_data(as_text=True)
     _no_session(client)
+
+
+def _kept(app: Flask) -> list[str]:
+    """What the shared store holds besides the LMS's cached key set."""
+    with app.app_context():
+        keys = db.session.scalars(select(StoreEntry.key).order_by(StoreEntry.key))
+        return [key.split("-")[0] for key in keys if "key-set-url-" not in key]
+
+
+def test_a_login_keeps_one_entry_and_an_ordinary_launch_leaves_nothing_behind(
+    app: Flask, client: FlaskClient, lms: LocalLms
+):
+    fields = lms.launch_fields(client, PRACTITIONER)
+    assert _kept(app) == ["oidc"], "the state's binding, which carries the nonce"
+    assert client.post("/lti/launch", data=fields).status_code == 302
+    assert _kept(app) == [], "a practitioner's claims (names, e-mail) are not kept for a day"
+    assert client.post("/lti/launch", data=fields).status_code == 401
 
 
 def test_key_from_another_registered_platform_is_refused(
