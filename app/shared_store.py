@@ -1,8 +1,9 @@
 """Short-lived values that every worker on every machine must see: the database or Redis.
 
 LTI launches span several requests (login, launch, later service calls) that a load balancer may
-send to different gunicorn workers, so state, nonces, launch data, platform key sets and access
-tokens can never live in one process's memory. Values are JSON.
+send to different gunicorn workers, so login state and its nonce, the claims a later request
+reads, platform key sets and access tokens can never live in one process's memory. Values are
+JSON.
 """
 
 from __future__ import annotations
