@@ -78,6 +78,8 @@ class Settings:
     # A practitioner with training or quizzes left and no progress for this many days is listed
     # on the trainer's home as falling behind.
     falling_behind_days: int = 14
+    # PostgreSQL: the longest one statement may run, waiting for locks included (0: no limit).
+    database_statement_timeout_seconds: int = 30
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -320,4 +322,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         lms_private_networks=_networks(env, "LMS_PRIVATE_NETWORKS"),
         grade_resend_seconds=_int(env, "GRADE_RESEND_SECONDS", 900, 1, 24 * 3600),
         falling_behind_days=_int(env, "FALLING_BEHIND_DAYS", 14, 1, 365),
+        database_statement_timeout_seconds=_int(
+            env, "DATABASE_STATEMENT_TIMEOUT_SECONDS", 30, 0, 3600
+        ),
     )

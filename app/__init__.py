@@ -23,7 +23,7 @@ def _flask_config(settings: Settings) -> dict[str, Any]:
         "SECRET_KEY": settings.secret_key,
         "TESTING": settings.testing,
         "SQLALCHEMY_DATABASE_URI": settings.database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(settings),
         "SESSION_COOKIE_NAME": "imr_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SECURE": cross_site,
@@ -36,6 +36,23 @@ def _flask_config(settings: Settings) -> dict[str, Any]:
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=settings.session_idle_minutes),
         "TRUSTED_HOSTS": list(settings.trusted_hosts) if settings.trusted_hosts else None,
     }
+
+
+def _engine_options(settings: Settings) -> dict[str, Any]:
+    """How every connection is made: checked before use, and bounded on PostgreSQL.
+
+    `pool_pre_ping` replaces a connection the database dropped (a restart, a failover) before a
+    request uses it. On PostgreSQL no statement may run longer than
+    DATABASE_STATEMENT_TIMEOUT_SECONDS, waiting for a lock included: a query stuck behind
+    another's lock, or one gone wrong, would otherwise hold a web thread, a connection and its
+    own locks for as long as it lasted. The request then answers 503 and saves nothing
+    (app.errors); migrations lift the limit for themselves (migrations/env.py).
+    """
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    seconds = settings.database_statement_timeout_seconds
+    if settings.database_url.startswith("postgresql") and seconds:
+        options["connect_args"] = {"options": f"-c statement_timeout={seconds * 1000}"}
+    return options
 
 
 def _sqlite_behaves(dbapi_connection: Any, connection_record: Any) -> None:

@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from kombu.exceptions import OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from app.auth import current_identity
@@ -125,10 +126,35 @@ def _unavailable(error: Exception) -> Page:
     return _render(503, *_PAGES[503])
 
 
+# PostgreSQL's code for a statement it cancelled (here: one that ran past the app's limit).
+QUERY_CANCELED = "57014"
+
+
+def _database_unavailable(error: DatabaseUnavailable) -> Page:
+    """The database did not answer, or stopped a statement that ran past its limit.
+
+    Either way the request's work is rolled back at the boundary, so the page can promise that
+    nothing was saved half-way. The log names the database's own words, never the statement's
+    parameters (they may be names and e-mail addresses).
+    """
+    cause = error.orig
+    current_app.logger.error("the database did not answer: %s: %s", type(cause).__name__, cause)
+    if getattr(cause, "sqlstate", None) == QUERY_CANCELED:
+        return _render(
+            503,
+            "IMR Academy took too long to answer",
+            "What you asked for was stopped before it finished, and nothing of it was saved. "
+            "Try again in a minute; if it happens again, tell your trainer or director the time "
+            "it happened.",
+        )
+    return _render(503, *_PAGES[503])
+
+
 def init_errors(app: Flask) -> None:
     """Register the pages for refusals and failures."""
     for unavailable in (RedisConnectionError, RedisTimeoutError, OperationalError):
         app.register_error_handler(unavailable, _unavailable)
+    app.register_error_handler(DatabaseUnavailable, _database_unavailable)
     app.register_error_handler(SecurityError, _untrusted_host)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(LaunchRejected, _launch_rejected)

@@ -93,7 +93,11 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection, foreign_keys_off_on_sqlite(connection):
+    with (
+        connectable.connect() as connection,
+        foreign_keys_off_on_sqlite(connection),
+        no_statement_limit_on_postgresql(connection),
+    ):
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -124,6 +128,27 @@ def foreign_keys_off_on_sqlite(connection):
         yield
     finally:
         connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
+
+
+@contextmanager
+def no_statement_limit_on_postgresql(connection):
+    """Migrations run without the app's limit on one statement's time (app._engine_options).
+
+    Adding an index or a column to a large table may take longer than a page should, and a
+    release stopped half-way by the limit would only roll back and fail. Set for this
+    connection's session and reset (to the limit it was opened with) before it returns to the
+    pool the app draws from.
+    """
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    connection.exec_driver_sql("SET statement_timeout = 0")
+    connection.commit()
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql("RESET statement_timeout")
         connection.commit()
 
 

@@ -59,9 +59,13 @@ class Meanwhile:
 
     def waits_for_a_lock(self) -> bool:
         """True once the database shows it waiting for a lock; False if it finished instead."""
+        return self.still_running_when(_someone_waits_for_a_lock)
+
+    def still_running_when(self, condition: Callable[[], bool]) -> bool:
+        """True once the condition holds while this still runs; False if it finished first."""
         deadline = time.monotonic() + DEADLINE_SECONDS
         while self._thread.is_alive() and time.monotonic() < deadline:
-            if _someone_waits_for_a_lock():
+            if condition():
                 return True
             self._thread.join(timeout=0.02)  # a poll of the condition, not a wait for time
         return False
