@@ -80,6 +80,8 @@ class Settings:
     falling_behind_days: int = 14
     # PostgreSQL: the longest one statement may run, waiting for locks included (0: no limit).
     database_statement_timeout_seconds: int = 30
+    # Celery: a task is interrupted 30 seconds before this, and its process replaced at it.
+    task_time_limit_seconds: int = 1800
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -325,4 +327,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         database_statement_timeout_seconds=_int(
             env, "DATABASE_STATEMENT_TIMEOUT_SECONDS", 30, 0, 3600
         ),
+        task_time_limit_seconds=_int(env, "TASK_TIME_LIMIT_SECONDS", 1800, 60, 24 * 3600),
     )

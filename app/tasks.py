@@ -49,6 +49,8 @@ PERIODIC_TASKS: dict[str, dict[str, Any]] = {
 GRADE_RETRIES = 8
 ROSTER_RETRIES = 5
 RETRIES_IN_PROCESS = 2  # eager retries run inside the request: keep them few
+LONGEST_RETRY_COUNTDOWN_SECONDS = 3600
+SOFT_LIMIT_MARGIN_SECONDS = 30
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -56,6 +58,28 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     resend = "resend-undelivered-grades"
     every = float(settings.grade_resend_seconds)
     return {**PERIODIC_TASKS, resend: {**PERIODIC_TASKS[resend], "schedule": every}}
+
+
+def time_limits(settings: Settings) -> dict[str, Any]:
+    """How long one task may run, and how long Redis lets a worker hold one unacknowledged.
+
+    A task stuck on a hung call held its worker process for good: past the soft limit it is
+    interrupted (it rolls back, as any failed task), and past the hard limit its process is
+    replaced. Tasks are acknowledged once they end (`task_acks_late`), so Redis hands a task it
+    has not heard back about to another worker after `visibility_timeout`; a retry waits up to
+    an hour before it runs, so that wait must outlast the longest countdown plus a whole run,
+    or a task retried late would run twice at once.
+    """
+    hard = settings.task_time_limit_seconds
+    return {
+        "task_time_limit": hard,
+        "task_soft_time_limit": hard - SOFT_LIMIT_MARGIN_SECONDS,
+        "broker_transport_options": {
+            "socket_connect_timeout": 3,
+            "socket_timeout": 5,
+            "visibility_timeout": LONGEST_RETRY_COUNTDOWN_SECONDS + 2 * hard,
+        },
+    }
 
 
 def init_celery(app: Flask) -> Celery:
@@ -88,10 +112,10 @@ def init_celery(app: Flask) -> Celery:
         # A request that queues work must not hang on a broker that is down: fail fast, and
         # the row stays pending for the periodic resend (app.dispatch).
         broker_connection_timeout=3,
-        broker_transport_options={"socket_connect_timeout": 3, "socket_timeout": 5},
         task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5},
         beat_schedule=beat_schedule(settings),
         timezone="UTC",
+        **time_limits(settings),
     )
     celery.set_default()
     app.extensions["celery"] = celery
@@ -119,7 +143,9 @@ def _retry_later(task: Task, error: Exception, limit: int) -> object:
     limit = min(limit, RETRIES_IN_PROCESS) if task.request.is_eager else limit
     if task.request.retries >= limit:
         return f"failed after {task.request.retries + 1} tries: {error}"
-    countdown = get_exponential_backoff_interval(30, task.request.retries, 3600, full_jitter=True)
+    countdown = get_exponential_backoff_interval(
+        30, task.request.retries, LONGEST_RETRY_COUNTDOWN_SECONDS, full_jitter=True
+    )
     if task.request.is_eager:
         return task.retry(exc=error, countdown=countdown, max_retries=limit, throw=False)
     raise task.retry(exc=error, countdown=countdown, max_retries=limit) from error

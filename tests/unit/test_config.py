@@ -130,6 +130,8 @@ def test_bad_values_are_named(name, value):
         ("SESSION_IDLE_MINUTES", "0", "from 5 to 10080"),
         ("SESSION_ABSOLUTE_HOURS", "-3", "from 1 to 168"),
         ("PORT", "70000", "from 1 to 65535"),
+        ("TASK_TIME_LIMIT_SECONDS", "10", "from 60 to 86400"),  # no room for a soft limit
+        ("DATABASE_STATEMENT_TIMEOUT_SECONDS", "-1", "from 0 to 3600"),
     ],
 )
 def test_numbers_outside_their_sensible_range_are_refused(name, value, words):
