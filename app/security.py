@@ -2,8 +2,11 @@
 
 - A NUL character in any parameter is refused with a clear 400 (PostgreSQL cannot store one, and
   no honest form sends one).
-- Pages may be framed only by IMR Academy itself and the registered LMSs (for a launched session,
-  its own LMS), never by any other site.
+- Pages may be framed only by IMR Academy itself and an LMS the page is for: a launched
+  session's own LMS; before a launch, the LMS a login or launch names, and the LMS this browser
+  last launched from (remembered in a signed cookie, so a session that ended still explains
+  itself inside the course). Never by any other site, and no page lists every registered LMS
+  (that list, read from any page's header, named every organisation's LMS hosts).
 - Responses to an identified person are never cached (`private, no-store`): a shared computer or
   a proxy must not keep someone's training record.
 """
@@ -12,10 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 from app.auth import current_identity, frame_origins
-from app.lti.frames import every_registered_origin
+from app.lti.frames import origins_for
+from app.lti.tool import unverified_platform
 
 BASE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -28,6 +33,10 @@ FRAMED_BY_ANY_LMS = frozenset({"connections.register"})
 # the first request (and the session cookie of a tool that signs people in) could be taken.
 # Subdomains are left to the operator's own policy.
 HSTS_SECONDS = 365 * 24 * 3600
+# The LMS this browser launched from, kept past the session (which ends after hours idle) for
+# the pages it may meet in that LMS's frame before the next launch.
+FRAMES_COOKIE = "imr_frames"
+FRAMES_COOKIE_SECONDS = 30 * 24 * 3600
 STATIC_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
@@ -54,10 +63,10 @@ def _refuse_nul_bytes() -> None:
 
 
 def frame_ancestors(response: Any) -> str:
-    """This response's frame-ancestors: the session's LMS, or every registered LMS before a launch.
+    """This response's frame-ancestors: the session's LMS, or before a launch the LMS the page is for.
 
     A redirect is never shown in a frame (browsers check the page it leads to), so it needs no
-    list of LMSs; the login's redirect to the LMS then costs no look-up of every registration.
+    list of LMSs; the login's redirect to the LMS then costs no look-up.
     """
     if request.endpoint == "static" or 300 <= response.status_code < 400:
         return "'self'"
@@ -67,8 +76,55 @@ def frame_ancestors(response: Any) -> str:
     if origins is None and response.mimetype != "text/html":
         return "'self'"  # data for a program (the health check's JSON), never a page in a frame
     if origins is None:
-        origins = every_registered_origin()
+        origins = sorted({*_named_lms_origins(), *remembered_frames()})
     return " ".join(["'self'", *origins])
+
+
+def _named_lms_origins() -> list[str]:
+    """The origins of the LMS a login or a launch names, unverified: they only let that LMS's
+    own pages frame the answer (the cookie check, a refusal saying why), which it sees anyway."""
+    named: tuple[str, str | None] | None = unverified_platform(request.form.get("id_token", ""))
+    if named is None and request.endpoint == "lti.login":
+        issuer = request.values.get("iss")
+        named = (issuer, request.values.get("client_id") or None) if issuer else None
+    return origins_for(*named) if named else []
+
+
+def _frames_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key or "", salt="imr-frame-origins")
+
+
+def remembered_frames() -> list[str]:
+    """The LMS origins this browser's last launch was framed by, when its signed cookie says."""
+    raw = request.cookies.get(FRAMES_COOKIE)
+    if not raw:
+        return []
+    try:
+        origins = _frames_signer().loads(raw, max_age=FRAMES_COOKIE_SECONDS)
+    except BadData:
+        return []
+    return [o for o in origins if isinstance(o, str)] if isinstance(origins, list) else []
+
+
+def _remember_frames(response: Any) -> None:
+    """Keep a launched session's LMS origins in their own cookie, set again only when they change.
+
+    The cookie takes the session cookie's attributes (partitioned when the session is), so it
+    reaches the same frames the session does.
+    """
+    origins = frame_origins()
+    if origins is None or origins == remembered_frames():
+        return
+    interface = current_app.session_interface
+    response.set_cookie(
+        FRAMES_COOKIE,
+        _frames_signer().dumps(origins),
+        max_age=FRAMES_COOKIE_SECONDS,
+        httponly=True,
+        secure=interface.get_cookie_secure(current_app),
+        samesite=interface.get_cookie_samesite(current_app),
+        partitioned=interface.get_cookie_partitioned(current_app),
+    )
 
 
 def _headers(response: Any) -> Any:
@@ -81,6 +137,7 @@ def _headers(response: Any) -> Any:
         response.headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_SECONDS}")
     if current_identity() is not None:
         response.headers["Cache-Control"] = "private, no-store"
+        _remember_frames(response)
     return response
 
 

@@ -7,15 +7,15 @@ from (Canvas Cloud frames the tool from each school's own domain, not from its i
 the signed launch itself names that origin. The browser's Origin header alone is no evidence:
 anyone can post their own valid launch with any Origin, which once let a practitioner add a site
 of their choosing to the origins every session of their LMS could be framed by.
+
+Pages before a launch are framed only by the LMS they are for (app.security), never by every
+registered LMS at once: that list named every organisation's LMS hosts to anyone who asked.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
-
-from app.extensions import db
 from app.lti.context import LaunchContext
 from app.lti.registry import find_platform
 from app.models.lti import Platform
@@ -48,8 +48,9 @@ def remember_frame_origin(launch: LaunchContext, origin_header: str | None) -> N
     platform.frame_origins = [*(platform.frame_origins or []), origin][-MAX_REMEMBERED:]
 
 
-def origins_for(issuer: str, client_id: str) -> list[str]:
-    """The origins a session launched from this LMS may be framed by."""
+def origins_for(issuer: str, client_id: str | None) -> list[str]:
+    """The origins a session launched from this LMS may be framed by (without a client id, the
+    issuer's only registration's)."""
     platform = find_platform(issuer, client_id)
     return platform_origins(platform) if platform else []
 
@@ -59,15 +60,3 @@ def platform_origins(platform: Platform) -> list[str]:
     found = {origin_of(platform.issuer), origin_of(platform.auth_login_url)}
     found.update(platform.frame_origins or [])
     return sorted(origin for origin in found if origin)
-
-
-def every_registered_origin() -> list[str]:
-    """The origins of every registered LMS, for pages shown before anyone has launched."""
-    rows = db.session.execute(
-        select(Platform.issuer, Platform.auth_login_url, Platform.frame_origins)
-    )
-    found: set[str] = set()
-    for issuer, login_url, remembered in rows:
-        found.update(o for o in (origin_of(issuer), origin_of(login_url)) if o)
-        found.update(remembered or [])
-    return sorted(found)

@@ -761,14 +761,29 @@ def state_cookie_returned(state: str) -> bool:
     return bool(state) and cookie_service().get_cookie(state) == state
 
 
-def unverified_nonce(id_token: str) -> str | None:
-    """The nonce an id_token names, unverified: only to ask the LMS's storage for its key."""
+def _unverified_claims(id_token: str) -> dict[str, Any]:
     try:
         body = jwt.decode(id_token, options={"verify_signature": False})
     except jwt.InvalidTokenError:
-        return None
-    nonce = body.get("nonce") if isinstance(body, dict) else None
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def unverified_nonce(id_token: str) -> str | None:
+    """The nonce an id_token names, unverified: only to ask the LMS's storage for its key."""
+    nonce = _unverified_claims(id_token).get("nonce")
     return nonce if isinstance(nonce, str) else None
+
+
+def unverified_platform(id_token: str) -> tuple[str, str] | None:
+    """The issuer and client id an id_token names, unverified: only to let that LMS's own pages
+    frame the answer to it (a page saying why the launch was refused, say)."""
+    body = _unverified_claims(id_token)
+    issuer, audience = body.get("iss"), body.get("aud")
+    client_id = audience[0] if isinstance(audience, list) and audience else audience
+    if isinstance(issuer, str) and isinstance(client_id, str):
+        return issuer, client_id
+    return None
 
 
 def service_connector(platform: Platform, store: SharedStore | None = None) -> ServiceConnector:
