@@ -207,8 +207,9 @@ def renewal_reminders() -> int:
 
 @shared_task(name="app.tasks.issue_due_certificates")
 def issue_due_certificates(organisation_id: int, because: str) -> int:
-    """Issue every certificate that has come due in one organisation."""
-    return certificates.issue_due(organisation_id, because)
+    """Issue every certificate that has come due in one organisation (a director changed the
+    requirements), each kept as soon as it is decided, as in the daily check."""
+    return certificates.issue_due(organisation_id, because, kept_one_by_one=True)
 
 
 @shared_task(name="app.tasks.issue_all_due_certificates")

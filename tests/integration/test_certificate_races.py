@@ -23,7 +23,7 @@ from app.models.tenancy import Cohort
 from app.services import certificates
 from app.services.certificates import issue_when_eligible, one_change_at_a_time
 from app.services.reminders import send_renewal_reminders
-from app.tasks import issue_all_due_certificates
+from app.tasks import issue_all_due_certificates, issue_due_certificates
 from tests.support.journey import attend_consultation, complete_training_and_quizzes, everything
 from tests.support.lms import PRACTITIONER, PRACTITIONER_2, TRAINER
 from tests.support.locks import Meanwhile, postgresql_only
@@ -81,9 +81,22 @@ def test_two_reminder_runs_at_once_send_each_reminder_once(app: Flask, lms, sett
     assert kept == [30, 60]
 
 
-def test_the_daily_check_keeps_each_certificate_as_it_issues_it(app: Flask, lms, monkeypatch):
+@pytest.mark.parametrize(
+    "check",
+    [
+        lambda _organisation: own_task(issue_all_due_certificates).apply(),  # the daily check
+        lambda organisation: own_task(issue_due_certificates).apply(  # a change of requirements
+            (organisation, "the certification requirements changed")
+        ),
+    ],
+    ids=["daily", "requirements-changed"],
+)
+def test_a_check_of_the_organisation_keeps_each_certificate_as_it_issues_it(
+    app: Flask, lms, monkeypatch, check
+):
     """One practitioner's failure (a PDF that will not render) keeps the certificate issued
-    before it, and each practitioner is let go as soon as their certificate is decided."""
+    before it, and each practitioner is let go as soon as their certificate is decided: a
+    director's change of requirements held the whole organisation until it had checked all."""
     everything(app, lms)  # Maya has met everything but a sign-off
     lms.launch(app.test_client(), PRACTITIONER_2)
     complete_training_and_quizzes(app, PRACTITIONER_2.sub)
@@ -104,6 +117,6 @@ def test_the_daily_check_keeps_each_certificate_as_it_issues_it(app: Flask, lms,
     real_seal = certificates.seal
     monkeypatch.setattr(certificates, "seal", seal_once)
     with app.app_context(), pytest.raises(RuntimeError, match="could not be rendered"):
-        own_task(issue_all_due_certificates).apply()
+        check(organisation_id)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1
