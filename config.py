@@ -25,6 +25,8 @@ DEVELOPMENT_SECRET = "dev-only-secret-do-not-use-in-production"  # noqa: S105 (a
 MIN_SECRET_LENGTH = 32
 ROOT_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = ROOT_DIR / "instance"
+# The PostgreSQL advisory lock a migration run holds (migrations/env.py): one release at a time.
+MIGRATION_LOCK_KEY = 4_617_300_512
 
 
 class SettingsError(RuntimeError):

@@ -5,6 +5,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from config import MIGRATION_LOCK_KEY
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -97,6 +99,7 @@ def run_migrations_online():
         connectable.connect() as connection,
         foreign_keys_off_on_sqlite(connection),
         no_statement_limit_on_postgresql(connection),
+        one_migration_at_a_time_on_postgresql(connection),
     ):
         context.configure(
             connection=connection,
@@ -149,6 +152,27 @@ def no_statement_limit_on_postgresql(connection):
         yield
     finally:
         connection.exec_driver_sql("RESET statement_timeout")
+        connection.commit()
+
+
+@contextmanager
+def one_migration_at_a_time_on_postgresql(connection):
+    """Two releases at once (two deploys, a retried job) take turns instead of both migrating.
+
+    Both would read the same version and run the same steps, and the second would fail half-way
+    on a table the first had already changed. The second waits for the first's advisory lock,
+    then finds the database at head and does nothing. Held for the connection's session, so the
+    migrations' own transactions do not let it go.
+    """
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
+    connection.commit()
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")
         connection.commit()
 
 

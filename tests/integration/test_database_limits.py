@@ -1,4 +1,6 @@
-"""A request the database cannot finish in time is stopped, told so in words, and saves nothing."""
+"""The limits kept on the database (PostgreSQL): a request it cannot finish in time is stopped,
+told so in words, and saves nothing; a migration may take as long as it needs; and two releases
+at once take turns."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from sqlalchemy import select, text, update
 
 from app.extensions import db
 from app.models.people import Person
+from config import MIGRATION_LOCK_KEY
 from tests.support.lms import PRACTITIONER, LocalLms, csrf_token
 from tests.support.locks import Meanwhile, postgresql_only
 
@@ -75,3 +78,16 @@ def test_a_migration_may_wait_past_the_limit_that_stops_a_page(
             upgrade()
     with limited.app_context(), db.engine.connect() as connection:
         assert connection.exec_driver_sql("SHOW statement_timeout").scalar() == "1s"
+
+
+def test_a_second_release_waits_for_the_first_to_finish_migrating(
+    app: Flask, app_with: Callable[..., Flask]
+):
+    postgresql_only(app)
+    second = app_with()
+    with app.app_context(), db.engine.connect() as first:
+        first.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")  # migrating
+        releasing = Meanwhile(second, upgrade)
+        assert releasing.waits_for_a_lock(), "the second release migrated alongside the first"
+        first.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")
+    releasing.finish()
