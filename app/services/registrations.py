@@ -119,9 +119,11 @@ def add_platform(
         raise RegistrationError("the same --deployment-id was given twice")
     platform = find_platform(issuer, client_id)
     if platform is None:
+        _check_name_free(organisation_name or name, None)
         platform = _new_platform(issuer, client_id, urls, name)
     else:
         _check_same_urls(platform, urls)
+        _check_name_free(organisation_name or platform.name, platform)
     existing = {org.deployment_id for org in platform.organisations}
     for deployment_id in deployment_ids:
         if deployment_id in existing:
@@ -196,6 +198,16 @@ def remove_platform(issuer: str, client_id: str, deployment_id: str | None = Non
 def list_platforms() -> list[Platform]:
     """Every registered LMS, oldest first."""
     return list(db.session.scalars(select(Platform).order_by(Platform.id)))
+
+
+def _check_name_free(name: str | None, platform: Platform | None) -> None:
+    """The operator's registration keeps to the rule a dynamic registration keeps to."""
+    if name and organisation_name_taken(name, platform):
+        raise RegistrationError(
+            f"another organisation is already called “{name}”, and certificates and their "
+            "verification pages show that name: give --organisation a name of its own (adding "
+            "the town or region, say)"
+        )
 
 
 def organisation_name_taken(name: str, updating: Platform | None = None) -> bool:

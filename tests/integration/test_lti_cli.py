@@ -217,3 +217,15 @@ def test_an_auth_audience_is_kept_for_token_requests(app: Flask, runner: FlaskCl
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert db.session.scalars(select(Platform)).one().auth_audience == audience
+
+
+def test_the_operator_cannot_give_a_new_organisation_another_ones_name(
+    app: Flask, runner: FlaskCliRunner
+):
+    assert _add(runner, "--deployment-id", "1", *URLS, "--organisation", "Open Sky").exit_code == 0
+    other = ["--deployment-id", "9", *URLS, "--organisation", "open  SKY"]
+    refused = _add(runner, *other, client_id="other-client")
+    assert refused.exit_code != 0
+    assert "another organisation is already called “open  SKY”" in refused.output
+    assert _counts(app) == (1, 1), "nothing was registered"
+    assert _add(runner, "--deployment-id", "2", "--organisation", "Open Sky").exit_code == 0
