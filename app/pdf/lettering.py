@@ -5,6 +5,11 @@ such as 李小龍 or 김민준 is set in one of Adobe's standard CID fonts, whic
 without embedding (every reader that shows Chinese, Japanese or Korean text has them or a
 substitute): Korean for Hangul, Japanese for kana, and for Han the language the rest of the
 text shows (Chinese when it shows none). A letter no face has is left to the main face.
+
+A PDF draws letters left to right as given, so a line holding Hebrew or Arabic is first put in
+the order it is read in (the Unicode bidirectional algorithm: a name such as שרה לוי printed
+as written, not backwards), with Arabic letters in their joined forms (DejaVu Sans has them);
+lines are broken first, then each is reordered.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from functools import cache
 from typing import cast
 from xml.sax.saxutils import escape
 
+import arabic_reshaper
+from bidi import get_display
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -24,6 +31,8 @@ CHINESE, JAPANESE, KOREAN = "STSong-Light", "HeiseiKakuGo-W5", "HYGothic-Medium"
 HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff]")
 HAN = re.compile("[\u2e80-\u2fdf\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+# Hebrew, Arabic, Syriac, Thaana, N'Ko and their presentation forms: the right-to-left scripts.
+RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 
 
 @cache
@@ -50,6 +59,14 @@ def _east_asian(letter: str, text: str) -> str | None:
     return None
 
 
+def seen(text: str) -> str:
+    """One line in the order it is seen: right-to-left runs reversed for display and Arabic
+    letters joined; a line without right-to-left letters as it is."""
+    if not RIGHT_TO_LEFT.search(text):
+        return text
+    return str(get_display(arabic_reshaper.reshape(text)))
+
+
 def runs(text: str, font: str) -> list[tuple[str, str]]:
     """The text as (face, part) runs: the main font wherever it has the letter."""
     covered = _covered(font)
@@ -67,8 +84,8 @@ def runs(text: str, font: str) -> list[tuple[str, str]]:
 
 
 def width(text: str, font: str, size: float) -> float:
-    """How wide the text is set, each run in its own face."""
-    return sum(stringWidth(part, face, size) for face, part in runs(text, font))
+    """How wide one line is set, as it is seen, each run in its own face."""
+    return sum(stringWidth(part, face, size) for face, part in runs(seen(text), font))
 
 
 def fitted_size(text: str, font: str, size: float, room: float, smallest: float) -> float:
@@ -105,8 +122,8 @@ def shortened(text: str, font: str, size: float, room: float) -> str:
 
 
 def draw(canvas: Canvas, x: float, y: float, text: str, font: str, size: float) -> None:
-    """Draw the text starting at x, each run in its own face."""
-    for face, part in runs(text, font):
+    """Draw one line starting at x, as it is seen, each run in its own face."""
+    for face, part in runs(seen(text), font):
         canvas.setFont(face, size)
         canvas.drawString(x, y, part)
         x += stringWidth(part, face, size)

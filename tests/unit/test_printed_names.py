@@ -9,6 +9,7 @@ fidelity report's Helvetica is neither embedded nor able to print any of them.
 from __future__ import annotations
 
 import io
+import unicodedata
 from datetime import date
 
 import pytest
@@ -22,7 +23,8 @@ from app.content.toolkit import load_toolkit
 from app.pdf.certificate import TEXT_WIDTH, CertificateFace, render
 from app.pdf.fidelity import ReviewReport, report
 from app.pdf.fonts import BOLD, REGULAR, TYPEFACES
-from app.pdf.lettering import HAN, HANGUL, KANA, fitted_size
+from app.pdf.lettering import HAN, HANGUL, KANA, fitted_size, seen
+from app.pdf.lettering import RIGHT_TO_LEFT as RIGHT_TO_LEFT_LETTERS
 from app.pdf.toolkit import render as handout
 from config import ROOT_DIR
 
@@ -195,3 +197,34 @@ def test_a_handouts_footer_shortens_a_long_organisation_name_clear_of_the_page_n
         assert shown.endswith("…"), "the name is shortened, not run into the page number"
         assert label.startswith("IMR Academy toolkit · page 1")
         assert start + stringWidth(shown, REGULAR, size) < label_x
+
+
+RIGHT_TO_LEFT = {"Hebrew": "שרה לוי", "Arabic": "نور الهدى"}
+
+
+def _read(pdf: bytes) -> str:
+    """The text as a reader reads it: pypdf takes a right-to-left run the PDF draws (left to
+    right, as PDFs draw) back into reading order, and NFKC undoes Arabic's joined forms."""
+    return unicodedata.normalize("NFKC", _text(pdf))
+
+
+@pytest.mark.parametrize("language", RIGHT_TO_LEFT)
+def test_a_hebrew_or_arabic_name_is_printed_in_the_order_it_is_read(language: str):
+    """The name was drawn in the order it is typed, so it printed backwards, and Arabic
+    letters stood apart instead of joining."""
+    name = RIGHT_TO_LEFT[language]
+    pdf = _certificate(name)
+    assert all(_fonts(pdf).values())
+    assert _undrawable(pdf) == {}
+    assert name in _read(pdf)
+    if language == "Arabic":
+        drawn = "".join(text for _, text in _drawn(pdf) if RIGHT_TO_LEFT_LETTERS.search(text))
+        assert drawn
+        assert all(not "\u0621" <= c <= "\u064a" for c in drawn), "each letter in its joined form"
+
+
+def test_a_name_mixing_scripts_keeps_each_script_in_its_own_direction():
+    """In a line that begins in Latin, the Hebrew run is reversed for display and the rest
+    stays where it is read (the Unicode bidirectional algorithm)."""
+    assert seen("Dr. Sarah שרה לוי, MSW") == "Dr. Sarah יול הרש, MSW"
+    assert seen("Maya Chen") == "Maya Chen"
