@@ -283,6 +283,21 @@ class OutboundSession(requests.Session):
         for prefix in ("http://", "https://"):
             self.mount(prefix, _GuardedAdapter())
 
+    def merge_environment_settings(self, *args: Any, **kwargs: Any) -> Any:
+        """The environment's settings (a CA bundle, say), less any HTTP(S)_PROXY it names.
+
+        A call through a proxy is the proxy's connection, not ours: the private-address guard
+        and the deadline would hold for the hop to the proxy alone, which would then reach
+        whatever address it was asked for. Calls to LMSs therefore always go direct.
+        """
+        settings = super().merge_environment_settings(*args, **kwargs)
+        settings["proxies"] = {}
+        return settings
+
+    def rebuild_proxies(self, *args: Any, **kwargs: Any) -> dict[str, str]:
+        """A redirect's next hop goes direct too (see merge_environment_settings)."""
+        return {}
+
     def get_redirect_target(self, resp: requests.Response) -> str | None:
         """Where a redirect points, refused when it leaves https for plain http outside
         development: a key set fetched in the clear could have its keys swapped on the way,

@@ -129,6 +129,27 @@ def test_a_redirect_from_a_public_lms_to_a_private_address_is_refused(
     assert len(httpserver.log) == 1, "the LMS itself was called"
 
 
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY"])
+def test_a_proxy_the_environment_names_never_carries_a_call_past_the_guard(
+    monkeypatch: pytest.MonkeyPatch, internal: _Internal, variable: str
+):
+    """requests sends its calls to a proxy the environment names, and through one the guard
+    and the deadline held for the hop to the proxy alone: the proxy reached the internal
+    service on our behalf."""
+    proxy = HTTPServer(host="127.0.0.1", port=0)
+    proxy.start()
+    try:
+        for name in ("NO_PROXY", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(variable, proxy.url_for("/"))
+        with pytest.raises(PrivateAddressRefused, match=r"127\.0\.0\.1"):
+            lms_session(private_allowed=False).get(internal.url)
+        assert proxy.log == [], "the call went through the proxy"
+    finally:
+        proxy.stop()
+    assert internal.reached == []
+
+
 def _redirect(from_url: str, to: str) -> requests.Response:
     """An LMS's answer redirecting `from_url` to `to`, as requests hands it to the session."""
     answer = requests.Response()
