@@ -55,16 +55,23 @@ def _engine_options(settings: Settings) -> dict[str, Any]:
     return options
 
 
+def _lower(value: object) -> object:
+    """lower() for SQLite as PostgreSQL has it, for every letter: SQLite's own changes A to Z
+    alone, so a search typed as a name is spelt (Élodie, Øberg) found nothing."""
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_behaves(dbapi_connection: Any, connection_record: Any) -> None:
-    """Foreign keys on; WAL so that several workers' readers never block a writer; and
-    synchronous=NORMAL, which in WAL mode keeps the database consistent through a crash and
-    syncs at checkpoints instead of on every commit (SQLite's own advice for WAL), so a launch's
-    few commits no longer each wait for the disk.
+    """lower() for every letter (`_lower`); foreign keys on; WAL so that several workers'
+    readers never block a writer; and synchronous=NORMAL, which in WAL mode keeps the database
+    consistent through a crash and syncs at checkpoints instead of on every commit (SQLite's own
+    advice for WAL), so a launch's few commits no longer each wait for the disk.
 
     pysqlite's own transaction handling stays on: reads run outside a transaction and a write
     transaction begins at the first write, so a request that read before the shared store
     committed on its own connection can still write afterwards.
     """
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")

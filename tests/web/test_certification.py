@@ -359,6 +359,25 @@ def test_the_dashboard_query_count_does_not_grow_with_practitioners(app, lms, si
     )
 
 
+@pytest.mark.parametrize("typed", ["Élodie Øberg", "élodie øberg", "ÉLODIE"])
+def test_the_dashboard_finds_a_name_with_accented_capitals_however_it_is_typed(app, lms, typed):
+    """SQLite's own lower() changes ASCII letters only: on the embedded database a director
+    could not find Élodie Øberg even by typing her name exactly as it is spelt."""
+    director = app.test_client()
+    lms.launch(director, DIRECTOR)
+    with app.app_context():
+        cohort = db.session.scalars(select(Cohort)).one()
+        person = Person(
+            platform_id=cohort.organisation.platform_id, subject="eo", name="Élodie Øberg"
+        )
+        db.session.add(person)
+        db.session.flush()
+        db.session.add(Enrolment(person_id=person.id, cohort_id=cohort.id, role="practitioner"))
+        db.session.commit()
+    page = director.get("/certification/dashboard", query_string={"q": typed})
+    assert "Élodie Øberg" in page.get_data(as_text=True)
+
+
 def test_verification_json_is_plain_data(app, lms):
     _everything(app, lms)
     _sign_off(app, lms)
