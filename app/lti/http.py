@@ -20,8 +20,10 @@ import ipaddress
 import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, copy_context
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -210,18 +212,38 @@ class _DeadlineResponse(http.client.HTTPResponse):
             self.fp = io.BufferedReader(_DeadlineReader(sock, deadline, sock.gettimeout()))
 
 
+# New connections are made here, each looking up its name first, so that the call's deadline
+# bounds the lookup too: the system's resolver has no timeout to give, and a DNS server that did
+# not answer held the call (and the launch or task waiting on it) for as long as it took.
+_CONNECTING = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lms-connect")
+
+
 def _guarded_connect(
     connection: HTTPConnection, connect: Callable[[], socket.socket]
 ) -> socket.socket:
-    """A new connection within what is left of the deadline (the TLS handshake takes the same
-    timeout, for its whole length); public-only, refused on a private address before and after."""
+    """A new connection, name lookup included, within what is left of the deadline (the TLS
+    handshake takes the same timeout, for its whole length); public-only, refused on a private
+    address before and after."""
     deadline = _DEADLINE.get()
+    left = None
     if deadline is not None:
         left = deadline - time.monotonic()
         if left <= 0:
             raise ConnectTimeoutError(connection, "the call's deadline passed before connecting")
         timeout = connection.timeout
         connection.timeout = min(timeout, left) if isinstance(timeout, int | float) else left
+    # In this call's context: the operator's LMS networks are the running app's settings.
+    made = _CONNECTING.submit(copy_context().run, _connect, connection, connect)
+    try:
+        return made.result(timeout=left)
+    except FutureTimeout:
+        made.add_done_callback(_close_unused)
+        raise ConnectTimeoutError(
+            connection, f"{connection.host} was not reached within the call's deadline"
+        ) from None
+
+
+def _connect(connection: HTTPConnection, connect: Callable[[], socket.socket]) -> socket.socket:
     public_only = _PUBLIC_ONLY.get()
     if public_only:
         _refuse_private_name(connection.host, connection.port)
@@ -229,6 +251,12 @@ def _guarded_connect(
     if public_only:
         _refuse_private_peer(sock, connection.host)
     return sock
+
+
+def _close_unused(made: Future[socket.socket]) -> None:
+    """A connection made after its call gave up on it is closed, not left open."""
+    if not made.cancelled() and made.exception() is None:
+        made.result().close()
 
 
 class _BoundedHTTPConnection(HTTPConnection):

@@ -150,6 +150,39 @@ def test_a_proxy_the_environment_names_never_carries_a_call_past_the_guard(
     assert internal.reached == []
 
 
+def test_a_name_the_resolver_does_not_answer_is_given_up_at_the_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """The system resolver has no timeout of its own: a DNS server that did not answer held
+    the call, and the launch waiting on it, for as long as it took."""
+    answered = threading.Event()
+    resolve = socket.getaddrinfo
+
+    def unanswered(host: str, *args, **kwargs):
+        if host != "slow-dns.lms.example":
+            return resolve(host, *args, **kwargs)
+        answered.wait(timeout=60)  # the DNS server that has not answered yet
+        raise socket.gaierror(socket.EAI_AGAIN, "no answer")
+
+    monkeypatch.setattr(socket, "getaddrinfo", unanswered)
+    limits = Limits(connect_seconds=5, read_seconds=5, deadline_seconds=0.5, max_bytes=1024)
+    outcome: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            OutboundSession(limits, public_only=True).get("https://slow-dns.lms.example/keys")
+        except BaseException as error:  # reported below
+            outcome.append(error)
+
+    caller = threading.Thread(target=call, daemon=True)
+    caller.start()
+    caller.join(timeout=30)
+    answered.set()
+    assert not caller.is_alive(), "the call still waited for the name"
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], DeadlineExceeded)
+
+
 def _redirect(from_url: str, to: str) -> requests.Response:
     """An LMS's answer redirecting `from_url` to `to`, as requests hands it to the session."""
     answer = requests.Response()
