@@ -113,6 +113,22 @@ def run_migrations_online():
 
 
 @contextmanager
+def _around(connection, dialect, before, after):
+    """`before` on a connection to this database, `after` once the block ends, each committed
+    on its own (settings that take effect only outside a transaction, or must outlast the
+    migrations' own transactions)."""
+    if connection.dialect.name != dialect:
+        yield
+        return
+    connection.exec_driver_sql(before)
+    connection.commit()
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(after)
+        connection.commit()
+
+
 def foreign_keys_off_on_sqlite(connection):
     """SQLite changes a table's columns by copying it to a new table and dropping the old one.
 
@@ -122,19 +138,9 @@ def foreign_keys_off_on_sqlite(connection):
     only takes effect outside a transaction, so it is set before the migrations begin, and set
     back before the connection returns to the pool the app draws from.
     """
-    if connection.dialect.name != "sqlite":
-        yield
-        return
-    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-    connection.commit()
-    try:
-        yield
-    finally:
-        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-        connection.commit()
+    return _around(connection, "sqlite", "PRAGMA foreign_keys=OFF", "PRAGMA foreign_keys=ON")
 
 
-@contextmanager
 def no_statement_limit_on_postgresql(connection):
     """Migrations run without the app's limit on one statement's time (app._engine_options).
 
@@ -143,19 +149,9 @@ def no_statement_limit_on_postgresql(connection):
     connection's session and reset (to the limit it was opened with) before it returns to the
     pool the app draws from.
     """
-    if connection.dialect.name != "postgresql":
-        yield
-        return
-    connection.exec_driver_sql("SET statement_timeout = 0")
-    connection.commit()
-    try:
-        yield
-    finally:
-        connection.exec_driver_sql("RESET statement_timeout")
-        connection.commit()
+    return _around(connection, "postgresql", "SET statement_timeout = 0", "RESET statement_timeout")
 
 
-@contextmanager
 def one_migration_at_a_time_on_postgresql(connection):
     """Two releases at once (two deploys, a retried job) take turns instead of both migrating.
 
@@ -164,16 +160,12 @@ def one_migration_at_a_time_on_postgresql(connection):
     then finds the database at head and does nothing. Held for the connection's session, so the
     migrations' own transactions do not let it go.
     """
-    if connection.dialect.name != "postgresql":
-        yield
-        return
-    connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
-    connection.commit()
-    try:
-        yield
-    finally:
-        connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")
-        connection.commit()
+    return _around(
+        connection,
+        "postgresql",
+        f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})",
+        f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})",
+    )
 
 
 if context.is_offline_mode():

@@ -75,9 +75,14 @@ def test_launch_records_person_cohort_and_enrolment(app: Flask, client: FlaskCli
         assert enrolment.last_launch_at is not None
 
 
-def _last_launch(app: Flask):
+def _only(app: Flask, column: Any) -> Any:
+    """The one row's value of this column (one organisation, one enrolment)."""
     with app.app_context():
-        return db.session.scalars(select(Organisation.last_launch_at)).one()
+        return db.session.scalars(select(column)).one()
+
+
+def _last_launch(app: Flask) -> Any:
+    return _only(app, Organisation.last_launch_at)
 
 
 def test_the_organisations_last_launch_is_kept_to_the_minute_without_a_write_per_launch(
@@ -101,16 +106,11 @@ def _writes(seen: list[str]) -> list[str]:
     return [s for s in seen if s.startswith(changing) and "store_entry" not in s]
 
 
-def _stamp(app: Flask) -> Any:
-    with app.app_context():
-        return db.session.scalars(select(Enrolment.last_launch_at)).one()
-
-
 def test_a_returning_practitioner_is_read_in_one_statement_and_nothing_unchanged_is_written(
     app: Flask, client: FlaskClient, lms: LocalLms
 ):
     lms.launch(client, PRACTITIONER)
-    first = _stamp(app)
+    first = _only(app, Enrolment.last_launch_at)
     fields = lms.launch_fields(client, PRACTITIONER)
     with statements(app) as seen:
         assert client.post("/lti/launch", data=fields).status_code == 302
@@ -122,7 +122,7 @@ def test_a_returning_practitioner_is_read_in_one_statement_and_nothing_unchanged
     with replayed_at(later), statements(app) as seen:
         assert lms.launch(client, PRACTITIONER).status_code == 302
     assert sorted(s.split()[1] for s in _writes(seen)) == ["enrolment", "organisation"]
-    assert _stamp(app) == later
+    assert _only(app, Enrolment.last_launch_at) == later
 
 
 def test_what_changed_at_the_lms_is_written_at_a_returning_launch(
