@@ -74,6 +74,8 @@ class Settings:
     # a registration URL cannot be used to probe the servers' own network.
     private_outbound_allowed: bool = False
     lms_private_networks: tuple[str, ...] = ()
+    # The proxies whose X-Forwarded-* headers are believed; none named: loopback and private.
+    trusted_proxy_networks: tuple[str, ...] = ()
     # How often Celery beat resends grades still undelivered (a broker that was down when the
     # quiz was submitted, a worker that died while sending).
     grade_resend_seconds: int = 900
@@ -324,6 +326,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         private_outbound_allowed=not production
         and _flag(env, "PRIVATE_OUTBOUND_ALLOWED", profile == "development"),
         lms_private_networks=_networks(env, "LMS_PRIVATE_NETWORKS"),
+        trusted_proxy_networks=_networks(env, "TRUSTED_PROXY_NETWORKS"),
         grade_resend_seconds=_int(env, "GRADE_RESEND_SECONDS", 900, 1, 24 * 3600),
         falling_behind_days=_int(env, "FALLING_BEHIND_DAYS", 14, 1, 365),
         database_statement_timeout_seconds=_int(

@@ -8,9 +8,9 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.content import ContentPaths, load_content
+from app.proxies import FromOurProxies
 from app.requests import ImrRequest
 from app.urls import RowIdConverter, public_url
 from config import INSTANCE_DIR, Settings, load_settings
@@ -152,10 +152,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.url_map.converters["int"] = RowIdConverter  # before any route: ids past a row's 404
     app.extensions["imr_content"] = content
     if settings.proxy_fix_hops:
-        # The client's address (rate limits) and scheme come from the proxies; the host never
-        # does: links are built from PUBLIC_URL, and TRUSTED_HOSTS refuses any other Host.
-        hops = settings.proxy_fix_hops
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]  # Flask's documented way to wrap it
+        # The client's address (rate limits) and scheme come from the proxies in front (and
+        # only from them); the host never does: links are built from PUBLIC_URL, and
+        # TRUSTED_HOSTS refuses any other Host.
+        app.wsgi_app = FromOurProxies(  # type: ignore[method-assign]  # Flask's documented way to wrap it
+            app.wsgi_app, settings.proxy_fix_hops, settings.trusted_proxy_networks
+        )
     _init_database(app)
     _init_extensions(app)
 

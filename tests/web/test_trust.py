@@ -22,6 +22,7 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select, update
 from werkzeug import Request, Response
 
+from app.certificates.verify import LOOKUPS_PER_MINUTE
 from app.demo_lms.platform import LmsUser, new_private_key_pem
 from app.extensions import db
 from app.models.certification import AuditEntry, IssuerKey
@@ -643,6 +644,29 @@ def test_pages_for_identified_people_are_never_cached_and_frame_only_in_their_lm
     assert lms.platform.issuer.rsplit("/", 1)[0] in ancestors  # the LMS's own origin
     public = client.get("/verify/")
     assert "*" not in public.headers["Content-Security-Policy"].split("frame-ancestors", 1)[1]
+
+
+def _lookups(browser: FlaskClient, peer: str) -> list[int]:
+    """A run of certificate lookups from one peer, each claiming another client address."""
+    return [
+        browser.get(
+            "/verify/7K3Q-9XMD-2RPA-W4HN-T",
+            environ_base={"REMOTE_ADDR": peer},
+            headers={"X-Forwarded-For": f"198.51.100.{number}"},
+        ).status_code
+        for number in range(LOOKUPS_PER_MINUTE + 1)
+    ]
+
+
+def test_a_forwarded_client_address_counts_only_when_a_proxy_in_front_sent_it(app: Flask, app_with):
+    """Anyone can send X-Forwarded-For: straight to gunicorn, a new one each time, it let one
+    client look up certificates without limit."""
+    browser = app_with(proxy_fix_hops=1).test_client()
+    assert _lookups(browser, peer="93.184.216.34")[-1] == 429, "the client's own address counts"
+    through_the_proxy = _lookups(browser, peer="10.0.0.2")
+    assert 429 not in through_the_proxy, "behind the proxy, each client's address counts"
+    named = app_with(proxy_fix_hops=1, trusted_proxy_networks=("192.0.2.0/24",)).test_client()
+    assert 429 not in _lookups(named, peer="192.0.2.7")  # a proxy the operator named
 
 
 def test_access_logs_mask_tokens_in_urls():
