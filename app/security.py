@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Flask, abort, current_app, request
 from itsdangerous import BadData, URLSafeTimedSerializer
+from werkzeug.exceptions import HTTPException
 
 from app.auth import current_identity, frame_origins
 from app.lti.frames import origins_for
@@ -33,6 +34,8 @@ FRAMED_BY_ANY_LMS = frozenset({"connections.register"})
 # the first request (and the session cookie of a tool that signs people in) could be taken.
 # Subdomains are left to the operator's own policy.
 HSTS_SECONDS = 365 * 24 * 3600
+# The endpoints an LMS posts a signed launch (id_token) to.
+LAUNCH_ENDPOINTS = frozenset({"lti.launch", "lti.launch_from_storage"})
 # The LMS this browser launched from, kept past the session (which ends after hours idle) for
 # the pages it may meet in that LMS's frame before the next launch.
 FRAMES_COOKIE = "imr_frames"
@@ -82,12 +85,24 @@ def frame_ancestors(response: Any) -> str:
 
 def _named_lms_origins() -> list[str]:
     """The origins of the LMS a login or a launch names, unverified: they only let that LMS's
-    own pages frame the answer (the cookie check, a refusal saying why), which it sees anyway."""
-    named: tuple[str, str | None] | None = unverified_platform(request.form.get("id_token", ""))
-    if named is None and request.endpoint == "lti.login":
-        issuer = request.values.get("iss")
-        named = (issuer, request.values.get("client_id") or None) if issuer else None
+    own pages frame the answer (the cookie check, a refusal saying why), which it sees anyway.
+
+    A request whose form cannot be read (too large, say) names none: its refusal page is what
+    is being answered, and reading the form again would only raise again.
+    """
+    try:
+        named = _named_lms()
+    except HTTPException:
+        return []
     return origins_for(*named) if named else []
+
+
+def _named_lms() -> tuple[str, str | None] | None:
+    if request.endpoint in LAUNCH_ENDPOINTS:
+        return unverified_platform(request.form.get("id_token", ""))
+    if request.endpoint == "lti.login" and request.values.get("iss"):
+        return request.values["iss"], request.values.get("client_id") or None
+    return None
 
 
 def _frames_signer() -> URLSafeTimedSerializer:

@@ -115,3 +115,14 @@ def test_a_frames_cookie_not_signed_by_imr_academy_frames_nothing(
     assert lms.platform.issuer.rsplit("/", 1)[0] in _ancestors(client.get("/signed-out"))
     client.set_cookie(FRAMES_COOKIE, '["https://evil.example"]')
     assert _ancestors(client.get("/signed-out")) == " 'self'"
+
+
+def test_a_request_too_large_to_read_still_gets_its_page(client: FlaskClient, lms: LocalLms):
+    """Finding which LMS a page is for read the posted form again, and a form too large to read
+    raised once more on the way out: the 413 page became a 500."""
+    too_large = "a" * (11 * 1024 * 1024)
+    for page, field in (("/verify/", "code"), ("/lti/launch", "id_token"), ("/lti/login", "iss")):
+        answer = client.post(page, data={field: too_large})
+        assert answer.status_code == 413, page
+        assert "That upload is too large" in answer.get_data(as_text=True)
+        assert _ancestors(answer) == " 'self'"
