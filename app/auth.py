@@ -69,6 +69,17 @@ def end_session() -> None:
     g.imr_identity = None
 
 
+def as_a_visitor() -> None:
+    """The rest of this request is answered as to a visitor, without asking who they are: the
+    database that knows is not answering. The session itself is kept for the next request.
+
+    Flask-Login keeps the request's user in `g._login_user` (0.6), and its template context
+    would otherwise load the person again from that database.
+    """
+    g.imr_identity = None
+    g._login_user = login_manager.anonymous_user()
+
+
 def _why_ended(found: Identity) -> str | None:
     """Why this session may not go on, in words for the person; None while it is good."""
     settings = current_app.config["IMR_SETTINGS"]

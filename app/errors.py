@@ -11,7 +11,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 from werkzeug.exceptions import HTTPException, SecurityError
 
-from app.auth import current_identity
+from app.auth import as_a_visitor, current_identity
 from app.lti.errors import LaunchRejected
 from app.services.launch_problems import record_problem
 
@@ -139,6 +139,7 @@ def _database_unavailable(error: DatabaseUnavailable) -> Page:
     """
     cause = error.orig
     current_app.logger.error("the database did not answer: %s: %s", type(cause).__name__, cause)
+    as_a_visitor()  # the header's person and course are the database's to give
     if getattr(cause, "sqlstate", None) == QUERY_CANCELED:
         return _render(
             503,

@@ -91,3 +91,23 @@ def test_a_second_release_waits_for_the_first_to_finish_migrating(
         assert releasing.waits_for_a_lock(), "the second release migrated alongside the first"
         first.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")
     releasing.finish()
+
+
+def test_with_the_database_down_a_page_says_unavailable_not_that_something_broke(
+    app: Flask, app_with: Callable[..., Flask], lms: LocalLms, tmp_path
+):
+    """A database that did not answer gave the 500 page ("something went wrong on our side"),
+    and its session's header would have asked the same database again."""
+    browser = app.test_client()
+    lms.launch(browser, PRACTITIONER)
+    unreachable = (
+        "postgresql://postgres@127.0.0.1:9/nowhere"
+        if "postgresql" in app.config["SQLALCHEMY_DATABASE_URI"]
+        else f"sqlite:///{tmp_path}/no-such-folder/imr.sqlite"
+    )
+    down = app_with(database_url=unreachable).test_client()
+    down.set_cookie("imr_session", browser.get_cookie("imr_session").value)
+    for page in ("/practitioner", "/verify/7K3Q-9XMD-2RPA-W4HN-T"):
+        answer = down.get(page)
+        assert answer.status_code == 503, page
+        assert "IMR Academy is temporarily unavailable" in answer.get_data(as_text=True)
