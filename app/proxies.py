@@ -36,6 +36,8 @@ class FromOurProxies:
         return (self._forwarded if believed else self._as_sent)(environ, start_response)
 
     def _from_a_proxy(self, peer: str | None) -> bool:
+        if not peer:
+            return True  # a Unix socket: only a process on this machine can connect to it
         try:
             address = ipaddress.ip_address(peer or "")
         except ValueError:

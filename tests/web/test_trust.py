@@ -665,6 +665,7 @@ def test_a_forwarded_client_address_counts_only_when_a_proxy_in_front_sent_it(ap
     assert _lookups(browser, peer="93.184.216.34")[-1] == 429, "the client's own address counts"
     through_the_proxy = _lookups(browser, peer="10.0.0.2")
     assert 429 not in through_the_proxy, "behind the proxy, each client's address counts"
+    assert 429 not in _lookups(browser, peer=""), "a proxy on this machine's Unix socket"
     named = app_with(proxy_fix_hops=1, trusted_proxy_networks=("192.0.2.0/24",)).test_client()
     assert 429 not in _lookups(named, peer="192.0.2.7")  # a proxy the operator named
 
