@@ -39,7 +39,7 @@ class FromOurProxies:
         if not peer:
             return True  # a Unix socket: only a process on this machine can connect to it
         try:
-            address = ipaddress.ip_address(peer or "")
+            address = ipaddress.ip_address(peer)
         except ValueError:
             return False
         if self._networks:

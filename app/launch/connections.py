@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
+from typing import Any
 
 from flask import abort, jsonify, make_response, redirect, render_template, request
 from flask_wtf import FlaskForm
@@ -21,7 +23,6 @@ from app.lti.context import LaunchContext
 from app.lti.dynamic_registration import RegistrationRefused, read_platform_configuration
 from app.lti.frames import origins_for
 from app.lti.registry import find_organisation, find_platform
-from app.lti.tool import stored_launch
 from app.lti.tool_configuration import canvas_configuration, manual_values, tool_urls
 from app.models.lti import Platform
 from app.models.tenancy import Organisation
@@ -166,11 +167,11 @@ def _ticket_key(ticket: str) -> str:
     return f"approval-{ticket}"
 
 
-def _approval_launch(launch_id: str | None) -> tuple[LaunchContext, Organisation]:
-    body = stored_launch(launch_id) if launch_id else None
-    if not launch_id or body is None:
+def _approval_launch(approval: dict[str, Any] | None) -> tuple[LaunchContext, Organisation]:
+    """The director's launch an approval ticket carries, and the organisation it would approve."""
+    if approval is None:
         abort(404, "This approval has expired. Open IMR Academy from your LMS again.")
-    context = LaunchContext.from_claims(launch_id, body)
+    context = LaunchContext.from_claims(approval["launch_id"], approval["claims"])
     platform = find_platform(context.issuer, context.client_id)
     organisation = find_organisation(platform, context.deployment_id) if platform else None
     if organisation is None or Role.DIRECTOR not in context.roles:
@@ -178,15 +179,17 @@ def _approval_launch(launch_id: str | None) -> tuple[LaunchContext, Organisation
     return context, organisation
 
 
-def approval_page(launch_id: str) -> Response:
+def approval_page(launch_id: str, claims: Mapping[str, Any]) -> Response:
     """Where a director's launch into a connection awaiting approval goes.
 
     The page itself is the launch's answer, and the single-use ticket travels in its form's
-    body, never in a URL that browsers, proxies and logs keep.
+    body, never in a URL that browsers, proxies and logs keep. The ticket keeps the verified
+    launch's claims for the approval that follows, the one request that reads them again.
     """
-    _, organisation = _approval_launch(launch_id)
+    approval = {"launch_id": launch_id, "claims": dict(claims)}
+    _, organisation = _approval_launch(approval)
     ticket = secrets.token_urlsafe(24)
-    current_store().set(_ticket_key(ticket), launch_id, APPROVAL_TICKET_SECONDS)
+    current_store().set(_ticket_key(ticket), approval, APPROVAL_TICKET_SECONDS)
     page = render_template("connections/approve.html", organisation=organisation, ticket=ticket)
     return make_response(page, 200)
 
@@ -197,8 +200,9 @@ def approve() -> str | Response:
     """A director of the new organisation approves its connection, then carries on as usual."""
     require_our_own_page()  # the ticket alone would sign in any browser it was posted from
     ticket = request.form.get("ticket", "")
-    launch_id = current_store().take(_ticket_key(ticket)) if ticket else None
-    context, organisation = _approval_launch(launch_id)
+    context, organisation = _approval_launch(
+        current_store().take(_ticket_key(ticket)) if ticket else None
+    )
     if not organisation.awaiting_approval:
         return render_template("connections/approve.html", organisation=organisation, ticket=None)
     registration.approve(organisation)

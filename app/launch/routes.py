@@ -139,12 +139,13 @@ def _storage_launch_page() -> Response | None:
 
 def accept_launch(validated: ToolMessageLaunch, posted_from: str | None) -> Response | Accepted:
     """Record a verified launch: an approval page for a waiting director, else who and where."""
-    context = LaunchContext.from_claims(validated.get_launch_id(), validated.get_launch_data())
+    claims = validated.get_launch_data()
+    context = LaunchContext.from_claims(validated.get_launch_id(), claims)
     try:
         person, identity = record_launch(context)
     except LaunchRejected as rejected:
         if rejected.reason == "awaiting-approval" and Role.DIRECTOR in context.roles:
-            return approval_page(context.launch_id)
+            return approval_page(context.launch_id, claims)
         raise
     remember_frame_origin(context, posted_from)
     frames = origins_for(context.issuer, context.client_id)

@@ -7,8 +7,8 @@
 - The nonce must be the one issued with this browser's state: the login stores the pair (the
   nonce is kept nowhere else), the launch takes it (single use) and compares, so a launch begun
   in one browser cannot be finished in another (login CSRF), nor finished twice.
-- A launch's claims are kept for later only when something reads them later (a deep-linking
-  request, which is answered later; a director's launch, which may wait for their approval).
+- A launch's claims are kept for later only for a deep-linking request, which is answered by a
+  later request; other launches' claims (names, e-mail) are not stored.
 - Only RS256 is accepted, and audience, issuer, expiry and `azp` are verified by PyJWT.
 - The platform's key set is cached, and fetched again once when a launch names an unknown `kid`
   (platforms rotate keys; 2.0.0 would fail until the cache expired).
@@ -54,7 +54,6 @@ from pylti1p3.service_connector import ServiceConnector, TServiceConnectorRespon
 from pylti1p3.tool_config import ToolConfAbstract
 from sqlalchemy import select
 
-from app.domain.roles import Role
 from app.extensions import db
 from app.lti import claims, keys
 from app.lti.context import UNSTORABLE
@@ -62,7 +61,6 @@ from app.lti.errors import LaunchRejected
 from app.lti.http import OutboundSession, lms_session
 from app.lti.platform_storage import take_storage
 from app.lti.registry import find_organisation, find_platform, storable
-from app.lti.roles import roles_from_lti
 from app.models.lti import Platform
 from app.shared_store import SharedStore, current_store
 
@@ -453,10 +451,10 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             self._step("unknown-deployment", self.validate_deployment)
             self._step("missing-claims", self.validate_message)
             # Spent only now, on a message the LMS signed, and in one commit: the browser's
-            # binding (its nonce with it), and the claims when a later call will read them.
+            # binding (its nonce with it), and a deep-linking request's claims for its answer.
             with self._store.together():
                 self._check_browser_binding()
-                if self._read_later():
+                if self._is_deep_linking():
                     self.save_launch_data()
         except Exception:
             self._validated = False
@@ -560,15 +558,8 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         self._session_service.save_launch_data(self._launch_id, self._jwt["body"])
         return self
 
-    def _read_later(self) -> bool:
-        """Whether a later request reads this launch's claims: the answer to a deep-linking
-        request, and the approval page a director's launch may lead to. Other launches' claims
-        would be stored for nothing."""
-        body = self._jwt["body"]
-        if body.get(claims.MESSAGE_TYPE) == "LtiDeepLinkingRequest":
-            return True
-        roles = cast(list[str], body.get(claims.ROLES) or [])  # a list of text: checked above
-        return Role.DIRECTOR in roles_from_lti(roles)
+    def _is_deep_linking(self) -> bool:
+        return bool(self._jwt["body"].get(claims.MESSAGE_TYPE) == "LtiDeepLinkingRequest")
 
     def validate_registration(self) -> ToolMessageLaunch:
         try:
@@ -812,14 +803,14 @@ def authorisation_url(cookies: FlaskCookieService, launch_url: str, facts: dict[
         raise LaunchRejected("not-registered", str(error), facts) from error
 
 
-def stored_launch(launch_id: str) -> dict[str, Any] | None:
+def _stored_launch(launch_id: str) -> dict[str, Any] | None:
     """The claims of an earlier validated launch, kept in the shared store for later calls."""
     return SharedLaunchDataStorage(current_store()).get_value(launch_id)
 
 
 def is_deep_linking(launch_id: str) -> bool:
     """Whether a stored launch asked the tool to pick content for the LMS."""
-    body = stored_launch(launch_id) or {}
+    body = _stored_launch(launch_id) or {}
     return body.get(claims.MESSAGE_TYPE) == "LtiDeepLinkingRequest"
 
 
@@ -835,7 +826,7 @@ def deep_linking_response(
     launch_id: str, title: str, url: str, custom: dict[str, str]
 ) -> DeepLinkingResponse:
     """Sign an LtiDeepLinkingResponse placing one IMR Academy link in the LMS."""
-    body = stored_launch(launch_id)
+    body = _stored_launch(launch_id)
     if not body or body.get(claims.MESSAGE_TYPE) != "LtiDeepLinkingRequest":
         raise LookupError("this session did not start from a deep-linking request")
     audience = body["aud"][0] if isinstance(body["aud"], list) else body["aud"]

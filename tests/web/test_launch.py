@@ -387,6 +387,8 @@ def test_a_login_keeps_one_entry_and_an_ordinary_launch_leaves_nothing_behind(
     assert client.post("/lti/launch", data=fields).status_code == 302
     assert _kept(app) == [], "a practitioner's claims (names, e-mail) are not kept for a day"
     assert client.post("/lti/launch", data=fields).status_code == 401
+    assert lms.launch(app.test_client(), DIRECTOR).status_code == 302
+    assert _kept(app) == [], "nor a director's, once their connection is approved"
 
 
 def test_key_from_another_registered_platform_is_refused(
